@@ -1,0 +1,158 @@
+"""Clean PDF-extracted text while keeping a map back to the original offsets.
+
+The sources are text pulled out of PDFs: every ~25 characters a line breaks,
+blank lines sit between lines, and page furniture (running headers such as
+``市政府文件市政府文件``, ``2024年/第三期``, ``衢州政报(总第171期)`` and lone
+page numbers) is interleaved anywhere, even in the middle of a sentence.
+
+``clean(raw)`` returns a :class:`CleanText`: the joined text plus, for every
+character of it, the offset of that character in ``raw``. Line breaks are
+dropped (Chinese needs no space between joined lines); the positions where raw
+lines began are kept in ``line_starts`` so that structure parsers can require a
+heading marker (``一、``, ``（一）``, ``1．``) to open a line.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+# A running header printed twice side by side: "市政府文件市政府文件", "市府办文件市府办文件".
+_DOUBLED_HEADER = re.compile(r"([\u4e00-\u9fff]{1,6}文件)\1")
+# Issue line of a periodical: "2024年/第三期", "2023年第6期".
+_ISSUE_LINE = re.compile(r"\d{4}\s*年\s*/?\s*第\s*[0-9一二三四五六七八九十]{1,3}\s*期")
+# Masthead with a running number: "衢州政报(总第171期)".
+_MASTHEAD = re.compile(r"[\u4e00-\u9fff]{2,10}[(（]\s*总第\s*\d+\s*期\s*[)）]")
+_FURNITURE_IN_LINE = (_DOUBLED_HEADER, _ISSUE_LINE, _MASTHEAD)
+
+_PAGE_NUMBER = re.compile(r"\s*[-—－]?\s*\d{1,3}\s*[-—－]?\s*")
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of cleaned text with, per character, its offset in the raw source."""
+
+    text: str
+    offsets: tuple[int, ...]
+
+    def source_span(self, start: int = 0, end: int | None = None) -> tuple[int, int]:
+        """Map a half-open span of ``text`` to the raw span it came from."""
+        end = len(self.text) if end is None else end
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"span {start}:{end} outside text of length {len(self.text)}")
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    def slice(self, start: int, end: int) -> "Fragment":
+        return Fragment(self.text[start:end], self.offsets[start:end])
+
+    def strip(self, chars: str | None = None) -> "Fragment":
+        left = len(self.text) - len(self.text.lstrip(chars))
+        right = len(self.text.rstrip(chars))
+        return self.slice(left, max(left, right))
+
+    def __add__(self, other: "Fragment") -> "Fragment":
+        return Fragment(self.text + other.text, self.offsets + other.offsets)
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+@dataclass(frozen=True)
+class CleanText(Fragment):
+    """The whole cleaned document: joined text, offsets, and where raw lines began.
+
+    ``line_starts`` holds the positions in ``text`` at which a kept raw line
+    begins, so parsers can require a marker to open a line.
+    """
+
+    line_starts: tuple[int, ...] = ()
+    raw_length: int = 0
+
+    def is_line_start(self, pos: int) -> bool:
+        i = bisect.bisect_left(self.line_starts, pos)
+        return i < len(self.line_starts) and self.line_starts[i] == pos
+
+    def line_end(self, pos: int) -> int:
+        """Position just past the line that contains ``pos``."""
+        i = bisect.bisect_right(self.line_starts, pos)
+        return self.line_starts[i] if i < len(self.line_starts) else len(self.text)
+
+    def lines(self) -> list[tuple[int, int]]:
+        """(start, end) of every kept line, in order."""
+        ends = self.line_starts[1:] + (len(self.text),)
+        return list(zip(self.line_starts, ends))
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    start: int  # raw offset of text[0]
+
+
+def _raw_lines(raw: str) -> list[_Line]:
+    lines = []
+    pos = 0
+    for chunk in raw.splitlines(keepends=True):
+        body = chunk.rstrip("\r\n")
+        lines.append(_Line(body, pos))
+        pos += len(chunk)
+    return lines
+
+
+def _furniture_spans(line: str) -> list[tuple[int, int]]:
+    spans = []
+    for pattern in _FURNITURE_IN_LINE:
+        spans.extend(m.span() for m in pattern.finditer(line))
+    return sorted(spans)
+
+
+def is_furniture_line(line: str) -> bool:
+    """True when nothing but furniture (and spaces) is on the line."""
+    rest = line
+    for pattern in _FURNITURE_IN_LINE:
+        rest = pattern.sub("", rest)
+    return bool(line.strip()) and not rest.strip()
+
+
+def _drop_page_numbers(lines: list[_Line]) -> list[_Line]:
+    """Remove a lone page number that sits next to a furniture line.
+
+    A number alone on a line is only treated as a page number when the nearest
+    non-blank line before or after it is furniture: tables hold lone numbers too.
+    """
+    nonblank = [i for i, line in enumerate(lines) if line.text.strip()]
+    drop = set()
+    for k, i in enumerate(nonblank):
+        if not _PAGE_NUMBER.fullmatch(lines[i].text):
+            continue
+        neighbours = []
+        if k > 0:
+            neighbours.append(lines[nonblank[k - 1]].text)
+        if k + 1 < len(nonblank):
+            neighbours.append(lines[nonblank[k + 1]].text)
+        if any(is_furniture_line(n) for n in neighbours):
+            drop.add(i)
+    return [line for i, line in enumerate(lines) if i not in drop]
+
+
+def clean(raw: str) -> CleanText:
+    """Join broken lines and drop page furniture, keeping offsets into ``raw``."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    line_starts: list[int] = []
+    for line in _drop_page_numbers(_raw_lines(raw)):
+        text = line.text
+        keep = [True] * len(text)
+        for s, e in _furniture_spans(text):
+            keep[s:e] = [False] * (e - s)
+        kept = [(ch, line.start + i) for i, ch in enumerate(text) if keep[i]]
+        while kept and kept[0][0].isspace():
+            kept.pop(0)
+        while kept and kept[-1][0].isspace():
+            kept.pop()
+        if not kept:
+            continue
+        line_starts.append(len(chars))
+        for ch, off in kept:
+            chars.append(ch)
+            offsets.append(off)
+    return CleanText("".join(chars), tuple(offsets), tuple(line_starts), len(raw))

@@ -1,0 +1,41 @@
+from loaders.text_clean import clean, is_furniture_line
+
+
+def test_lines_are_joined_and_blank_lines_dropped():
+    raw = "全市供应建设用地\n\n3万亩。\n"
+    c = clean(raw)
+    assert c.text == "全市供应建设用地3万亩。"
+    assert c.line_starts == (0, 8)
+
+
+def test_every_character_maps_back_to_the_same_raw_character(gazette_path):
+    raw = gazette_path.read_text(encoding="utf-8")
+    c = clean(raw)
+    assert len(c.text) == 35767
+    assert all(raw[o] == ch for ch, o in zip(c.text, c.offsets))
+
+
+def test_furniture_lines_and_page_numbers_are_removed():
+    raw = "核心技术的海内外领军人才，力争引进硕博研究生1000人\n\n市政府文件市政府文件\n 以上，高层次人才项目40个以上。\n\n2\n\n\n\n2024年/第三期 市政府文件市政府文件\n\n支持医院\n3\n\n衢州政报(总第171期)\n前提下"
+    c = clean(raw)
+    assert c.text == "核心技术的海内外领军人才，力争引进硕博研究生1000人以上，高层次人才项目40个以上。支持医院前提下"
+
+
+def test_lone_numbers_in_tables_are_kept():
+    c = clean("地价标准\n\n600\n\n525\n\n450\n")
+    assert c.text == "地价标准600525450"
+
+
+def test_source_span_of_a_phrase_split_by_furniture():
+    raw = "引进硕博研究生1000人\n\n市政府文件市政府文件\n 以上，"
+    c = clean(raw)
+    start = c.text.index("1000人以上")
+    s, e = c.source_span(start, start + len("1000人以上"))
+    assert (s, e) == (7, raw.index("以上") + 2)
+
+
+def test_is_furniture_line():
+    assert is_furniture_line("市府办文件市府办文件")
+    assert is_furniture_line("2024年/第三期 市政府文件市政府文件")
+    assert is_furniture_line("衢州政报(总第171期)")
+    assert not is_furniture_line("现将《实施方案》印发给你们，请结合实际认真组织实施。")

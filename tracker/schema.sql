@@ -1,0 +1,224 @@
+-- The one definition of the tracker database (DuckDB).
+-- Layers: raw (source_files: the text as shipped) -> staging (documents, items,
+-- targets, numbers, assignments: one row per fact, each with offsets into the
+-- source text) -> marts (views the pages read).
+-- Migrations live in tracker/migrations.py and only ever add.
+
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER NOT NULL,
+    applied_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS jurisdictions (
+    code        VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    short_name  VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,          -- city, city_level, district, county, county_city, zone
+    parent_code VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS source_files (
+    file_id     INTEGER PRIMARY KEY,
+    file_name   VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL UNIQUE,
+    n_chars     INTEGER NOT NULL,
+    content     VARCHAR NOT NULL,          -- the text exactly as shipped; offsets point into it
+    loaded_at   TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id       INTEGER PRIMARY KEY,
+    file_id      INTEGER NOT NULL REFERENCES source_files(file_id),
+    doc_number   VARCHAR,                  -- 文号
+    title        VARCHAR NOT NULL,         -- what the notice issues (the plan's title)
+    notice_title VARCHAR,
+    issuer       VARCHAR,
+    issue_date   DATE,
+    year         INTEGER,
+    kind         VARCHAR NOT NULL,         -- policy_plan, task_decomposition, notice
+    city_code    VARCHAR REFERENCES jurisdictions(code),
+    period_start DATE,
+    period_end   DATE,
+    header_start INTEGER,                  -- raw offsets of the header block
+    header_end   INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS items (
+    item_id        INTEGER PRIMARY KEY,
+    doc_id         INTEGER NOT NULL REFERENCES documents(doc_id),
+    kind           VARCHAR NOT NULL,       -- policy_area, policy_measure, work_task
+    number         INTEGER NOT NULL,
+    label          VARCHAR NOT NULL,       -- as printed: （十二） / 12．/ 三、
+    parent_item_id INTEGER,                -- a measure's policy area
+    title          VARCHAR NOT NULL,
+    text           VARCHAR NOT NULL,
+    source_start   INTEGER NOT NULL,       -- raw offsets of the whole item
+    source_end     INTEGER NOT NULL,
+    text_start     INTEGER NOT NULL,       -- raw offsets of the item's own text
+    text_end       INTEGER NOT NULL,
+    UNIQUE (doc_id, kind, number)
+);
+
+CREATE TABLE IF NOT EXISTS targets (
+    target_id       INTEGER PRIMARY KEY,
+    item_id         INTEGER NOT NULL REFERENCES items(item_id),
+    seq             INTEGER NOT NULL,      -- order within the item
+    indicator       VARCHAR NOT NULL,
+    raw             VARCHAR NOT NULL,
+    value           DOUBLE,
+    value_high      DOUBLE,
+    unit            VARCHAR NOT NULL,
+    base_value      DOUBLE,
+    base_value_high DOUBLE,
+    base_unit       VARCHAR NOT NULL,
+    comparator      VARCHAR NOT NULL,      -- >=, <=, ≈, =, range
+    kind            VARCHAR NOT NULL,      -- count, rate, level, limit, milestone
+    tiers           VARCHAR,               -- JSON [["floor",4],["aim",5],["stretch",6]]
+    steps           VARCHAR,               -- JSON [["2024-03-31",30], ...]
+    deadline        DATE,                  -- as stated in the text
+    due_date        DATE NOT NULL,         -- stated deadline, else the end of the plan period
+    source_start    INTEGER NOT NULL,      -- raw offsets of the target phrase
+    source_end      INTEGER NOT NULL,
+    UNIQUE (item_id, seq)
+);
+
+-- Every number of an item's text that is not a target, so none is dropped silently.
+CREATE TABLE IF NOT EXISTS numbers (
+    item_id      INTEGER NOT NULL REFERENCES items(item_id),
+    raw          VARCHAR NOT NULL,
+    role         VARCHAR NOT NULL,         -- subsidy, threshold, parameter, name, year, date, count_of_things, unclassified
+    reason       VARCHAR NOT NULL,
+    source_start INTEGER NOT NULL,
+    source_end   INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS organisations (
+    org_id            INTEGER PRIMARY KEY,
+    name              VARCHAR NOT NULL,
+    city_code         VARCHAR,
+    kind              VARCHAR NOT NULL,
+    jurisdiction_code VARCHAR REFERENCES jurisdictions(code),
+    reviewed          BOOLEAN NOT NULL,    -- false: first seen in a document, not in the reference table
+    UNIQUE (city_code, name)
+);
+
+CREATE TABLE IF NOT EXISTS org_aliases (
+    alias   VARCHAR NOT NULL,
+    org_id  INTEGER NOT NULL REFERENCES organisations(org_id),
+    UNIQUE (alias, org_id)
+);
+
+CREATE TABLE IF NOT EXISTS people (
+    person_id INTEGER PRIMARY KEY,
+    name      VARCHAR NOT NULL,
+    city_code VARCHAR,
+    UNIQUE (city_code, name)
+);
+
+CREATE TABLE IF NOT EXISTS assignments (
+    item_id  INTEGER NOT NULL REFERENCES items(item_id),
+    org_id   INTEGER NOT NULL REFERENCES organisations(org_id),
+    role     VARCHAR NOT NULL,             -- lead (牵头), cooperate (配合)
+    position INTEGER NOT NULL,             -- order as printed, 1 = first
+    raw_name VARCHAR NOT NULL,
+    UNIQUE (item_id, org_id)
+);
+
+CREATE TABLE IF NOT EXISTS item_leaders (
+    item_id   INTEGER NOT NULL REFERENCES items(item_id),
+    person_id INTEGER NOT NULL REFERENCES people(person_id),
+    position  INTEGER NOT NULL,
+    UNIQUE (item_id, person_id)
+);
+
+-- Problems met while loading (an item without 责任单位, a unit not in the reference table …).
+CREATE TABLE IF NOT EXISTS load_findings (
+    file_id      INTEGER NOT NULL REFERENCES source_files(file_id),
+    doc_id       INTEGER,
+    item_id      INTEGER,
+    severity     VARCHAR NOT NULL,         -- info, warning, error
+    message      VARCHAR NOT NULL,
+    source_start INTEGER,
+    source_end   INTEGER
+);
+
+CREATE OR REPLACE VIEW target_register AS
+SELECT
+    t.target_id, d.doc_id, d.doc_number, d.title AS doc_title, d.kind AS doc_kind,
+    i.item_id, i.kind AS item_kind, i.number AS item_number, i.label AS item_label, i.title AS item_title,
+    area.number AS area_number, area.title AS area_title,
+    t.seq, t.indicator, t.raw, t.value, t.value_high, t.unit, t.base_value, t.base_value_high, t.base_unit,
+    t.comparator, t.kind, t.tiers, t.steps, t.deadline, t.due_date, d.period_start, d.period_end,
+    t.source_start, t.source_end,
+    (SELECT o.name FROM assignments a JOIN organisations o USING (org_id)
+      WHERE a.item_id = i.item_id AND a.role = 'lead' ORDER BY a.position LIMIT 1) AS lead_unit,
+    (SELECT string_agg(o.name, '、' ORDER BY a.position) FROM assignments a JOIN organisations o USING (org_id)
+      WHERE a.item_id = i.item_id) AS units,
+    (SELECT string_agg(p.name, '、' ORDER BY l.position) FROM item_leaders l JOIN people p USING (person_id)
+      WHERE l.item_id = i.item_id) AS leaders
+FROM targets t
+JOIN items i USING (item_id)
+JOIN documents d ON d.doc_id = i.doc_id
+LEFT JOIN items area ON area.item_id = i.parent_item_id;
+
+-- ---------------------------------------------------------------- allocations and progress
+-- A target split over jurisdictions (民生实事 tables). Empty until allocations are loaded.
+CREATE TABLE IF NOT EXISTS target_allocations (
+    target_id         INTEGER NOT NULL REFERENCES targets(target_id),
+    jurisdiction_code VARCHAR NOT NULL REFERENCES jurisdictions(code),
+    value             DOUBLE,
+    base_value        DOUBLE,
+    inferred          BOOLEAN NOT NULL DEFAULT false,   -- not read from the text (e.g. from the row total)
+    source_start      INTEGER,
+    source_end        INTEGER,
+    UNIQUE (target_id, jurisdiction_code)
+);
+
+-- One row per file handed in (accepted or not). Append-only.
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id    INTEGER PRIMARY KEY,
+    unit_name    VARCHAR NOT NULL,         -- the reporting organisation (canonical name)
+    period       VARCHAR NOT NULL,         -- YYYY-MM
+    file_name    VARCHAR NOT NULL,
+    file_sha256  VARCHAR NOT NULL,
+    uploaded_by  VARCHAR NOT NULL,
+    uploaded_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    is_demo      BOOLEAN NOT NULL DEFAULT false,   -- 演示数据
+    outcome      VARCHAR NOT NULL,         -- accepted, partial, rejected, unchanged
+    n_rows       INTEGER NOT NULL,
+    n_accepted   INTEGER NOT NULL,
+    n_rejected   INTEGER NOT NULL,
+    message      VARCHAR
+);
+
+-- What a unit reported for one target (and jurisdiction) in one period. Append-only:
+-- a correction is a new version; the latest version counts.
+CREATE TABLE IF NOT EXISTS progress_reports (
+    report_id         INTEGER PRIMARY KEY,
+    upload_id         INTEGER NOT NULL REFERENCES uploads(upload_id),
+    target_id         INTEGER NOT NULL REFERENCES targets(target_id),
+    jurisdiction_code VARCHAR NOT NULL,    -- the whole-city row uses the city's code
+    period            VARCHAR NOT NULL,    -- YYYY-MM
+    version           INTEGER NOT NULL,
+    value             DOUBLE,              -- cumulative value to date, in the target's unit as written
+    reported_status   VARCHAR,             -- what the unit said (已完成 / 推进中 …)
+    progress_text     VARCHAR,             -- 进展情况
+    problems_text     VARCHAR,             -- 存在问题
+    next_steps_text   VARCHAR,             -- 下步打算
+    raw_cells         VARCHAR,             -- JSON of the cells as uploaded
+    UNIQUE (target_id, jurisdiction_code, period, version)
+);
+
+-- Rows of an upload that were refused, with the reason, for the unit and the data-quality page.
+CREATE TABLE IF NOT EXISTS upload_errors (
+    upload_id   INTEGER NOT NULL REFERENCES uploads(upload_id),
+    sheet       VARCHAR,
+    row_number  INTEGER,
+    column_name VARCHAR,
+    message     VARCHAR NOT NULL
+);
+
+CREATE OR REPLACE VIEW latest_progress AS
+SELECT p.*, u.unit_name, u.uploaded_by, u.uploaded_at, u.file_name, u.is_demo
+FROM progress_reports p JOIN uploads u USING (upload_id)
+QUALIFY row_number() OVER (PARTITION BY p.target_id, p.jurisdiction_code, p.period ORDER BY p.version DESC) = 1;
