@@ -222,3 +222,61 @@ CREATE OR REPLACE VIEW latest_progress AS
 SELECT p.*, u.unit_name, u.uploaded_by, u.uploaded_at, u.file_name, u.is_demo
 FROM progress_reports p JOIN uploads u USING (upload_id)
 QUALIFY row_number() OVER (PARTITION BY p.target_id, p.jurisdiction_code, p.period ORDER BY p.version DESC) = 1;
+
+-- ---------------------------------------------------------------- allocation spreadsheets (issue 4)
+-- One row per allocation spreadsheet loaded (民生实事责任分解); its documents point at the source
+-- text the sheet was transcribed from (source_file_id), so offsets lead back to that text.
+CREATE TABLE IF NOT EXISTS allocation_sheets (
+    sheet_id       INTEGER PRIMARY KEY,
+    file_name      VARCHAR NOT NULL,
+    sha256         VARCHAR NOT NULL UNIQUE,
+    source_file_id INTEGER NOT NULL REFERENCES source_files(file_id),
+    loaded_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- ---------------------------------------------------------------- People's Congress reports (issue 4)
+-- A standing committee's work report or a bulletin of People's Congress news.
+CREATE TABLE IF NOT EXISTS npc_reports (
+    report_id         INTEGER PRIMARY KEY,
+    file_id           INTEGER NOT NULL REFERENCES source_files(file_id),
+    title             VARCHAR NOT NULL,
+    kind              VARCHAR NOT NULL,      -- work_report (reviews the year before), bulletin
+    jurisdiction_code VARCHAR NOT NULL REFERENCES jurisdictions(code),
+    report_date       DATE,
+    year              INTEGER NOT NULL       -- the year the report speaks for
+);
+
+-- One count of a standing committee's work in one year ("召开常委会会议 9 次"), with its sentence.
+CREATE TABLE IF NOT EXISTS npc_facts (
+    fact_id           INTEGER PRIMARY KEY,
+    report_id         INTEGER NOT NULL REFERENCES npc_reports(report_id),
+    jurisdiction_code VARCHAR NOT NULL REFERENCES jurisdictions(code),
+    body              VARCHAR NOT NULL,      -- 柯城区人大常委会
+    year              INTEGER NOT NULL,
+    metric            VARCHAR NOT NULL,      -- standing_meetings, reports_heard, appointments … (loaders/npc_reports.py)
+    label             VARCHAR NOT NULL,      -- the metric in Chinese
+    value             DOUBLE NOT NULL,
+    unit              VARCHAR NOT NULL,      -- 次, 个, 项, 人次, % …
+    approx            BOOLEAN NOT NULL,      -- "140余条"
+    phrase            VARCHAR NOT NULL,      -- the clause as printed
+    sentence          VARCHAR NOT NULL,
+    source_start      INTEGER NOT NULL,      -- raw offsets of the phrase
+    source_end        INTEGER NOT NULL,
+    sentence_start    INTEGER NOT NULL,
+    sentence_end      INTEGER NOT NULL
+);
+
+-- A task without numbers from a report's task list ("二、2020年主要任务" → "（一）…").
+CREATE TABLE IF NOT EXISTS npc_tasks (
+    task_id           INTEGER PRIMARY KEY,
+    report_id         INTEGER NOT NULL REFERENCES npc_reports(report_id),
+    jurisdiction_code VARCHAR NOT NULL REFERENCES jurisdictions(code),
+    body              VARCHAR NOT NULL,      -- the owner: 柯城区人大常委会
+    year              INTEGER NOT NULL,
+    number            INTEGER NOT NULL,
+    label             VARCHAR NOT NULL,
+    title             VARCHAR NOT NULL,
+    text              VARCHAR NOT NULL,
+    source_start      INTEGER NOT NULL,
+    source_end        INTEGER NOT NULL
+);

@@ -1,0 +1,553 @@
+"""Load a livelihood-project allocation spreadsheet (民生实事责任分解) into targets by jurisdiction.
+
+The spreadsheet is the one an office circulates, one data sheet per table:
+
+    序号 | 事项分类 | 事项名称 | 指标 | 单位 | 指标类型 | 全市目标任务 | 目标原文 |
+    <one column per jurisdiction: 市本级, 柯城区 …> | 牵头单位 | 配合单位 | 备注
+
+plus a sheet ``说明`` (标题, 年份, 城市, 文号, 来源文件) and, optionally, a sheet ``来源``
+saying for every cell whether it was read from the source text (原文, with raw
+offsets) or inferred (推断), or is missing (缺失). Jurisdiction columns are whatever
+columns name a jurisdiction of the city, so next year's sheet loads without code
+changes. ``/`` means "no task"; an empty cell means "not known".
+
+Reading checks everything first and refuses the file with every problem named by
+sheet, row and column (unknown jurisdiction or unit, missing total, text in a
+number cell, a number that the source text does not hold). Allocations that do not
+add up to the city total are not errors: they are findings, stored as the source
+has them.
+
+sheet --read_allocation_book--> AllocationBook --verify_against_source--> problems
+      --sum_findings--> findings --write_allocation_book--> documents/items/targets/target_allocations
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from openpyxl import load_workbook
+
+from loaders.db_writer import LoadResult, _org_id
+from loaders.organisations import Directory, Jurisdiction
+from loaders.plan_items import split_names
+from loaders.sheet_reader import Problem
+from tracker.db import next_id
+from tracker.reporting import unknown_unit_message
+
+META_SHEET = "说明"
+PROVENANCE_SHEET = "来源"
+TOTAL = "全市目标任务"
+DATA_HEADERS_BEFORE = ["序号", "事项分类", "事项名称", "指标", "单位", "指标类型", TOTAL, "目标原文"]
+DATA_HEADERS_AFTER = ["牵头单位", "配合单位", "备注"]
+REQUIRED_HEADERS = ("序号", "事项名称", "指标", "单位", TOTAL, "牵头单位")
+PROVENANCE_HEADERS = ["工作表", "行", "列", "值", "依据", "原文起", "原文止", "原文", "说明"]
+BASES = ("原文", "推断", "缺失")
+KINDS = {"数量": "count", "比例": "rate", "定性": "milestone"}
+NO_TASK = "/"
+DOCUMENT_KIND = "livelihood_allocation"
+ITEM_KIND = "livelihood_project"
+HEADER_SEARCH_ROWS = 10
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+class AllocationSheetError(ValueError):
+    """The spreadsheet is refused; ``problems`` says where and why."""
+
+    def __init__(self, file_name: str, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(f"- {p}" for p in problems[:30])
+        more = f"\n…另有 {len(problems) - 30} 处" if len(problems) > 30 else ""
+        super().__init__(f"{file_name}：{len(problems)} 处问题，未载入：\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class CellSource:
+    basis: str                 # 原文, 推断, 缺失
+    start: int | None          # raw offsets in the source text
+    end: int | None
+    text: str                  # the source text there, without white space
+    note: str
+
+
+@dataclass
+class AllocationRow:
+    sheet: str
+    row: int                              # Excel row number
+    number: int                           # 序号
+    category: str
+    name: str
+    indicator: str
+    unit: str
+    kind: str                             # 数量, 比例, 定性
+    total: float | str | None             # a number, "/" (no task) or None (定性)
+    target_text: str
+    cells: dict[str, float | str | None]  # jurisdiction code -> number, "/" or None
+    lead: list[str]
+    cooperating: list[str]
+    note: str
+    sources: dict[str, CellSource] = field(default_factory=dict)   # column header -> source
+
+    def source(self, column: str) -> CellSource | None:
+        return self.sources.get(column)
+
+
+@dataclass
+class AllocationTable:
+    sheet: str
+    title: str
+    columns: dict[str, str]               # jurisdiction code -> column header
+    rows: list[AllocationRow]
+
+
+@dataclass
+class AllocationBook:
+    file_name: str
+    sha256: str
+    title: str
+    year: int
+    city: Jurisdiction
+    doc_number: str | None
+    source_file: str | None
+    tables: list[AllocationTable]
+    has_provenance: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str                         # info, warning
+    sheet: str
+    row: int
+    message: str
+    start: int | None = None
+    end: int | None = None
+
+
+# ----------------------------------------------------------------------------- reading
+
+def read_allocation_book(path: Path, directory: Directory, known_units: set[str] = frozenset()) -> AllocationBook:
+    """Read and check a spreadsheet; raises :class:`AllocationSheetError` listing every problem.
+
+    ``known_units`` are unit names accepted besides the reference tables (e.g. the
+    organisations already in the database).
+    """
+    data = path.read_bytes()
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a file that is not xlsx
+        raise AllocationSheetError(path.name, [Problem(None, None, None, f"无法作为 xlsx 打开：{exc}")]) from exc
+    problems: list[Problem] = []
+    try:
+        meta = _read_meta(wb, problems)
+        city = _city(meta.get("城市", ""), directory, problems)
+        year = _year(meta.get("年份"), problems)
+        provenance = _read_provenance(wb, problems) if PROVENANCE_SHEET in wb.sheetnames else None
+        tables = []
+        for ws in wb.worksheets:
+            if ws.title in (META_SHEET, PROVENANCE_SHEET):
+                continue
+            tables.append(_read_table(ws, city, directory, known_units, provenance or {}, problems))
+        if not tables:
+            problems.append(Problem(None, None, None, "没有数据工作表（除“说明”“来源”外至少一张）"))
+    finally:
+        wb.close()
+    if problems:
+        raise AllocationSheetError(path.name, problems)
+    return AllocationBook(
+        file_name=path.name, sha256=hashlib.sha256(data).hexdigest(),
+        title=meta.get("标题") or path.stem, year=year, city=city,
+        doc_number=meta.get("文号") or None, source_file=meta.get("来源文件") or None,
+        tables=tables, has_provenance=provenance is not None,
+    )
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _read_meta(wb, problems: list[Problem]) -> dict[str, str]:
+    if META_SHEET not in wb.sheetnames:
+        problems.append(Problem(None, None, None, f"缺少工作表“{META_SHEET}”（项目/内容：标题、年份、城市、文号、来源文件）"))
+        return {}
+    meta = {}
+    for row in wb[META_SHEET].iter_rows(values_only=True):
+        if row and row[0] is not None:
+            meta[_text(row[0])] = _text(row[1] if len(row) > 1 else None)
+    return meta
+
+
+def _city(name: str, directory: Directory, problems: list[Problem]) -> Jurisdiction | None:
+    cities = [j for j in directory.jurisdictions if j.kind == "city"]
+    city = next((c for c in cities if name in (c.name, c.short_name)), None)
+    if city is None:
+        problems.append(Problem(META_SHEET, None, "城市", f"未知城市“{name}”；可选：{'、'.join(c.name for c in cities)}"))
+    return city
+
+
+def _year(value: str | None, problems: list[Problem]) -> int:
+    if value and re.fullmatch(r"\d{4}", value):
+        return int(value)
+    problems.append(Problem(META_SHEET, None, "年份", f"年份应为四位数字，实为“{value or ''}”"))
+    return 0
+
+
+def _read_provenance(wb, problems: list[Problem]) -> dict[tuple[str, int, str], tuple[str, CellSource]]:
+    """(sheet, row, column) -> (value as written, source)."""
+    ws = wb[PROVENANCE_SHEET]
+    rows = ws.iter_rows(values_only=True)
+    header = [_text(h) for h in next(rows, ())]
+    missing = [h for h in PROVENANCE_HEADERS if h not in header]
+    if missing:
+        problems.append(Problem(PROVENANCE_SHEET, 1, None, f"缺少列：{'、'.join(missing)}"))
+        return {}
+    col = {h: header.index(h) for h in PROVENANCE_HEADERS}
+    found = {}
+    for n, row in enumerate(rows, start=2):
+        get = lambda h: row[col[h]] if col[h] < len(row) else None  # noqa: E731
+        if all(v is None for v in row):
+            continue
+        basis = _text(get("依据"))
+        if basis not in BASES:
+            problems.append(Problem(PROVENANCE_SHEET, n, "依据", f"应为{'、'.join(BASES)}之一，实为“{basis}”"))
+            continue
+        start, end = get("原文起"), get("原文止")
+        if (start is None) != (end is None) or (start is not None and not (
+                isinstance(start, (int, float)) and isinstance(end, (int, float)) and 0 <= start < end)):
+            problems.append(Problem(PROVENANCE_SHEET, n, "原文起", f"原文起止应为两个递增的非负整数，实为“{start}”“{end}”"))
+            continue
+        key = (_text(get("工作表")), int(get("行") or 0), _text(get("列")))
+        found[key] = (_text(get("值")), CellSource(
+            basis, int(start) if start is not None else None, int(end) if end is not None else None,
+            _text(get("原文")), _text(get("说明"))))
+    return found
+
+
+def _header_row(ws) -> tuple[int, list[str]] | None:
+    for n, row in enumerate(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
+        cells = [_text(c) for c in row]
+        if TOTAL in cells:
+            return n, cells
+    return None
+
+
+def _read_table(ws, city, directory: Directory, known_units, provenance, problems: list[Problem]) -> AllocationTable:
+    sheet = ws.title
+    found = _header_row(ws)
+    if found is None:
+        problems.append(Problem(sheet, None, None, f"前 {HEADER_SEARCH_ROWS} 行中找不到表头（含“{TOTAL}”的一行）"))
+        return AllocationTable(sheet, sheet, {}, [])
+    header_at, header = found
+    title = next((_text(r[0]) for r in ws.iter_rows(max_row=header_at - 1, values_only=True) if r and r[0]), sheet)
+    for h in REQUIRED_HEADERS:
+        if h not in header:
+            problems.append(Problem(sheet, header_at, h, f"缺少列“{h}”"))
+    known_headers = set(DATA_HEADERS_BEFORE + DATA_HEADERS_AFTER)
+    areas = directory.areas_of(city)
+    columns: dict[str, str] = {}
+    for h in header:
+        if not h or h in known_headers:
+            continue
+        j = next((a for a in areas if h in (a.name, a.short_name)), None)
+        if j is None:
+            valid = "、".join(a.name for a in areas)
+            problems.append(Problem(sheet, header_at, h, f"未知县（市、区）“{h}”；{city.name if city else ''}可选：{valid}"))
+        else:
+            columns[j.code] = h
+    index = {h: i for i, h in enumerate(header) if h}
+    rows = []
+    for n, values in enumerate(ws.iter_rows(min_row=header_at + 1, values_only=True), start=header_at + 1):
+        if all(v is None or _text(v) == "" for v in values):
+            continue
+        cell = {h: (values[i] if i < len(values) else None) for h, i in index.items()}
+        row = _read_row(sheet, n, cell, columns, city, directory, known_units, problems)
+        if row is not None:
+            row.sources = {col: src for (s, r, col), (_, src) in provenance.items() if s == sheet and r == n}
+            _check_provenance_values(row, columns, provenance, problems)
+            rows.append(row)
+    return AllocationTable(sheet, title, columns, rows)
+
+
+def _read_row(sheet, n, cell, columns, city, directory, known_units, problems) -> AllocationRow | None:
+    before = len(problems)
+    number_text = _text(cell.get("序号"))
+    if not re.fullmatch(r"\d{1,4}", number_text):
+        problems.append(Problem(sheet, n, "序号", f"序号应为整数，实为“{number_text}”"))
+    name = _text(cell.get("事项名称"))
+    if not name:
+        problems.append(Problem(sheet, n, "事项名称", "事项名称为空"))
+    unit = _text(cell.get("单位"))
+    kind = _text(cell.get("指标类型")) or ("比例" if unit == "%" else "数量")
+    if kind not in KINDS:
+        problems.append(Problem(sheet, n, "指标类型", f"应为{'、'.join(KINDS)}之一，实为“{kind}”"))
+    total = _number_cell(cell.get(TOTAL), sheet, n, TOTAL, problems, required=kind != "定性")
+    if kind == "定性" and total is not None and total != NO_TASK:
+        problems.append(Problem(sheet, n, TOTAL, "定性任务的全市目标任务应留空，任务写在“目标原文”"))
+    cells = {code: _number_cell(cell.get(h), sheet, n, h, problems, required=False) for code, h in columns.items()}
+    lead = _units(cell.get("牵头单位"), sheet, n, "牵头单位", city, directory, known_units, problems)
+    cooperating = _units(cell.get("配合单位"), sheet, n, "配合单位", city, directory, known_units, problems)
+    if len(problems) > before:
+        return None
+    return AllocationRow(sheet, n, int(number_text), _text(cell.get("事项分类")), name, _text(cell.get("指标")) or name,
+                         unit, kind, total, _text(cell.get("目标原文")), cells, lead, cooperating,
+                         _text(cell.get("备注")))
+
+
+def _number_cell(value, sheet, n, column, problems, required: bool) -> float | str | None:
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, (int, float)):
+        if math.isnan(value) or value < 0:
+            problems.append(Problem(sheet, n, column, f"数值应为非负数，实为“{value}”"))
+            return None
+        return float(value)
+    text = _text(value)
+    if text.startswith(NO_TASK):
+        return NO_TASK
+    if not text:
+        if required:
+            problems.append(Problem(sheet, n, column, "缺少全市目标任务（填数字，无任务填“/”）"))
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    problems.append(Problem(sheet, n, column, f"应填数字或“/”，实为文字“{text}”"))
+    return None
+
+
+def _units(value, sheet, n, column, city, directory: Directory, known_units, problems) -> list[str]:
+    text = _text(value)
+    if not text or text == NO_TASK:
+        return []
+    names = split_names(text)
+    for name in names:
+        units = directory.resolve(name, city)
+        if all(u.known for u in units) or name in known_units:
+            continue
+        choices = sorted({o.name for o in directory.organisations if city and o.city == city.name} | set(known_units))
+        problems.append(Problem(sheet, n, column, unknown_unit_message(name, choices)))
+    return names
+
+
+def _check_provenance_values(row: AllocationRow, columns: dict[str, str], provenance,
+                             problems: list[Problem]) -> None:
+    """A provenance row must repeat the value of the cell it speaks for."""
+    by_header = {TOTAL: row.total} | {columns[c]: v for c, v in row.cells.items()}
+    for key, (written, _src) in provenance.items():
+        if key[0] != row.sheet or key[1] != row.row or key[2] not in by_header:
+            continue
+        value = by_header[key[2]]
+        if isinstance(value, float) and written and _as_float(written) != value:
+            problems.append(Problem(PROVENANCE_SHEET, None, key[2],
+                                    f"工作表“{row.sheet}”第{row.row}行：来源表记为“{written}”，数据表为“{_fmt(value)}”"))
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+# ----------------------------------------------------------------------------- checks
+
+def verify_against_source(book: AllocationBook, raw: str) -> list[Problem]:
+    """Every number cell marked 原文 must be a number of the source text at its offsets."""
+    problems = []
+    for table in book.tables:
+        for row in table.rows:
+            cells = {TOTAL: row.total} | {table.columns[c]: v for c, v in row.cells.items()}
+            for column, value in cells.items():
+                if value is None or (column == TOTAL and row.kind == "定性"):
+                    continue
+                src = row.source(column)
+                if src is None:
+                    if book.has_provenance:
+                        problems.append(Problem(table.sheet, row.row, column, "来源表中没有这一格的依据"))
+                    continue
+                if src.basis != "原文":
+                    continue
+                if src.start is None or src.end > len(raw):
+                    problems.append(Problem(table.sheet, row.row, column, "标为“原文”却没有有效的原文起止位置"))
+                    continue
+                there = "".join(raw[src.start:src.end].split())
+                if src.text and there != src.text:
+                    problems.append(Problem(table.sheet, row.row, column,
+                                            f"原文第{src.start}—{src.end}字为“{there}”，来源表记为“{src.text}”"))
+                elif not _holds(there, value):
+                    shown = value if value == NO_TASK else _fmt(value)
+                    problems.append(Problem(table.sheet, row.row, column,
+                                            f"原文第{src.start}—{src.end}字“{there}”中没有“{shown}”"))
+    return problems
+
+
+def _holds(text: str, value: float | str) -> bool:
+    if value == NO_TASK:
+        return text.startswith(NO_TASK)
+    return any(math.isclose(float(m), value) for m in _NUMBER.findall(text))
+
+
+def sum_findings(book: AllocationBook) -> list[Finding]:
+    """Count rows whose allocations do not add up to the city total (or cannot be added up)."""
+    findings = []
+    for table in book.tables:
+        for row in table.rows:
+            if row.kind != "数量" or not isinstance(row.total, float):
+                continue
+            numbers = [v for v in row.cells.values() if isinstance(v, float)]
+            missing = [table.columns[c] for c, v in row.cells.items() if v is None]
+            src = row.source(TOTAL)
+            where = (src.start, src.end) if src else (None, None)
+            label = f"{table.sheet}第{row.row}行“{row.indicator}”"
+            if not numbers:
+                continue
+            total = sum(numbers)
+            if missing:
+                findings.append(Finding("info", table.sheet, row.row,
+                                        f"{label}：{'、'.join(missing)}缺数，已知各地合计{_fmt(total)}，"
+                                        f"全市目标任务{_fmt(row.total)}", *where))
+            elif not math.isclose(total, row.total, abs_tol=1e-9):
+                findings.append(Finding("warning", table.sheet, row.row,
+                                        f"{label}：各地分解合计{_fmt(total)}，与全市目标任务{_fmt(row.total)}不一致"
+                                        f"（差{_fmt(round(total - row.total, 6))}）；按原文载入，未修正", *where))
+    return findings
+
+
+# ----------------------------------------------------------------------------- writing
+
+def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory) -> LoadResult:
+    """Read, check and store one spreadsheet in one transaction; skip it when already stored."""
+    if con.execute("SELECT 1 FROM allocation_sheets WHERE sha256 = (?)",
+                   [hashlib.sha256(path.read_bytes()).hexdigest()]).fetchone():
+        return LoadResult(path.name, skipped=True)
+    known = {r[0] for r in con.execute("SELECT name FROM organisations UNION SELECT alias FROM org_aliases").fetchall()}
+    book = read_allocation_book(path, directory, known)
+    source = None
+    if book.source_file:
+        source = con.execute("SELECT file_id, content FROM source_files WHERE file_name = ? ORDER BY file_id DESC",
+                             [book.source_file]).fetchone()
+        if source is None:
+            raise AllocationSheetError(path.name, [Problem(META_SHEET, None, "来源文件",
+                                                           f"来源文件“{book.source_file}”尚未载入；请先载入 data/sources")])
+        problems = verify_against_source(book, source[1])
+        if problems:
+            raise AllocationSheetError(path.name, problems)
+    con.execute("BEGIN")
+    try:
+        result = write_allocation_book(con, book, source[0] if source else None, directory)
+        con.execute("COMMIT")
+        return result
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def write_allocation_book(con, book: AllocationBook, source_file_id: int | None, directory: Directory) -> LoadResult:
+    """Insert documents, items, targets, assignments, allocations and findings (caller holds the transaction)."""
+    sheet_id = next_id(con, "allocation_sheets", "sheet_id")
+    if source_file_id is None:
+        # No source text: the sheet itself, as tab-separated text, is what the offsets point into.
+        content = _as_text(book)
+        source_file_id = next_id(con, "source_files", "file_id")
+        con.execute("INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (?, ?, ?, ?, ?)",
+                    [source_file_id, book.file_name, book.sha256, len(content), content])
+    con.execute("INSERT INTO allocation_sheets (sheet_id, file_name, sha256, source_file_id) VALUES (?, ?, ?, ?)",
+                [sheet_id, book.file_name, book.sha256, source_file_id])
+    findings = sum_findings(book)
+    n_docs = n_items = n_targets = 0
+    for table in book.tables:
+        doc_id = next_id(con, "documents", "doc_id")
+        con.execute(
+            "INSERT INTO documents (doc_id, file_id, doc_number, title, notice_title, issuer, issue_date, year, kind, "
+            "city_code, period_start, period_end) VALUES (?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?, ?, ?)",
+            [doc_id, source_file_id, book.doc_number, table.title, book.year, DOCUMENT_KIND, book.city.code,
+             date(book.year, 1, 1), date(book.year, 12, 31)])
+        n_docs += 1
+        items: dict[int, int] = {}
+        for row in table.rows:
+            if row.number not in items:
+                items[row.number] = _insert_item(con, doc_id, row, book, directory)
+                n_items += 1
+            item_id = items[row.number]
+            if row.total == NO_TASK:
+                continue
+            _insert_target(con, item_id, row, table, book)
+            n_targets += 1
+        for f in (f for f in findings if f.sheet == table.sheet):
+            item_id = items.get(next(r.number for r in table.rows if r.row == f.row))
+            con.execute("INSERT INTO load_findings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [source_file_id, doc_id, item_id, f.severity, f.message, f.start, f.end])
+    return LoadResult(book.file_name, False, n_docs, n_items, n_targets)
+
+
+def _span(row: AllocationRow, *columns: str) -> tuple[int, int]:
+    for column in columns:
+        src = row.source(column)
+        if src and src.start is not None:
+            return src.start, src.end
+    return 0, 0
+
+
+def _insert_item(con, doc_id: int, row: AllocationRow, book: AllocationBook, directory: Directory) -> int:
+    item_id = next_id(con, "items", "item_id")
+    s, e = _span(row, "事项名称", TOTAL)
+    con.execute("INSERT INTO items (item_id, doc_id, kind, number, label, parent_item_id, title, text, source_start, "
+                "source_end, text_start, text_end) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+                [item_id, doc_id, ITEM_KIND, row.number, str(row.number), row.name, row.name, s, e, s, e])
+    position = 0
+    seen: set[int] = set()
+    for role, names in (("lead", row.lead), ("cooperate", row.cooperating)):
+        for name in names:
+            for unit in directory.resolve(name, book.city):
+                org_id = _org_id(con, book.city.code, unit.name, unit.kind, unit.jurisdiction_code,
+                                 reviewed=unit.known)
+                if org_id in seen:
+                    continue
+                seen.add(org_id)
+                position += 1
+                con.execute("INSERT INTO assignments VALUES (?, ?, ?, ?, ?)", [item_id, org_id, role, position, name])
+    return item_id
+
+
+def _insert_target(con, item_id: int, row: AllocationRow, table: AllocationTable, book: AllocationBook) -> None:
+    target_id = next_id(con, "targets", "target_id")
+    seq = con.execute("SELECT count(*) + 1 FROM targets WHERE item_id = ?", [item_id]).fetchone()[0]
+    src = row.source(TOTAL)
+    raw = row.target_text or (src.text if src and src.text else "") or (
+        _fmt(row.total) + row.unit if isinstance(row.total, float) else row.name)
+    comparator = ">=" if re.search(r"≥|以上|不低于|不少于", raw) else "="
+    value = row.total if isinstance(row.total, float) else None
+    s, e = _span(row, TOTAL, "事项名称")
+    con.execute(
+        "INSERT INTO targets (target_id, item_id, seq, indicator, raw, value, value_high, unit, base_value, "
+        "base_value_high, base_unit, comparator, kind, tiers, steps, deadline, due_date, source_start, source_end) "
+        "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?)",
+        [target_id, item_id, seq, row.indicator, raw, value, row.unit, value, row.unit, comparator, KINDS[row.kind],
+         date(book.year, 12, 31), s, e])
+    for code, v in row.cells.items():
+        if not isinstance(v, float):
+            continue
+        src = row.source(table.columns[code])
+        con.execute("INSERT INTO target_allocations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [target_id, code, v, v, bool(src and src.basis == "推断"),
+                     src.start if src else None, src.end if src else None])
+
+
+def _as_text(book: AllocationBook) -> str:
+    lines = []
+    for table in book.tables:
+        for row in table.rows:
+            lines.append("\t".join([table.sheet, str(row.row), str(row.number), row.name, row.indicator,
+                                    _fmt(row.total) if isinstance(row.total, float) else str(row.total or "")]))
+    return "\n".join(lines)
+

@@ -1,0 +1,74 @@
+"""Build (or bring up to date) the tracker database from everything shipped under ``data/``."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from loaders.demo_progress import DemoReport, seed_demo
+from loaders.db_writer import LoadResult, load_reference, write_file
+from loaders.extract import ExtractionError, extract_file
+from loaders.allocation_sheet import AllocationSheetError, load_allocation_file
+from loaders.npc_reports import NotAnNpcReport, is_npc_source, load_npc_file
+from loaders.organisations import Directory
+from tracker.db import DATA_DIR, connect
+
+log = logging.getLogger(__name__)
+SOURCE_SUFFIXES = (".txt",)
+
+
+@dataclass
+class BuildReport:
+    loaded: list[LoadResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    demo: DemoReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def source_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    return sorted(p for p in (data_dir / "sources").iterdir() if p.suffix in SOURCE_SUFFIXES)
+
+
+def allocation_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    folder = data_dir / "allocations"
+    return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")) if folder.is_dir() else []
+
+
+def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> BuildReport:
+    """Load reference tables, every source file, then the allocation sheets; each file is all in or all out."""
+    directory = Directory.from_reference(data_dir / "reference")
+    load_reference(con, directory)
+    report = BuildReport()
+    for path in source_files(data_dir):
+        try:
+            if is_npc_source(path):
+                report.loaded.append(load_npc_file(con, path, directory))
+            else:
+                report.loaded.append(write_file(con, extract_file(path, directory)))
+        except (ExtractionError, NotAnNpcReport) as exc:
+            log.error("not loaded: %s", exc)
+            report.errors.append(str(exc))
+    for path in allocation_files(data_dir):  # after the sources: sheets are checked against their text
+        try:
+            report.loaded.append(load_allocation_file(con, path, directory))
+        except AllocationSheetError as exc:
+            log.error("not loaded: %s", exc)
+            report.errors.append(str(exc))
+    return report
+
+
+def build(db_path: Path, data_dir: Path = DATA_DIR, demo: bool = True) -> BuildReport:
+    """Load everything; with ``demo`` (the default) also add the demo progress once."""
+    con = connect(db_path)
+    try:
+        report = load_sources(con, data_dir)
+        if demo and report.ok:
+            report.demo = seed_demo(con)
+        return report
+    finally:
+        con.close()

@@ -1,0 +1,207 @@
+"""Write extracted documents into the tracker database, one transaction per source file.
+
+Loading is idempotent: a file whose SHA-256 is already stored is skipped, so
+``build`` can run on every start. A file that fails to load leaves the
+database exactly as it was.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from loaders.extract import ExtractedDocument, ExtractedFile, default_deadline
+from loaders.organisations import Directory, Unit
+from tracker.db import next_id
+
+LEAD, COOPERATE = "lead", "cooperate"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    file_name: str
+    skipped: bool
+    documents: int = 0
+    items: int = 0
+    targets: int = 0
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None:
+    """Jurisdictions and the reviewed organisations with their aliases (adds what is new)."""
+    con.execute("BEGIN")
+    try:
+        for j in directory.jurisdictions:
+            con.execute(
+                "INSERT INTO jurisdictions VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+                "name = excluded.name, short_name = excluded.short_name, kind = excluded.kind, "
+                "parent_code = excluded.parent_code",
+                [j.code, j.name, j.short_name, j.kind, j.parent_code],
+            )
+        codes = {j.name: j.code for j in directory.jurisdictions}
+        for org in directory.organisations:
+            org_id = _org_id(con, codes.get(org.city), org.name, org.kind,
+                             codes.get(org.jurisdiction) if org.jurisdiction else None, reviewed=True)
+            for alias in org.aliases:
+                con.execute("INSERT INTO org_aliases VALUES (?, ?) ON CONFLICT DO NOTHING", [alias, org_id])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _org_id(con, city_code: str | None, name: str, kind: str, jurisdiction_code: str | None,
+            reviewed: bool) -> int:
+    row = con.execute(
+        "SELECT org_id, reviewed FROM organisations WHERE city_code IS NOT DISTINCT FROM ? AND name = ?",
+        [city_code, name],
+    ).fetchone()
+    if row:
+        if reviewed and not row[1]:
+            con.execute("UPDATE organisations SET reviewed = true, kind = ?, jurisdiction_code = ? "
+                        "WHERE org_id = ?", [kind, jurisdiction_code, row[0]])
+        return row[0]
+    org_id = next_id(con, "organisations", "org_id")
+    con.execute("INSERT INTO organisations VALUES (?, ?, ?, ?, ?, ?)",
+                [org_id, name, city_code, kind, jurisdiction_code, reviewed])
+    return org_id
+
+
+def _person_id(con, city_code: str | None, name: str) -> int:
+    row = con.execute("SELECT person_id FROM people WHERE city_code IS NOT DISTINCT FROM ? AND name = ?",
+                      [city_code, name]).fetchone()
+    if row:
+        return row[0]
+    person_id = next_id(con, "people", "person_id")
+    con.execute("INSERT INTO people VALUES (?, ?, ?)", [person_id, name, city_code])
+    return person_id
+
+
+def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile) -> LoadResult:
+    """Store one extracted source file; skip it when the same text is already stored."""
+    name = extracted.path.name
+    if con.execute("SELECT 1 FROM source_files WHERE sha256 = ?", [extracted.sha256]).fetchone():
+        return LoadResult(name, skipped=True)
+    con.execute("BEGIN")
+    try:
+        result = _write(con, extracted)
+        con.execute("COMMIT")
+        return result
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _write(con, extracted: ExtractedFile) -> LoadResult:
+    file_id = next_id(con, "source_files", "file_id")
+    con.execute(
+        "INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (?, ?, ?, ?, ?)",
+        [file_id, extracted.path.name, extracted.sha256, len(extracted.raw), extracted.raw],
+    )
+    rows = _Rows()
+    doc_id = next_id(con, "documents", "doc_id")
+    item_id = next_id(con, "items", "item_id")
+    target_id = next_id(con, "targets", "target_id")
+    n_items = n_targets = 0
+    for document in extracted.documents:
+        _document_row(rows, extracted, document, doc_id, file_id)
+        city_code = document.city.code if document.city else None
+        area_ids: dict[int, int] = {}
+        for item in document.items:
+            raw = item.raw
+            if raw.kind == "policy_area":
+                area_ids[raw.number] = item_id
+            src = _span(extracted, raw.span)
+            text_src = raw.text.source_span() if raw.text.text else src
+            rows.items.append((item_id, doc_id, raw.kind, raw.number, raw.label,
+                               area_ids.get(raw.area_number) if raw.area_number else None,
+                               raw.title, raw.text.text, src[0], src[1], text_src[0], text_src[1]))
+            _responsibility_rows(con, rows, item_id, item.units, raw.leaders_raw, city_code,
+                                 lead_all=raw.kind == "policy_area")
+            for problem in raw.problems:
+                rows.findings.append((file_id, doc_id, item_id, "warning", problem, src[0], src[1]))
+            for unit in item.units:
+                if not unit.known:
+                    rows.findings.append((file_id, doc_id, item_id, "info",
+                                          f"责任单位“{unit.raw}”不在单位名录中，已按“{unit.name}”新增，待核对",
+                                          src[0], src[1]))
+            for seq, t in enumerate(item.targets, start=1):
+                s, e = raw.text.source_span(t.start, t.end)
+                due = t.deadline or (default_deadline(document) and default_deadline(document).isoformat())
+                rows.targets.append((target_id, item_id, seq, t.indicator, t.raw, t.value, t.value_high,
+                                     t.unit, t.base_value, t.base_value_high, t.base_unit, t.comparator,
+                                     t.kind, json.dumps(t.tiers, ensure_ascii=False) if t.tiers else None,
+                                     json.dumps(t.steps, ensure_ascii=False) if t.steps else None,
+                                     t.deadline, due, s, e))
+                target_id += 1
+                n_targets += 1
+            for m in item.mentions:
+                s, e = raw.text.source_span(m.start, m.end)
+                rows.numbers.append((item_id, m.raw, m.role, m.reason, s, e))
+            item_id += 1
+            n_items += 1
+        doc_id += 1
+    rows.flush(con)
+    return LoadResult(extracted.path.name, False, len(extracted.documents), n_items, n_targets)
+
+
+def _span(extracted: ExtractedFile, span: tuple[int, int]) -> tuple[int, int]:
+    return extracted.clean.source_span(span[0], span[1])
+
+
+def _document_row(rows, extracted: ExtractedFile, document: ExtractedDocument, doc_id: int, file_id: int):
+    h = document.header
+    year = document.year
+    header_src = _span(extracted, (h.start, h.end)) if h else (None, None)
+    rows.documents.append((
+        doc_id, file_id, h.doc_number if h else None,
+        (h.plan_title or h.title) if h else extracted.path.stem,
+        h.title if h else None, h.issuer if h else None, h.issue_date if h else None, year,
+        document.kind, document.city.code if document.city else None,
+        date(year, 1, 1) if year else None, date(year, 12, 31) if year else None,
+        header_src[0], header_src[1],
+    ))
+
+
+def _responsibility_rows(con, rows, item_id: int, units: list[Unit], leaders: list[str],
+                         city_code: str | None, lead_all: bool) -> None:
+    for position, unit in enumerate(units, start=1):
+        org_id = _org_id(con, city_code, unit.name, unit.kind, unit.jurisdiction_code, reviewed=unit.known)
+        role = LEAD if (position == 1 or lead_all) else COOPERATE
+        rows.assignments.append((item_id, org_id, role, position, unit.raw))
+    for position, name in enumerate(leaders, start=1):
+        rows.leaders.append((item_id, _person_id(con, city_code, name), position))
+
+
+class _Rows:
+    """Rows collected per table and inserted in bulk (one statement per table)."""
+
+    COLUMNS = {
+        "documents": ["doc_id", "file_id", "doc_number", "title", "notice_title", "issuer", "issue_date",
+                      "year", "kind", "city_code", "period_start", "period_end", "header_start", "header_end"],
+        "items": ["item_id", "doc_id", "kind", "number", "label", "parent_item_id", "title", "text",
+                  "source_start", "source_end", "text_start", "text_end"],
+        "targets": ["target_id", "item_id", "seq", "indicator", "raw", "value", "value_high", "unit",
+                    "base_value", "base_value_high", "base_unit", "comparator", "kind", "tiers", "steps",
+                    "deadline", "due_date", "source_start", "source_end"],
+        "numbers": ["item_id", "raw", "role", "reason", "source_start", "source_end"],
+        "assignments": ["item_id", "org_id", "role", "position", "raw_name"],
+        "item_leaders": ["item_id", "person_id", "position"],
+        "load_findings": ["file_id", "doc_id", "item_id", "severity", "message", "source_start", "source_end"],
+    }
+
+    def __init__(self):
+        self.documents, self.items, self.targets, self.numbers = [], [], [], []
+        self.assignments, self.leaders, self.findings = [], [], []
+
+    def flush(self, con) -> None:
+        for table, rows in (("documents", self.documents), ("items", self.items), ("targets", self.targets),
+                            ("numbers", self.numbers), ("assignments", self.assignments),
+                            ("item_leaders", self.leaders), ("load_findings", self.findings)):
+            if not rows:
+                continue
+            columns = self.COLUMNS[table]
+            frame = pd.DataFrame(rows, columns=columns)  # noqa: F841 (read by DuckDB below)
+            con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM frame")

@@ -1,0 +1,420 @@
+"""Monthly progress uploads: check a filled-in template and append what it reports.
+
+The path of one upload: :func:`tracker.reporting.resolve_unit` → :func:`read_sheet`
+(refuses the file type, size, row count, missing header) → :func:`check_meta`
+(template version, unit, period) → :func:`validate_rows` (ids exist and belong to the
+unit, numbers in range, statuses from the list, no duplicates) → :func:`store`
+(append-only versions, in one transaction). The demo data goes through
+:func:`validate_rows` and :func:`store` as well.
+
+Rules:
+* A file with any problem is rejected and the database is left exactly as it was
+  (``partial=True`` instead stores the good rows and records the bad ones in
+  ``upload_errors``).
+* A row whose reported cells equal the latest version for its target, jurisdiction
+  and period adds nothing; a row that differs adds version n+1 (a correction); the
+  earlier versions stay. So re-uploading the same file changes nothing (outcome
+  ``unchanged``, no row written anywhere).
+* A row left blank (no value, status or text) is not a report.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from loaders.progress_template import (
+    DATA_SHEET, META_PERIOD, META_SHEET, META_UNIT, META_VERSION, NEXT_STEPS, PROBLEMS, PROGRESS,
+    REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
+)
+from loaders.sheet_reader import MAX_BYTES, MAX_ROWS, FileRefused, Problem, Sheet, clean_text, read_sheet
+from tracker.reporting import ReportingRow, Unit, UnknownUnit, parse_row_id, resolve_unit, unit_rows
+from tracker.status import MILESTONE, month_end, period_of
+
+ACCEPTED, PARTIAL, REJECTED, UNCHANGED = "accepted", "partial", "rejected", "unchanged"
+MAX_TEXT = 2000
+REQUIRED = (ROW_ID, VALUE, STATUS)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One valid row: what the unit reported for a target and jurisdiction."""
+
+    target_id: int
+    jurisdiction_code: str
+    value: float | None
+    status: str | None
+    progress: str | None
+    problems: str | None
+    next_steps: str | None
+    raw_cells: str          # JSON of the cells as uploaded, with the row number
+    row_number: int
+
+    def content(self) -> tuple:
+        return (self.value, self.status, self.progress, self.problems, self.next_steps)
+
+
+@dataclass
+class UploadResult:
+    outcome: str
+    unit: str
+    period: str | None
+    file_name: str
+    upload_id: int | None = None
+    n_rows: int = 0          # rows with a row id or any content
+    n_new: int = 0           # versions written
+    n_unchanged: int = 0     # valid rows equal to the latest version
+    n_blank: int = 0         # rows left blank (not reported)
+    problems: list[Problem] = field(default_factory=list)
+    sheet: Sheet | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (ACCEPTED, UNCHANGED, PARTIAL)
+
+    @property
+    def n_rejected(self) -> int:
+        return len({p.row for p in self.problems if p.row})
+
+    def summary(self) -> str:
+        """One line in Chinese for the page and the command line."""
+        head = {ACCEPTED: "已接收", PARTIAL: "部分接收", UNCHANGED: "内容与上次报送相同，未作改动",
+                REJECTED: "未接收"}[self.outcome]
+        parts = [f"新增{self.n_new}条"] if self.outcome in (ACCEPTED, PARTIAL) else []
+        if self.n_unchanged and self.outcome != UNCHANGED:
+            parts.append(f"与上次相同{self.n_unchanged}条")
+        if self.n_blank and self.outcome != REJECTED:
+            parts.append(f"空白未填{self.n_blank}行")
+        if self.problems:
+            parts.append(f"发现{len(self.problems)}个问题" + (f"（涉及{self.n_rejected}行）" if self.n_rejected else ""))
+        who = f"{self.unit} {self.period or ''}".strip()
+        return f"{who}《{self.file_name}》{head}" + (f"：{'，'.join(parts)}" if parts else "")
+
+
+# ---------------------------------------------------------------------------- the whole upload
+
+
+def upload_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    unit_name: str,
+    uploaded_by: str,
+    period: str | None = None,
+    city: str | None = None,
+    now: datetime | None = None,
+    partial: bool = False,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> UploadResult:
+    """Check and store one uploaded file; see the module docstring for the rules.
+
+    Never raises for a bad file or unit: a refused file comes back with outcome
+    ``rejected`` and its problems (and writes nothing).
+    """
+    path = Path(path)
+    now = now or datetime.now()
+    try:
+        unit = resolve_unit(con, unit_name, city)
+    except UnknownUnit as exc:
+        return UploadResult(REJECTED, unit_name, period, path.name, problems=[Problem(None, None, None, str(exc))])
+    try:
+        sheet = read_sheet(path, DATA_SHEET, ROW_ID, META_SHEET, max_bytes, max_rows)
+        check_columns(sheet)
+        period = check_meta(con, sheet, unit, period, now)
+    except FileRefused as exc:
+        return UploadResult(REJECTED, unit.name, period, path.name, problems=[exc.problem])
+    expected = {r.row_id: r for r in unit_rows(con, unit, period)}
+    known = {r[0] for r in con.execute("SELECT target_id FROM targets").fetchall()}
+    reports, problems, n_blank = validate_rows(sheet.name, sheet.header, sheet.rows, expected, known, unit, period)
+    n_rows = len(sheet.rows)
+    if problems and not partial:
+        return UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows, n_blank=n_blank,
+                            problems=problems, sheet=sheet)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    con.execute("BEGIN")
+    try:
+        result = store(con, unit, period, reports, file_name=path.name, sha256=sha, uploaded_by=uploaded_by,
+                       uploaded_at=now, n_rows=n_rows, n_blank=n_blank, problems=problems)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    result.sheet = sheet
+    return result
+
+
+def check_columns(sheet: Sheet) -> None:
+    missing = [h for h in REQUIRED if h not in sheet.header]
+    if missing:
+        raise FileRefused("缺少列" + "、".join(f"“{h}”" for h in missing) + "：请使用下发的模板，不要删除或改名表头",
+                          sheet=sheet.name, row=sheet.header_row)
+
+
+def check_meta(con, sheet: Sheet, unit: Unit, period: str | None, now: datetime) -> str:
+    """The period this file reports for, after checking the hidden metadata against ``unit``."""
+    meta = sheet.meta
+    if meta is not None:
+        version = meta.get(META_VERSION, "")
+        if version != TEMPLATE_VERSION:
+            raise FileRefused(f"模板版本“{version or '（空）'}”与当前版本“{TEMPLATE_VERSION}”不符：请重新下载模板后填报",
+                              sheet=META_SHEET)
+        meta_unit = meta.get(META_UNIT, "")
+        if meta_unit != unit.name and not _same_unit(con, meta_unit, unit):
+            raise FileRefused(f"这是“{meta_unit}”的模板，不能以“{unit.name}”的名义上传", sheet=META_SHEET)
+        meta_period = meta.get(META_PERIOD, "")
+        if period and meta_period != period:
+            raise FileRefused(f"文件的报送期是{meta_period}，与所选报送期{period}不一致", sheet=META_SHEET)
+        period = meta_period
+    elif not period:
+        raise FileRefused("文件中没有模板信息（隐藏的“元数据”工作表），请指明报送期（如 --period 2024-03）")
+    _check_period(period, now)
+    return period
+
+
+def _same_unit(con, name: str, unit: Unit) -> bool:
+    try:
+        return resolve_unit(con, name, unit.city_code).org_id == unit.org_id
+    except UnknownUnit:
+        return False
+
+
+def _check_period(period: str, now: datetime) -> None:
+    try:
+        month_end(period)
+    except ValueError:
+        raise FileRefused(f"报送期“{period}”无效：应为“年-月”格式，如2024-03") from None
+    if period > period_of(now.date()):
+        raise FileRefused(f"报送期{period}尚未开始（今天是{now.date().isoformat()}）")
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def validate_rows(
+    sheet_name: str,
+    header: list[str],
+    rows: list[tuple[int, list]],
+    expected: dict[str, ReportingRow],
+    known_targets: set[int],
+    unit: Unit,
+    period: str,
+) -> tuple[list[Report], list[Problem], int]:
+    """Valid reports, the problems found (sheet, row, column, message) and the count of blank rows."""
+    cols = {h: (header.index(h) if h in header else None) for h in (ROW_ID, VALUE, STATUS, PROGRESS, PROBLEMS, NEXT_STEPS)}
+    reports: list[Report] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    n_blank = 0
+    for n, cells in rows:
+        def cell(h: str):
+            i = cols[h]
+            return cells[i] if i is not None and i < len(cells) else None
+
+        def problem(column: str | None, message: str) -> None:
+            problems.append(Problem(sheet_name, n, column, message))
+
+        rid = clean_text(cell(ROW_ID))
+        raw_value, raw_status = cell(VALUE), cell(STATUS)
+        texts = [_text(cell(h)) for h in (PROGRESS, PROBLEMS, NEXT_STEPS)]
+        status = clean_text(raw_status)
+        empty = _empty(raw_value) and not status and not any(texts)
+        if not rid:
+            if not empty:
+                problem(ROW_ID, "缺少填报编号：请勿删除或改动模板中的编号")
+            continue
+        key = parse_row_id(rid)
+        if key is None:
+            problem(ROW_ID, f"填报编号“{rid}”格式不对，应形如 T12-330800（请勿改动模板中的编号）")
+            continue
+        if rid in seen:
+            problem(ROW_ID, f"填报编号“{rid}”与第{seen[rid]}行重复")
+            continue
+        seen[rid] = n
+        row = expected.get(rid)
+        if row is None:
+            if key[0] not in known_targets:
+                problem(ROW_ID, f"填报编号“{rid}”不存在：指标{key[0]}不在数据库中")
+            else:
+                problem(ROW_ID, f"填报编号“{rid}”不在“{unit.name}”{period}的报送范围内")
+            continue
+        if empty:
+            n_blank += 1
+            continue
+        before = len(problems)
+        value = None
+        try:
+            value = parse_number(raw_value, row.unit)
+        except ValueError as exc:
+            problem(VALUE, str(exc))
+        if value is not None:
+            low, high = value_range(row.kind, row.unit)
+            if value < low:
+                problem(VALUE, f"数值{_fmt(value)}不能为负数" if low == 0 else f"数值{_fmt(value)}不能小于{_fmt(low)}")
+            elif value > high:
+                problem(VALUE, f"数值{_fmt(value)}过大（上限{_fmt(high)}），请检查计量单位")
+        if status and status not in REPORTED_STATUSES:
+            problem(STATUS, f"状态“{status}”无效，应为：{'、'.join(REPORTED_STATUSES)}")
+        if value is None and len(problems) == before:
+            if row.kind != MILESTONE:
+                problem(VALUE, f"请填写累计完成值（单位：{row.unit or '见计量单位列'}）")
+            elif not status:
+                problem(STATUS, "请填写累计完成值或选择状态")
+        for h, t in zip((PROGRESS, PROBLEMS, NEXT_STEPS), texts):
+            if t and len(t) > MAX_TEXT:
+                problem(h, f"内容过长（{len(t)}字），每格不超过{MAX_TEXT}字")
+        if len(problems) == before:
+            raw = {"row": n, **{header[i]: _jsonable(c) for i, c in enumerate(cells) if i < len(header) and header[i]
+                                and not _empty(c)}}
+            reports.append(Report(row.target_id, row.jurisdiction_code, value, status or None, *texts,
+                                  json.dumps(raw, ensure_ascii=False), n))
+    return reports, problems, n_blank
+
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def parse_number(cell, unit: str = "") -> float | None:
+    """A cell as a number: 12, 12.5, "１２", " 1,200 ", "12.5%" (for a % unit); None when empty.
+
+    Raises ValueError with a Chinese message for text, dates, booleans, NaN and infinity.
+    """
+    if _empty(cell):
+        return None
+    if isinstance(cell, bool):
+        raise ValueError(f"应填写数字，实际为“{cell}”")
+    if isinstance(cell, (int, float)):
+        number = float(cell)
+    elif isinstance(cell, (date, datetime, time)):
+        raise ValueError(f"应填写数字，实际为日期/时间“{cell}”（请把单元格格式设为“常规”或“数值”）")
+    else:
+        text = unicodedata.normalize("NFKC", str(cell)).strip().replace("−", "-").replace(",", "").replace(" ", "")
+        if "%" in unit and text.endswith("%"):
+            text = text[:-1]
+        if not _NUMBER.fullmatch(text):
+            unit_hint = f"，单位为“{unit}”" if unit else ""
+            raise ValueError(f"应填写数字{unit_hint}，实际为“{str(cell).strip()}”")
+        number = float(text)
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(f"“{cell}”不是有效数字")
+    return number
+
+
+def _text(cell) -> str | None:
+    if _empty(cell):
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    if isinstance(cell, (date, datetime, time)):
+        cell = cell.isoformat()
+    text = str(cell).strip()
+    return text or None
+
+
+def _empty(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _jsonable(c):
+    if isinstance(c, (date, datetime, time)):
+        return c.isoformat()
+    if isinstance(c, float) and not math.isfinite(c):
+        return str(c)
+    return c
+
+
+def _fmt(x: float) -> str:
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _latest(con, period: str, reports: list[Report]) -> dict[tuple[int, str], tuple[int, tuple]]:
+    """(target, jurisdiction) → (latest version, its content) for the rows in ``reports``."""
+    if not reports:
+        return {}
+    rows = con.execute(
+        """SELECT target_id, jurisdiction_code, version, value, reported_status,
+                  progress_text, problems_text, next_steps_text
+           FROM progress_reports
+           WHERE period = ? AND target_id IN (SELECT unnest(?::INTEGER[]))
+           QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code ORDER BY version DESC) = 1""",
+        [period, sorted({r.target_id for r in reports})]).fetchall()
+    return {(r[0], r[1]): (r[2], r[3:]) for r in rows}
+
+
+def store(
+    con: duckdb.DuckDBPyConnection,
+    unit: Unit,
+    period: str,
+    reports: list[Report],
+    *,
+    file_name: str,
+    sha256: str,
+    uploaded_by: str,
+    uploaded_at: datetime,
+    n_rows: int,
+    n_blank: int = 0,
+    problems: list[Problem] = (),
+    is_demo: bool = False,
+) -> UploadResult:
+    """Append the reports that differ from the latest version; the caller holds the transaction.
+
+    Writes nothing when nothing differs and there are no problems (outcome ``unchanged``).
+    """
+    latest = _latest(con, period, reports)
+    new, unchanged = [], 0
+    for rep in reports:
+        version, content = latest.get((rep.target_id, rep.jurisdiction_code), (0, None))
+        if content == rep.content():
+            unchanged += 1
+        else:
+            new.append((rep, version + 1))
+    outcome = PARTIAL if problems else (ACCEPTED if new else UNCHANGED)
+    result = UploadResult(outcome, unit.name, period, file_name, None, n_rows, len(new), unchanged, n_blank,
+                          list(problems))
+    if outcome == UNCHANGED:
+        return result
+    upload_id, first_report = con.execute(
+        "SELECT (SELECT coalesce(max(upload_id), 0) + 1 FROM uploads), "
+        "(SELECT coalesce(max(report_id), 0) + 1 FROM progress_reports)").fetchone()
+    result.upload_id = upload_id
+    con.execute(
+        """INSERT INTO uploads (upload_id, unit_name, period, file_name, file_sha256, uploaded_by, uploaded_at,
+                                is_demo, outcome, n_rows, n_accepted, n_rejected, message)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [upload_id, unit.name, period, file_name, sha256, uploaded_by, uploaded_at, is_demo, outcome,
+         n_rows, len(new) + unchanged, result.n_rejected, result.summary()],
+    )
+    if new:
+        frame = pd.DataFrame({  # noqa: F841 (read by DuckDB below)
+            "report_id": range(first_report, first_report + len(new)),
+            "upload_id": upload_id,
+            "target_id": [r.target_id for r, _ in new],
+            "jurisdiction_code": [r.jurisdiction_code for r, _ in new],
+            "period": period,
+            "version": [v for _, v in new],
+            "value": pd.Series([r.value for r, _ in new], dtype="float64"),
+            "reported_status": [r.status for r, _ in new],
+            "progress_text": [r.progress for r, _ in new],
+            "problems_text": [r.problems for r, _ in new],
+            "next_steps_text": [r.next_steps for r, _ in new],
+            "raw_cells": [r.raw_cells for r, _ in new],
+        })
+        con.execute(f"INSERT INTO progress_reports ({', '.join(frame.columns)}) SELECT * FROM frame")
+    if problems:
+        errors = pd.DataFrame(  # noqa: F841
+            [(upload_id, p.sheet, p.row, p.column, p.message) for p in problems],
+            columns=["upload_id", "sheet", "row_number", "column_name", "message"],
+        ).astype({"row_number": "Int64"})
+        con.execute(f"INSERT INTO upload_errors ({', '.join(errors.columns)}) SELECT * FROM errors")
+    return result

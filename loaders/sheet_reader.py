@@ -1,0 +1,239 @@
+"""Read one uploaded spreadsheet (.xlsx, .xls or .csv) into rows of cells, or refuse it.
+
+Reading uses python-calamine (much faster than openpyxl); .csv is decoded as UTF-8
+(with or without BOM) or GB18030, which is what WPS and Excel on Chinese Windows
+write. Anything else, files that are too big or too long, and files without the
+expected header are refused with a message in Chinese saying what would be valid.
+:func:`write_error_copy` gives the unit its file back with an error column.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from python_calamine import CalamineError, CalamineWorkbook
+
+from tracker.safe_cells import neutralise, set_text
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 50_000
+SUFFIXES = (".xlsx", ".xls", ".csv")
+HEADER_SEARCH_ROWS = 10
+ERROR_HEADER = "错误说明"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an upload: where (sheet, row, column) and what."""
+
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ""
+        if self.sheet:
+            where += f"工作表“{self.sheet}”"
+        if self.row:
+            where += f"第{self.row}行"
+        if self.column:
+            where += f"“{self.column}”列"
+        return f"{where}：{self.message}" if where else self.message
+
+
+class FileRefused(ValueError):
+    """The whole file is refused before any row is looked at."""
+
+    def __init__(self, message: str, sheet: str | None = None, row: int | None = None,
+                 column: str | None = None):
+        self.problem = Problem(sheet, row, column, message)
+        super().__init__(str(self.problem))
+
+
+@dataclass
+class Sheet:
+    name: str                          # the sheet read (the file name for a csv)
+    kind: str                          # xlsx, xls, csv
+    header_row: int                    # 1-based row number of the header
+    header: list[str]
+    rows: list[tuple[int, list]]       # (1-based row number, cells) below the header, blank rows left out
+    meta: dict[str, str] | None = None  # the hidden metadata sheet, when there is one
+    meta_ids: list[str] = field(default_factory=list)
+
+    def column(self, header: str) -> int | None:
+        return self.header.index(header) if header in self.header else None
+
+
+def clean_text(value) -> str:
+    """A cell as normalised text: full-width forms folded (NFKC), outer spaces stripped."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def read_sheet(path: Path, data_sheet: str, key_header: str, meta_sheet: str | None = None,
+               max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> Sheet:
+    """Read the data sheet of ``path``: the sheet named ``data_sheet``, else the first with ``key_header``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        shown = f"“{path.suffix}”" if path.suffix else "（无扩展名）"
+        raise FileRefused(f"不支持的文件类型{shown}：请上传 .xlsx、.xls 或 .csv 文件")
+    if not path.is_file():
+        raise FileRefused(f"找不到文件“{path.name}”")
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRefused(f"文件“{path.name}”是空文件")
+    if size > max_bytes:
+        raise FileRefused(f"文件过大（{_size(size)}），上限为 {_size(max_bytes)}，请删去多余内容或拆分后分批上传")
+    if suffix == ".csv":
+        return _csv_sheet(path, key_header, max_rows)
+    return _workbook_sheet(path, suffix[1:], data_sheet, key_header, meta_sheet, max_rows)
+
+
+def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, meta_sheet: str | None,
+                    max_rows: int) -> Sheet:
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        names = list(wb.sheet_names)
+        candidates = [data_sheet] if data_sheet in names else [n for n in names if n != meta_sheet]
+        found = None
+        for name in candidates:
+            sheet = wb.get_sheet_by_name(name)
+            if sheet.total_height > max_rows + HEADER_SEARCH_ROWS:  # before reading it all
+                raise FileRefused(_too_many(sheet.total_height, max_rows), sheet=name)
+            cells = sheet.to_python(skip_empty_area=False)
+            found = _with_header(name, kind, cells, key_header, max_rows)
+            if found is not None or name == data_sheet:
+                break
+        meta_cells = wb.get_sheet_by_name(meta_sheet).to_python() if meta_sheet in names else None
+    except CalamineError as exc:
+        raise FileRefused(f"无法读取文件“{path.name}”：不是有效的 {kind} 文件或已损坏（{exc}）") from None
+    if found is None:
+        raise FileRefused(f"找不到表头“{key_header}”：请使用下发的模板，表头应在前{HEADER_SEARCH_ROWS}行内",
+                          sheet=candidates[0] if len(candidates) == 1 else None)
+    if meta_cells is not None:
+        found.meta, found.meta_ids = _meta(meta_cells, key_header)
+    return found
+
+
+def _csv_sheet(path: Path, key_header: str, max_rows: int) -> Sheet:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileRefused(f"无法识别文件“{path.name}”的编码：请另存为 UTF-8 或 GBK 编码的 CSV")
+    if "\x00" in text:
+        raise FileRefused(f"文件“{path.name}”不是文本格式的 CSV（可能是改了扩展名的 Excel 文件）")
+    cells = list(csv.reader(io.StringIO(text, newline="")))
+    if len(cells) > max_rows + HEADER_SEARCH_ROWS:
+        raise FileRefused(_too_many(len(cells), max_rows), sheet=path.name)
+    found = _with_header(path.name, "csv", cells, key_header, max_rows)
+    if found is None:
+        raise FileRefused(f"找不到表头“{key_header}”：请使用下发模板的表头，表头应在前{HEADER_SEARCH_ROWS}行内",
+                          sheet=path.name)
+    return found
+
+
+def _with_header(name: str, kind: str, cells: list[list], key_header: str, max_rows: int) -> Sheet | None:
+    for i, row in enumerate(cells[:HEADER_SEARCH_ROWS]):
+        header = [clean_text(c) for c in row]
+        if key_header in header:
+            body = [(n, r) for n, r in enumerate(cells[i + 1:], start=i + 2)
+                    if any(c is not None and c != "" and not (isinstance(c, str) and not c.strip()) for c in r)]
+            if len(body) > max_rows:
+                raise FileRefused(_too_many(len(body), max_rows), sheet=name)
+            return Sheet(name, kind, i + 1, header, body)
+    return None
+
+
+def _meta(cells: list[list], key_header: str) -> tuple[dict[str, str], list[str]]:
+    meta: dict[str, str] = {}
+    ids: list[str] = []
+    in_ids = False
+    for row in cells:
+        key = clean_text(row[0]) if row else ""
+        if in_ids:
+            if key:
+                ids.append(key)
+        elif key == key_header:
+            in_ids = True
+        elif key:
+            meta[key] = clean_text(row[1]) if len(row) > 1 else ""
+    return meta, ids
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
+    return f"{n / 1024:.1f} KB".replace(".0 KB", " KB")
+
+
+def _too_many(n: int, max_rows: int) -> str:
+    return f"行数过多（约{n}行），每个文件最多{max_rows}行，请拆分后分批上传"
+
+
+# ---------------------------------------------------------------------------- error copy
+
+
+_ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
+
+
+def error_copy_path(path: Path) -> Path:
+    """Where the copy with the error column goes by default: ``报表.xlsx`` → ``报表.错误说明.xlsx``."""
+    path = Path(path)
+    suffix = ".csv" if path.suffix.lower() == ".csv" else ".xlsx"
+    return path.with_name(f"{path.stem}.{ERROR_HEADER}{suffix}")
+
+
+def write_error_copy(path: Path, sheet: Sheet, problems: list[Problem], out: Path) -> Path:
+    """The uploaded file with an 错误说明 column (xlsx stays xlsx, xls becomes xlsx, csv stays csv)."""
+    by_row: dict[int, list[str]] = {}
+    for p in problems:
+        if p.row:
+            by_row.setdefault(p.row, []).append(f"“{p.column}”列：{p.message}" if p.column else p.message)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if sheet.kind == "csv":
+        with out.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow([neutralise(h) for h in sheet.header] + [ERROR_HEADER])
+            for n, cells in sheet.rows:
+                writer.writerow([neutralise(c) for c in cells] + [neutralise("；".join(by_row.get(n, [])))])
+        return out
+    if sheet.kind == "xlsx":
+        wb = load_workbook(path)
+        ws = wb[sheet.name]
+        ws.protection.sheet = False
+    else:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = sheet.name
+        for c, value in enumerate(sheet.header, start=1):
+            set_text(ws.cell(row=sheet.header_row, column=c), value)
+        for n, cells in sheet.rows:
+            for c, value in enumerate(cells, start=1):
+                set_text(ws.cell(row=n, column=c), value if value != "" else None)
+    col = max(ws.max_column, len(sheet.header)) + 1
+    head = ws.cell(row=sheet.header_row, column=col)
+    set_text(head, ERROR_HEADER)
+    head.font = Font(bold=True, color="C00000")
+    ws.column_dimensions[head.column_letter].width = 60
+    for n, messages in by_row.items():
+        cell = ws.cell(row=n, column=col)
+        set_text(cell, "；".join(messages))
+        cell.fill = _ERROR_FILL
+    wb.save(out)
+    return out

@@ -1,0 +1,64 @@
+"""任务: search by words, number or unit; one task's source text, targets, responsibility,
+monthly history against the expected pace, and every reported note."""
+import streamlit as st
+
+from tracker import charts, page_blocks as blocks, progress_queries as pq, task_queries as tq
+from tracker.app_db import cached
+from tracker.formatting import source_html
+from tracker.sidebar import selection
+
+sel = selection()
+st.title("任务")
+words = st.text_input("搜索任务（词语、数字或单位，空格分隔）", key="task_search", placeholder="如：充电桩 500 亩")
+found = cached(tq.search_items, words, sel.filters)
+st.caption(f"找到 {len(found)} 项含量化指标的任务")
+st.dataframe(found[["doc_number", "label", "title", "n_targets", "lead_unit", "leaders"]].fillna("—").rename(columns={
+    "doc_number": "文件", "label": "序号", "title": "任务", "n_targets": "指标数", "lead_unit": "牵头单位",
+    "leaders": "牵头市领导"}), hide_index=True, key="task_results", height=240)
+
+labels = {r.item_id: f"{r.doc_number} {r.label}{r.title}" for r in found.itertuples()}
+item_id = st.selectbox("查看任务", list(labels), format_func=labels.get, key="task_select")
+if item_id is not None:
+    detail = cached(tq.item_detail, int(item_id))
+    st.header(f"{detail['label']}{detail['title']}")
+    st.caption(f"{detail['doc_number']} {detail['doc_title']}" + (f" · {detail['area_title']}" if detail["area_title"] else ""))
+    lead, coop, leaders = st.columns(3)
+    lead.markdown("**牵头单位**  \n" + ("、".join(detail["lead_units"]) or "—"))
+    coop.markdown("**配合单位**  \n" + ("、".join(detail["cooperating_units"]) or "—"))
+    leaders.markdown("**牵头市领导**  \n" + ("、".join(detail["leaders"]) or "—"))
+
+    st.subheader("原文")
+    st.markdown(source_html(cached(tq.item_source, int(item_id))), unsafe_allow_html=True)
+
+    st.subheader("指标与进度")
+    status = cached(pq.target_status, sel.as_of, sel.filters.without_jurisdictions(), sel.settings, level=None)
+    shares = cached(pq.target_status, sel.as_of, sel.filters.without_jurisdictions(), sel.settings,
+                    level=pq.JURISDICTION)
+    mine = status[status["item_id"] == item_id]
+    blocks.context_caption(sel, mine)
+    blocks.status_dataframe(mine, key="task_targets")
+    mine_shares = shares[shares["item_id"] == item_id]
+    if len(mine_shares):
+        blocks.status_dataframe(mine_shares, key="task_allocations", with_jurisdiction=True)
+
+    st.subheader("月度进度")
+    targets = {r.target_id: f"{r.seq}. {r.indicator}（{r.raw}）" for r in mine.itertuples()}
+    target_id = st.selectbox("指标", list(targets), format_func=targets.get, key="task_target")
+    if target_id is not None:
+        places = {None: "全市"} | {r.jurisdiction_code: r.jurisdiction_name
+                                   for r in mine_shares[mine_shares["target_id"] == target_id].itertuples()}
+        place = st.selectbox("范围", list(places), format_func=places.get, key="task_scope")
+        history = cached(tq.target_history, int(target_id), place, sel.as_of)
+        unit = mine.loc[mine["target_id"] == target_id, "unit"].iloc[0]
+        st.plotly_chart(charts.history_chart(history, targets[target_id], unit), key="task_history")
+
+    st.subheader("报送记录")
+    notes = cached(tq.item_notes, int(item_id))
+    if notes.empty:
+        st.info("尚无报送记录。")
+    else:
+        st.dataframe(notes.rename(columns={
+            "period": "报送期", "seq": "指标序号", "indicator": "指标", "jurisdiction": "范围", "value": "累计值",
+            "unit": "单位", "reported_status": "报送状态", "progress_text": "进展情况", "problems_text": "存在问题",
+            "next_steps_text": "下步打算", "unit_name": "报送单位", "uploaded_by": "报送人", "uploaded_at": "报送时间",
+            "version": "版本", "is_demo": "演示数据"}), hide_index=True, key="task_notes")

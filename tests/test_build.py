@@ -1,0 +1,97 @@
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from loaders.build import build
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "tracker.duckdb"
+    report = build(path)
+    assert report.ok, report.errors
+    return path
+
+
+def rows(path, sql, params=()):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def test_structure_in_the_database(built):
+    assert rows(built, "SELECT kind, count(*) FROM items GROUP BY kind ORDER BY kind") == [
+        ("decision", 7), ("livelihood_project", 34), ("policy_area", 8), ("policy_measure", 73), ("work_task", 130)]
+    assert rows(built, "SELECT count(*) FROM items WHERE kind = 'policy_measure' AND parent_item_id IS NULL") == [(0,)]
+
+
+def test_assignments_roles_and_leaders(built):
+    assert rows(built, """
+        SELECT o.name, a.role FROM assignments a JOIN organisations o USING (org_id)
+        JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+        WHERE d.doc_number = '衢政办发〔2024〕10号' AND i.kind = 'work_task' AND i.number = 2 ORDER BY a.position""") == [
+        ("市发改委", "lead"), ("市财政局", "cooperate")]
+    assert rows(built, "SELECT count(*) FROM people") == [(9,)]
+    assert rows(built, """
+        SELECT p.name FROM item_leaders l JOIN people p USING (person_id) JOIN items i USING (item_id)
+        WHERE i.kind = 'work_task' AND i.number = 4 ORDER BY l.position""") == [("田俊",), ("徐利水",), ("郑河江",)]
+
+
+def test_county_governments_are_linked_to_jurisdictions(built):
+    assert rows(built, """
+        SELECT o.name, j.name FROM organisations o JOIN jurisdictions j ON j.code = o.jurisdiction_code
+        WHERE o.kind = 'county_government' ORDER BY j.code""") == [
+        ("柯城区政府", "柯城区"), ("衢江区政府", "衢江区"), ("常山县政府", "常山县"),
+        ("开化县政府", "开化县"), ("龙游县政府", "龙游县"), ("江山市政府", "江山市")]
+
+
+def test_aliases_resolve_to_one_organisation(built):
+    assert rows(built, "SELECT count(*) FROM organisations WHERE name IN ('衢职院', '衢州职业技术学院')") == [(1,)]
+    assert rows(built, """
+        SELECT o.name FROM org_aliases a JOIN organisations o USING (org_id) WHERE a.alias = '衢职院'""") == [
+        ("衢州职业技术学院",)]
+
+
+def test_a_target_row_with_offsets_into_the_stored_source(built):
+    [(raw, base_value, base_unit, s, e, content)] = rows(built, """
+        SELECT t.raw, t.base_value, t.base_unit, t.source_start, t.source_end, f.content
+        FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id) JOIN source_files f USING (file_id)
+        WHERE i.kind = 'policy_measure' AND i.number = 4 AND t.base_unit = '亩' ORDER BY t.seq LIMIT 1""")
+    assert (base_value, base_unit) == (30000, "亩")
+    assert "3万亩" in content[s:e]
+
+
+def test_every_number_is_accounted_for(built):
+    # each target's due date is its stated deadline or the plan's year end
+    assert rows(built, "SELECT count(*) FROM targets WHERE due_date IS NULL") == [(0,)]
+    assert rows(built, "SELECT count(*) FROM numbers") != [(0,)]
+
+
+def test_build_twice_changes_nothing(built):
+    before = rows(built, "SELECT count(*) FROM targets")
+    report = build(built)
+    assert report.loaded and all(r.skipped for r in report.loaded)
+    assert rows(built, "SELECT count(*) FROM targets") == before
+
+
+def test_a_bad_source_file_is_reported_and_nothing_else_changes(tmp_path):
+    data = tmp_path / "data"
+    (data / "sources").mkdir(parents=True)
+    (data / "reference").symlink_to(ROOT / "data" / "reference")
+    (data / "sources" / "note.txt").write_text("不是计划。\n", encoding="utf-8")
+    report = build(tmp_path / "t.duckdb", data)
+    assert not report.ok
+    assert "note.txt" in report.errors[0]
+    assert rows(tmp_path / "t.duckdb", "SELECT count(*) FROM source_files") == [(0,)]
+
+
+def test_cli_build(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "loaders", "build", "--db", str(tmp_path / "x.duckdb")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "004_d96df1f4540694e4.txt: 7 份文件，218 个条目" in out.stdout

@@ -1,0 +1,294 @@
+"""Every page runs headless through AppTest.
+
+Two databases: the tiny hand-made one of tests/dashboard_db.py, where every figure on a
+page is known exactly, and the real one built from the shipped sources with the seeded
+demo progress, where the pages must agree with the domain queries.
+"""
+import shutil
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from loaders.build import build
+from tests.conftest import ROOT
+from tests.dashboard_db import add_report, add_upload, make_db
+from tracker import progress_queries as pq
+from tracker import queries
+from tracker.db import connect
+
+PAGES = ["pages/overview.py", "pages/departments.py", "pages/jurisdictions.py", "pages/leaders.py",
+         "pages/tasks.py", "pages/data_quality.py", "pages/loaded.py"]
+TITLES = ["总览", "部门", "县（市、区）", "牵头市领导", "任务", "数据质量", "已加载文件"]
+
+
+@pytest.fixture(scope="module")
+def built_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pages") / "tracker.duckdb"
+    assert build(path).ok
+    return path
+
+
+@pytest.fixture(autouse=True)
+def clear_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def real_db(built_db, tmp_path, monkeypatch):
+    path = tmp_path / "tracker.duckdb"
+    shutil.copy(built_db, path)
+    monkeypatch.setenv("TRACKER_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def tiny_db(tmp_path, monkeypatch):
+    path = tmp_path / "tiny.duckdb"
+    make_db(path).close()
+    monkeypatch.setenv("TRACKER_DB", str(path))
+    return path
+
+
+def run(script: str = "dashboard.py", page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / script), default_timeout=60)
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def frame(at: AppTest, *columns: str, nth: int = 0):
+    """The nth table holding all these columns (AppTest does not expose a dataframe's key)."""
+    found = [d.value for d in at.dataframe if set(columns) <= set(d.value.columns)]
+    assert len(found) > nth, f"no table #{nth} with columns {columns}"
+    return found[nth]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def headers(at: AppTest) -> list[str]:
+    return [h.value for h in at.header]
+
+
+# ---------------------------------------------------------------- the real database, demo progress
+
+
+@pytest.mark.parametrize("page, title", zip(PAGES, TITLES))
+def test_every_page_runs_on_the_real_database(real_db, page, title):
+    at = run(page=page)
+    assert at.title[0].value == title
+
+
+def test_dashboard_opens_on_the_overview_at_the_latest_reported_month(real_db):
+    at = run()
+    assert at.title[0].value == "总览"
+    assert at.selectbox(key="f_as_of").value == "2024-09"
+    assert at.caption[0].value == "截至2024年9月，全市指标"
+    assert "演示数据" in at.warning[0].value
+    assert headers(at) == ["状态分布", "完成进度与时序进度", "最滞后的指标"]
+
+
+def test_overview_cards_agree_with_the_status_query(real_db):
+    con = connect(real_db)
+    expected = pq.status_counts(pq.target_status(con, "2024-09"))
+    con.close()
+    at = run()
+    assert metrics(at) == {k: str(v) for k, v in expected.items()}
+    assert int(metrics(at)["指标"]) > 200
+
+
+def test_changing_the_month_changes_the_overview(real_db):
+    at = run()
+    september = metrics(at)
+    at.selectbox(key="f_as_of").select("2024-12")
+    rerun(at)
+    december = metrics(at)
+    assert december["指标"] == september["指标"]
+    assert int(december["未报送"]) > int(september["未报送"])  # nobody has reported December yet
+
+
+def loaded_counts(path) -> tuple[int, int, int]:
+    con = connect(path)
+    documents = queries.loaded_documents(con)
+    con.close()
+    return len(documents), int(documents["n_items"].sum()), int(documents["n_targets"].sum())
+
+
+def test_loaded_page_lists_documents_and_targets(real_db):
+    n_docs, n_items, n_targets = loaded_counts(real_db)
+    assert n_docs >= 7
+    at = run("pages/loaded.py")
+    assert at.caption[0].value == f"共 {n_docs} 份文件，{n_items} 个条目，{n_targets} 个量化指标"
+    documents = frame(at, "doc_number", "file_name")
+    assert documents["doc_number"].tolist()[:3] == ["衢政发〔2024〕7号", "衢政办发〔2024〕9号", "衢政办发〔2024〕10号"]
+    targets = frame(at, "item_label", "indicator")
+    assert targets["item_label"].iloc[0] == "一、"
+
+
+def test_choosing_another_document_changes_the_target_list(real_db):
+    at = run("pages/loaded.py")
+    first = frame(at, "item_label", "indicator")
+    at.selectbox(key="doc_select").select(3).run()
+    second = frame(at, "item_label", "indicator")
+    assert second["item_label"].iloc[0] != first["item_label"].iloc[0]
+
+
+def test_dashboard_builds_its_database_when_missing(tmp_path, monkeypatch):
+    path = tmp_path / "new" / "tracker.duckdb"
+    monkeypatch.setenv("TRACKER_DB", str(path))
+    at = run(page="pages/data_quality.py")
+    st.cache_resource.clear()
+    n_docs, n_items, n_targets = loaded_counts(path)
+    assert n_docs >= 7
+    assert at.caption[0].value == f"共 {n_docs} 份文件，{n_items} 个条目，{n_targets} 个量化指标"
+
+
+# ---------------------------------------------------------------- the tiny database, exact figures
+
+
+def test_overview_shows_exact_cards_and_the_demo_label(tiny_db):
+    at = run()
+    assert metrics(at) == {"指标": "4", "已完成": "0", "正常": "2", "滞后": "1", "严重滞后": "0", "未报送": "1"}
+    assert at.caption[0].value == "截至2024年3月，全市指标"
+    assert at.warning[0].value.startswith("演示数据")
+    worst = frame(at, "说明")
+    assert worst[["指标", "目标", "报送值", "状态"]].values.tolist() == [
+        ["固定资产投资增长", "≥10%", "9%", "滞后"], ["完成一期", "—", "—", "未报送"]]
+
+
+def test_real_reports_carry_no_demo_label(tiny_db):
+    con = connect(tiny_db)
+    con.execute("UPDATE uploads SET is_demo = false")
+    con.close()
+    assert not run().warning
+
+
+@pytest.mark.parametrize(
+    "key, choice, cards",
+    [
+        ("f_units", "市经信局", {"指标": "3", "正常": "2", "未报送": "1"}),
+        ("f_leaders", "张三", {"指标": "3", "正常": "2", "未报送": "1"}),
+        ("f_jurisdictions", "330803", {"指标": "1", "正常": "1", "未报送": "0"}),
+    ],
+)
+def test_sidebar_filters_change_the_overview(tiny_db, key, choice, cards):
+    at = run()
+    at.multiselect(key=key).select(choice)
+    rerun(at)
+    shown = metrics(at)
+    assert {k: shown[k] for k in cards} == cards
+
+
+def test_a_filter_carries_over_to_the_other_pages(tiny_db):
+    at = run()
+    at.multiselect(key="f_units").select("市经信局")
+    rerun(at)
+    at.switch_page("pages/departments.py")
+    rerun(at)
+    ranking = frame(at, "排名", "牵头单位")
+    assert ranking["牵头单位"].tolist() == ["市经信局"]
+
+
+def test_changing_the_month_to_one_without_reports(tiny_db):
+    at = run()
+    assert at.selectbox(key="f_as_of").value == "2024-03"
+    at.selectbox(key="f_as_of").select("2024-04")
+    rerun(at)
+    assert metrics(at)["未报送"] == "4"
+    assert at.caption[0].value == "截至2024年4月，全市指标"
+
+
+def test_an_upload_shows_up_at_once(tiny_db):
+    at = run()
+    assert metrics(at)["未报送"] == "1"
+    con = connect(tiny_db)
+    add_upload(con, 2, "市经信局", "2024-03")
+    add_report(con, 7, 2, 4, "330800", "2024-03", 1, None, status="已完成")
+    con.close()
+    st.cache_resource.clear()  # the test wrote through its own connection; the app reopens the file
+    rerun(at)
+    assert (metrics(at)["未报送"], metrics(at)["已完成"]) == ("0", "1")
+
+
+def test_departments_page_ranks_and_drills_down(tiny_db):
+    at = run(page="pages/departments.py")
+    ranking = frame(at, "排名", "牵头单位")
+    assert ranking[["排名", "牵头单位", "指标", "正常", "滞后", "未报送"]].values.tolist() == [
+        [1, "市经信局", 3, 2, 0, 1], [2, "市发改委", 1, 0, 1, 0]]
+    assert frame(at, "说明")["指标"].tolist() == [
+        "新增公共充电桩", "柯城区、衢江区充电桩", "完成一期"]
+    at.selectbox(key="department_select").select("市发改委")
+    rerun(at)
+    assert frame(at, "说明")["指标"].tolist() == ["固定资产投资增长"]
+
+
+def test_leaders_page(tiny_db):
+    at = run(page="pages/leaders.py")
+    ranking = frame(at, "排名", "牵头市领导")
+    assert ranking[["牵头市领导", "指标", "正常", "未报送"]].values.tolist() == [["张三", 3, 2, 1]]
+    assert len(frame(at, "说明")) == 3
+
+
+def test_jurisdictions_page_shows_allocations_heatmap_and_npc_placeholder(tiny_db):
+    at = run(page="pages/jurisdictions.py")
+    assert headers(at) == ["县（市、区）排名", "完成度热力图", "分解任务与进度", "人大工作对比"]
+    ranking = frame(at, "排名", "县（市、区）")
+    assert ranking[["县（市、区）", "指标", "正常"]].values.tolist() == [["柯城区", 1, 1], ["衢江区", 1, 1]]
+    targets = frame(at, "说明", "县（市、区）")
+    assert targets[["县（市、区）", "目标", "报送值", "完成进度"]].values.tolist() == [["柯城区", "≥100个", "30个", 0.3]]
+    assert any("人大常委会工作数据尚未加载" in i.value for i in at.info)
+
+
+def test_task_page_searches_and_shows_one_task(tiny_db):
+    at = run(page="pages/tasks.py")
+    assert at.caption[0].value == "找到 2 项含量化指标的任务"
+    at.text_input(key="task_search").input("充电")
+    rerun(at)
+    assert at.caption[0].value == "找到 1 项含量化指标的任务"
+    assert at.header[0].value == "（一）建设充电设施"
+    source = next(m.value for m in at.markdown if "<mark" in m.value)
+    assert source.count("<mark") == 3 and 'data-target="1">桩1000个</mark>' in source
+    responsibility = " ".join(m.value for m in at.markdown)
+    assert "**牵头单位**  \n市经信局" in responsibility and "**牵头市领导**  \n张三" in responsibility
+    targets = frame(at, "说明")
+    assert targets[["指标", "报送值", "状态"]].values.tolist() == [
+        ["新增公共充电桩", "250个", "正常"], ["柯城区、衢江区充电桩", "80个", "正常"], ["完成一期", "—", "未报送"]]
+    assert len(frame(at, "说明", "县（市、区）")) == 2
+    notes = frame(at, "版本", "进展情况")
+    assert notes[["累计值", "版本", "进展情况", "存在问题"]].values.tolist()[:2] == [
+        [250.0, 2, "更正：已建成250个", "选址难"], [100.0, 1, "已建成100个", None]]
+
+
+def test_task_page_history_follows_the_chosen_scope(tiny_db):
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("充电")
+    rerun(at)
+    at.selectbox(key="task_target").select(3)
+    rerun(at)
+    assert at.selectbox(key="task_scope").options == ["全市", "柯城区", "衢江区"]
+    at.selectbox(key="task_scope").select("330803")
+    rerun(at)
+    assert not at.exception
+
+
+def test_data_quality_page(tiny_db):
+    at = run(page="pages/data_quality.py")
+    assert headers(at) == ["已加载文件", "各类条目与指标数量", "待复核的数字（0）", "分解数之和与全市目标不一致（0）",
+                           "加载时记录的问题（0）", "上传记录（1）"]
+    uploads = frame(at, "上传人")
+    assert uploads[["报送单位", "数据类型", "结果"]].values.tolist() == [["市经信局", "演示数据", "已接收"]]
+    kinds = frame(at, "政策领域")
+    assert kinds.columns.tolist() == ["文号", "政策领域", "政策措施", "数量类指标", "节点类指标", "比率类指标"]

@@ -1,0 +1,398 @@
+"""Uploads: reading xlsx/xls/csv, every refusal, versions, idempotence, a rejected file changes nothing."""
+import csv
+import json
+from datetime import datetime
+
+import pytest
+import xlwt
+from openpyxl import load_workbook
+
+from loaders.__main__ import main as loaders_main
+from loaders.progress_template import DATA_SHEET, HEADERS, META_SHEET, NEXT_STEPS, PROBLEMS, PROGRESS, STATUS, VALUE
+from loaders.progress_upload import parse_number, upload_file
+from loaders.sheet_reader import ERROR_HEADER, error_copy_path, write_error_copy
+from tests.conftest import table_contents
+from tests.progress_files import NOW, fill, template
+from tracker.reporting import resolve_unit, unit_rows
+
+PERIOD = "2024-03"
+
+
+@pytest.fixture
+def rows(con):
+    return unit_rows(con, resolve_unit(con, "市发改委"), PERIOD)
+
+
+@pytest.fixture(scope="module")
+def tpl(built_plain_db, tmp_path_factory):
+    """市发改委's template for 2024-03, written once (every test's database is a copy of the same build)."""
+    from tracker.db import connect
+
+    con = connect(built_plain_db, read_only=True)
+    try:
+        return template(con, tmp_path_factory.mktemp("tpl"))
+    finally:
+        con.close()
+
+
+def sheet_row(rows, kind: str, nth: int = 0) -> int:
+    """Row number in the template of the nth row of a kind (count, rate …)."""
+    return [i for i, r in enumerate(rows, start=2) if r.kind == kind][nth]
+
+
+def upload(con, path, unit="市发改委", **kw):
+    kw.setdefault("now", NOW)
+    return upload_file(con, path, unit, uploaded_by="张三", **kw)
+
+
+def reports(con):
+    return con.execute("""SELECT target_id, jurisdiction_code, period, version, value, reported_status,
+                                 progress_text, problems_text, next_steps_text
+                          FROM progress_reports ORDER BY report_id""").fetchall()
+
+
+# ---------------------------------------------------------------- accepted, unchanged, corrected
+
+
+def test_an_accepted_upload_stores_exactly_what_was_reported(con, tmp_path, tpl, rows):
+    c1, c2, rate = sheet_row(rows, "count"), sheet_row(rows, "count", 1), sheet_row(rows, "rate")
+    f = fill(tpl, tmp_path / "f.xlsx", {
+        c1: {VALUE: 300, STATUS: "正常", PROGRESS: "已开工 300 个", PROBLEMS: "无", NEXT_STEPS: "继续推进"},
+        c2: {VALUE: " 1,200 ", STATUS: "滞后"},
+        rate: {VALUE: "１２.５", STATUS: " 正常 "},
+    })
+    result = upload(con, f)
+    assert result.outcome == "accepted"
+    blank = len(rows) - 3
+    assert result.summary() == f"市发改委 2024-03《f.xlsx》已接收：新增3条，空白未填{blank}行"
+    t = {n: rows[n - 2] for n in (c1, c2, rate)}
+    assert reports(con) == [
+        (t[c1].target_id, "330800", PERIOD, 1, 300.0, "正常", "已开工 300 个", "无", "继续推进"),
+        (t[c2].target_id, "330800", PERIOD, 1, 1200.0, "滞后", None, None, None),
+        (t[rate].target_id, "330800", PERIOD, 1, 12.5, "正常", None, None, None),
+    ]
+    [upload_row] = con.execute("""SELECT upload_id, unit_name, period, file_name, uploaded_by, uploaded_at, is_demo,
+                                         outcome, n_rows, n_accepted, n_rejected FROM uploads""").fetchall()
+    assert upload_row == (1, "市发改委", PERIOD, "f.xlsx", "张三", NOW, False, "accepted", len(rows), 3, 0)
+    raw = json.loads(con.execute("SELECT raw_cells FROM progress_reports WHERE value = 1200").fetchone()[0])
+    assert raw["row"] == c2 and raw[VALUE] == " 1,200 " and raw["填报编号"] == t[c2].row_id
+
+
+def test_reuploading_the_same_file_changes_nothing(con, tmp_path, tpl, rows):
+    f = fill(tpl, tmp_path / "f.xlsx", {sheet_row(rows, "count"): {VALUE: 10, STATUS: "滞后"}})
+    assert upload(con, f).outcome == "accepted"
+    before = table_contents(con)
+    again = upload(con, f, now=datetime(2024, 10, 9))
+    assert again.outcome == "unchanged" and again.upload_id is None
+    assert again.summary() == f"市发改委 2024-03《f.xlsx》内容与上次报送相同，未作改动：空白未填{len(rows) - 1}行"
+    assert table_contents(con) == before
+
+
+def test_a_correction_adds_a_version_and_keeps_the_earlier_one(con, tmp_path, tpl, rows):
+    a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
+    first = fill(tpl, tmp_path / "first.xlsx", {a: {VALUE: 10}, b: {VALUE: 20}})
+    second = fill(tpl, tmp_path / "second.xlsx", {a: {VALUE: 10}, b: {VALUE: 25, PROGRESS: "更正"}})
+    upload(con, first)
+    result = upload(con, second, now=datetime(2024, 10, 9, 15, 0))
+    assert (result.outcome, result.n_new, result.n_unchanged) == ("accepted", 1, 1)
+    tb = rows[b - 2].target_id
+    assert con.execute("""SELECT version, value, progress_text, u.file_name, u.uploaded_at FROM progress_reports
+                          JOIN uploads u USING (upload_id) WHERE target_id = ? ORDER BY version""", [tb]).fetchall() == [
+        (1, 20.0, None, "first.xlsx", NOW), (2, 25.0, "更正", "second.xlsx", datetime(2024, 10, 9, 15, 0))]
+    assert con.execute("SELECT value, version FROM latest_progress WHERE target_id = ?", [tb]).fetchall() == [(25.0, 2)]
+    # sending the first file again makes its values the latest again: the latest upload counts
+    assert upload(con, first, now=datetime(2024, 10, 10)).n_new == 1
+    assert con.execute("SELECT value, version FROM latest_progress WHERE target_id = ?", [tb]).fetchall() == [(20.0, 3)]
+
+
+def test_a_milestone_can_be_reported_by_status_alone(con, tmp_path):
+    unit = con.execute("""SELECT o.name FROM targets t JOIN assignments a USING (item_id) JOIN organisations o
+                          USING (org_id) WHERE t.kind = 'milestone' AND t.value IS NULL AND a.role = 'lead'
+                            AND o.kind = 'department' ORDER BY t.target_id LIMIT 1""").fetchone()[0]
+    rows = unit_rows(con, resolve_unit(con, unit), PERIOD)
+    r = next(i for i, row in enumerate(rows, start=2) if row.kind == "milestone" and row.target_value is None)
+    f = fill(template(con, tmp_path, unit), tmp_path / "m.xlsx", {r: {STATUS: "已完成"}})
+    assert upload(con, f, unit=unit).outcome == "accepted"
+    assert con.execute("SELECT value, reported_status FROM progress_reports").fetchall() == [(None, "已完成")]
+
+
+# ---------------------------------------------------------------- rows refused
+
+
+def other_units_row(con) -> str:
+    own = {r.target_id for r in unit_rows(con, resolve_unit(con, "市发改委"), PERIOD)}
+    other = unit_rows(con, resolve_unit(con, "市经信局"), PERIOD)
+    return next(r.row_id for r in other if r.target_id not in own)
+
+
+ROW_CASES = {
+    "text for a number": ({VALUE: "约300"}, VALUE, "应填写数字，单位为“{unit}”，实际为“约300”"),
+    "NaN": ({VALUE: "NaN"}, VALUE, "应填写数字，单位为“{unit}”，实际为“NaN”"),
+    "infinity": ({VALUE: "1e999"}, VALUE, "“1e999”不是有效数字"),
+    "negative count": ({VALUE: -5}, VALUE, "数值-5不能为负数"),
+    "too big": ({VALUE: 2e12}, VALUE, "数值2000000000000过大（上限1000000000000），请检查计量单位"),
+    "boolean": ({VALUE: True}, VALUE, "应填写数字，实际为“True”"),
+    "date": ({VALUE: datetime(2024, 3, 1)}, VALUE,
+             "应填写数字，实际为日期/时间“2024-03-01”（请把单元格格式设为“常规”或“数值”）"),
+    "bad status": ({VALUE: 1, STATUS: "进行中"}, STATUS, "状态“进行中”无效，应为：已完成、正常、滞后、严重滞后"),
+    "status without value": ({STATUS: "正常"}, VALUE, "请填写累计完成值（单位：{unit}）"),
+    "text too long": ({VALUE: 1, PROGRESS: "字" * 2001}, PROGRESS, "内容过长（2001字），每格不超过2000字"),
+    "unknown id": ({"填报编号": "T999999-330800", VALUE: 1}, "填报编号", "填报编号“T999999-330800”不存在：指标999999不在数据库中"),
+    "bad id": ({"填报编号": "第一行", VALUE: 1}, "填报编号", "填报编号“第一行”格式不对，应形如 T12-330800（请勿改动模板中的编号）"),
+    "no id": ({"填报编号": None, VALUE: 1}, "填报编号", "缺少填报编号：请勿删除或改动模板中的编号"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ROW_CASES))
+def test_a_bad_row_rejects_the_file_and_leaves_the_database_as_it_was(con, tmp_path, tpl, rows, case):
+    cells, column, message = ROW_CASES[case]
+    r = sheet_row(rows, "count")
+    upload(con, fill(tpl, tmp_path / "ok.xlsx", {r: {VALUE: 1}}))   # something already on record
+    before = table_contents(con)
+    result = upload(con, fill(tpl, tmp_path / "bad.xlsx", {r: cells}))
+    assert result.outcome == "rejected" and not result.ok
+    assert [str(p) for p in result.problems] == [
+        f"工作表“填报”第{r}行“{column}”列：" + message.format(unit=rows[r - 2].unit)]
+    assert table_contents(con) == before
+
+
+def test_a_row_of_another_unit_is_refused(con, tmp_path, tpl):
+    rid = other_units_row(con)
+    result = upload(con, fill(tpl, tmp_path / "f.xlsx", {2: {"填报编号": rid, VALUE: 1}}))
+    assert [str(p) for p in result.problems] == [
+        f"工作表“填报”第2行“填报编号”列：填报编号“{rid}”不在“市发改委”2024-03的报送范围内"]
+
+
+def test_a_negative_growth_rate_is_fine_but_not_below_minus_100_percent(con, tmp_path, tpl, rows):
+    r = sheet_row(rows, "rate")
+    assert rows[r - 2].unit == "%"
+    assert upload(con, fill(tpl, tmp_path / "a.xlsx", {r: {VALUE: "-3.5%"}})).outcome == "accepted"
+    result = upload(con, fill(tpl, tmp_path / "b.xlsx", {r: {VALUE: -150}}))
+    assert [p.message for p in result.problems] == ["数值-150不能小于-100"]
+
+
+def test_duplicate_rows_are_refused_naming_the_first(con, tmp_path, tpl, rows):
+    rid = rows[0].row_id
+    result = upload(con, fill(tpl, tmp_path / "f.xlsx", {2: {VALUE: 1}, 3: {"填报编号": rid, VALUE: 2}}))
+    assert [str(p) for p in result.problems] == [f"工作表“填报”第3行“填报编号”列：填报编号“{rid}”与第2行重复"]
+
+
+def test_every_problem_of_a_file_is_reported_at_once(con, tmp_path, tpl, rows):
+    c = sheet_row(rows, "count")
+    result = upload(con, fill(tpl, tmp_path / "f.xlsx", {c: {VALUE: "x", STATUS: "好"}, c + 1: {VALUE: -1}}))
+    assert [(p.row, p.column) for p in result.problems] == [(c, VALUE), (c, STATUS), (c + 1, VALUE)]
+    assert result.n_rejected == 2
+
+
+@pytest.mark.parametrize("cell, expected", [
+    (12, 12.0), (12.5, 12.5), ("１２３", 123.0), (" 1,200 ", 1200.0), ("－3", -3.0), ("−3", -3.0), ("3e2", 300.0),
+    (".5", 0.5), ("", None), (None, None), ("  ", None),
+])
+def test_parse_number(cell, expected):
+    assert parse_number(cell, "个") == expected
+
+
+@pytest.mark.parametrize("cell", [float("nan"), float("inf"), "inf", "nan", "12个", "1.2.3", "12%", True])
+def test_parse_number_refuses(cell):
+    with pytest.raises(ValueError):
+        parse_number(cell, "个")
+
+
+def test_a_percent_sign_is_accepted_for_a_percent_unit():
+    assert parse_number("12.5%", "%") == 12.5
+
+
+# ---------------------------------------------------------------- files refused
+
+
+def broken_meta(key, value):
+    return lambda tpl, out: fill(tpl, out, {2: {VALUE: 1}}, meta={key: value})
+
+
+def test_a_file_of_another_type_is_refused(con, tmp_path):
+    for name, message in [("报表.docx", "不支持的文件类型“.docx”：请上传 .xlsx、.xls 或 .csv 文件"),
+                          ("报表", "不支持的文件类型（无扩展名）：请上传 .xlsx、.xls 或 .csv 文件"),
+                          ("报表.xlsm", "不支持的文件类型“.xlsm”：请上传 .xlsx、.xls 或 .csv 文件")]:
+        path = tmp_path / name
+        path.write_bytes(b"PK\x03\x04 not really")
+        result = upload(con, path)
+        assert (result.outcome, [str(p) for p in result.problems]) == ("rejected", [message])
+
+
+@pytest.mark.parametrize("case", ["version", "unit", "period mismatch", "period invalid", "future", "empty",
+                                  "corrupt", "too big", "too many rows", "missing column", "no header",
+                                  "csv without period", "unknown unit", "utf-16 csv"])
+def test_file_refusals_leave_the_database_as_it_was(con, tmp_path, tpl, rows, case):
+    upload(con, fill(tpl, tmp_path / "ok.xlsx", {2: {VALUE: 1}}))
+    before = table_contents(con)
+    kw, unit = {}, "市发改委"
+    path = tmp_path / "bad.xlsx"
+    if case == "version":
+        broken_meta("模板版本", "progress-0")(tpl, path)
+        expected = "工作表“元数据”：模板版本“progress-0”与当前版本“progress-1”不符：请重新下载模板后填报"
+    elif case == "unit":
+        fill(tpl, path, {2: {VALUE: 1}})
+        unit = "市经信局"
+        expected = "工作表“元数据”：这是“市发改委”的模板，不能以“市经信局”的名义上传"
+    elif case == "period mismatch":
+        fill(tpl, path, {2: {VALUE: 1}})
+        kw["period"] = "2024-04"
+        expected = "工作表“元数据”：文件的报送期是2024-03，与所选报送期2024-04不一致"
+    elif case == "period invalid":
+        broken_meta("报送期", "2024-13")(tpl, path)
+        expected = "报送期“2024-13”无效：应为“年-月”格式，如2024-03"
+    elif case == "future":
+        fill(tpl, path, {2: {VALUE: 1}})
+        kw["now"] = datetime(2024, 2, 10)
+        expected = "报送期2024-03尚未开始（今天是2024-02-10）"
+    elif case == "empty":
+        path = tmp_path / "bad.csv"
+        path.write_bytes(b"")
+        expected = "文件“bad.csv”是空文件"
+    elif case == "corrupt":
+        path.write_bytes(b"this is not a zip file at all")
+        expected = "无法读取文件“bad.xlsx”：不是有效的 xlsx 文件或已损坏"
+    elif case == "too big":
+        fill(tpl, path, {2: {VALUE: 1}})
+        kw["max_bytes"] = 2048
+        expected = f"文件过大（{path.stat().st_size / 1024:.1f} KB），上限为 2 KB，请删去多余内容或拆分后分批上传"
+    elif case == "too many rows":
+        fill(tpl, path, {2: {VALUE: 1}})
+        kw["max_rows"] = 3
+        expected = f"工作表“填报”：行数过多（约{len(rows)}行），每个文件最多3行，请拆分后分批上传"
+    elif case == "missing column":
+        wb = load_workbook(tpl)
+        wb[DATA_SHEET]["K1"] = "自评"
+        wb.save(path)
+        expected = "工作表“填报”第1行：缺少列“状态”：请使用下发的模板，不要删除或改名表头"
+    elif case == "no header":
+        path = tmp_path / "bad.csv"
+        path.write_text("甲,乙\n1,2\n", encoding="utf-8")
+        kw["period"] = PERIOD
+        expected = "工作表“bad.csv”：找不到表头“填报编号”：请使用下发模板的表头，表头应在前10行内"
+    elif case == "csv without period":
+        path = tmp_path / "bad.csv"
+        path.write_text(",".join(HEADERS) + "\n", encoding="utf-8")
+        expected = "文件中没有模板信息（隐藏的“元数据”工作表），请指明报送期（如 --period 2024-03）"
+    elif case == "unknown unit":
+        fill(tpl, path, {2: {VALUE: 1}})
+        unit = "市发改局"
+        expected = "未知单位“市发改局”，是否为“市发改委”？"
+    else:
+        path = tmp_path / "bad.csv"
+        path.write_bytes((",".join(HEADERS) + "\n").encode("utf-16"))
+        kw["period"] = PERIOD
+        expected = "无法识别文件“bad.csv”的编码：请另存为 UTF-8 或 GBK 编码的 CSV"
+    result = upload(con, path, unit=unit, **kw)
+    assert result.outcome == "rejected"
+    assert len(result.problems) == 1 and str(result.problems[0]).startswith(expected)
+    assert table_contents(con) == before
+
+
+# ---------------------------------------------------------------- other formats
+
+
+def write_csv(path, rows, encoding):
+    with path.open("w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADERS)
+        for r in rows:
+            w.writerow(r)
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_in_the_encodings_offices_use(con, tmp_path, rows, encoding):
+    cells = [rows[0].row_id] + [""] * 8 + ["１５", "正常", "进展顺利", "", "下月完成"]
+    path = write_csv(tmp_path / "r.csv", [cells], encoding)
+    result = upload(con, path, period=PERIOD)
+    assert result.outcome == "accepted", result.problems
+    assert reports(con) == [(rows[0].target_id, "330800", PERIOD, 1, 15.0, "正常", "进展顺利", None, "下月完成")]
+
+
+def test_xls_files_are_read(con, tmp_path, rows):
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet(DATA_SHEET, cell_overwrite_ok=True)
+    for c, h in enumerate(HEADERS):
+        ws.write(0, c, h)
+    ws.write(1, 0, rows[0].row_id)
+    ws.write(1, HEADERS.index(VALUE), 42)
+    ws.write(1, HEADERS.index(STATUS), "滞后")
+    ws.write(2, 0, rows[1].row_id)
+    ws.write(2, HEADERS.index(VALUE), "abc")
+    path = tmp_path / "r.xls"
+    wb.save(str(path))
+    result = upload(con, path, period=PERIOD)
+    assert [str(p) for p in result.problems] == [
+        f"工作表“填报”第3行“累计完成值”列：应填写数字，单位为“{rows[1].unit}”，实际为“abc”"]
+    copy = write_error_copy(path, result.sheet, result.problems, error_copy_path(path))
+    assert copy.name == "r.错误说明.xlsx"
+    ws2 = load_workbook(copy)[DATA_SHEET]
+    assert [c.value for c in ws2[3]][-1] == f"“累计完成值”列：应填写数字，单位为“{rows[1].unit}”，实际为“abc”"
+    ws.write(2, HEADERS.index(VALUE), 7)
+    wb.save(str(path))
+    assert upload(con, path, period=PERIOD).outcome == "accepted"
+    assert [(r[4], r[5]) for r in reports(con)] == [(42.0, "滞后"), (7.0, None)]
+
+
+# ---------------------------------------------------------------- error copy, partial, CLI
+
+
+def test_the_error_copy_of_an_xlsx_keeps_the_file_and_adds_the_messages(con, tmp_path, tpl, rows):
+    c = sheet_row(rows, "count")
+    path = fill(tpl, tmp_path / "f.xlsx", {c: {VALUE: "一百", STATUS: "好"}})
+    result = upload(con, path)
+    out = write_error_copy(path, result.sheet, result.problems, error_copy_path(path))
+    wb = load_workbook(out)
+    ws = wb[DATA_SHEET]
+    assert ws.cell(row=1, column=len(HEADERS) + 1).value == ERROR_HEADER
+    message = ws.cell(row=c, column=len(HEADERS) + 1).value
+    assert message == ("“累计完成值”列：应填写数字，单位为“个”，实际为“一百”；"
+                       "“状态”列：状态“好”无效，应为：已完成、正常、滞后、严重滞后").replace("个", rows[c - 2].unit)
+    assert ws.cell(row=c, column=len(HEADERS) + 1).fill.fgColor.rgb == "00F8CBAD"
+    assert wb[META_SHEET].sheet_state == "hidden"
+
+
+def test_the_error_copy_of_a_csv_is_a_csv(con, tmp_path, rows):
+    path = write_csv(tmp_path / "r.csv", [[rows[0].row_id] + [""] * 8 + ["-1", "", "=cmd", "", ""]], "utf-8")
+    result = upload(con, path, period=PERIOD)
+    out = write_error_copy(path, result.sheet, result.problems, error_copy_path(path))
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert lines[0] == list(HEADERS) + [ERROR_HEADER]
+    assert lines[1][HEADERS.index(PROGRESS)] == "'=cmd"
+    assert lines[1][-1] == "“累计完成值”列：数值-1不能为负数"
+
+
+def test_partial_mode_stores_the_good_rows_and_records_the_bad(con, tmp_path, tpl, rows):
+    a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
+    result = upload(con, fill(tpl, tmp_path / "f.xlsx", {a: {VALUE: 5}, b: {VALUE: "五"}}), partial=True)
+    assert (result.outcome, result.n_new, result.n_rejected) == ("partial", 1, 1)
+    assert con.execute("SELECT outcome, n_accepted, n_rejected FROM uploads").fetchall() == [("partial", 1, 1)]
+    assert con.execute("SELECT upload_id, sheet, row_number, column_name FROM upload_errors").fetchall() == [
+        (1, "填报", b, "累计完成值")]
+    assert [r[4] for r in reports(con)] == [5.0]
+
+
+def test_cli_upload(plain_db, tmp_path, capsys):
+    from tracker.db import connect
+
+    con = connect(plain_db)
+    rows = unit_rows(con, resolve_unit(con, "市发改委"), PERIOD)
+    tpl = template(con, tmp_path)
+    con.close()
+    bad = fill(tpl, tmp_path / "bad.xlsx", {2: {VALUE: "很多"}})
+    args = ["upload", "--db", str(plain_db), "--unit", "市发改委", "--by", "李四"]
+    assert loaders_main(args + [str(bad)]) == 1
+    out = capsys.readouterr()
+    assert out.out == "市发改委 2024-03《bad.xlsx》未接收：发现1个问题（涉及1行）\n"
+    assert f"工作表“填报”第2行“累计完成值”列：应填写数字，单位为“{rows[0].unit}”，实际为“很多”" in out.err
+    assert (tmp_path / "bad.错误说明.xlsx").is_file()
+    good = fill(tpl, tmp_path / "good.xlsx", {2: {VALUE: 3}})
+    assert loaders_main(args + [str(good)]) == 0
+    assert capsys.readouterr().out == f"市发改委 2024-03《good.xlsx》已接收：新增1条，空白未填{len(rows) - 1}行\n"
+    assert loaders_main(args + [str(good)]) == 0
+    assert "未作改动" in capsys.readouterr().out
+    con = connect(plain_db)
+    assert con.execute("SELECT uploaded_by, file_name FROM uploads").fetchall() == [("李四", "good.xlsx")]
+    con.close()

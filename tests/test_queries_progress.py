@@ -1,0 +1,217 @@
+"""The dashboard's domain queries on a tiny hand-made database (tests/dashboard_db.py), exact values."""
+import math
+
+import pytest
+
+from tests.dashboard_db import add_report, add_upload, make_db
+from tracker import filters as f
+from tracker import progress_queries as pq
+from tracker import queries
+from tracker import task_queries as tq
+from tracker.settings import StatusSettings
+
+MARCH_PACE = 91 / 366  # 2024-01-01 .. 2024-03-31, whole days inclusive
+APRIL_PACE = 121 / 366
+
+
+@pytest.fixture
+def con(tmp_path):
+    con = make_db(tmp_path / "t.duckdb")
+    yield con
+    con.close()
+
+
+def by_target(frame):
+    return {(r.target_id, r.jurisdiction_code): r for r in frame.itertuples()}
+
+
+def test_city_rows_take_the_latest_version_and_judge_each_kind(con):
+    status = pq.target_status(con, "2024-03")
+    assert list(zip(status["target_id"], status["status"])) == [(2, "滞后"), (1, "正常"), (3, "正常"), (4, "未报送")]
+    rows = by_target(status)
+    count = rows[(1, "330800")]
+    assert count.reported_value == 250  # version 2 replaces version 1
+    assert count.actual_share == 0.25
+    assert math.isclose(count.expected_share, MARCH_PACE)
+    assert math.isclose(count.gap_points, (MARCH_PACE - 0.25) * 100)
+    assert count.is_demo
+    rate = rows[(2, "330800")]
+    assert (rate.reported_value, rate.report_period, rate.gap_points) == (9, "2024-03", pytest.approx(10.0))
+    assert rate.note == "最新值9，低于目标值10，差距10.0%"
+
+
+def test_the_city_row_of_an_allocated_count_adds_up_the_jurisdictions(con):
+    city = by_target(pq.target_status(con, "2024-03"))[(3, "330800")]
+    assert (city.reported_value, city.unit_name) == (80, "各县（市、区）合计")
+    assert math.isclose(city.actual_share, 80 / 300)
+
+
+def test_a_missing_jurisdiction_report_leaves_the_city_row_unreported(con):
+    add_upload(con, 2, "柯城区政府", "2024-04")
+    add_report(con, 7, 2, 3, "330802", "2024-04", 1, 60)
+    rows = by_target(pq.target_status(con, "2024-04", level=pq.JURISDICTION))
+    assert rows[(3, "330802")].status == "正常"  # 60 of 100 against 33.1 %
+    assert rows[(3, "330803")].status == "未报送"
+    assert by_target(pq.target_status(con, "2024-04"))[(3, "330800")].status == "未报送"
+
+
+def test_allocation_rows_are_judged_against_their_own_share(con):
+    status = pq.target_status(con, "2024-03", level=pq.JURISDICTION)
+    assert list(zip(status["jurisdiction_name"], status["target_value"], status["actual_share"])) == [
+        ("柯城区", 100, 0.3), ("衢江区", 200, 0.25)]
+
+
+def test_a_report_from_an_earlier_month_is_not_current_by_default(con):
+    assert set(pq.target_status(con, "2024-04")["status"]) == {"未报送"}
+    relaxed = pq.target_status(con, "2024-04", settings=StatusSettings(report_fresh_months=1))
+    assert list(zip(relaxed["target_id"], relaxed["status"])) == [(2, "滞后"), (1, "滞后"), (3, "滞后"), (4, "未报送")]
+    assert math.isclose(by_target(relaxed)[(1, "330800")].gap_points, (APRIL_PACE - 0.25) * 100)
+
+
+def test_a_later_report_is_ignored_when_looking_at_an_earlier_month(con):
+    rate = by_target(pq.target_status(con, "2024-02"))[(2, "330800")]
+    assert (rate.reported_value, rate.status) == (8, "滞后")
+
+
+def test_an_unreported_milestone_past_its_date_is_overdue(con):
+    milestone = by_target(pq.target_status(con, "2024-07"))[(4, "330800")]
+    assert (milestone.status, milestone.overdue) == ("未报送", True)
+
+
+def test_a_milestone_reported_done_is_completed(con):
+    add_upload(con, 2, "市经信局", "2024-05")
+    add_report(con, 7, 2, 4, "330800", "2024-05", 1, 0, status="已完成")
+    assert by_target(pq.target_status(con, "2024-05"))[(4, "330800")].status == "已完成"
+
+
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        (f.Filters(), [2, 1, 3, 4]),
+        (f.Filters(year=2023), []),
+        (f.Filters(doc_ids=(1,)), [2, 1, 3, 4]),
+        (f.Filters(area_ids=(1,)), [2, 1, 3, 4]),  # the area's own target and its measure's
+        (f.Filters(units=("市发改委",)), [2, 1, 3, 4]),  # lead of the area, cooperating on the measure
+        (f.Filters(units=("市经信局",)), [1, 3, 4]),
+        (f.Filters(leaders=("张三",)), [1, 3, 4]),
+        (f.Filters(leaders=("李四",)), []),
+    ],
+)
+def test_filters_choose_targets(con, filters, expected):
+    assert pq.target_status(con, "2024-03", filters)["target_id"].tolist() == expected
+
+
+def test_a_jurisdiction_filter_shows_that_jurisdictions_allocation_rows(con):
+    status = pq.target_status(con, "2024-03", f.Filters(jurisdictions=("330802",)))
+    assert list(zip(status["target_id"], status["jurisdiction_code"], status["level"])) == [(3, "330802", "jurisdiction")]
+
+
+def test_invalid_as_of_month_says_what_is_expected(con):
+    with pytest.raises(ValueError, match="expected YYYY-MM"):
+        pq.target_status(con, "2024/03")
+
+
+def test_status_counts_and_group_summary(con):
+    status = pq.target_status(con, "2024-03")
+    assert pq.status_counts(status) == {"指标": 4, "已完成": 0, "正常": 2, "滞后": 1, "严重滞后": 0, "未报送": 1}
+    ranking = pq.group_summary(status, "lead_unit")
+    assert ranking[["rank", "lead_unit", "指标", "正常", "滞后", "未报送"]].values.tolist() == [
+        [1, "市经信局", 3, 2, 0, 1], [2, "市发改委", 1, 0, 1, 0]]
+    assert ranking["正常率"].tolist() == [pytest.approx(2 / 3), 0.0]
+    assert ranking.loc[0, "平均完成进度"] == pytest.approx((0.25 + 80 / 300) / 2)
+    assert pq.group_summary(status, "leaders")[["leaders", "指标"]].values.tolist() == [["张三", 3]]
+
+
+def test_most_behind_puts_the_worst_first(con):
+    worst = pq.most_behind(pq.target_status(con, "2024-03"))
+    assert list(zip(worst["target_id"], worst["status"])) == [(2, "滞后"), (4, "未报送")]
+
+
+def test_completion_matrix_is_jurisdictions_by_targets(con):
+    matrix = pq.completion_matrix(pq.target_status(con, "2024-03", level=pq.JURISDICTION))
+    assert matrix.to_dict() == {"（一） 柯城区、衢江区充电桩": {"柯城区": 0.3, "衢江区": 0.25}}
+
+
+def test_options_for_the_sidebar(con):
+    assert f.year_options(con) == [2024]
+    assert f.document_options(con)["label"].tolist() == ["衢测〔2024〕1号 测试实施方案"]
+    assert f.area_options(con)["label"].tolist() == ["一、扩大有效投资政策"]
+    assert f.unit_options(con) == ["市发改委", "市经信局"]
+    assert f.leader_options(con) == ["张三"]
+    assert f.jurisdiction_options(con)["name"].tolist() == ["柯城区", "衢江区"]
+    assert f.report_periods(con, 2024) == ["2024-03", "2024-02"]
+
+
+@pytest.mark.parametrize("words, expected", [("", [1, 2]), ("充电", [2]), ("1000", [2]), ("%", [1]),
+                                               ("充电 300", [2]), ("充电 %", []), ("个", [2])])
+def test_search_by_words_number_or_unit(con, words, expected):
+    assert tq.search_items(con, words)["item_id"].tolist() == expected
+
+
+def test_source_text_marks_target_phrases_by_offset(con):
+    segments = tq.item_source(con, 2)
+    assert [(s.text, s.target_id) for s in segments] == [
+        ("（一）建设充电设施。新增公共充电", None), ("桩1000个", 1), ("，其中柯城区、衢江区", None), ("共300个", 3),
+        ("；", None), ("6月底前完成一期", 4), ("。（责任单位：市经信局、市发改委）", None)]
+
+
+def test_cut_segments_ignores_overlaps_and_spans_outside():
+    segments = tq.cut_segments("abcdefgh", 1, 7, [(1, 2, 4), (2, 3, 5), (3, 7, 9)])
+    assert [(s.text, s.target_id) for s in segments] == [("b", None), ("cd", 1), ("e", 2), ("fg", None)]
+
+
+def test_item_detail_names_the_responsible(con):
+    detail = tq.item_detail(con, 2)
+    assert (detail["lead_units"], detail["cooperating_units"], detail["leaders"]) == (["市经信局"], ["市发改委"], ["张三"])
+    assert detail["area_title"] == "一、扩大有效投资政策"
+
+
+def test_history_has_every_month_with_the_expected_pace(con):
+    history = tq.target_history(con, 1, None, "2024-04")
+    assert history["period"].tolist() == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert history["reported"].fillna(-1).tolist() == [-1, -1, 250, -1]
+    assert history["expected"].round(6).tolist() == [round(d / 366 * 1000, 6) for d in (31, 60, 91, 121)]
+    assert history["target"].tolist() == [1000] * 4
+
+
+def test_history_of_a_jurisdiction_uses_its_allocation(con):
+    history = tq.target_history(con, 3, "330803", "2024-03")
+    assert history["reported"].fillna(-1).tolist() == [-1, -1, 50]
+    assert history["target"].tolist() == [200] * 3
+
+
+def test_history_of_a_rate_has_no_pace_line(con):
+    assert tq.target_history(con, 2, None, "2024-03")["expected"].isna().all()
+
+
+def test_notes_keep_every_version(con):
+    notes = tq.item_notes(con, 2)
+    assert notes[["seq", "jurisdiction", "value", "version", "progress_text"]].values.tolist() == [
+        [1, "衢州市", 250, 2, "更正：已建成250个"], [1, "衢州市", 100, 1, "已建成100个"],
+        [2, "柯城区", 30, 1, None], [2, "衢江区", 50, 1, None]]
+    assert set(notes["uploaded_by"]) == {"李四"}
+
+
+def test_allocation_totals_that_do_not_add_up(con):
+    assert queries.allocation_mismatches(con).empty
+    con.execute("UPDATE target_allocations SET value = 150 WHERE jurisdiction_code = '330803'")
+    mismatch = queries.allocation_mismatches(con)
+    assert mismatch[["indicator", "city_value", "allocated", "difference"]].values.tolist() == [
+        ["柯城区、衢江区充电桩", 300, 250, -50]]
+
+
+def test_counts_per_kind(con):
+    counts = queries.counts_per_kind(con)
+    assert counts.to_dict("records") == [{"doc_number": "衢测〔2024〕1号", "item:policy_area": 1,
+                                          "item:policy_measure": 1, "target:count": 2, "target:milestone": 1,
+                                          "target:rate": 1}]
+    assert queries.kind_label("target:count") == "数量类指标"
+
+
+def test_numbers_for_review_show_their_context(con):
+    con.execute("INSERT INTO numbers VALUES (2, '6月', 'unclassified', '未能归类', ?, ?)",
+                [con.execute("SELECT source_start FROM targets WHERE target_id = 4").fetchone()[0],
+                 con.execute("SELECT source_start + 2 FROM targets WHERE target_id = 4").fetchone()[0]])
+    review = queries.numbers_for_review(con)
+    assert review[["raw", "reason"]].values.tolist() == [["6月", "未能归类"]]
+    assert review.loc[0, "context"] == "其中柯城区、衢江区共300个；6月底前完成一期。（责任单位：市经"

@@ -1,0 +1,48 @@
+"""Command line of the tracker: ``python -m tracker export progress --db PATH --period YYYY-MM --out FILE``.
+
+Subcommands are grouped so others can add ``export targets``, ``export overdue``,
+``backup`` and ``bench`` next to these: each registers a parser and a handler.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tracker.db import DEFAULT_DB, connect
+from tracker.progress_summary import export_summary
+
+
+def _export_progress(args: argparse.Namespace) -> int:
+    con = connect(args.db)
+    try:
+        n = export_summary(con, args.period, args.out)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(f"已导出 {args.period} 进展汇总表：{n} 行 → {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tracker", description="Tracker exports and maintenance.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    export = sub.add_parser("export", help="export a table as xlsx or csv")
+    what = export.add_subparsers(dest="what", required=True)
+    p = what.add_parser("progress", help="the month's 汇总表: every target × jurisdiction, latest report")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--period", required=True, help="YYYY-MM")
+    p.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
+    p.set_defaults(handler=_export_progress)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The dashboard's database: one cached connection per process, built on first run,
+and cached query results that are invalidated as soon as the data changes.
+
+``cached(func, *args)`` calls ``func(connection, *args)`` through ``st.cache_data``,
+keyed on the database path and :func:`data_version`: a cheap fingerprint of the
+tables that change after loading (uploads, reports, allocations). An upload
+therefore shows up on the next rerun without anyone clearing a cache.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import duckdb
+import streamlit as st
+
+from tracker.db import DEFAULT_DB, connect
+
+
+def database_path() -> Path:
+    """The database the dashboard serves (``TRACKER_DB`` overrides the default under data/)."""
+    return Path(os.environ.get("TRACKER_DB", DEFAULT_DB))
+
+
+@st.cache_resource(show_spinner="正在从 data/ 中的源文件建立数据库…")
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    from loaders.build import load_sources
+
+    con = connect(path)
+    if con.execute("SELECT count(*) FROM source_files").fetchone()[0] == 0:
+        load_sources(con)
+    return con
+
+
+def get_connection() -> duckdb.DuckDBPyConnection:
+    """A cursor on the process-wide connection (cursors are safe to use per thread)."""
+    return _connection(str(database_path())).cursor()
+
+
+_VERSION_SQL = """
+SELECT (SELECT count(*) FROM source_files), (SELECT count(*) FROM targets),
+       (SELECT count(*) FROM target_allocations),
+       (SELECT count(*) FROM uploads), (SELECT max(upload_id) FROM uploads),
+       (SELECT count(*) FROM progress_reports), (SELECT max(report_id) FROM progress_reports)
+"""
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever sources, allocations, uploads or reports change."""
+    return tuple(con.execute(_VERSION_SQL).fetchone())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_call(qualname: str, db: str, version: tuple, args: tuple, kwargs: tuple) -> Any:
+    module, name = qualname.rsplit(".", 1)
+    func = getattr(importlib.import_module(module), name)
+    return func(get_connection(), *args, **dict(kwargs))
+
+
+def cached(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``func(connection, *args, **kwargs)``, cached until the data changes.
+
+    ``func`` must be a module-level function of the tracker package taking the
+    connection first; arguments must be hashable values (str, int, tuples,
+    frozen dataclasses such as :class:`tracker.filters.Filters`).
+    """
+    con = get_connection()
+    qualname = f"{func.__module__}.{func.__qualname__}"
+    return _cached_call(qualname, str(database_path()), data_version(con), args, tuple(sorted(kwargs.items())))

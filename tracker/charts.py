@@ -1,0 +1,79 @@
+"""Plotly figures for the dashboard. One colour per status (tracker.status.STATUS_COLORS)."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from tracker.status import STATUS_COLORS, STATUSES
+
+#: Status colours plus a reddish purple for rows the rules could not judge.
+COLORS = {**STATUS_COLORS, "无法研判": "#CC79A7"}
+
+_FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif")
+
+
+def _layout(fig: go.Figure, height: int | None = None) -> go.Figure:
+    fig.update_layout(font=_FONT, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="")
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def status_bars(mix: pd.DataFrame, by: str, title: str, label: str, order: list[str] | None = None) -> go.Figure:
+    """Stacked horizontal bars: one bar per group (top to bottom in ``order``), one segment per status."""
+    orders = {"status": [*STATUSES, "无法研判"]}
+    if order:
+        orders[by] = list(order)
+    fig = px.bar(
+        mix, y=by, x="n", color="status", orientation="h", title=title,
+        color_discrete_map=COLORS, category_orders=orders,
+        labels={by: label, "n": "指标数", "status": "状态"},
+    )
+    fig.update_yaxes(title_text="")
+    return _layout(fig, height=max(260, 60 + 28 * mix[by].nunique()))
+
+
+def pace_bars(pace: pd.DataFrame, by: str, title: str) -> go.Figure:
+    """Mean progress against mean pace per group (count and level targets)."""
+    long = pace.melt(id_vars=[by], value_vars=["完成进度", "时序进度"], var_name="度量", value_name="share")
+    fig = px.bar(
+        long, y=by, x="share", color="度量", barmode="group", orientation="h", title=title,
+        color_discrete_map={"完成进度": STATUS_COLORS["正常"], "时序进度": "#56B4E9"},
+        labels={by: "", "share": "占目标的比例"},
+    )
+    fig.update_xaxes(tickformat=".0%")
+    fig.update_yaxes(autorange="reversed", title_text="")
+    return _layout(fig, height=max(260, 60 + 40 * pace[by].nunique()))
+
+
+def completion_heatmap(matrix: pd.DataFrame, title: str) -> go.Figure:
+    """Jurisdictions × targets, cell = share of the allocation completed."""
+    columns = [c if len(c) <= 16 else c[:15] + "…" for c in matrix.columns]
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix.values, x=columns, y=list(matrix.index), customdata=[list(matrix.columns)] * len(matrix.index),
+            colorscale=[[0, STATUS_COLORS["严重滞后"]], [0.5, STATUS_COLORS["滞后"]], [1, STATUS_COLORS["已完成"]]],
+            zmin=0, zmax=1, colorbar=dict(title="完成度", tickformat=".0%"),
+            hovertemplate="%{y}<br>%{customdata}<br>完成度 %{z:.1%}<extra></extra>",
+            xgap=1, ygap=1,
+        )
+    )
+    fig.update_layout(title=title)
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(matrix.index))
+    fig.update_xaxes(tickangle=-60)
+    return _layout(fig, height=260 + 34 * len(matrix.index))
+
+
+def history_chart(history: pd.DataFrame, title: str, unit: str) -> go.Figure:
+    """Reported cumulative value by month, with the expected-pace line and the target."""
+    fig = go.Figure()
+    fig.add_bar(x=history["period"], y=history["reported"], name="报送值", marker_color=STATUS_COLORS["正常"])
+    if history["expected"].notna().any():
+        fig.add_scatter(x=history["period"], y=history["expected"], name="时序进度",
+                        mode="lines+markers", line=dict(dash="dash", color="#56B4E9"))
+    if history["target"].notna().any():
+        fig.add_scatter(x=history["period"], y=history["target"], name="目标值",
+                        mode="lines", line=dict(dash="dot", color=STATUS_COLORS["已完成"]))
+    fig.update_layout(title=title, xaxis_title="", yaxis_title=unit, xaxis_type="category")
+    return _layout(fig, height=320)

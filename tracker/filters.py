@@ -1,0 +1,168 @@
+"""The dashboard's filters: what the sidebar chooses and how queries apply it.
+
+Pure: a :class:`Filters` value and the options to choose from. The sidebar
+widgets live in :mod:`tracker.sidebar`; every query in :mod:`tracker.progress_queries`
+takes a ``Filters`` and applies it through :func:`target_where`.
+
+Semantics, so every page means the same thing:
+
+* ``year`` — documents of that plan year.
+* ``doc_ids`` — documents (文件).
+* ``area_ids`` — policy areas (政策领域): the area's own headline targets and
+  those of its measures.
+* ``units`` — departments (责任单位): items that list the unit, as lead or cooperating.
+* ``leaders`` — 牵头市领导 named on the item.
+* ``jurisdictions`` — 县（市、区）: with none chosen, pages show the whole-city row of
+  each target; with some chosen, they show those jurisdictions' allocation rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int | None = None
+    doc_ids: tuple[int, ...] = ()
+    area_ids: tuple[int, ...] = ()
+    units: tuple[str, ...] = ()
+    leaders: tuple[str, ...] = ()
+    jurisdictions: tuple[str, ...] = ()
+
+    def without_jurisdictions(self) -> "Filters":
+        return Filters(self.year, self.doc_ids, self.area_ids, self.units, self.leaders, ())
+
+
+NO_FILTERS = Filters()
+
+
+def target_where(filters: Filters, target: str = "t", item: str = "i", doc: str = "d") -> tuple[str, list]:
+    """A parameterised SQL condition on targets (alias ``t``), items (``i``), documents (``d``).
+
+    Jurisdictions are not part of it: they choose rows of the status table, not targets.
+    """
+    clauses, params = ["TRUE"], []
+    if filters.year is not None:
+        clauses.append(f"{doc}.year = ?")
+        params.append(filters.year)
+    if filters.doc_ids:
+        clauses.append(f"list_contains(?::INTEGER[], {doc}.doc_id)")
+        params.append(list(filters.doc_ids))
+    if filters.area_ids:
+        clauses.append(
+            f"(list_contains(?::INTEGER[], {item}.item_id) OR list_contains(?::INTEGER[], {item}.parent_item_id))"
+        )
+        params += [list(filters.area_ids), list(filters.area_ids)]
+    if filters.units:
+        clauses.append(
+            f"{item}.item_id IN (SELECT a.item_id FROM assignments a JOIN organisations o USING (org_id) "
+            "WHERE list_contains(?::VARCHAR[], o.name))"
+        )
+        params.append(list(filters.units))
+    if filters.leaders:
+        clauses.append(
+            f"{item}.item_id IN (SELECT l.item_id FROM item_leaders l JOIN people p USING (person_id) "
+            "WHERE list_contains(?::VARCHAR[], p.name))"
+        )
+        params.append(list(filters.leaders))
+    return " AND ".join(clauses), params
+
+
+# ---------------------------------------------------------------------------
+# Options for the sidebar (only what has targets, so no choice leads to an empty page)
+
+
+def year_options(con: duckdb.DuckDBPyConnection) -> list[int]:
+    rows = con.execute(
+        "SELECT DISTINCT d.year FROM documents d JOIN items i USING (doc_id) JOIN targets t USING (item_id) "
+        "WHERE d.year IS NOT NULL ORDER BY d.year DESC"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def document_options(con: duckdb.DuckDBPyConnection, year: int | None = None) -> pd.DataFrame:
+    """doc_id, label (文号 + short title) of documents with targets."""
+    return con.execute(
+        """
+        SELECT d.doc_id, coalesce(d.doc_number || ' ', '') || d.title AS label
+        FROM documents d
+        WHERE EXISTS (SELECT 1 FROM items i JOIN targets t USING (item_id) WHERE i.doc_id = d.doc_id)
+          AND (? IS NULL OR d.year = ?)
+        ORDER BY d.doc_id
+        """,
+        [year, year],
+    ).df()
+
+
+def area_options(con: duckdb.DuckDBPyConnection, doc_ids: tuple[int, ...] = ()) -> pd.DataFrame:
+    """item_id, label of policy areas (optionally of some documents)."""
+    return con.execute(
+        """
+        SELECT i.item_id, i.label || i.title AS label
+        FROM items i
+        WHERE i.kind = 'policy_area' AND (len(?::INTEGER[]) = 0 OR list_contains(?::INTEGER[], i.doc_id))
+        ORDER BY i.doc_id, i.number
+        """,
+        [list(doc_ids), list(doc_ids)],
+    ).df()
+
+
+def unit_options(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Organisations responsible for at least one item with targets, most items first."""
+    rows = con.execute(
+        """
+        SELECT o.name FROM assignments a JOIN organisations o USING (org_id)
+        WHERE a.item_id IN (SELECT item_id FROM targets)
+        GROUP BY o.name ORDER BY count(DISTINCT a.item_id) DESC, o.name
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def leader_options(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        """
+        SELECT p.name FROM item_leaders l JOIN people p USING (person_id)
+        WHERE l.item_id IN (SELECT item_id FROM targets)
+        GROUP BY p.name ORDER BY count(*) DESC, p.name
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def jurisdiction_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """code, name of the county-level jurisdictions and zones of the plan cities, in code order."""
+    return con.execute(
+        """
+        SELECT j.code, j.name FROM jurisdictions j
+        WHERE j.kind <> 'city' AND j.parent_code IN (SELECT city_code FROM documents WHERE city_code IS NOT NULL)
+        ORDER BY j.kind = 'zone', j.kind = 'city_level', j.code
+        """
+    ).df()
+
+
+def report_periods(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[str]:
+    """Periods (YYYY-MM) with at least one report, latest first."""
+    rows = con.execute(
+        "SELECT DISTINCT period FROM progress_reports WHERE ? IS NULL OR period LIKE ? ORDER BY period DESC",
+        [year, f"{year}-%"],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def month_options(con: duckdb.DuckDBPyConnection, year: int | None) -> list[str]:
+    """The months one may look at: every month of the plan year, latest first."""
+    if year is None:
+        return report_periods(con)
+    return [f"{year:04d}-{m:02d}" for m in range(12, 0, -1)]
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection, year: int | None) -> str | None:
+    """The latest month with reports in that year, else the plan year's first month."""
+    periods = report_periods(con, year)
+    if periods:
+        return periods[0]
+    return f"{year:04d}-01" if year is not None else None

@@ -1,0 +1,75 @@
+"""Streamlit building blocks several pages share (headline cards, status tables, notices).
+
+Layout only: the figures come from :mod:`tracker.progress_queries`.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from tracker import charts, progress_queries as pq
+from tracker.formatting import period_label, status_table
+from tracker.sidebar import Selection
+from tracker.status import STATUS_COLORS, STATUSES
+
+
+def context_caption(sel: Selection, status: pd.DataFrame, jurisdictions: bool | None = None) -> None:
+    """One line under the title: as-of month, scope (whole city or jurisdictions), demo-data label."""
+    if jurisdictions is None:
+        jurisdictions = bool(sel.filters.jurisdictions)
+    scope = "各县（市、区）的任务" if jurisdictions else "全市指标"
+    text = f"截至{period_label(sel.as_of)}，{scope}"
+    st.caption(text)
+    if pq.has_demo(status):
+        st.warning("演示数据：本页的报送进度含演示数据，不是真实报送。", icon=":material/science:")
+
+
+def headline(status: pd.DataFrame) -> None:
+    """Cards: 指标 and one per status."""
+    counts = pq.status_counts(status)
+    for column, (label, n) in zip(st.columns(len(counts)), counts.items()):
+        column.metric(label, f"{n}")
+
+
+def status_legend() -> None:
+    st.markdown(" ".join(f":{_md_color(s)}-badge[{s}]" for s in STATUSES))
+
+
+def _md_color(status: str) -> str:
+    return {"已完成": "blue", "正常": "green", "滞后": "orange", "严重滞后": "red", "未报送": "gray"}[status]
+
+
+def status_dataframe(status: pd.DataFrame, key: str, with_jurisdiction: bool = False,
+                     height: int | None = None) -> None:
+    """A status table with one colour per status in the 状态 column."""
+    table = status_table(status, with_jurisdiction).drop(columns=["target_id", "item_id"])
+    styled = table.style.map(lambda s: f"color: {STATUS_COLORS.get(s, 'inherit')}; font-weight: 600",
+                             subset=["状态"])
+    st.dataframe(
+        styled,
+        column_config={
+            "完成进度": st.column_config.ProgressColumn("完成进度", format="percent", min_value=0, max_value=1,
+                                                     color=STATUS_COLORS["正常"]),
+            "时序进度": st.column_config.NumberColumn("时序进度", format="percent"),
+        },
+        hide_index=True, key=key, height=height or "auto",
+    )
+
+
+def status_bars(status: pd.DataFrame, by: str, title: str, label: str, key: str,
+                order: list[str] | None = None) -> None:
+    """Status mix per group; groups top to bottom in ``order`` (e.g. the ranking), else as first met."""
+    mix = pq.status_mix(status, by)
+    if mix.empty:
+        st.info("没有符合筛选条件的指标。")
+        return
+    order = order or list(dict.fromkeys(status[by].dropna()))
+    st.plotly_chart(charts.status_bars(mix, by, title, label, order), key=key)
+
+
+#: Column formats of :func:`tracker.progress_queries.group_summary` tables.
+SUMMARY_COLUMNS = {
+    "正常率": st.column_config.NumberColumn("正常率", format="percent"),
+    "平均完成进度": st.column_config.NumberColumn("平均完成进度", format="percent"),
+    "平均时序进度": st.column_config.NumberColumn("平均时序进度", format="percent"),
+}

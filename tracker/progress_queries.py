@@ -1,0 +1,321 @@
+"""Targets against reported progress on an as-of month: the table every dashboard page reads.
+
+:func:`target_status` gives one row per target and jurisdiction: the whole-city row of
+each target (jurisdiction = the document's city) and one row per jurisdiction that
+reports on it, as :func:`tracker.reporting.all_rows` defines them (a target's
+allocations, and the county governments or zones listed on an unallocated item). For each row it takes the latest report for a period on or before the
+as-of month (the latest version of that period) and lets :func:`tracker.status.judge`
+decide the status. Nothing here re-derives a status.
+
+Values are compared in the target's unit as written (``targets.value``/``unit``,
+``target_allocations.value``), which is the unit the monthly reports use.
+
+A target reported per jurisdiction only (allocated, or led by county governments)
+has no report of its own for the whole city. Its whole-city row then adds up the
+jurisdictions' current reports, for counts and levels, once every jurisdiction has
+reported (otherwise the city row is 未报送); a milestone is done city-wide when every
+jurisdiction reports it done. Rates and limits are not summed.
+
+A row whose target the rules cannot judge (e.g. a level below its baseline)
+gets the status :data:`UNJUDGED` and the reason in ``note``.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from tracker import status as st_rules
+from tracker.filters import NO_FILTERS, Filters, target_where
+from tracker.reporting import all_rows
+from tracker.settings import StatusSettings
+
+CITY = "city"
+JURISDICTION = "jurisdiction"
+UNJUDGED = "无法研判"
+
+#: Severity order for "most behind" lists: worst first.
+SEVERITY = {st_rules.FAR_BEHIND: 0, st_rules.BEHIND: 1, st_rules.NOT_REPORTED: 2,
+            UNJUDGED: 3, st_rules.ON_TRACK: 4, st_rules.COMPLETED: 5}
+
+STATUS_COLUMNS = [
+    "target_id", "level", "allocated", "jurisdiction_code", "jurisdiction_name",
+    "doc_id", "doc_number", "doc_title", "item_id", "item_kind", "item_label", "item_title",
+    "area_id", "area_title", "seq", "indicator", "raw", "kind", "comparator",
+    "target_value", "target_value_high", "unit", "due_date", "lead_unit", "units", "leaders",
+    "report_period", "reported_value", "reported_status", "unit_name", "is_demo",
+    "status", "actual_share", "expected_share", "gap_points", "overdue", "note",
+]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters) -> pd.DataFrame:
+    where, params = target_where(filters)
+    sql = f"""
+        WITH base AS (
+            SELECT t.target_id, d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
+                   coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)) AS period_start,
+                   coalesce(d.period_end, make_date(coalesce(d.year, year(d.issue_date)), 12, 31)) AS period_end,
+                   i.item_id, i.kind AS item_kind, i.number AS item_number, i.label AS item_label,
+                   i.title AS item_title,
+                   CASE WHEN i.kind = 'policy_area' THEN i.item_id ELSE area.item_id END AS area_id,
+                   CASE WHEN i.kind = 'policy_area' THEN i.label || i.title ELSE area.label || area.title END AS area_title,
+                   t.seq, t.indicator, t.raw, t.kind, t.comparator, t.value, t.value_high, t.unit,
+                   t.steps, t.deadline, t.due_date,
+                   r.lead_unit, r.units, r.leaders
+            FROM targets t
+            JOIN items i USING (item_id)
+            JOIN documents d ON d.doc_id = i.doc_id
+            LEFT JOIN items area ON area.item_id = i.parent_item_id
+            JOIN target_register r ON r.target_id = t.target_id
+            WHERE {where}
+        ),
+        places AS (
+            SELECT unnest(?::INTEGER[]) AS target_id, unnest(?::VARCHAR[]) AS jurisdiction_code,
+                   unnest(?::DOUBLE[]) AS target_value, unnest(?::DOUBLE[]) AS target_value_high
+        ),
+        rows AS (
+            SELECT b.*, 'city' AS level, b.city_code AS jurisdiction_code,
+                   b.value AS target_value, b.value_high AS target_value_high
+            FROM base b
+            UNION ALL BY NAME
+            SELECT b.*, 'jurisdiction' AS level, p.jurisdiction_code, p.target_value, p.target_value_high
+            FROM base b JOIN places p USING (target_id)
+            WHERE p.jurisdiction_code IS DISTINCT FROM b.city_code AND p.jurisdiction_code <> ''
+        ),
+        latest AS (
+            SELECT target_id, jurisdiction_code, period AS report_period, value AS reported_value,
+                   reported_status, unit_name, is_demo
+            FROM latest_progress
+            WHERE period <= ?
+            QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code ORDER BY period DESC) = 1
+        )
+        SELECT rows.*, coalesce(j.name, rows.jurisdiction_code) AS jurisdiction_name, latest.* EXCLUDE (target_id, jurisdiction_code)
+        FROM rows
+        LEFT JOIN latest USING (target_id, jurisdiction_code)
+        LEFT JOIN jurisdictions j ON j.code = rows.jurisdiction_code
+        ORDER BY rows.doc_id, rows.item_id, rows.seq, rows.level DESC, rows.jurisdiction_code
+    """
+    places = [r for r in all_rows(con, as_of)]
+    columns = [[r.target_id for r in places], [r.jurisdiction_code for r in places],
+               [r.target_value for r in places], [r.target_value_high for r in places]]
+    frame = con.execute(sql, params + columns + [as_of]).df()
+    frame["allocated"] = frame["target_id"].isin(_allocated(con))
+    return frame
+
+
+def _allocated(con: duckdb.DuckDBPyConnection) -> set[int]:
+    return {r[0] for r in con.execute("SELECT DISTINCT target_id FROM target_allocations").fetchall()}
+
+
+def _steps(raw: object) -> list[tuple[date, float]]:
+    if not isinstance(raw, str) or not raw:
+        return []
+    return [(date.fromisoformat(d), float(p)) for d, p in json.loads(raw)]
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and x != x) or x is pd.NaT or (x is pd.NA)
+
+
+def _date(x: object) -> date | None:
+    if _missing(x):
+        return None
+    return pd.Timestamp(x).date()
+
+
+def _is_current(row, as_of: str, settings: StatusSettings) -> bool:
+    """Whether the row's latest report counts for ``as_of`` (see report_is_current)."""
+    period = row.report_period
+    return isinstance(period, str) and st_rules.report_is_current(period, as_of, settings)
+
+
+def _current_value(row, as_of: str, settings: StatusSettings) -> float | None:
+    """The value of a current report: None if there is none or its value cell was blank.
+
+    A milestone's current report without a number counts as 0 (reported, not done yet),
+    as :func:`tracker.status.judge` expects.
+    """
+    if not _is_current(row, as_of, settings):
+        return None
+    if _missing(row.reported_value):
+        return 0.0 if row.kind == st_rules.MILESTONE else None
+    return float(row.reported_value)
+
+
+def _sum_allocations(frame: pd.DataFrame, as_of: str, settings: StatusSettings) -> pd.DataFrame:
+    """Fill the whole-city row of allocated targets from the jurisdictions' reports."""
+    shares = frame[frame["level"] == JURISDICTION]
+    if shares.empty:
+        return frame
+    frame = frame.astype({"report_period": object, "reported_status": object, "unit_name": object,
+                          "is_demo": object})
+    for target_id, group in shares.groupby("target_id"):
+        city = frame.index[(frame["target_id"] == target_id) & (frame["level"] == CITY)]
+        if len(city) != 1 or _is_current(frame.loc[city[0]], as_of, settings):
+            continue
+        kind = group["kind"].iloc[0]
+        values = [_current_value(r, as_of, settings) for r in group.itertuples(index=False)]
+        if any(v is None for v in values) or kind not in (st_rules.COUNT, st_rules.LEVEL, st_rules.MILESTONE):
+            continue
+        done = kind == st_rules.MILESTONE and (group["reported_status"] == st_rules.COMPLETED).all()
+        frame.loc[city[0], "reported_value"] = float(sum(values))
+        frame.loc[city[0], "report_period"] = as_of
+        frame.loc[city[0], "reported_status"] = st_rules.COMPLETED if done else "各县（市、区）合计"
+        frame.loc[city[0], "unit_name"] = "各县（市、区）合计"
+        frame.loc[city[0], "is_demo"] = bool(group["is_demo"].fillna(False).astype(bool).any())
+    return frame
+
+
+def _judge_row(row, as_of: str, settings: StatusSettings) -> st_rules.Judgement:
+    as_of_day = st_rules.month_end(as_of)
+    value = _current_value(row, as_of, settings)
+    if row.comparator == st_rules.RANGE and not _missing(row.target_value_high):
+        target = (float(row.target_value), float(row.target_value_high))
+        comparator = st_rules.RANGE
+    else:
+        target = None if _missing(row.target_value) else float(row.target_value)
+        comparator = st_rules.AT_LEAST if row.comparator == st_rules.RANGE else row.comparator
+    start, end = _date(row.period_start), _date(row.period_end)
+    deadline = _date(row.deadline) or _date(row.due_date)
+    if deadline is not None and deadline < start:
+        deadline = None
+    kind = row.kind
+    if target is None and kind != st_rules.MILESTONE:
+        kind = st_rules.MILESTONE  # a target without a number can only be judged as done / not done
+    reported_done = _is_current(row, as_of, settings) and row.reported_status == st_rules.COMPLETED
+    try:
+        return st_rules.judge(
+            kind, comparator, target, value, as_of_day, start, end,
+            deadline=deadline, steps=_steps(row.steps), reported_done=bool(reported_done), settings=settings,
+        )
+    except (ValueError, TypeError) as exc:
+        return st_rules.Judgement(UNJUDGED, None, 0.0, None, False, f"无法研判：{exc}")
+
+
+def target_status(
+    con: duckdb.DuckDBPyConnection,
+    as_of: str,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+    level: str | None = None,
+) -> pd.DataFrame:
+    """One row per target and jurisdiction with the status on the as-of month (``YYYY-MM``).
+
+    ``level``: ``"city"`` (whole-city rows), ``"jurisdiction"`` (jurisdiction rows) or
+    None: city rows unless ``filters.jurisdictions`` is set, then those jurisdictions'
+    rows. Columns: :data:`STATUS_COLUMNS`.
+    """
+    st_rules.month_end(as_of)  # validates the period, with a readable message
+    frame = _sum_allocations(_rows(con, as_of, filters), as_of, settings)
+    if level is None:
+        level = JURISDICTION if filters.jurisdictions else CITY
+    frame = frame[frame["level"] == level]
+    if filters.jurisdictions:
+        frame = frame[frame["jurisdiction_code"].isin(filters.jurisdictions)]
+    frame = frame.reset_index(drop=True)
+    judgements = [_judge_row(row, as_of, settings) for row in frame.itertuples(index=False)]
+    frame["status"] = [j.status for j in judgements]
+    frame["actual_share"] = [j.actual_share for j in judgements]
+    frame["expected_share"] = [j.expected_share for j in judgements]
+    frame["gap_points"] = [j.gap_points for j in judgements]
+    frame["overdue"] = [j.overdue for j in judgements]
+    frame["note"] = [j.note for j in judgements]
+    frame["is_demo"] = frame["is_demo"].astype("boolean").fillna(False).astype(bool)
+    for column in STATUS_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    return frame[STATUS_COLUMNS]
+
+
+# ---------------------------------------------------------------------------
+# Summaries the pages show
+
+
+def status_counts(status: pd.DataFrame) -> dict[str, int]:
+    """{"指标": n, "已完成": n, ...} in :data:`tracker.status.STATUSES` order (+ 无法研判 if any)."""
+    counts = status["status"].value_counts()
+    result = {"指标": int(len(status)), **{s: int(counts.get(s, 0)) for s in st_rules.STATUSES}}
+    if counts.get(UNJUDGED, 0):
+        result[UNJUDGED] = int(counts[UNJUDGED])
+    return result
+
+
+def status_mix(status: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Counts per group and status (long form: ``by``, status, n), statuses in display order."""
+    if status.empty:
+        return pd.DataFrame(columns=[by, "status", "n"])
+    mix = status.groupby([by, "status"], sort=False).size().rename("n").reset_index()
+    mix["status"] = pd.Categorical(mix["status"], categories=[*st_rules.STATUSES, UNJUDGED], ordered=True)
+    return mix.sort_values([by, "status"]).reset_index(drop=True)
+
+
+def group_summary(status: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per group: targets, count per status, on-pace share, mean progress and pace; ranked.
+
+    ``by`` may be a column of several names joined by 、 (``leaders``, ``units``): a
+    target then counts for each name. Ranking: share of targets done or on pace
+    (已完成 + 正常) highest first, then fewer 严重滞后, then name.
+    Columns: rank, <by>, 指标, one per status, 正常率, 平均完成进度, 平均时序进度.
+    """
+    frame = status.copy()
+    if by in ("leaders", "units"):
+        frame[by] = frame[by].fillna("").str.split("、")
+        frame = frame.explode(by)
+    frame = frame[frame[by].notna() & (frame[by] != "")]
+    columns = ["rank", by, "指标", *st_rules.STATUSES, "正常率", "平均完成进度", "平均时序进度"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    counts = pd.crosstab(frame[by], frame["status"]).reindex(columns=list(st_rules.STATUSES), fill_value=0)
+    summary = counts.copy()
+    summary.insert(0, "指标", frame.groupby(by).size().reindex(summary.index))
+    summary["正常率"] = (counts[st_rules.COMPLETED] + counts[st_rules.ON_TRACK]) / summary["指标"]
+    paced = frame[frame["kind"].isin([st_rules.COUNT, st_rules.LEVEL])]
+    summary["平均完成进度"] = paced.groupby(by)["actual_share"].mean().reindex(summary.index)
+    summary["平均时序进度"] = paced.groupby(by)["expected_share"].mean().reindex(summary.index)
+    summary = summary.reset_index().rename(columns={"index": by})
+    summary = summary.sort_values(["正常率", st_rules.FAR_BEHIND, "平均完成进度", by],
+                                  ascending=[False, True, False, True], na_position="last")
+    summary.insert(0, "rank", range(1, len(summary) + 1))
+    summary.columns.name = None
+    return summary[columns].reset_index(drop=True)
+
+
+def most_behind(status: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The worst rows: 严重滞后, then 滞后, then 未报送; within a status the largest gap first."""
+    bad = status[status["status"].isin([st_rules.FAR_BEHIND, st_rules.BEHIND, st_rules.NOT_REPORTED])].copy()
+    bad["_severity"] = bad["status"].map(SEVERITY)
+    bad["_gap"] = bad["gap_points"].astype(float).fillna(-1e9)
+    bad = bad.sort_values(["_severity", "overdue", "_gap", "target_id"], ascending=[True, False, False, True])
+    return bad.drop(columns=["_severity", "_gap"]).head(n).reset_index(drop=True)
+
+
+def pace_by_group(status: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Mean progress (完成进度) and mean pace (时序进度) of count and level targets per group."""
+    paced = status[status["kind"].isin([st_rules.COUNT, st_rules.LEVEL]) & status["actual_share"].notna()]
+    if paced.empty:
+        return pd.DataFrame(columns=[by, "完成进度", "时序进度", "指标"])
+    out = paced.groupby(by, sort=False).agg(
+        完成进度=("actual_share", "mean"), 时序进度=("expected_share", "mean"), 指标=("target_id", "size")
+    )
+    return out.reset_index()
+
+
+def completion_matrix(status: pd.DataFrame) -> pd.DataFrame:
+    """Jurisdictions × targets of completion share (actual_share), for the heatmap.
+
+    Rows: jurisdiction names in the order given; columns: "<item label> <indicator>".
+    Empty cells (no allocation, no report) stay NaN.
+    """
+    if status.empty:
+        return pd.DataFrame()
+    frame = status.assign(column=status["item_label"] + " " + status["indicator"])
+    order_rows = list(dict.fromkeys(frame["jurisdiction_name"]))
+    order_cols = list(dict.fromkeys(frame["column"]))
+    matrix = frame.pivot_table(index="jurisdiction_name", columns="column", values="actual_share", aggfunc="mean")
+    return matrix.reindex(index=order_rows, columns=order_cols)
+
+
+def has_demo(status: pd.DataFrame) -> bool:
+    return bool(status["is_demo"].any()) if len(status) else False

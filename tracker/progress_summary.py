@@ -1,0 +1,154 @@
+"""The month's 汇总表: every target × jurisdiction row with its latest report for the period.
+
+Rows come from :func:`tracker.reporting.all_rows` (so a row nobody reported is still
+there, marked 未报送); the report is the latest version in ``latest_progress`` for the
+period; the judged status comes from :func:`tracker.status.judge` on the last day of
+the period. Exports (xlsx, csv with BOM) neutralise text with :mod:`tracker.safe_cells`,
+since most of it was typed by the reporting units.
+"""
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from tracker.reporting import ReportingRow, all_rows
+from tracker.safe_cells import neutralise, set_text
+from tracker.settings import StatusSettings
+from tracker.status import COMPLETED, NOT_REPORTED, RANGE, STATUS_COLORS, judge, month_end
+
+DEMO_LABEL = "演示数据"
+
+#: (header, width) of the summary, in order.
+COLUMNS = (
+    ("填报编号", 15), ("文件", 16), ("条目", 28), ("指标", 22), ("区域", 10), ("目标值", 11), ("计量单位", 9),
+    ("截止日期", 12), ("报送单位", 16), ("累计完成值", 12), ("报送状态", 10), ("研判状态", 10),
+    ("时序进度", 9), ("完成比例", 9), ("研判说明", 30), ("进展情况", 32), ("存在问题", 26), ("下步打算", 26),
+    ("版本", 6), ("报送人", 10), ("报送时间", 18), ("来源文件", 24), ("数据性质", 10),
+)
+HEADERS = tuple(h for h, _ in COLUMNS)
+_PERCENT = ("时序进度", "完成比例")
+
+
+def summary(con: duckdb.DuckDBPyConnection, period: str,
+            settings: StatusSettings = StatusSettings()) -> list[dict]:
+    """One dict per target × jurisdiction (keys: :data:`HEADERS`), in document order."""
+    as_of = month_end(period)
+    latest = {
+        (r[0], r[1]): r[2:]
+        for r in con.execute(
+            """SELECT target_id, jurisdiction_code, value, reported_status, progress_text, problems_text,
+                      next_steps_text, version, unit_name, uploaded_by, uploaded_at, file_name, is_demo
+               FROM latest_progress WHERE period = ?""", [period]).fetchall()
+    }
+    return [_summary_row(row, latest.get((row.target_id, row.jurisdiction_code)), as_of, settings)
+            for row in all_rows(con, period)]
+
+
+def _summary_row(row: ReportingRow, report: tuple | None, as_of: date, settings: StatusSettings) -> dict:
+    value, status, progress, problems, next_steps, version, unit, by, at, file_name, is_demo = (
+        report if report else (None,) * 11)
+    verdict = _judge(row, value, status, as_of, settings)
+    return dict(zip(HEADERS, (
+        row.row_id, row.doc_number or "", f"{row.item_label}{row.item_title}", row.indicator,
+        row.jurisdiction_name, row.target_cell, row.unit, row.due_date, unit or row.units,
+        value, status or "", verdict[0], verdict[1], verdict[2], verdict[3],
+        progress or "", problems or "", next_steps or "", version, by or "", at, file_name or "",
+        DEMO_LABEL if is_demo else ("" if report is None else "正式报送"),
+    )))
+
+
+def _judge(row: ReportingRow, value, status, as_of: date, settings: StatusSettings) -> tuple:
+    """(status, expected share, actual share, note); a target that cannot be judged says why."""
+    start = row.period_start or date(row.due_date.year, 1, 1)
+    end = row.period_end or row.due_date
+    target = ((row.target_value, row.target_value_high) if row.comparator == RANGE else row.target_value)
+    try:
+        j = judge(row.kind, row.comparator, target, value, as_of, start, end,
+                  deadline=row.due_date if row.due_date != end else None,
+                  steps=row.steps, reported_done=status == COMPLETED, settings=settings)
+    except (ValueError, TypeError) as exc:
+        return (NOT_REPORTED if value is None and status is None else "", None, None, f"无法研判：{exc}")
+    return (j.status, round(j.expected_share, 4),
+            None if j.actual_share is None else round(j.actual_share, 4), j.note)
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def export_summary(con: duckdb.DuckDBPyConnection, period: str, out: Path,
+                   settings: StatusSettings = StatusSettings()) -> int:
+    """Write the summary to ``out`` (.xlsx or .csv, by its suffix); returns the number of rows."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ValueError(f"不支持的导出格式“{out.suffix}”：请用 .xlsx 或 .csv")
+    rows = summary(con, period, settings)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    (write_xlsx if suffix == ".xlsx" else write_csv)(rows, out, period)
+    return len(rows)
+
+
+def write_csv(rows: list[dict], out: Path, period: str = "") -> None:
+    """UTF-8 with BOM (Excel on Windows needs it to read Chinese); text neutralised."""
+    with Path(out).open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADERS)
+        for row in rows:
+            writer.writerow([_csv_cell(row[h]) for h in HEADERS])
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return neutralise(value)
+
+
+def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总表"
+    for c, (header, width) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=c)
+        set_text(cell, header)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        ws.column_dimensions[get_column_letter(c)].width = width
+    fills = {s: PatternFill("solid", fgColor=color.lstrip("#")) for s, color in STATUS_COLORS.items()}
+    status_col = HEADERS.index("研判状态") + 1
+    for r, row in enumerate(rows, start=2):
+        for c, header in enumerate(HEADERS, start=1):
+            cell = ws.cell(row=r, column=c)
+            set_text(cell, row[header])
+            if header in _PERCENT:
+                cell.number_format = "0.0%"
+            elif header == "截止日期":
+                cell.number_format = "yyyy-mm-dd"
+            elif header == "报送时间":
+                cell.number_format = "yyyy-mm-dd hh:mm"
+        status = row["研判状态"]
+        if status in fills:
+            ws.cell(row=r, column=status_col).fill = fills[status]
+            ws.cell(row=r, column=status_col).font = Font(color="FFFFFF", bold=True)
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 1)}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddHeader.center.text = f"目标任务进展汇总表 {period}"
+    wb.save(out)
+
+

@@ -1,0 +1,276 @@
+"""Who reports what: the monthly reporting rows of each unit.
+
+One reporting row is one target in one jurisdiction, identified by a row id such as
+``T12-330800`` (target 12, whole city) or ``T40-330802`` (target 40, 柯城区's share).
+The rules (templates, uploads, the summary and the demo data all use these):
+
+* A unit that leads an item (``assignments.role = 'lead'``) reports each of the
+  item's targets: one whole-city row (the city's jurisdiction code, from
+  ``documents.city_code``) or, where ``target_allocations`` splits the target,
+  one row per allocated jurisdiction instead.
+* A local unit (a county government, or a zone's 管委会: an organisation with a
+  jurisdiction) reports only its own jurisdiction: its allocation rows of every
+  allocated target, and its own row of every unallocated target of an item on
+  which it is listed (lead or cooperating).
+* A target whose document has no city, or that no unit leads, has no reporter;
+  :func:`all_rows` still lists it (whole city) so the month's summary shows it.
+
+Rows only appear from the month the target's period starts.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from tracker.status import month_end
+
+LOCAL_KINDS = ("county_government", "zone_committee")
+
+
+class UnknownUnit(ValueError):
+    """A unit name that matches no organisation (the message names close valid choices)."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    org_id: int
+    name: str
+    city_code: str | None
+    kind: str
+    jurisdiction_code: str | None
+
+
+@dataclass(frozen=True)
+class ReportingRow:
+    row_id: str
+    target_id: int
+    jurisdiction_code: str
+    jurisdiction_name: str
+    doc_number: str | None
+    item_label: str
+    item_title: str
+    indicator: str
+    raw: str
+    kind: str
+    comparator: str
+    target_value: float | None      # the allocation's value on an allocation row
+    target_value_high: float | None
+    unit: str
+    due_date: date
+    period_start: date | None
+    period_end: date | None
+    steps: tuple[tuple[date, float], ...]
+    units: str                      # the reporting units, 、-joined ('' when nobody reports)
+
+    @property
+    def target_cell(self) -> float | str:
+        """The target for a spreadsheet cell: a number, or text for a range ('' when none)."""
+        if self.target_value is not None and self.comparator != "range":
+            return self.target_value
+        return self.target_text
+
+    @property
+    def target_text(self) -> str:
+        """The target as people read it: 30000, 1000—5000, or '' for a milestone without one."""
+        if self.target_value is None:
+            return ""
+        if self.comparator == "range" and self.target_value_high is not None:
+            return f"{_num(self.target_value)}—{_num(self.target_value_high)}"
+        return _num(self.target_value)
+
+
+def row_id(target_id: int, jurisdiction_code: str) -> str:
+    return f"T{target_id}-{jurisdiction_code}"
+
+
+def parse_row_id(text: str) -> tuple[int, str] | None:
+    """``"T12-330800"`` → (12, "330800"); None when it is not a row id."""
+    if not text.startswith("T") or "-" not in text:
+        return None
+    head, _, code = text[1:].partition("-")
+    if not head.isascii() or not head.isdigit() or not code:
+        return None
+    return int(head), code
+
+
+# ---------------------------------------------------------------------------- units
+
+
+def resolve_unit(con: duckdb.DuckDBPyConnection, name: str, city: str | None = None) -> Unit:
+    """The organisation called ``name`` (or one of its aliases), optionally in ``city``.
+
+    ``city`` is a jurisdiction name or code. Raises :class:`UnknownUnit` naming close
+    valid choices, or when the name exists in several cities and ``city`` is not given.
+    """
+    wanted = (name or "").strip()
+    city_code = _city_code(con, city) if city else None
+    rows = con.execute(
+        """SELECT DISTINCT o.org_id, o.name, o.city_code, o.kind, o.jurisdiction_code
+           FROM organisations o LEFT JOIN org_aliases a USING (org_id)
+           WHERE (o.name = ? OR a.alias = ?) AND (? IS NULL OR o.city_code = ?)
+           ORDER BY o.org_id""",
+        [wanted, wanted, city_code, city_code],
+    ).fetchall()
+    if len(rows) == 1:
+        return Unit(*rows[0])
+    if len(rows) > 1:
+        cities = "、".join(_city_name(con, r[2]) for r in rows)
+        raise UnknownUnit(f"单位“{wanted}”在多个城市都有（{cities}），请指明城市（--city）")
+    raise UnknownUnit(unknown_unit_message(wanted, unit_names(con, city_code)))
+
+
+def unit_names(con: duckdb.DuckDBPyConnection, city_code: str | None = None) -> list[str]:
+    """Every organisation name and alias (of one city, if given), sorted."""
+    rows = con.execute(
+        """SELECT o.name FROM organisations o WHERE ? IS NULL OR o.city_code = ?
+           UNION SELECT a.alias FROM org_aliases a JOIN organisations o USING (org_id)
+           WHERE ? IS NULL OR o.city_code = ? ORDER BY 1""",
+        [city_code, city_code, city_code, city_code],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def unknown_unit_message(name: str, choices: list[str]) -> str:
+    """``未知单位“市发改局”，是否为“市发改委”？`` — close choices by difflib, else a few valid ones."""
+    close = difflib.get_close_matches(name, choices, n=3)
+    if close:
+        return f"未知单位“{name}”，是否为" + "或".join(f"“{c}”" for c in close) + "？"
+    sample = "、".join(choices[:8]) + ("等" if len(choices) > 8 else "")
+    return f"未知单位“{name}”。可选单位如：{sample}" if choices else f"未知单位“{name}”：数据库中还没有单位"
+
+
+def _city_code(con, city: str) -> str:
+    row = con.execute("SELECT code FROM jurisdictions WHERE ? IN (code, name, short_name) AND kind = 'city'",
+                      [city]).fetchone()
+    if row is None:
+        raise UnknownUnit(f"未知城市“{city}”")
+    return row[0]
+
+
+def _city_name(con, code: str | None) -> str:
+    row = con.execute("SELECT name FROM jurisdictions WHERE code = ?", [code]).fetchone()
+    return row[0] if row else str(code)
+
+
+# ---------------------------------------------------------------------------- rows
+
+# (org_id, target_id, jurisdiction_code) for every unit and row it reports.
+_ASSIGNED = """
+WITH tgt AS (
+    SELECT t.target_id, t.item_id, d.city_code,
+           EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = t.target_id) AS allocated
+    FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
+),
+orgs AS (
+    SELECT org_id, jurisdiction_code,
+           kind IN (SELECT unnest(?::VARCHAR[])) AND jurisdiction_code IS NOT NULL AS local
+    FROM organisations
+)
+SELECT a.org_id, tgt.target_id, tgt.city_code AS jurisdiction_code
+FROM tgt JOIN assignments a ON a.item_id = tgt.item_id AND a.role = 'lead'
+JOIN orgs o ON o.org_id = a.org_id
+WHERE NOT o.local AND NOT tgt.allocated AND tgt.city_code IS NOT NULL
+UNION
+SELECT a.org_id, tgt.target_id, al.jurisdiction_code
+FROM tgt JOIN assignments a ON a.item_id = tgt.item_id AND a.role = 'lead'
+JOIN orgs o ON o.org_id = a.org_id
+JOIN target_allocations al ON al.target_id = tgt.target_id
+WHERE NOT o.local
+UNION
+SELECT o.org_id, al.target_id, al.jurisdiction_code
+FROM target_allocations al JOIN orgs o ON o.local AND o.jurisdiction_code = al.jurisdiction_code
+UNION
+SELECT o.org_id, tgt.target_id, o.jurisdiction_code
+FROM tgt JOIN assignments a ON a.item_id = tgt.item_id
+JOIN orgs o ON o.org_id = a.org_id AND o.local
+WHERE NOT tgt.allocated
+"""
+
+_ROWS = f"""
+WITH assigned AS ({_ASSIGNED}),
+keys AS (
+    SELECT a.target_id, a.jurisdiction_code, string_agg(o.name, '、' ORDER BY o.name) AS units,
+           bool_or(a.org_id = ?) AS mine
+    FROM assigned a JOIN organisations o ON o.org_id = a.org_id
+    GROUP BY a.target_id, a.jurisdiction_code
+    UNION ALL
+    -- targets nobody reports: one whole-city row, so the summary shows them
+    SELECT t.target_id, coalesce(d.city_code, ''), '', false
+    FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
+    WHERE t.target_id NOT IN (SELECT target_id FROM assigned)
+)
+SELECT k.target_id, k.jurisdiction_code, coalesce(j.name, k.jurisdiction_code),
+       d.doc_number, i.label, i.title, t.indicator, t.raw, t.kind, t.comparator,
+       CASE WHEN al.target_id IS NULL THEN t.value ELSE al.value END,
+       CASE WHEN al.target_id IS NULL THEN t.value_high END,
+       t.unit, t.due_date, d.period_start, d.period_end, t.steps, k.units
+FROM keys k
+JOIN targets t USING (target_id)
+JOIN items i USING (item_id)
+JOIN documents d ON d.doc_id = i.doc_id
+LEFT JOIN jurisdictions j ON j.code = k.jurisdiction_code
+LEFT JOIN target_allocations al ON al.target_id = k.target_id AND al.jurisdiction_code = k.jurisdiction_code
+WHERE (? OR k.mine) AND (d.period_start IS NULL OR d.period_start <= ?)
+ORDER BY d.doc_id, i.item_id, t.seq, k.jurisdiction_code = coalesce(d.city_code, '') DESC, k.jurisdiction_code
+"""
+
+
+def unit_rows(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> list[ReportingRow]:
+    """The rows ``unit`` reports for ``period`` (YYYY-MM), in document order."""
+    return _query(con, unit.org_id, False, period)
+
+
+def all_rows(con: duckdb.DuckDBPyConnection, period: str) -> list[ReportingRow]:
+    """Every target × jurisdiction row for ``period``, reported by someone or not."""
+    return _query(con, -1, True, period)
+
+
+def rows_by_unit(con: duckdb.DuckDBPyConnection, period: str) -> dict[Unit, list[ReportingRow]]:
+    """Every reporting unit with its rows for ``period`` (two queries, for bulk work like the demo)."""
+    by_key = {(r.target_id, r.jurisdiction_code): r for r in all_rows(con, period)}
+    units = {u.org_id: u for u in reporting_units(con)}
+    result: dict[Unit, list[ReportingRow]] = {u: [] for u in units.values()}
+    pairs = con.execute(f"WITH assigned AS ({_ASSIGNED}) SELECT org_id, target_id, jurisdiction_code FROM assigned",
+                        [list(LOCAL_KINDS)]).fetchall()
+    order = {key: i for i, key in enumerate(by_key)}
+    for org_id, target_id, code in sorted(pairs, key=lambda p: order.get((p[1], p[2]), -1)):
+        row = by_key.get((target_id, code))
+        if row is not None:
+            result[units[org_id]].append(row)
+    return {u: rows for u, rows in result.items() if rows}
+
+
+def reporting_units(con: duckdb.DuckDBPyConnection) -> list[Unit]:
+    """Every unit that reports at least one row, by name."""
+    rows = con.execute(
+        f"""WITH assigned AS ({_ASSIGNED})
+            SELECT DISTINCT o.org_id, o.name, o.city_code, o.kind, o.jurisdiction_code
+            FROM assigned JOIN organisations o USING (org_id) ORDER BY o.name, o.org_id""",
+        [list(LOCAL_KINDS)],
+    ).fetchall()
+    return [Unit(*r) for r in rows]
+
+
+def _query(con, org_id: int, everything: bool, period: str) -> list[ReportingRow]:
+    last_day = month_end(period)
+    rows = con.execute(_ROWS, [list(LOCAL_KINDS), org_id, everything, last_day]).fetchall()
+    return [
+        ReportingRow(row_id(r[0], r[1]), r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                     r[10], r[11], r[12], r[13], r[14], r[15], _steps(r[16]), r[17])
+        for r in rows
+    ]
+
+
+def _steps(text: str | None) -> tuple[tuple[date, float], ...]:
+    if not text:
+        return ()
+    return tuple((date.fromisoformat(d), float(p)) for d, p in json.loads(text))
+
+
+def _num(x: float) -> str:
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text

@@ -1,0 +1,43 @@
+"""Make text safe to put in a spreadsheet cell: it must never turn into a formula.
+
+Text that people uploaded (or typed into a document) is exported to xlsx and csv
+files that others open in Excel or WPS. A cell starting with ``= + - @`` (or a tab
+or carriage return, which some programs strip before reading the rest) would run
+as a formula there (CSV/formula injection). :func:`neutralise` prefixes such text
+with an apostrophe, which spreadsheet programs show as plain text; everything else
+is returned unchanged. Numbers, dates and None are not text and pass through.
+
+Used by every export (progress summary, supervision lists) and by the templates.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+#: Characters that make a spreadsheet program read a cell as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Full-width forms some input methods produce; WPS treats a few of them like the ASCII ones.
+_WIDE_TRIGGERS = ("＝", "＋", "－", "＠")
+
+
+def is_dangerous(text: str) -> bool:
+    """Whether ``text`` would start a formula (leading spaces and newlines are skipped)."""
+    stripped = text.lstrip(" \n")
+    return stripped.startswith(FORMULA_TRIGGERS + _WIDE_TRIGGERS) or text.startswith(FORMULA_TRIGGERS)
+
+
+def neutralise(value: Any) -> Any:
+    """``"=1+1"`` → ``"'=1+1"``; other text, numbers, dates and None unchanged."""
+    if isinstance(value, str) and is_dangerous(value):
+        return "'" + value
+    return value
+
+
+def set_text(cell, value: Any) -> None:
+    """Write ``value`` into an openpyxl cell; text is neutralised and always stored as text.
+
+    (openpyxl itself treats any string starting with ``=`` as a formula.)
+    """
+    value = neutralise(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"

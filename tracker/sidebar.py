@@ -1,0 +1,90 @@
+"""The sidebar every page shares: plan year, as-of month and filters.
+
+``dashboard.py`` calls :func:`render` before running the page; pages call
+:func:`selection` to read what was chosen (a page run on its own, as in a test,
+gets the defaults). Every widget has an explicit key (``f_…``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from tracker import filters as f
+from tracker.app_db import cached
+from tracker.formatting import period_label
+from tracker.settings import DEFAULT_SETTINGS_PATH, StatusSettings, load_settings
+
+_STATE = "_tracker_selection"
+
+
+@dataclass(frozen=True)
+class Selection:
+    filters: f.Filters
+    as_of: str | None  # YYYY-MM
+    settings: StatusSettings
+
+
+def _settings() -> StatusSettings:
+    return load_settings(DEFAULT_SETTINGS_PATH) if DEFAULT_SETTINGS_PATH.exists() else StatusSettings()
+
+
+def default_as_of(periods: list[str], year: int | None, today: date | None = None) -> str | None:
+    """The latest month with reports; without reports, this month within the plan year."""
+    if periods:
+        return periods[0]
+    if year is None:
+        return None
+    today = today or date.today()
+    if today.year < year:
+        return f"{year:04d}-01"
+    if today.year > year:
+        return f"{year:04d}-12"
+    return f"{year:04d}-{today.month:02d}"
+
+
+def render() -> Selection:
+    """Draw the sidebar widgets and remember the selection for the page."""
+    bar = st.sidebar
+    years = cached(f.year_options)
+    year = bar.selectbox("计划年度", years, key="f_year", format_func=lambda y: f"{y}年") if years else None
+    periods = cached(f.report_periods, year)
+    months = cached(f.month_options, year)
+    default = default_as_of(periods, year)
+    as_of = bar.selectbox(
+        "截至月份", months, index=months.index(default) if default in months else 0, key="f_as_of",
+        format_func=lambda p: period_label(p) + ("" if p in periods else "（无报送）"),
+    ) if months else None
+    docs = cached(f.document_options, year)
+    doc_labels = dict(zip(docs["doc_id"], docs["label"]))
+    doc_ids = bar.multiselect("文件", list(doc_labels), key="f_docs", format_func=doc_labels.get,
+                              placeholder="全部文件")
+    areas = cached(f.area_options, tuple(doc_ids))
+    area_labels = dict(zip(areas["item_id"], areas["label"]))
+    area_ids = bar.multiselect("政策领域", list(area_labels), key="f_areas", format_func=area_labels.get,
+                               placeholder="全部领域")
+    units = bar.multiselect("责任单位", cached(f.unit_options), key="f_units", placeholder="全部单位")
+    leaders = bar.multiselect("牵头市领导", cached(f.leader_options), key="f_leaders", placeholder="全部市领导")
+    places = cached(f.jurisdiction_options)
+    place_labels = dict(zip(places["code"], places["name"]))
+    codes = bar.multiselect("县（市、区）", list(place_labels), key="f_jurisdictions",
+                            format_func=place_labels.get, placeholder="全市（不分县市区）")
+    selection = Selection(
+        f.Filters(year, tuple(int(d) for d in doc_ids), tuple(int(a) for a in area_ids), tuple(units),
+                  tuple(leaders), tuple(codes)),
+        as_of,
+        _settings(),
+    )
+    st.session_state[_STATE] = selection
+    return selection
+
+
+def selection() -> Selection:
+    """What the sidebar chose; the defaults when the page runs without the dashboard shell."""
+    chosen = st.session_state.get(_STATE)
+    if chosen is not None:
+        return chosen
+    years = cached(f.year_options)
+    year = years[0] if years else None
+    return Selection(f.Filters(year=year), default_as_of(cached(f.report_periods, year), year), _settings())

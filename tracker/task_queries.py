@@ -1,0 +1,196 @@
+"""One task (item) in full: search, source text with target phrases, responsibility,
+monthly history against the expected pace, and every note that was reported."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from tracker import status as st_rules
+from tracker.filters import NO_FILTERS, Filters, target_where
+
+
+def search_items(con: duckdb.DuckDBPyConnection, words: str = "", filters: Filters = NO_FILTERS,
+                 limit: int = 200) -> pd.DataFrame:
+    """Items with targets whose title, text, indicator, raw phrase or unit contains every word.
+
+    Words are split on white space; a number such as ``500`` or a unit such as ``亩``
+    is just another word. Columns: item_id, doc_number, label, title, kind, n_targets,
+    lead_unit, leaders.
+    """
+    where, params = target_where(filters)
+    conditions = []
+    for word in words.split():
+        conditions.append(
+            "contains(lower(i.title || i.text || coalesce(string_agg(t.indicator || t.raw || t.unit, ''), '')), ?)"
+        )
+        params.append(word.lower())
+    having = " AND ".join(conditions) if conditions else "TRUE"
+    sql = f"""
+        SELECT i.item_id, d.doc_number, i.label, i.title, i.kind, count(t.target_id) AS n_targets,
+               any_value(r.lead_unit) AS lead_unit, any_value(r.leaders) AS leaders
+        FROM items i
+        JOIN documents d USING (doc_id)
+        JOIN targets t USING (item_id)
+        JOIN target_register r ON r.target_id = t.target_id
+        WHERE {where}
+        GROUP BY i.item_id, d.doc_id, d.doc_number, i.label, i.title, i.kind, i.text
+        HAVING {having}
+        ORDER BY d.doc_id, i.item_id
+        LIMIT {int(limit)}
+    """
+    return con.execute(sql, params).df()
+
+
+@dataclass(frozen=True)
+class SourceSegment:
+    text: str
+    target_id: int | None  # set where the text is a target phrase
+
+
+def item_source(con: duckdb.DuckDBPyConnection, item_id: int) -> list[SourceSegment]:
+    """The item's text from the source file, cut into plain and target-phrase segments.
+
+    Offsets come straight from ``items.source_start/end`` and ``targets.source_start/end``
+    into ``source_files.content``. Line breaks of the PDF text are removed (they fall
+    mid-word); page furniture stays, as printed.
+    """
+    row = con.execute(
+        "SELECT f.content, i.source_start, i.source_end FROM items i JOIN documents d USING (doc_id) "
+        "JOIN source_files f USING (file_id) WHERE i.item_id = ?",
+        [item_id],
+    ).fetchone()
+    if row is None:
+        return []
+    content, start, end = row
+    spans = con.execute(
+        "SELECT target_id, source_start, source_end FROM targets WHERE item_id = ? ORDER BY source_start, seq",
+        [item_id],
+    ).fetchall()
+    return cut_segments(content, start, end, spans)
+
+
+def cut_segments(content: str, start: int, end: int, spans: list[tuple[int, int, int]]) -> list[SourceSegment]:
+    """Cut ``content[start:end]`` at the (target_id, start, end) spans; overlaps keep the first."""
+    segments: list[SourceSegment] = []
+    position = start
+    for target_id, s, e in sorted(spans, key=lambda x: (x[1], x[2])):
+        s, e = max(s, position), min(e, end)
+        if e <= s:
+            continue
+        if s > position:
+            segments.append(SourceSegment(_join_lines(content[position:s]), None))
+        segments.append(SourceSegment(_join_lines(content[s:e]), target_id))
+        position = e
+    if position < end:
+        segments.append(SourceSegment(_join_lines(content[position:end]), None))
+    return [s for s in segments if s.text]
+
+
+def _join_lines(text: str) -> str:
+    return text.replace("\r", "").replace("\n", "")
+
+
+def item_detail(con: duckdb.DuckDBPyConnection, item_id: int) -> dict:
+    """Header facts of an item: document, label, title, area, lead and cooperating units, leaders."""
+    row = con.execute(
+        """
+        SELECT i.item_id, d.doc_number, d.title AS doc_title, i.label, i.title, i.kind,
+               area.label || area.title AS area_title
+        FROM items i JOIN documents d USING (doc_id) LEFT JOIN items area ON area.item_id = i.parent_item_id
+        WHERE i.item_id = ?
+        """,
+        [item_id],
+    ).df()
+    if row.empty:
+        return {}
+    detail = row.iloc[0].to_dict()
+    units = con.execute(
+        "SELECT o.name, a.role FROM assignments a JOIN organisations o USING (org_id) "
+        "WHERE a.item_id = ? ORDER BY a.position",
+        [item_id],
+    ).fetchall()
+    detail["lead_units"] = [n for n, r in units if r == "lead"]
+    detail["cooperating_units"] = [n for n, r in units if r != "lead"]
+    detail["leaders"] = [r[0] for r in con.execute(
+        "SELECT p.name FROM item_leaders l JOIN people p USING (person_id) WHERE l.item_id = ? ORDER BY l.position",
+        [item_id],
+    ).fetchall()]
+    return detail
+
+
+def item_targets(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
+    return con.execute(
+        "SELECT target_id, seq, indicator, raw, value, value_high, unit, base_value, base_unit, comparator, "
+        "kind, deadline, due_date FROM targets WHERE item_id = ? ORDER BY seq",
+        [item_id],
+    ).df()
+
+
+def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str | None = None,
+                   as_of: str | None = None) -> pd.DataFrame:
+    """Month by month for one target (whole-city row unless a jurisdiction is given).
+
+    One row per month of the plan period up to ``as_of`` (default: the period end):
+    period, reported (latest version for that month, NaN when none), expected (the
+    expected share × target, for count and level targets; NaN for others), target.
+    """
+    info = con.execute(
+        """
+        SELECT t.value, t.kind, t.steps, t.deadline, t.due_date, d.city_code,
+               coalesce(d.period_start, make_date(d.year, 1, 1)) AS start,
+               coalesce(d.period_end, make_date(d.year, 12, 31)) AS "end"
+        FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id) WHERE t.target_id = ?
+        """,
+        [target_id],
+    ).fetchone()
+    if info is None:
+        return pd.DataFrame(columns=["period", "reported", "expected", "target"])
+    value, kind, steps_json, deadline, due_date, city_code, start, end = info
+    code = jurisdiction_code or city_code
+    if code != city_code:
+        alloc = con.execute(
+            "SELECT value FROM target_allocations WHERE target_id = ? AND jurisdiction_code = ?", [target_id, code]
+        ).fetchone()
+        value = alloc[0] if alloc else None
+    reports = dict(con.execute(
+        "SELECT period, value FROM latest_progress WHERE target_id = ? AND jurisdiction_code = ?", [target_id, code]
+    ).fetchall())
+    due = deadline or due_date or end
+    if due < start:
+        due = end
+    steps = [(date.fromisoformat(d), float(p)) for d, p in json.loads(steps_json)] if steps_json else []
+    last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
+    rows = []
+    for month in range(1, 13):
+        period = f"{start.year:04d}-{month:02d}"
+        if period < st_rules.period_of(start) or period > last:
+            continue
+        expected = None
+        if value is not None and kind in (st_rules.COUNT, st_rules.LEVEL):
+            expected = st_rules.expected_share(st_rules.month_end(period), start, due, steps) * value
+        rows.append({"period": period, "reported": reports.get(period), "expected": expected, "target": value})
+    return pd.DataFrame(rows, columns=["period", "reported", "expected", "target"]).astype(
+        {"reported": float, "expected": float, "target": float}
+    )
+
+
+def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
+    """Every report of the item's targets, corrections included: who sent what, when."""
+    return con.execute(
+        """
+        SELECT p.period, t.seq, t.indicator, coalesce(j.name, p.jurisdiction_code) AS jurisdiction,
+               p.value, t.unit, p.reported_status, p.progress_text, p.problems_text, p.next_steps_text,
+               u.unit_name, u.uploaded_by, u.uploaded_at, p.version, u.is_demo
+        FROM progress_reports p
+        JOIN uploads u USING (upload_id)
+        JOIN targets t USING (target_id)
+        LEFT JOIN jurisdictions j ON j.code = p.jurisdiction_code
+        WHERE t.item_id = ?
+        ORDER BY p.period DESC, t.seq, p.jurisdiction_code, p.version DESC
+        """,
+        [item_id],
+    ).df()
