@@ -455,9 +455,10 @@ def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: 
 def write_allocation_book(con, book: AllocationBook, source_file_id: int | None, directory: Directory) -> LoadResult:
     """Insert documents, items, targets, assignments, allocations and findings (caller holds the transaction)."""
     sheet_id = next_id(con, "allocation_sheets", "sheet_id")
+    lines: dict[tuple[str, int], tuple[int, int]] = {}
     if source_file_id is None:
         # No source text: the sheet itself, as tab-separated text, is what the offsets point into.
-        content = _as_text(book)
+        content, lines = _as_text(book)
         source_file_id = next_id(con, "source_files", "file_id")
         con.execute("INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (?, ?, ?, ?, ?)",
                     [source_file_id, book.file_name, book.sha256, len(content), content])
@@ -476,12 +477,12 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
         items: dict[int, int] = {}
         for row in table.rows:
             if row.number not in items:
-                items[row.number] = _insert_item(con, doc_id, row, book, directory)
+                items[row.number] = _insert_item(con, doc_id, row, book, directory, lines.get((table.sheet, row.row)))
                 n_items += 1
             item_id = items[row.number]
             if row.total == NO_TASK:
                 continue
-            _insert_target(con, item_id, row, table, book)
+            _insert_target(con, item_id, row, table, book, lines.get((table.sheet, row.row)))
             n_targets += 1
         for f in (f for f in findings if f.sheet == table.sheet):
             item_id = items.get(next(r.number for r in table.rows if r.row == f.row))
@@ -490,17 +491,19 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
     return LoadResult(book.file_name, False, n_docs, n_items, n_targets)
 
 
-def _span(row: AllocationRow, *columns: str) -> tuple[int, int]:
+def _span(row: AllocationRow, line: tuple[int, int] | None, *columns: str) -> tuple[int, int]:
+    """Raw offsets of the first of ``columns`` with a source, else of the row's line in the sheet's text."""
     for column in columns:
         src = row.source(column)
         if src and src.start is not None:
             return src.start, src.end
-    return 0, 0
+    return line or (0, 0)
 
 
-def _insert_item(con, doc_id: int, row: AllocationRow, book: AllocationBook, directory: Directory) -> int:
+def _insert_item(con, doc_id: int, row: AllocationRow, book: AllocationBook, directory: Directory,
+                 line: tuple[int, int] | None) -> int:
     item_id = next_id(con, "items", "item_id")
-    s, e = _span(row, "事项名称", TOTAL)
+    s, e = _span(row, line, "事项名称", TOTAL)
     con.execute("INSERT INTO items (item_id, doc_id, kind, number, label, parent_item_id, title, text, source_start, "
                 "source_end, text_start, text_end) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
                 [item_id, doc_id, ITEM_KIND, row.number, str(row.number), row.name, row.name, s, e, s, e])
@@ -519,15 +522,16 @@ def _insert_item(con, doc_id: int, row: AllocationRow, book: AllocationBook, dir
     return item_id
 
 
-def _insert_target(con, item_id: int, row: AllocationRow, table: AllocationTable, book: AllocationBook) -> None:
+def _insert_target(con, item_id: int, row: AllocationRow, table: AllocationTable, book: AllocationBook,
+                   line: tuple[int, int] | None) -> None:
     target_id = next_id(con, "targets", "target_id")
     seq = con.execute("SELECT count(*) + 1 FROM targets WHERE item_id = ?", [item_id]).fetchone()[0]
     src = row.source(TOTAL)
     raw = row.target_text or (src.text if src and src.text else "") or (
         _fmt(row.total) + row.unit if isinstance(row.total, float) else row.name)
-    comparator = ">=" if re.search(r"≥|以上|不低于|不少于", raw) else "="
     value = row.total if isinstance(row.total, float) else None
-    s, e = _span(row, TOTAL, "事项名称")
+    comparator = ">=" if value is not None and re.search(r"≥|以上|不低于|不少于", raw) else "="
+    s, e = _span(row, line, TOTAL, "事项名称")
     con.execute(
         "INSERT INTO targets (target_id, item_id, seq, indicator, raw, value, value_high, unit, base_value, "
         "base_value_high, base_unit, comparator, kind, tiers, steps, deadline, due_date, source_start, source_end) "
@@ -543,11 +547,16 @@ def _insert_target(con, item_id: int, row: AllocationRow, table: AllocationTable
                      src.start if src else None, src.end if src else None])
 
 
-def _as_text(book: AllocationBook) -> str:
-    lines = []
+def _as_text(book: AllocationBook) -> tuple[str, dict[tuple[str, int], tuple[int, int]]]:
+    """The sheet as tab-separated text (one line per row) and where each row's line is."""
+    parts, spans, pos = [], {}, 0
     for table in book.tables:
         for row in table.rows:
-            lines.append("\t".join([table.sheet, str(row.row), str(row.number), row.name, row.indicator,
-                                    _fmt(row.total) if isinstance(row.total, float) else str(row.total or "")]))
-    return "\n".join(lines)
+            cells = [row.number, row.name, row.indicator, row.unit, row.total] + [row.cells[c] for c in table.columns]
+            line = "\t".join([table.sheet, str(row.row)] + [_fmt(c) if isinstance(c, float) else str(c or "")
+                                                             for c in cells])
+            spans[(table.sheet, row.row)] = (pos, pos + len(line))
+            parts.append(line)
+            pos += len(line) + 1
+    return "\n".join(parts), spans
 

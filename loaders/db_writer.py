@@ -69,14 +69,54 @@ def _org_id(con, city_code: str | None, name: str, kind: str, jurisdiction_code:
     return org_id
 
 
-def _person_id(con, city_code: str | None, name: str) -> int:
-    row = con.execute("SELECT person_id FROM people WHERE city_code IS NOT DISTINCT FROM ? AND name = ?",
-                      [city_code, name]).fetchone()
-    if row:
-        return row[0]
-    person_id = next_id(con, "people", "person_id")
-    con.execute("INSERT INTO people VALUES (?, ?, ?)", [person_id, name, city_code])
-    return person_id
+class Registry:
+    """Organisation and person ids for one write, read once and extended in memory.
+
+    New rows are kept in lists and inserted by :meth:`flush` in the same
+    transaction, so loading a file costs a few statements, not one per name.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._orgs = {(c, n): (i, r) for i, c, n, r in
+                      con.execute("SELECT org_id, city_code, name, reviewed FROM organisations").fetchall()}
+        self._people = {(c, n): i for i, c, n in con.execute("SELECT person_id, city_code, name FROM people").fetchall()}
+        self._next_org = next_id(con, "organisations", "org_id")
+        self._next_person = next_id(con, "people", "person_id")
+        self.new_orgs: list[tuple] = []
+        self.new_people: list[tuple] = []
+        self.reviewed: list[tuple] = []
+
+    def org_id(self, city_code: str | None, unit: Unit) -> int:
+        key = (city_code, unit.name)
+        if key in self._orgs:
+            org_id, reviewed = self._orgs[key]
+            if unit.known and not reviewed:
+                self.reviewed.append((unit.kind, unit.jurisdiction_code, org_id))
+                self._orgs[key] = (org_id, True)
+            return org_id
+        org_id = self._next_org
+        self._next_org += 1
+        self._orgs[key] = (org_id, unit.known)
+        self.new_orgs.append((org_id, unit.name, city_code, unit.kind, unit.jurisdiction_code, unit.known))
+        return org_id
+
+    def person_id(self, city_code: str | None, name: str) -> int:
+        key = (city_code, name)
+        if key not in self._people:
+            self._people[key] = self._next_person
+            self.new_people.append((self._next_person, name, city_code))
+            self._next_person += 1
+        return self._people[key]
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.new_orgs:
+            con.executemany("INSERT INTO organisations VALUES (?, ?, ?, ?, ?, ?)", self.new_orgs)
+        if self.new_people:
+            con.executemany("INSERT INTO people VALUES (?, ?, ?)", self.new_people)
+        for kind, code, org_id in self.reviewed:
+            con.execute("UPDATE organisations SET reviewed = true, kind = ?, jurisdiction_code = ? "
+                        "WHERE org_id = ?", [kind, code, org_id])
+        self.new_orgs, self.new_people, self.reviewed = [], [], []
 
 
 def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile) -> LoadResult:
@@ -101,6 +141,7 @@ def _write(con, extracted: ExtractedFile) -> LoadResult:
         [file_id, extracted.path.name, extracted.sha256, len(extracted.raw), extracted.raw],
     )
     rows = _Rows()
+    registry = Registry(con)
     doc_id = next_id(con, "documents", "doc_id")
     item_id = next_id(con, "items", "item_id")
     target_id = next_id(con, "targets", "target_id")
@@ -118,7 +159,7 @@ def _write(con, extracted: ExtractedFile) -> LoadResult:
             rows.items.append((item_id, doc_id, raw.kind, raw.number, raw.label,
                                area_ids.get(raw.area_number) if raw.area_number else None,
                                raw.title, raw.text.text, src[0], src[1], text_src[0], text_src[1]))
-            _responsibility_rows(con, rows, item_id, item.units, raw.leaders_raw, city_code,
+            _responsibility_rows(registry, rows, item_id, item.units, raw.leaders_raw, city_code,
                                  lead_all=raw.kind == "policy_area")
             for problem in raw.problems:
                 rows.findings.append((file_id, doc_id, item_id, "warning", problem, src[0], src[1]))
@@ -143,6 +184,7 @@ def _write(con, extracted: ExtractedFile) -> LoadResult:
             item_id += 1
             n_items += 1
         doc_id += 1
+    registry.flush(con)
     rows.flush(con)
     return LoadResult(extracted.path.name, False, len(extracted.documents), n_items, n_targets)
 
@@ -165,14 +207,13 @@ def _document_row(rows, extracted: ExtractedFile, document: ExtractedDocument, d
     ))
 
 
-def _responsibility_rows(con, rows, item_id: int, units: list[Unit], leaders: list[str],
+def _responsibility_rows(registry: Registry, rows, item_id: int, units: list[Unit], leaders: list[str],
                          city_code: str | None, lead_all: bool) -> None:
     for position, unit in enumerate(units, start=1):
-        org_id = _org_id(con, city_code, unit.name, unit.kind, unit.jurisdiction_code, reviewed=unit.known)
         role = LEAD if (position == 1 or lead_all) else COOPERATE
-        rows.assignments.append((item_id, org_id, role, position, unit.raw))
+        rows.assignments.append((item_id, registry.org_id(city_code, unit), role, position, unit.raw))
     for position, name in enumerate(leaders, start=1):
-        rows.leaders.append((item_id, _person_id(con, city_code, name), position))
+        rows.leaders.append((item_id, registry.person_id(city_code, name), position))
 
 
 class _Rows:

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 
 from loaders.progress_template import HEADERS, NEXT_STEPS, PROBLEMS, PROGRESS, STATUS, VALUE, row_cells
-from loaders.progress_upload import store, validate_rows
+from loaders.progress_upload import Batch, store, validate_rows
 from tracker.reporting import LOCAL_KINDS, ReportingRow, Unit, rows_by_unit
 from tracker.status import (
     AT_MOST, COMPLETED, LIMIT, MILESTONE, NOT_REPORTED, ON_TRACK, RANGE, RATE, expected_share, judge, month_end,
@@ -63,6 +63,7 @@ def seed_demo(con: duckdb.DuckDBPyConnection, seed: int = DEMO_SEED,
     n_uploads = n_reports = 0
     con.execute("BEGIN")
     try:
+        batch = Batch.load(con)
         for period in periods:
             for unit, rows in _one_reporter_per_row(rows_by_unit(con, period)).items():
                 key = f"{seed}:{unit.name}:{period}"
@@ -84,9 +85,11 @@ def seed_demo(con: duckdb.DuckDBPyConnection, seed: int = DEMO_SEED,
                     digest = hashlib.sha256(json.dumps(version_cells, ensure_ascii=False, default=str)
                                             .encode("utf-8")).hexdigest()
                     result = store(con, unit, period, reports, file_name=name, sha256=digest, uploaded_by=DEMO_BY,
-                                   uploaded_at=at, n_rows=len(numbered), n_blank=n_blank, is_demo=True)
+                                   uploaded_at=at, n_rows=len(numbered), n_blank=n_blank, is_demo=True,
+                                   batch=batch)
                     n_uploads += result.upload_id is not None
                     n_reports += result.n_new
+        batch.flush(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -36,7 +36,7 @@ from loaders.progress_template import (
     REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
 )
 from loaders.sheet_reader import MAX_BYTES, MAX_ROWS, FileRefused, Problem, Sheet, clean_text, read_sheet
-from tracker.reporting import ReportingRow, Unit, UnknownUnit, parse_row_id, resolve_unit, unit_rows
+from tracker.reporting import ReportingRow, RowKey, Unit, UnknownUnit, parse_row_id, resolve_unit, unit_row_keys
 from tracker.status import MILESTONE, month_end, period_of
 
 ACCEPTED, PARTIAL, REJECTED, UNCHANGED = "accepted", "partial", "rejected", "unchanged"
@@ -131,7 +131,7 @@ def upload_file(
         period = check_meta(con, sheet, unit, period, now)
     except FileRefused as exc:
         return UploadResult(REJECTED, unit.name, period, path.name, problems=[exc.problem])
-    expected = {r.row_id: r for r in unit_rows(con, unit, period)}
+    expected = unit_row_keys(con, unit, period)
     known = {r[0] for r in con.execute("SELECT target_id FROM targets").fetchall()}
     reports, problems, n_blank = validate_rows(sheet.name, sheet.header, sheet.rows, expected, known, unit, period)
     n_rows = len(sheet.rows)
@@ -202,80 +202,90 @@ def validate_rows(
     sheet_name: str,
     header: list[str],
     rows: list[tuple[int, list]],
-    expected: dict[str, ReportingRow],
+    expected: dict[str, RowKey] | dict[str, ReportingRow],
     known_targets: set[int],
     unit: Unit,
     period: str,
 ) -> tuple[list[Report], list[Problem], int]:
-    """Valid reports, the problems found (sheet, row, column, message) and the count of blank rows."""
-    cols = {h: (header.index(h) if h in header else None) for h in (ROW_ID, VALUE, STATUS, PROGRESS, PROBLEMS, NEXT_STEPS)}
+    """Valid reports, the problems found (sheet, row, column, message) and the count of blank rows.
+
+    ``raw_cells`` keeps the id and the five cells a unit fills in, exactly as read.
+    """
+    kept = (ROW_ID, VALUE, STATUS, PROGRESS, PROBLEMS, NEXT_STEPS)
+    i_id, i_value, i_status, i_progress, i_problems, i_next = (
+        header.index(h) if h in header else None for h in kept)
     reports: list[Report] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     n_blank = 0
+    statuses = set(REPORTED_STATUSES)
     for n, cells in rows:
-        def cell(h: str):
-            i = cols[h]
-            return cells[i] if i is not None and i < len(cells) else None
-
-        def problem(column: str | None, message: str) -> None:
-            problems.append(Problem(sheet_name, n, column, message))
-
-        rid = clean_text(cell(ROW_ID))
-        raw_value, raw_status = cell(VALUE), cell(STATUS)
-        texts = [_text(cell(h)) for h in (PROGRESS, PROBLEMS, NEXT_STEPS)]
+        width = len(cells)
+        picked = [cells[i] if i is not None and i < width else None
+                  for i in (i_id, i_value, i_status, i_progress, i_problems, i_next)]
+        raw_id, raw_value, raw_status = picked[0], picked[1], picked[2]
+        texts = [_text(c) for c in picked[3:]]
+        rid = clean_text(raw_id)
         status = clean_text(raw_status)
-        empty = _empty(raw_value) and not status and not any(texts)
+        empty = _empty(raw_value) and not status and not (texts[0] or texts[1] or texts[2])
+        found: list[tuple[str, str]] = []
         if not rid:
             if not empty:
-                problem(ROW_ID, "缺少填报编号：请勿删除或改动模板中的编号")
+                problems.append(Problem(sheet_name, n, ROW_ID, "缺少填报编号：请勿删除或改动模板中的编号"))
             continue
-        key = parse_row_id(rid)
-        if key is None:
-            problem(ROW_ID, f"填报编号“{rid}”格式不对，应形如 T12-330800（请勿改动模板中的编号）")
-            continue
-        if rid in seen:
-            problem(ROW_ID, f"填报编号“{rid}”与第{seen[rid]}行重复")
+        row = expected.get(rid)
+        if row is None or rid in seen:
+            message = _id_problem(rid, seen, known_targets, unit, period)
+            problems.append(Problem(sheet_name, n, ROW_ID, message))
+            seen.setdefault(rid, n)
             continue
         seen[rid] = n
-        row = expected.get(rid)
-        if row is None:
-            if key[0] not in known_targets:
-                problem(ROW_ID, f"填报编号“{rid}”不存在：指标{key[0]}不在数据库中")
-            else:
-                problem(ROW_ID, f"填报编号“{rid}”不在“{unit.name}”{period}的报送范围内")
-            continue
         if empty:
             n_blank += 1
             continue
-        before = len(problems)
         value = None
         try:
             value = parse_number(raw_value, row.unit)
         except ValueError as exc:
-            problem(VALUE, str(exc))
+            found.append((VALUE, str(exc)))
         if value is not None:
             low, high = value_range(row.kind, row.unit)
             if value < low:
-                problem(VALUE, f"数值{_fmt(value)}不能为负数" if low == 0 else f"数值{_fmt(value)}不能小于{_fmt(low)}")
+                found.append((VALUE, f"数值{_fmt(value)}不能为负数" if low == 0 else
+                              f"数值{_fmt(value)}不能小于{_fmt(low)}"))
             elif value > high:
-                problem(VALUE, f"数值{_fmt(value)}过大（上限{_fmt(high)}），请检查计量单位")
-        if status and status not in REPORTED_STATUSES:
-            problem(STATUS, f"状态“{status}”无效，应为：{'、'.join(REPORTED_STATUSES)}")
-        if value is None and len(problems) == before:
+                found.append((VALUE, f"数值{_fmt(value)}过大（上限{_fmt(high)}），请检查计量单位"))
+        if status and status not in statuses:
+            found.append((STATUS, f"状态“{status}”无效，应为：{'、'.join(REPORTED_STATUSES)}"))
+        if value is None and not found:
             if row.kind != MILESTONE:
-                problem(VALUE, f"请填写累计完成值（单位：{row.unit or '见计量单位列'}）")
+                found.append((VALUE, f"请填写累计完成值（单位：{row.unit or '见计量单位列'}）"))
             elif not status:
-                problem(STATUS, "请填写累计完成值或选择状态")
-        for h, t in zip((PROGRESS, PROBLEMS, NEXT_STEPS), texts):
+                found.append((STATUS, "请填写累计完成值或选择状态"))
+        for h, t in zip(kept[3:], texts):
             if t and len(t) > MAX_TEXT:
-                problem(h, f"内容过长（{len(t)}字），每格不超过{MAX_TEXT}字")
-        if len(problems) == before:
-            raw = {"row": n, **{header[i]: _jsonable(c) for i, c in enumerate(cells) if i < len(header) and header[i]
-                                and not _empty(c)}}
-            reports.append(Report(row.target_id, row.jurisdiction_code, value, status or None, *texts,
-                                  json.dumps(raw, ensure_ascii=False), n))
+                found.append((h, f"内容过长（{len(t)}字），每格不超过{MAX_TEXT}字"))
+        if found:
+            problems.extend(Problem(sheet_name, n, column, message) for column, message in found)
+            continue
+        raw = {"row": n}
+        for h, c in zip(kept, picked):
+            if not _empty(c):
+                raw[h] = _jsonable(c)
+        reports.append(Report(row.target_id, row.jurisdiction_code, value, status or None, *texts,
+                              json.dumps(raw, ensure_ascii=False), n))
     return reports, problems, n_blank
+
+
+def _id_problem(rid: str, seen: dict[str, int], known_targets: set[int], unit: Unit, period: str) -> str:
+    if rid in seen:
+        return f"填报编号“{rid}”与第{seen[rid]}行重复"
+    key = parse_row_id(rid)
+    if key is None:
+        return f"填报编号“{rid}”格式不对，应形如 T12-330800（请勿改动模板中的编号）"
+    if key[0] not in known_targets:
+        return f"填报编号“{rid}”不存在：指标{key[0]}不在数据库中"
+    return f"填报编号“{rid}”不在“{unit.name}”{period}的报送范围内"
 
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -338,18 +348,58 @@ def _fmt(x: float) -> str:
 # ---------------------------------------------------------------------------- writing
 
 
-def _latest(con, period: str, reports: list[Report]) -> dict[tuple[int, str], tuple[int, tuple]]:
-    """(target, jurisdiction) → (latest version, its content) for the rows in ``reports``."""
-    if not reports:
-        return {}
-    rows = con.execute(
-        """SELECT target_id, jurisdiction_code, version, value, reported_status,
-                  progress_text, problems_text, next_steps_text
-           FROM progress_reports
-           WHERE period = ? AND target_id IN (SELECT unnest(?::INTEGER[]))
-           QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code ORDER BY version DESC) = 1""",
-        [period, sorted({r.target_id for r in reports})]).fetchall()
-    return {(r[0], r[1]): (r[2], r[3:]) for r in rows}
+_UPLOAD_COLUMNS = ("upload_id", "unit_name", "period", "file_name", "file_sha256", "uploaded_by", "uploaded_at",
+                   "is_demo", "outcome", "n_rows", "n_accepted", "n_rejected", "message")
+_REPORT_COLUMNS = ("report_id", "upload_id", "target_id", "jurisdiction_code", "period", "version", "value",
+                   "reported_status", "progress_text", "problems_text", "next_steps_text", "raw_cells")
+_ERROR_COLUMNS = ("upload_id", "sheet", "row_number", "column_name", "message")
+
+
+@dataclass
+class Batch:
+    """What :func:`store` reads (latest versions, next ids) and the rows it adds, flushed in bulk.
+
+    A real upload loads one for its own rows and flushes it at once; the demo data loads
+    one for everything and flushes it at the end, so hundreds of uploads cost a few
+    statements. The caller holds the transaction either way.
+    """
+
+    latest: dict[tuple[int, str, str], tuple[int, tuple]]
+    next_upload: int
+    next_report: int
+    uploads: list[tuple] = field(default_factory=list)
+    reports: list[tuple] = field(default_factory=list)
+    errors: list[tuple] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, con, period: str | None = None, target_ids: list[int] | None = None) -> "Batch":
+        """Latest versions (of one period and some targets, or of everything) and the next free ids."""
+        rows = con.execute(
+            """SELECT target_id, jurisdiction_code, period, version, value, reported_status,
+                      progress_text, problems_text, next_steps_text
+               FROM progress_reports
+               WHERE (?::VARCHAR IS NULL OR period = ?)
+                 AND (?::INTEGER[] IS NULL OR target_id IN (SELECT unnest(?::INTEGER[])))
+               QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code, period
+                                          ORDER BY version DESC) = 1""",
+            [period, period, target_ids, target_ids]).fetchall()
+        next_upload, next_report = con.execute(
+            "SELECT (SELECT coalesce(max(upload_id), 0) + 1 FROM uploads), "
+            "(SELECT coalesce(max(report_id), 0) + 1 FROM progress_reports)").fetchone()
+        return cls({(r[0], r[1], r[2]): (r[3], r[4:]) for r in rows}, next_upload, next_report)
+
+    def flush(self, con) -> None:
+        for table, columns, rows in (("uploads", _UPLOAD_COLUMNS, self.uploads),
+                                     ("progress_reports", _REPORT_COLUMNS, self.reports),
+                                     ("upload_errors", _ERROR_COLUMNS, self.errors)):
+            if rows:
+                frame = pd.DataFrame(rows, columns=list(columns))
+                if table == "progress_reports":
+                    frame["value"] = frame["value"].astype("float64")
+                elif table == "upload_errors":
+                    frame["row_number"] = frame["row_number"].astype("Int64")
+                con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM frame")
+                rows.clear()
 
 
 def store(
@@ -366,15 +416,19 @@ def store(
     n_blank: int = 0,
     problems: list[Problem] = (),
     is_demo: bool = False,
+    batch: Batch | None = None,
 ) -> UploadResult:
     """Append the reports that differ from the latest version; the caller holds the transaction.
 
     Writes nothing when nothing differs and there are no problems (outcome ``unchanged``).
+    Without ``batch`` the rows are written at once; with one they wait for ``batch.flush``.
     """
-    latest = _latest(con, period, reports)
+    own = batch is None
+    if own:
+        batch = Batch.load(con, period, sorted({r.target_id for r in reports}))
     new, unchanged = [], 0
     for rep in reports:
-        version, content = latest.get((rep.target_id, rep.jurisdiction_code), (0, None))
+        version, content = batch.latest.get((rep.target_id, rep.jurisdiction_code, period), (0, None))
         if content == rep.content():
             unchanged += 1
         else:
@@ -384,37 +438,16 @@ def store(
                           list(problems))
     if outcome == UNCHANGED:
         return result
-    upload_id, first_report = con.execute(
-        "SELECT (SELECT coalesce(max(upload_id), 0) + 1 FROM uploads), "
-        "(SELECT coalesce(max(report_id), 0) + 1 FROM progress_reports)").fetchone()
-    result.upload_id = upload_id
-    con.execute(
-        """INSERT INTO uploads (upload_id, unit_name, period, file_name, file_sha256, uploaded_by, uploaded_at,
-                                is_demo, outcome, n_rows, n_accepted, n_rejected, message)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [upload_id, unit.name, period, file_name, sha256, uploaded_by, uploaded_at, is_demo, outcome,
-         n_rows, len(new) + unchanged, result.n_rejected, result.summary()],
-    )
-    if new:
-        frame = pd.DataFrame({  # noqa: F841 (read by DuckDB below)
-            "report_id": range(first_report, first_report + len(new)),
-            "upload_id": upload_id,
-            "target_id": [r.target_id for r, _ in new],
-            "jurisdiction_code": [r.jurisdiction_code for r, _ in new],
-            "period": period,
-            "version": [v for _, v in new],
-            "value": pd.Series([r.value for r, _ in new], dtype="float64"),
-            "reported_status": [r.status for r, _ in new],
-            "progress_text": [r.progress for r, _ in new],
-            "problems_text": [r.problems for r, _ in new],
-            "next_steps_text": [r.next_steps for r, _ in new],
-            "raw_cells": [r.raw_cells for r, _ in new],
-        })
-        con.execute(f"INSERT INTO progress_reports ({', '.join(frame.columns)}) SELECT * FROM frame")
-    if problems:
-        errors = pd.DataFrame(  # noqa: F841
-            [(upload_id, p.sheet, p.row, p.column, p.message) for p in problems],
-            columns=["upload_id", "sheet", "row_number", "column_name", "message"],
-        ).astype({"row_number": "Int64"})
-        con.execute(f"INSERT INTO upload_errors ({', '.join(errors.columns)}) SELECT * FROM errors")
+    upload_id = result.upload_id = batch.next_upload
+    batch.next_upload += 1
+    batch.uploads.append((upload_id, unit.name, period, file_name, sha256, uploaded_by, uploaded_at, is_demo,
+                          outcome, n_rows, len(new) + unchanged, result.n_rejected, result.summary()))
+    for rep, version in new:
+        batch.reports.append((batch.next_report, upload_id, rep.target_id, rep.jurisdiction_code, period, version,
+                              rep.value, rep.status, rep.progress, rep.problems, rep.next_steps, rep.raw_cells))
+        batch.next_report += 1
+        batch.latest[(rep.target_id, rep.jurisdiction_code, period)] = (version, rep.content())
+    batch.errors.extend((upload_id, p.sheet, p.row, p.column, p.message) for p in problems)
+    if own:
+        batch.flush(con)
     return result

@@ -152,7 +152,7 @@ def _with_header(name: str, kind: str, cells: list[list], key_header: str, max_r
         header = [clean_text(c) for c in row]
         if key_header in header:
             body = [(n, r) for n, r in enumerate(cells[i + 1:], start=i + 2)
-                    if any(c is not None and c != "" and not (isinstance(c, str) and not c.strip()) for c in r)]
+                    if any(c is not None and c != "" for c in r)]
             if len(body) > max_rows:
                 raise FileRefused(_too_many(len(body), max_rows), sheet=name)
             return Sheet(name, kind, i + 1, header, body)

@@ -110,6 +110,16 @@ def test_overview_cards_agree_with_the_status_query(real_db):
     assert int(metrics(at)["指标"]) > 200
 
 
+def test_jurisdictions_page_compares_people_s_congress_work(real_db):
+    at = run(page="pages/jurisdictions.py")
+    npc = frame(at, "县（市、区）", "年份")
+    assert npc["县（市、区）"].tolist()[:3] == ["衢州市", "柯城区", "衢江区"]
+    assert "杭州市" not in npc["县（市、区）"].tolist()
+    at.multiselect(key="f_jurisdictions").select("330822")
+    rerun(at)
+    assert frame(at, "县（市、区）", "年份")["县（市、区）"].tolist() == ["衢州市", "常山县"]
+
+
 def test_changing_the_month_changes_the_overview(real_db):
     at = run()
     september = metrics(at)
@@ -249,7 +259,7 @@ def test_jurisdictions_page_shows_allocations_heatmap_and_npc_placeholder(tiny_d
     assert ranking[["县（市、区）", "指标", "正常"]].values.tolist() == [["柯城区", 1, 1], ["衢江区", 1, 1]]
     targets = frame(at, "说明", "县（市、区）")
     assert targets[["县（市、区）", "目标", "报送值", "完成进度"]].values.tolist() == [["柯城区", "≥100个", "30个", 0.3]]
-    assert any("人大常委会工作数据尚未加载" in i.value for i in at.info)
+    assert any("人大常委会工作数据尚未加载" in i.value for i in at.info)  # the tiny database has no NPC facts
 
 
 def test_task_page_searches_and_shows_one_task(tiny_db):

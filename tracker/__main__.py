@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tracker.db import DEFAULT_DB, connect
 from tracker.progress_summary import export_summary
+from tracker.register_export import export_register
 
 
 def _export_progress(args: argparse.Namespace) -> int:
@@ -26,6 +27,19 @@ def _export_progress(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_targets(args: argparse.Namespace) -> int:
+    con = connect(args.db)
+    try:
+        n = export_register(con, args.out)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(f"已导出目标清单：{n} 行 → {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="Tracker exports and maintenance.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", required=True, help="YYYY-MM")
     p.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
     p.set_defaults(handler=_export_progress)
+    t = what.add_parser("targets", help="the whole target register: every target × jurisdiction (whole city too)")
+    t.add_argument("--db", type=Path, default=DEFAULT_DB)
+    t.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
+    t.set_defaults(handler=_export_targets)
     return parser
 
 

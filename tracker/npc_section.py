@@ -1,34 +1,59 @@
 """The People's Congress comparison on the 县（市、区） page.
 
-Issue 4 adds ``tracker.npc_queries``; until it exists (or while its tables are
-empty) the page shows a labelled placeholder instead of guessing figures.
+Reads :func:`tracker.npc_queries.npc_comparison` (issue 4) for the plan's city; while
+that module or its facts are missing the page shows a labelled placeholder instead
+of guessing figures. The jurisdiction filter keeps the city row and the chosen counties.
 """
 from __future__ import annotations
 
 import importlib
 
+import duckdb
 import streamlit as st
 
 from tracker.app_db import cached
 
-PLACEHOLDER = "人大常委会工作数据尚未加载：待人大工作报告（各县（市、区）2023年工作统计）加载后在此对比。"
+PLACEHOLDER = "人大常委会工作数据尚未加载：待人大工作报告（各县（市、区）年度工作统计）加载后在此对比。"
 
 
-def _npc_function():
+def plan_city(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The city code most documents with targets belong to."""
+    row = con.execute(
+        "SELECT d.city_code FROM documents d JOIN items i USING (doc_id) JOIN targets t USING (item_id) "
+        "WHERE d.city_code IS NOT NULL GROUP BY d.city_code ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def jurisdiction_names(con: duckdb.DuckDBPyConnection, codes: tuple[str, ...]) -> list[str]:
+    return [r[0] for r in con.execute("SELECT name FROM jurisdictions WHERE list_contains(?::VARCHAR[], code)",
+                                      [list(codes)]).fetchall()]
+
+
+def _module():
     try:
-        module = importlib.import_module("tracker.npc_queries")
+        return importlib.import_module("tracker.npc_queries")
     except ImportError:
         return None
-    return getattr(module, "npc_comparison", None)
 
 
 def render(sel) -> None:
-    func = _npc_function()
-    if func is None:
+    module = _module()
+    if module is None or not hasattr(module, "npc_comparison"):
         st.info(PLACEHOLDER, icon=":material/info:")
         return
-    table = cached(func)
+    city = cached(plan_city)
+    table = cached(module.npc_comparison, None, city)
     if table is None or len(table) == 0:
         st.info(PLACEHOLDER, icon=":material/info:")
         return
-    st.dataframe(table, hide_index=True, key="npc_comparison")
+    if sel.filters.jurisdictions:
+        keep = set(cached(jurisdiction_names, sel.filters.jurisdictions)) | set(table["城市"])
+        table = table[table["县（市、区）"].isin(keep)]
+    st.caption("人大常委会年度工作报告中的计数（空白：该报告未提及）。")
+    st.dataframe(table.drop(columns=["城市"]), hide_index=True, key="npc_comparison")
+    if hasattr(module, "npc_facts"):
+        with st.expander("数字出处（原句）"):
+            facts = cached(module.npc_facts, None, city)
+            st.dataframe(facts[["年份", "县（市、区）", "指标", "数值", "单位", "原句", "来源文件"]], hide_index=True,
+                         key="npc_facts")

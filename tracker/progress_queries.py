@@ -109,10 +109,20 @@ def _allocated(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {r[0] for r in con.execute("SELECT DISTINCT target_id FROM target_allocations").fetchall()}
 
 
-def _steps(raw: object) -> list[tuple[date, float]]:
-    if not isinstance(raw, str) or not raw:
+def _steps(raw: object, target: object, due: date | None) -> list[tuple[date, float]]:
+    """Stated steps as (date, percent of the target), as :func:`tracker.status.expected_share` wants.
+
+    The parser stores steps in the target's own unit ("一季度达到30%" of an 85 % target);
+    a step on or after the due date is the target itself and is left to the end point.
+    """
+    if not isinstance(raw, str) or not raw or not isinstance(target, (int, float)) or not target:
         return []
-    return [(date.fromisoformat(d), float(p)) for d, p in json.loads(raw)]
+    steps = []
+    for d, value in json.loads(raw):
+        day = date.fromisoformat(d)
+        if due is None or day < due:
+            steps.append((day, min(100.0, float(value) / float(target) * 100.0)))
+    return steps
 
 
 def _missing(x: object) -> bool:
@@ -188,7 +198,7 @@ def _judge_row(row, as_of: str, settings: StatusSettings) -> st_rules.Judgement:
     try:
         return st_rules.judge(
             kind, comparator, target, value, as_of_day, start, end,
-            deadline=deadline, steps=_steps(row.steps), reported_done=bool(reported_done), settings=settings,
+            deadline=deadline, steps=_steps(row.steps, target, deadline or end), reported_done=bool(reported_done), settings=settings,
         )
     except (ValueError, TypeError) as exc:
         return st_rules.Judgement(UNJUDGED, None, 0.0, None, False, f"无法研判：{exc}")

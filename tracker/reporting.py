@@ -190,38 +190,57 @@ JOIN orgs o ON o.org_id = a.org_id AND o.local
 WHERE NOT tgt.allocated
 """
 
-_ROWS = f"""
-WITH assigned AS ({_ASSIGNED}),
+_ROWS_FROM = f"""
+WITH assigned AS MATERIALIZED ({_ASSIGNED}),
+mine AS (SELECT DISTINCT target_id, jurisdiction_code FROM assigned WHERE ? OR org_id = ?),
 keys AS (
-    SELECT a.target_id, a.jurisdiction_code, string_agg(o.name, '、' ORDER BY o.name) AS units,
-           bool_or(a.org_id = ?) AS mine
+    SELECT a.target_id, a.jurisdiction_code, string_agg(o.name, '、' ORDER BY o.name) AS units
     FROM assigned a JOIN organisations o ON o.org_id = a.org_id
+    SEMI JOIN mine m ON m.target_id = a.target_id AND m.jurisdiction_code = a.jurisdiction_code
     GROUP BY a.target_id, a.jurisdiction_code
     UNION ALL
     -- targets nobody reports: one whole-city row, so the summary shows them
-    SELECT t.target_id, coalesce(d.city_code, ''), '', false
+    SELECT t.target_id, coalesce(d.city_code, ''), ''
     FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
-    WHERE t.target_id NOT IN (SELECT target_id FROM assigned)
+    WHERE ? AND t.target_id NOT IN (SELECT target_id FROM assigned)
 )
-SELECT k.target_id, k.jurisdiction_code, coalesce(j.name, k.jurisdiction_code),
-       d.doc_number, i.label, i.title, t.indicator, t.raw, t.kind, t.comparator,
-       CASE WHEN al.target_id IS NULL THEN t.value ELSE al.value END,
-       CASE WHEN al.target_id IS NULL THEN t.value_high END,
-       t.unit, t.due_date, d.period_start, d.period_end, t.steps, k.units
+SELECT {{columns}}
 FROM keys k
 JOIN targets t USING (target_id)
 JOIN items i USING (item_id)
 JOIN documents d ON d.doc_id = i.doc_id
 LEFT JOIN jurisdictions j ON j.code = k.jurisdiction_code
 LEFT JOIN target_allocations al ON al.target_id = k.target_id AND al.jurisdiction_code = k.jurisdiction_code
-WHERE (? OR k.mine) AND (d.period_start IS NULL OR d.period_start <= ?)
+WHERE d.period_start IS NULL OR d.period_start <= ?
 ORDER BY d.doc_id, i.item_id, t.seq, k.jurisdiction_code = coalesce(d.city_code, '') DESC, k.jurisdiction_code
 """
+_ROWS = _ROWS_FROM.format(columns="""k.target_id, k.jurisdiction_code, coalesce(j.name, k.jurisdiction_code),
+       d.doc_number, i.label, i.title, t.indicator, t.raw, t.kind, t.comparator,
+       CASE WHEN al.target_id IS NULL THEN t.value ELSE al.value END,
+       CASE WHEN al.target_id IS NULL THEN t.value_high END,
+       t.unit, t.due_date, d.period_start, d.period_end, t.steps, k.units""")
+_KEYS = _ROWS_FROM.format(columns="k.target_id, k.jurisdiction_code, t.kind, t.unit")
 
 
 def unit_rows(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> list[ReportingRow]:
     """The rows ``unit`` reports for ``period`` (YYYY-MM), in document order."""
     return _query(con, unit.org_id, False, period)
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """What an upload needs to check a row: which target and jurisdiction, its kind and unit."""
+
+    target_id: int
+    jurisdiction_code: str
+    kind: str
+    unit: str
+
+
+def unit_row_keys(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> dict[str, RowKey]:
+    """Row id → :class:`RowKey` of the rows ``unit`` reports (the fast path of an upload)."""
+    rows = con.execute(_KEYS, [list(LOCAL_KINDS), False, unit.org_id, False, month_end(period)]).fetchall()
+    return {row_id(r[0], r[1]): RowKey(*r) for r in rows}
 
 
 def all_rows(con: duckdb.DuckDBPyConnection, period: str) -> list[ReportingRow]:
@@ -257,7 +276,7 @@ def reporting_units(con: duckdb.DuckDBPyConnection) -> list[Unit]:
 
 def _query(con, org_id: int, everything: bool, period: str) -> list[ReportingRow]:
     last_day = month_end(period)
-    rows = con.execute(_ROWS, [list(LOCAL_KINDS), org_id, everything, last_day]).fetchall()
+    rows = con.execute(_ROWS, [list(LOCAL_KINDS), everything, org_id, everything, last_day]).fetchall()
     return [
         ReportingRow(row_id(r[0], r[1]), r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
                      r[10], r[11], r[12], r[13], r[14], r[15], _steps(r[16]), r[17])

@@ -1,0 +1,249 @@
+import shutil
+
+import duckdb
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from loaders.allocation_sheet import (
+    DATA_HEADERS_AFTER, DATA_HEADERS_BEFORE, AllocationSheetError, load_allocation_file, read_allocation_book,
+)
+from loaders.db_writer import load_reference
+from loaders.organisations import Directory
+from tests.issue4_data import ALLOCATIONS, DATA, built_db
+from tracker.db import connect
+
+PROVINCE, CITY = "2024年省政府十方面民生实事责任分解（衢州市）", "2024年市政府民生实事责任分解（衢州市）"
+QUZHOU = ["市本级", "柯城区", "衢江区", "龙游县", "江山市", "常山县", "开化县", "智造新城", "智慧新城"]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = built_db(tmp_path_factory.mktemp("alloc"))
+    con = duckdb.connect(str(path), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def directory():
+    return Directory.from_reference(DATA / "reference")
+
+
+def allocation(con, title, number, indicator, jurisdiction):
+    rows = con.execute("""
+        SELECT a.value, a.inferred FROM target_allocations a JOIN jurisdictions j ON j.code = a.jurisdiction_code
+        JOIN targets t USING (target_id) JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+        WHERE d.title = ? AND i.number = ? AND t.indicator = ? AND j.name = ?""",
+                       [title, number, indicator, jurisdiction]).fetchall()
+    return rows[0][0] if rows else None
+
+
+@pytest.mark.parametrize("title, number, indicator, jurisdiction, value", [
+    (PROVINCE, 1, "免费接种流感疫苗", "柯城区", 44880),
+    (PROVINCE, 1, "免费接种流感疫苗", "市本级", 0),
+    (PROVINCE, 2, "结直肠癌筛查", "常山县", 8200),
+    (PROVINCE, 3, "公共场所新增配置自动体外除颤仪", "江山市", 60),
+    (PROVINCE, 4, "培训应急救护人员", "市本级", 100),
+    (PROVINCE, 6, "随迁子女就读公办学校比例", "衢江区", 95),
+    (PROVINCE, 6, "随迁子女就读公办学校比例", "龙游县", 100),
+    (PROVINCE, 8, "中小学校“示范食堂”", "智慧新城", 2),
+    (PROVINCE, 18, "新（改）建城市雨水管网", "常山县", 0.5),
+    (PROVINCE, 18, "新（改）建城市雨水管网", "智慧新城", 3.5),
+    (PROVINCE, 19, "幸福河湖", "江山市", 32.2),
+    (PROVINCE, 19, "农村单村水站改造", "开化县", 65),
+    (PROVINCE, 21, "新能源汽车公共充电桩", "市本级", 206),
+    (PROVINCE, 22, "新（改）建农村公路", "衢江区", 19),
+    (PROVINCE, 23, "水路客（货）运设施改造提升项目", "江山市", 1),
+    (PROVINCE, 25, "改造提升历史文化街区", "常山县", 1),
+    (PROVINCE, 31, "乡镇（街道）应急消防管理站", "柯城区", 21),
+    (PROVINCE, 32, "示范性食品作坊", "龙游县", 52),
+    (PROVINCE, 33, "“浙里快处”处理量", "智造新城", 4700),
+    (CITY, 1, "“家门口青少年宫”", "柯城区", 3),
+    (CITY, 2, "新建（改建）亲水节点", "常山县", 4),
+    (CITY, 4, "提升改造农村饮用水单村水站", "开化县", 155),
+    (CITY, 6, "困难独居老年人家庭安全环境提升", "龙游县", 170),
+    (CITY, 8, "新就业形态劳动者“暖心驿站”", "市本级", 2),
+    (CITY, 9, "暑期爱心托班", "智造新城", 6),
+    (CITY, 10, "开发农民转移就业岗位", "智造新城", 1500),
+    (CITY, 10, "培训农村转移劳动力", "常山县", 140),
+])
+def test_allocation_cells(db, title, number, indicator, jurisdiction, value):
+    assert allocation(db, title, number, indicator, jurisdiction) == value
+
+
+def test_no_task_and_lost_cells_have_no_allocation(db):
+    assert allocation(db, PROVINCE, 1, "免费接种流感疫苗", "智造新城") is None      # "/"
+    assert allocation(db, CITY, 2, "新改（扩）建公开水域游泳场所", "常山县") is None  # lost in the text
+    assert db.execute("""SELECT count(*) FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+                         WHERE d.title = ? AND i.number IN (7, 20, 24)""", [PROVINCE]).fetchone() == (0,)
+
+
+def test_city_totals_and_target_kinds(db):
+    rows = dict(((n, ind), (v, u, c, k)) for n, ind, v, u, c, k in db.execute("""
+        SELECT i.number, t.indicator, t.value, t.unit, t.comparator, t.kind FROM targets t
+        JOIN items i USING (item_id) JOIN documents d USING (doc_id) WHERE d.kind = 'livelihood_allocation'""").fetchall())
+    assert rows[(1, "免费接种流感疫苗")] == (233000, "人", "=", "count")
+    assert rows[(19, "幸福河湖")] == (185.2, "公里", "=", "count")
+    assert rows[(33, "“浙里快处”处理量")] == (36000, "起", "=", "count")
+    assert rows[(6, "随迁子女就读公办学校比例")] == (95, "%", ">=", "rate")
+    assert rows[(3, "门诊全流程一次就诊“最多付一次”")] == (None, "", "=", "milestone")
+    assert rows[(10, "开发农民转移就业岗位")] == (8000, "个", "=", "count")
+    assert db.execute("SELECT count(*) FROM targets t JOIN items i USING (item_id) "
+                      "WHERE i.kind = 'livelihood_project'").fetchone() == (37,)
+
+
+def test_the_sum_mismatch_is_a_finding_and_the_source_is_kept(db):
+    warnings = [m for (m,) in db.execute("SELECT message FROM load_findings WHERE severity = 'warning' "
+                                         "AND message LIKE '%分解合计%'").fetchall()]
+    assert warnings == ["省政府民生实事第28行““浙里快处”处理量”：各地分解合计36300，与全市目标任务36000不一致（差300）；"
+                        "按原文载入，未修正"]
+    infos = [m for (m,) in db.execute("SELECT message FROM load_findings WHERE severity = 'info' "
+                                      "AND message LIKE '%缺数%'").fetchall()]
+    assert infos == ["市政府民生实事第4行“新改（扩）建公开水域游泳场所”：常山县、开化县、智造新城、智慧新城缺数，"
+                     "已知各地合计8，全市目标任务12"]
+
+
+def test_allocations_point_into_the_source_text(db):
+    rows = db.execute("""
+        SELECT a.value, f.content[a.source_start + 1 : a.source_end] FROM target_allocations a
+        JOIN targets t USING (target_id) JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+        JOIN source_files f USING (file_id) WHERE a.source_start IS NOT NULL""").fetchall()
+    assert len(rows) == 237
+    for value, text in rows:
+        assert "".join(text.split()).startswith(f"{value:g}"), (value, text)
+
+
+def test_lead_and_county_governments_are_assigned(db):
+    units = db.execute("""
+        SELECT o.name, a.role FROM assignments a JOIN organisations o USING (org_id) JOIN items i USING (item_id)
+        JOIN documents d USING (doc_id) WHERE d.title = ? AND i.number = 25 ORDER BY a.position""", [PROVINCE]).fetchall()
+    assert units == [("市住建局", "lead"), ("市文旅局", "cooperate"), ("常山县政府", "cooperate")]
+
+
+def test_loading_twice_is_skipped(tmp_path, db):
+    path = built_db(tmp_path)
+    con = connect(path)
+    try:
+        result = load_allocation_file(con, ALLOCATIONS, Directory.from_reference(DATA / "reference"))
+        assert result.skipped
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------- sheets made here
+
+def sheet(tmp_path, rows, columns=QUZHOU, meta=(("标题", "2025年民生实事"), ("年份", 2025), ("城市", "衢州市")),
+          name="2025.xlsx", title="民生实事"):
+    wb = Workbook()
+    m = wb.active
+    m.title = "说明"
+    m.append(["项目", "内容"])
+    for row in meta:
+        m.append(list(row))
+    ws = wb.create_sheet(title)
+    ws.append(["2025年市政府民生实事责任分解"])
+    ws.append(DATA_HEADERS_BEFORE + list(columns) + DATA_HEADERS_AFTER)
+    for r in rows:
+        ws.append(r)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def row(number=1, total=12, cells=(None, 3, 2, 2, 1, 1, 1, 1, 1), lead="团市委", coop="各县（市、区）政府", unit="个"):
+    return [number, "", "“家门口青少年宫”", "青少年宫", unit, None, total, None, *cells, lead, coop, None]
+
+
+def problems(path, directory, known=frozenset({"团市委", "市发改委"})):
+    with pytest.raises(AllocationSheetError) as info:
+        read_allocation_book(path, directory, set(known))
+    return [str(p) for p in info.value.problems]
+
+
+def test_unknown_jurisdiction_column(tmp_path, directory):
+    path = sheet(tmp_path, [row(cells=(None, 3, 2))], columns=["市本级", "柯城新区", "衢江"])
+    assert problems(path, directory) == [
+        "工作表“民生实事”第2行“柯城新区”列：未知县（市、区）“柯城新区”；衢州市可选："
+        "市本级、柯城区、衢江区、常山县、开化县、龙游县、江山市、智造新城、智慧新城"]
+
+
+def test_unknown_unit_names_close_choices(tmp_path, directory):
+    path = sheet(tmp_path, [row(lead="市发改局")])
+    assert problems(path, directory) == ["工作表“民生实事”第3行“牵头单位”列：未知单位“市发改局”，是否为“市发改委”？"]
+
+
+def test_missing_total_and_text_in_number_cells(tmp_path, directory):
+    path = sheet(tmp_path, [row(total=None), row(number=2, cells=(None, "约3", 2, 2, 1, 1, 1, 1, 1))])
+    assert problems(path, directory) == [
+        "工作表“民生实事”第3行“全市目标任务”列：缺少全市目标任务（填数字，无任务填“/”）",
+        "工作表“民生实事”第4行“柯城区”列：应填数字或“/”，实为文字“约3”",
+    ]
+
+
+def test_missing_meta_and_header(tmp_path, directory):
+    wb = Workbook()
+    wb.active.title = "表1"
+    wb.active.append(["序号", "事项名称"])
+    path = tmp_path / "bad.xlsx"
+    wb.save(path)
+    assert problems(path, directory) == [
+        "缺少工作表“说明”（项目/内容：标题、年份、城市、文号、来源文件）",
+        "工作表“说明”“城市”列：未知城市“”；可选：衢州市、杭州市",
+        "工作表“说明”“年份”列：年份应为四位数字，实为“”",
+        "工作表“表1”：前 10 行中找不到表头（含“全市目标任务”的一行）",
+    ]
+
+
+def test_a_number_the_source_does_not_hold_is_refused(tmp_path):
+    path = built_db(tmp_path, allocations=False)
+    bad = tmp_path / "bad.xlsx"
+    shutil.copy(ALLOCATIONS, bad)
+    wb = load_workbook(bad)
+    wb["省政府民生实事"]["J3"] = 44881          # 柯城区, flu vaccine: the text says 44880
+    for r in wb["来源"].iter_rows(min_row=2):
+        if r[0].value == "省政府民生实事" and r[1].value == 3 and r[2].value == "柯城区":
+            r[3].value = 44881
+    wb.save(bad)
+    con = connect(path)
+    try:
+        with pytest.raises(AllocationSheetError) as info:
+            load_allocation_file(con, bad, Directory.from_reference(DATA / "reference"))
+        assert [str(p) for p in info.value.problems] == [
+            f"工作表“省政府民生实事”第3行“柯城区”列：原文第{_offset(con, 44880)}字“44880”中没有“44881”"]
+        assert con.execute("SELECT count(*) FROM target_allocations").fetchone() == (0,)
+    finally:
+        con.close()
+
+
+def _offset(con, value):
+    content = con.execute("SELECT content FROM source_files").fetchone()[0]
+    start = content.index("44\n")
+    return f"{start}—{content.index('0', start + 5) + 1}"
+
+
+def test_next_years_sheet_loads_without_code_changes(tmp_path, directory):
+    path = sheet(tmp_path, [row(cells=(None, 3, 2)), row(number=2, total="/", cells=("/",) * 3)],
+                 columns=["市本级", "柯城", "衢江区"])
+    con = connect(":memory:")
+    load_reference(con, directory)
+    con.execute("INSERT INTO organisations VALUES (99, '团市委', '330800', 'party', NULL, true)")
+    result = load_allocation_file(con, path, directory)
+    assert (result.documents, result.items, result.targets) == (1, 2, 1)
+    assert con.execute("""SELECT j.name, a.value, a.inferred FROM target_allocations a
+                          JOIN jurisdictions j ON j.code = a.jurisdiction_code ORDER BY j.code""").fetchall() == [
+        ("柯城区", 3.0, False), ("衢江区", 2.0, False)]
+    assert con.execute("SELECT year, kind, city_code FROM documents").fetchall() == [
+        (2025, "livelihood_allocation", "330800")]
+    assert con.execute("SELECT message FROM load_findings").fetchall() == [
+        ("民生实事第3行“青少年宫”：市本级缺数，已知各地合计5，全市目标任务12",)]
+
+
+def test_a_sheet_without_source_text_points_into_its_own_text(tmp_path, directory):
+    path = sheet(tmp_path, [row(cells=(None, 3, 2))], columns=["市本级", "柯城", "衢江区"])
+    con = connect(":memory:")
+    load_reference(con, directory)
+    con.execute("INSERT INTO organisations VALUES (99, '团市委', '330800', 'party', NULL, true)")
+    load_allocation_file(con, path, directory)
+    [(content, s, e)] = con.execute("""SELECT f.content, t.source_start, t.source_end FROM targets t
+        JOIN items i USING (item_id) JOIN documents d USING (doc_id) JOIN source_files f USING (file_id)""").fetchall()
+    assert content[s:e] == "民生实事\t3\t1\t“家门口青少年宫”\t青少年宫\t个\t12\t\t3\t2"

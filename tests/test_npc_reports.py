@@ -1,0 +1,141 @@
+from pathlib import Path
+
+import pytest
+
+from loaders.npc_reports import NotAnNpcReport, extract_npc_report, write_npc_report
+from loaders.db_writer import load_reference
+from loaders.organisations import Directory
+from loaders.text_clean import clean
+from tests.conftest import SOURCES
+from tracker.db import connect
+from tracker.npc_queries import npc_comparison, npc_facts, npc_tasks
+
+REFERENCE = SOURCES.parent / "reference"
+MAGAZINE, CHANGSHAN, KECHENG, HANGZHOU = (
+    "000_4ec0b0851ef5408a.txt", "001_bcff957e004d4ffb.txt", "002_6a72c38e1faec660.txt", "003_beae5ab0991b87c0.txt")
+
+
+@pytest.fixture(scope="module")
+def directory():
+    return Directory.from_reference(REFERENCE)
+
+
+@pytest.fixture(scope="module")
+def reports(directory):
+    return {name: extract_npc_report(SOURCES / name, (SOURCES / name).read_text(encoding="utf-8"), directory)
+            for name in (MAGAZINE, CHANGSHAN, KECHENG, HANGZHOU)}
+
+
+@pytest.fixture(scope="module")
+def con(reports, directory):
+    con = connect(":memory:")
+    load_reference(con, directory)
+    for report in reports.values():
+        write_npc_report(con, report)
+    yield con
+    con.close()
+
+
+def facts_of(report, jurisdiction, metrics):
+    found = {}
+    for f in report.facts:
+        if f.jurisdiction.name == jurisdiction and f.metric in metrics and f.metric not in found:
+            found[f.metric] = (f.year, f.value, f.unit)
+    return found
+
+
+CORE = ("standing_meetings", "director_meetings", "reports_heard", "oversight_activities", "law_inspections",
+        "inspections", "inquiries", "resolutions", "appointments", "normative_documents")
+
+
+@pytest.mark.parametrize("county, expected", [
+    ("柯城区", {"standing_meetings": 9, "director_meetings": 11, "reports_heard": 23, "oversight_activities": 23,
+              "resolutions": 18, "normative_documents": 13, "appointments": 78}),
+    ("衢江区", {"standing_meetings": 7, "director_meetings": 8, "reports_heard": 29, "oversight_activities": 28,
+              "resolutions": 3, "appointments": 68}),
+    ("龙游县", {"standing_meetings": 9, "director_meetings": 17, "reports_heard": 34, "resolutions": 39,
+              "law_inspections": 5, "inspections": 4, "appointments": 59}),
+    ("江山市", {"standing_meetings": 14, "director_meetings": 32, "reports_heard": 51, "resolutions": 20,
+              "law_inspections": 6, "inquiries": 1, "inspections": 6, "appointments": 56}),
+    ("常山县", {"resolutions": 20, "appointments": 40}),
+    ("开化县", {"resolutions": 17, "appointments": 74, "inquiries": 25}),
+])
+def test_counted_facts_of_each_county_in_the_2023_summaries(reports, county, expected):
+    found = facts_of(reports[MAGAZINE], county, CORE)
+    assert {k: v for k, (_, v, _) in found.items()} == expected
+    assert {year for year, _, _ in found.values()} == {2023}
+
+
+def test_the_city_and_its_suggestions(reports):
+    city = facts_of(reports[MAGAZINE], "衢州市", ("suggestions", "inquiries"))
+    assert city == {"suggestions": (2023, 315, "件"), "inquiries": (2023, 15, "个")}
+    kecheng = facts_of(reports[MAGAZINE], "柯城区", ("suggestions", "satisfaction_rate"))
+    assert kecheng == {"suggestions": (2023, 219, "件"), "satisfaction_rate": (2023, 100, "%")}
+
+
+def test_a_work_report_speaks_for_the_year_before(reports):
+    r = reports[KECHENG]
+    assert (r.kind, r.jurisdiction.name, str(r.report_date), r.year) == ("work_report", "柯城区", "2020-04-21", 2019)
+    assert facts_of(r, "柯城区", ("standing_meetings", "appointments", "suggestions", "suggestions_resolved",
+                                "suggestions_resolved_rate", "satisfaction_rate")) == {
+        "standing_meetings": (2019, 14, "次"), "appointments": (2019, 111, "人次"),
+        "suggestions_resolved": (2019, 30, "个"), "suggestions": (2019, 2, "件"),
+        "suggestions_resolved_rate": (2019, 86.6, "%"), "satisfaction_rate": (2019, 99.1, "%")}
+    changshan = reports[CHANGSHAN]
+    assert facts_of(changshan, "常山县", ("standing_meetings", "law_inspections", "completion_rate")) == {
+        "standing_meetings": (2023, 8, "次"), "law_inspections": (2023, 4, "部"), "completion_rate": (2023, 100, "%")}
+
+
+def test_the_task_list_without_numbers(reports):
+    tasks = reports[KECHENG].tasks
+    assert [(t.year, t.label, t.title, t.body) for t in tasks] == [
+        (2020, "(一)", "坚持强化理论武装，更加深刻领会根本政治制度优势", "柯城区人大常委会"),
+        (2020, "(二)", "坚持依法民主决策，更加科学行使重大事项决定权", "柯城区人大常委会"),
+        (2020, "(三)", "坚持回应社会关切，更加有力体现监督实效性", "柯城区人大常委会"),
+        (2020, "(四)", "坚持践行群众路线，更加有效畅通人民民主渠道", "柯城区人大常委会"),
+        (2020, "(五)", "坚持加强自身建设，更加高效提升人大工作水平", "柯城区人大常委会"),
+    ]
+    assert tasks[4].text.endswith("加强对乡镇人大工作的联系指导。")
+
+
+def test_another_city_is_not_taken_for_quzhou(reports):
+    r = reports[HANGZHOU]
+    assert (r.jurisdiction.name, r.year) == ("杭州市", 2024)
+    assert [(f.jurisdiction.name, f.metric, f.value, f.approx) for f in r.facts] == [
+        ("杭州市", "consultations", 72, False), ("上城区", "suggestions", 140, True)]
+
+
+def test_every_fact_points_back_to_its_phrase(reports):
+    for report in reports.values():
+        for f in report.facts:
+            s, e = report.clean.source_span(*f.span)
+            assert "".join(clean(report.raw[s:e]).text.split()) == "".join(f.phrase.split())
+            assert f.phrase in f.sentence
+
+
+def test_a_text_that_is_no_report_is_refused(directory):
+    with pytest.raises(NotAnNpcReport, match="不是人大报告或简报"):
+        extract_npc_report(Path("x.txt"), "衢州市人民政府关于印发…的通知\n衢政发〔2024〕7号", directory)
+
+
+def test_comparison_table_for_the_dashboard(con):
+    table = npc_comparison(con, year=2023, city="衢州市")
+    assert list(table["县（市、区）"]) == ["衢州市", "柯城区", "衢江区", "常山县", "开化县", "龙游县", "江山市"]
+    kecheng = table.set_index("县（市、区）").loc["柯城区"]
+    assert (kecheng["常委会会议"], kecheng["主任会议"], kecheng["任免国家机关工作人员"]) == (9, 11, 78)
+    # 常山县 2023 is in the magazine and in its own report: the first mention counts
+    assert table.set_index("县（市、区）").loc["常山县", "常委会会议"] == 8
+    assert set(npc_comparison(con, city="杭州市")["县（市、区）"]) == {"杭州市", "上城区"}
+
+
+def test_facts_and_tasks_keep_their_source(con):
+    facts = npc_facts(con, year=2019)
+    first = facts.iloc[0]
+    content = con.execute("SELECT content FROM source_files WHERE file_name = ?", [first["来源文件"]]).fetchone()[0]
+    assert "".join(content[first["起"]:first["止"]].split()) == "共召开常委会会议14次"
+    tasks = npc_tasks(con, year=2020)
+    assert list(tasks["责任主体"].unique()) == ["柯城区人大常委会"] and len(tasks) == 5
+
+
+def test_a_report_is_stored_once(con, reports):
+    assert write_npc_report(con, reports[HANGZHOU]) == (False, 0, 0)

@@ -1,0 +1,62 @@
+"""People's Congress figures for pages and exports: counted facts, comparisons, task lists.
+
+Facts come from ``npc_facts`` (loaded by :mod:`loaders.npc_reports`); every row
+keeps its sentence and raw offsets so a page can show where a figure comes from.
+"""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from loaders.npc_reports import METRICS
+
+_JURISDICTION_ORDER = """CASE j.kind WHEN 'city' THEN 0 WHEN 'city_level' THEN 1 WHEN 'zone' THEN 3 ELSE 2 END, j.code"""
+
+
+def npc_facts(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str | None = None) -> pd.DataFrame:
+    """One row per counted fact: 城市, 年份, 县（市、区）, 机构, 指标, 数值, 单位, 原文, 来源文件, 起, 止.
+
+    ``city`` is a city name or code; facts of the city itself and of its counties are kept.
+    """
+    return con.execute(f"""
+        SELECT coalesce(c.name, j.name) AS 城市, f.year AS 年份, j.name AS "县（市、区）", f.body AS 机构,
+               f.label AS 指标, f.metric, f.value AS 数值, f.unit AS 单位, f.approx AS 约数,
+               f.phrase AS 原文, f.sentence AS 原句, s.file_name AS 来源文件,
+               f.source_start AS 起, f.source_end AS 止
+        FROM npc_facts f
+        JOIN jurisdictions j ON j.code = f.jurisdiction_code
+        LEFT JOIN jurisdictions c ON c.code = j.parent_code
+        JOIN npc_reports r USING (report_id) JOIN source_files s ON s.file_id = r.file_id
+        WHERE (? IS NULL OR f.year = ?)
+          AND (? IS NULL OR ? IN (j.code, j.name, c.code, c.name))
+        ORDER BY 城市, f.year DESC, {_JURISDICTION_ORDER}, f.fact_id""", [year, year, city, city]).df()
+
+
+def npc_comparison(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str | None = None) -> pd.DataFrame:
+    """Jurisdictions side by side: one row per (城市, 年份, 县（市、区）), one column per metric.
+
+    Where a report states one metric twice with different values, the first in the
+    source counts (later mentions are usually parts of it). Metrics nobody reports are left out.
+    """
+    facts = npc_facts(con, year, city)
+    if facts.empty:
+        return pd.DataFrame(columns=["城市", "年份", "县（市、区）"])
+    first = facts.drop_duplicates(["城市", "年份", "县（市、区）", "metric"])
+    wide = first.pivot_table(index=["城市", "年份", "县（市、区）"], columns="metric", values="数值", aggfunc="first",
+                             sort=False)
+    ordered = [m for m in METRICS if m in wide.columns]
+    wide = wide[ordered].rename(columns=METRICS).reset_index()
+    wide.columns.name = None
+    order = facts.drop_duplicates(["城市", "年份", "县（市、区）"])[["城市", "年份", "县（市、区）"]]
+    return order.merge(wide, on=["城市", "年份", "县（市、区）"], how="left").reset_index(drop=True)
+
+
+def npc_tasks(con: duckdb.DuckDBPyConnection, year: int | None = None) -> pd.DataFrame:
+    """Tasks without numbers from reports' task lists, with their owner body."""
+    return con.execute(f"""
+        SELECT t.year AS 年份, j.name AS "县（市、区）", t.body AS 责任主体, t.label AS 序号, t.title AS 任务,
+               t.text AS 内容, s.file_name AS 来源文件, t.source_start AS 起, t.source_end AS 止
+        FROM npc_tasks t JOIN jurisdictions j ON j.code = t.jurisdiction_code
+        JOIN npc_reports r USING (report_id) JOIN source_files s ON s.file_id = r.file_id
+        WHERE ? IS NULL OR t.year = ?
+        ORDER BY t.year DESC, {_JURISDICTION_ORDER}, t.number""", [year, year]).df()

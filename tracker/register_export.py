@@ -1,0 +1,131 @@
+"""The whole target register as one sheet: one row per target and jurisdiction.
+
+``python -m tracker export targets --db PATH --out FILE.xlsx|FILE.csv``. Each target
+has its whole-city row (the document's city, e.g. 衢州市) and, when the target is
+split over jurisdictions (民生实事), one row per jurisdiction with its allocation;
+there 责任单位 is the jurisdiction's own unit on the item (柯城区政府), else the lead unit.
+CSV is UTF-8 with a byte-order mark so Excel and WPS open it; text is neutralised
+(:mod:`tracker.safe_cells`) so no cell can run as a formula.
+"""
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from tracker.safe_cells import neutralise, set_text
+
+COLUMNS = [  # (header, width in the xlsx)
+    ("目标编号", 9), ("文号", 22), ("文件", 30), ("序号", 8), ("事项", 30), ("指标", 26), ("原文", 36),
+    ("县（市、区）", 12), ("目标值", 12), ("单位", 10), ("比较", 6), ("类型", 8), ("推算", 6),
+    ("责任单位", 36), ("牵头市领导", 16), ("截止日期", 12),
+]
+HEADERS = [h for h, _ in COLUMNS]
+_KINDS = {"count": "数量", "rate": "比例", "level": "存量", "limit": "控制", "milestone": "节点"}
+_COMPARATORS = {">=": "不低于", "<=": "不高于", "≈": "约", "=": "等于", "range": "区间"}
+
+_TARGETS = """
+SELECT r.target_id, r.doc_number, r.doc_title, r.item_id, r.item_label, r.item_title, r.seq, r.indicator, r.raw,
+       r.value, r.value_high, r.unit, r.comparator, r.kind, r.lead_unit, r.units, r.leaders, r.due_date,
+       coalesce(j.name, '全市') AS city_name
+FROM target_register r JOIN documents d USING (doc_id) LEFT JOIN jurisdictions j ON j.code = d.city_code
+ORDER BY r.doc_id, r.item_id, r.seq"""
+_ALLOCATIONS = """
+SELECT a.target_id, j.code, j.name, a.value, a.inferred
+FROM target_allocations a JOIN jurisdictions j ON j.code = a.jurisdiction_code
+ORDER BY a.target_id, CASE j.kind WHEN 'city_level' THEN 0 WHEN 'zone' THEN 2 ELSE 1 END, j.code"""
+_LOCAL_UNITS = """
+SELECT a.item_id, o.jurisdiction_code, string_agg(o.name, '、' ORDER BY a.position)
+FROM assignments a JOIN organisations o USING (org_id)
+WHERE o.jurisdiction_code IS NOT NULL GROUP BY 1, 2"""
+
+
+def register_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every target's whole-city row, followed by its jurisdictions' rows."""
+    allocations: dict[int, list[tuple]] = {}
+    for target_id, code, name, value, inferred in con.execute(_ALLOCATIONS).fetchall():
+        allocations.setdefault(target_id, []).append((code, name, value, inferred))
+    local = {(item, code): names for item, code, names in con.execute(_LOCAL_UNITS).fetchall()}
+    rows = []
+    for (target_id, doc_number, doc_title, item_id, label, item_title, seq, indicator, raw, value, value_high,
+         unit, comparator, kind, lead_unit, units, leaders, due_date, city_name) in con.execute(_TARGETS).fetchall():
+        base = {
+            "目标编号": target_id, "文号": doc_number or "", "文件": doc_title, "序号": label,
+            "事项": item_title, "指标": indicator, "原文": raw, "单位": unit,
+            "比较": _COMPARATORS.get(comparator, comparator), "类型": _KINDS.get(kind, kind),
+            "牵头市领导": leaders or "", "截止日期": due_date,
+        }
+        rows.append(base | {"县（市、区）": city_name, "目标值": _target_value(value, value_high, comparator),
+                            "推算": "", "责任单位": units or ""})
+        for code, name, share, inferred in allocations.get(target_id, []):
+            rows.append(base | {"县（市、区）": name, "目标值": share, "推算": "是" if inferred else "",
+                                "责任单位": local.get((item_id, code), lead_unit or "")})
+    return rows
+
+
+def _target_value(value: float | None, high: float | None, comparator: str):
+    if value is None:
+        return None
+    if comparator == "range" and high is not None:
+        return f"{_fmt(value)}—{_fmt(high)}"
+    return value
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def export_register(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+    """Write the register to ``out`` (.xlsx or .csv, by its suffix); returns the number of rows."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ValueError(f"不支持的导出格式“{out.suffix}”：请用 .xlsx 或 .csv")
+    rows = register_rows(con)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    (write_xlsx if suffix == ".xlsx" else write_csv)(rows, out)
+    return len(rows)
+
+
+def write_csv(rows: list[dict], out: Path) -> None:
+    with Path(out).open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADERS)
+        for row in rows:
+            writer.writerow([_csv_cell(row[h]) for h in HEADERS])
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return _fmt(value)
+    return neutralise(value)
+
+
+def write_xlsx(rows: list[dict], out: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "目标清单"
+    for c, (header, width) in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=c)
+        set_text(cell, header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, horizontal="center")
+        ws.column_dimensions[get_column_letter(c)].width = width
+    for r, row in enumerate(rows, start=2):
+        for c, header in enumerate(HEADERS, start=1):
+            cell = ws.cell(row=r, column=c)
+            set_text(cell, row[header])
+            if header == "截止日期":
+                cell.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    wb.save(out)
