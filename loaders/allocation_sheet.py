@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 from openpyxl import load_workbook
 
-from loaders.db_writer import LoadResult, _org_id
+from loaders.db_writer import LoadResult, Registry
 from loaders.organisations import Directory, Jurisdiction
 from loaders.plan_items import split_names
 from loaders.sheet_reader import Problem
@@ -465,6 +465,9 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
     con.execute("INSERT INTO allocation_sheets (sheet_id, file_name, sha256, source_file_id) VALUES (?, ?, ?, ?)",
                 [sheet_id, book.file_name, book.sha256, source_file_id])
     findings = sum_findings(book)
+    registry = Registry(con)
+    assignments: list[tuple] = []
+    allocations: list[tuple] = []
     n_docs = n_items = n_targets = 0
     for table in book.tables:
         doc_id = next_id(con, "documents", "doc_id")
@@ -477,17 +480,23 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
         items: dict[int, int] = {}
         for row in table.rows:
             if row.number not in items:
-                items[row.number] = _insert_item(con, doc_id, row, book, directory, lines.get((table.sheet, row.row)))
+                items[row.number] = _insert_item(con, doc_id, row, book, directory, lines.get((table.sheet, row.row)),
+                                                 registry, assignments)
                 n_items += 1
             item_id = items[row.number]
             if row.total == NO_TASK:
                 continue
-            _insert_target(con, item_id, row, table, book, lines.get((table.sheet, row.row)))
+            allocations.extend(_insert_target(con, item_id, row, table, book, lines.get((table.sheet, row.row))))
             n_targets += 1
         for f in (f for f in findings if f.sheet == table.sheet):
             item_id = items.get(next(r.number for r in table.rows if r.row == f.row))
             con.execute("INSERT INTO load_findings VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [source_file_id, doc_id, item_id, f.severity, f.message, f.start, f.end])
+    registry.flush(con)
+    if assignments:
+        con.executemany("INSERT INTO assignments VALUES (?, ?, ?, ?, ?)", assignments)
+    if allocations:
+        con.executemany("INSERT INTO target_allocations VALUES (?, ?, ?, ?, ?, ?, ?)", allocations)
     return LoadResult(book.file_name, False, n_docs, n_items, n_targets)
 
 
@@ -501,7 +510,7 @@ def _span(row: AllocationRow, line: tuple[int, int] | None, *columns: str) -> tu
 
 
 def _insert_item(con, doc_id: int, row: AllocationRow, book: AllocationBook, directory: Directory,
-                 line: tuple[int, int] | None) -> int:
+                 line: tuple[int, int] | None, registry: Registry, assignments: list[tuple]) -> int:
     item_id = next_id(con, "items", "item_id")
     s, e = _span(row, line, "事项名称", TOTAL)
     con.execute("INSERT INTO items (item_id, doc_id, kind, number, label, parent_item_id, title, text, source_start, "
@@ -512,18 +521,18 @@ def _insert_item(con, doc_id: int, row: AllocationRow, book: AllocationBook, dir
     for role, names in (("lead", row.lead), ("cooperate", row.cooperating)):
         for name in names:
             for unit in directory.resolve(name, book.city):
-                org_id = _org_id(con, book.city.code, unit.name, unit.kind, unit.jurisdiction_code,
-                                 reviewed=unit.known)
+                org_id = registry.org_id(book.city.code, unit)
                 if org_id in seen:
                     continue
                 seen.add(org_id)
                 position += 1
-                con.execute("INSERT INTO assignments VALUES (?, ?, ?, ?, ?)", [item_id, org_id, role, position, name])
+                assignments.append((item_id, org_id, role, position, name))
     return item_id
 
 
 def _insert_target(con, item_id: int, row: AllocationRow, table: AllocationTable, book: AllocationBook,
-                   line: tuple[int, int] | None) -> None:
+                   line: tuple[int, int] | None) -> list[tuple]:
+    """Insert the city-wide target; return its allocation rows for the caller to insert in bulk."""
     target_id = next_id(con, "targets", "target_id")
     seq = con.execute("SELECT count(*) + 1 FROM targets WHERE item_id = ?", [item_id]).fetchone()[0]
     src = row.source(TOTAL)
@@ -538,13 +547,14 @@ def _insert_target(con, item_id: int, row: AllocationRow, table: AllocationTable
         "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?)",
         [target_id, item_id, seq, row.indicator, raw, value, row.unit, value, row.unit, comparator, KINDS[row.kind],
          date(book.year, 12, 31), s, e])
+    allocations = []
     for code, v in row.cells.items():
         if not isinstance(v, float):
             continue
         src = row.source(table.columns[code])
-        con.execute("INSERT INTO target_allocations VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [target_id, code, v, v, bool(src and src.basis == "推断"),
-                     src.start if src else None, src.end if src else None])
+        allocations.append((target_id, code, v, v, bool(src and src.basis == "推断"),
+                            src.start if src else None, src.end if src else None))
+    return allocations
 
 
 def _as_text(book: AllocationBook) -> tuple[str, dict[tuple[str, int], tuple[int, int]]]:

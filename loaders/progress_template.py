@@ -159,8 +159,7 @@ def _validations(ws, rows: list[ReportingRow]) -> None:
     status.add(f"{status_col}2:{status_col}{max(last, 2)}")
     ws.add_data_validation(status)
     by_range: dict[tuple[float, float], DataValidation] = {}
-    for r, row in enumerate(rows, start=2):
-        low, high = value_range(row.kind, row.unit)
+    for (low, high), first, last_row in _runs([value_range(r.kind, r.unit) for r in rows], start=2):
         dv = by_range.get((low, high))
         if dv is None:
             dv = DataValidation(type="decimal", operator="between", formula1=_fmt(low), formula2=_fmt(high),
@@ -168,7 +167,18 @@ def _validations(ws, rows: list[ReportingRow]) -> None:
                                 error=f"请填写{_fmt(low)}到{_fmt(high)}之间的数字（本年累计，按“计量单位”列的单位）")
             by_range[(low, high)] = dv
             ws.add_data_validation(dv)
-        dv.add(f"{value_col}{r}")
+        dv.add(f"{value_col}{first}" if first == last_row else f"{value_col}{first}:{value_col}{last_row}")
+
+
+def _runs(values: list, start: int) -> list[tuple[object, int, int]]:
+    """Consecutive equal values as (value, first row, last row): one range per run, not one per cell."""
+    runs: list[tuple[object, int, int]] = []
+    for r, v in enumerate(values, start=start):
+        if runs and runs[-1][0] == v and runs[-1][2] == r - 1:
+            runs[-1] = (v, runs[-1][1], r)
+        else:
+            runs.append((v, r, r))
+    return runs
 
 
 def _help_sheet(ws, unit: Unit, period: str, n_rows: int) -> None:

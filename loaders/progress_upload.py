@@ -88,6 +88,8 @@ class UploadResult:
         """One line in Chinese for the page and the command line."""
         head = {ACCEPTED: "已接收", PARTIAL: "部分接收", UNCHANGED: "内容与上次报送相同，未作改动",
                 REJECTED: "未接收"}[self.outcome]
+        if self.outcome == UNCHANGED and not self.n_unchanged:
+            head = "没有填写任何数据，未作改动"
         parts = [f"新增{self.n_new}条"] if self.outcome in (ACCEPTED, PARTIAL) else []
         if self.n_unchanged and self.outcome != UNCHANGED:
             parts.append(f"与上次相同{self.n_unchanged}条")
@@ -273,8 +275,11 @@ def validate_rows(
             if not _empty(c):
                 raw[h] = _jsonable(c)
         reports.append(Report(row.target_id, row.jurisdiction_code, value, status or None, *texts,
-                              json.dumps(raw, ensure_ascii=False), n))
+                              _to_json(raw), n))
     return reports, problems, n_blank
+
+
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _id_problem(rid: str, seen: dict[str, int], known_targets: set[int], unit: Unit, period: str) -> str:

@@ -335,11 +335,18 @@ def _quantity(st: _State, i: int) -> _Qty:
     )
 
 
+# Grades numbered from the best down (水质Ⅰ类 is better than Ⅱ类): "Ⅱ类及以上" means class 2 or better.
+_BEST_FIRST_GRADES = ("类",)
+
+
 def _comparator(q: _Qty) -> str:
     if q.value_high is not None:
         return "range"
     if q.post:
-        return _SUFFIX_COMPARATORS[q.post]
+        comparator = _SUFFIX_COMPARATORS[q.post]
+        if q.base_unit in _BEST_FIRST_GRADES and comparator in (">=", "<="):
+            return "<=" if comparator == ">=" else ">="
+        return comparator
     if q.approx:
         return ">="
     return _PREFIX_COMPARATORS.get(q.pre, "=")

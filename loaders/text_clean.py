@@ -140,19 +140,38 @@ def clean(raw: str) -> CleanText:
     offsets: list[int] = []
     line_starts: list[int] = []
     for line in _drop_page_numbers(_raw_lines(raw)):
-        text = line.text
-        keep = [True] * len(text)
-        for s, e in _furniture_spans(text):
-            keep[s:e] = [False] * (e - s)
-        kept = [(ch, line.start + i) for i, ch in enumerate(text) if keep[i]]
-        while kept and kept[0][0].isspace():
-            kept.pop(0)
-        while kept and kept[-1][0].isspace():
-            kept.pop()
-        if not kept:
+        pieces = _kept_pieces(line.text)
+        if not pieces:
             continue
-        line_starts.append(len(chars))
-        for ch, off in kept:
-            chars.append(ch)
-            offsets.append(off)
+        line_starts.append(len(offsets))
+        for s, e in pieces:
+            chars.append(line.text[s:e])
+            offsets.extend(range(line.start + s, line.start + e))
     return CleanText("".join(chars), tuple(offsets), tuple(line_starts), len(raw))
+
+
+def _kept_pieces(text: str) -> list[tuple[int, int]]:
+    """Spans of a line that remain once furniture and the blanks at both ends are cut."""
+    pieces, pos = [], 0
+    for s, e in _furniture_spans(text):
+        if s > pos:
+            pieces.append((pos, s))
+        pos = max(pos, e)
+    if pos < len(text):
+        pieces.append((pos, len(text)))
+    # trim blanks at the two ends of the line
+    while pieces:
+        s, e = pieces[0]
+        s += len(text[s:e]) - len(text[s:e].lstrip())
+        if s < e:
+            pieces[0] = (s, e)
+            break
+        pieces.pop(0)
+    while pieces:
+        s, e = pieces[-1]
+        e = s + len(text[s:e].rstrip())
+        if s < e:
+            pieces[-1] = (s, e)
+            break
+        pieces.pop()
+    return pieces

@@ -173,8 +173,9 @@ def test_template_validations(template_file):
     assert REPORTED_STATUSES == ("已完成", "正常", "滞后", "严重滞后")
     decimals = {(v.formula1, v.formula2) for v in validations if v.type == "decimal"}
     assert ("0", "1000000000000") in decimals and ("-100", "1000000000000") in decimals
-    covered = sorted(c for v in validations if v.type == "decimal" for rng in v.sqref.ranges for c in [rng.coord])
-    assert len(covered) == n and all(c.startswith("J") for c in covered)
+    covered = sorted(cell for v in validations if v.type == "decimal" for rng in v.sqref.ranges
+                     for cell in rng.cells)
+    assert covered == sorted((r, 10) for r in range(2, n + 2))   # every 累计完成值 cell (column J), once
 
 
 def test_template_layout_and_print_setup(template_file):

@@ -105,6 +105,14 @@ def test_a_correction_adds_a_version_and_keeps_the_earlier_one(con, tmp_path, tp
     assert con.execute("SELECT value, version FROM latest_progress WHERE target_id = ?", [tb]).fetchall() == [(20.0, 3)]
 
 
+def test_an_empty_template_changes_nothing_and_says_so(con, tpl, rows):
+    before = table_contents(con)
+    result = upload(con, tpl)
+    assert result.outcome == "unchanged"
+    assert result.summary() == f"市发改委 2024-03《{tpl.name}》没有填写任何数据，未作改动：空白未填{len(rows)}行"
+    assert table_contents(con) == before
+
+
 def test_a_milestone_can_be_reported_by_status_alone(con, tmp_path):
     unit = con.execute("""SELECT o.name FROM targets t JOIN assignments a USING (item_id) JOIN organisations o
                           USING (org_id) WHERE t.kind = 'milestone' AND t.value IS NULL AND a.role = 'lead'
@@ -255,7 +263,7 @@ def test_file_refusals_leave_the_database_as_it_was(con, tmp_path, tpl, rows, ca
     elif case == "too big":
         fill(tpl, path, {2: {VALUE: 1}})
         kw["max_bytes"] = 2048
-        expected = f"文件过大（{path.stat().st_size / 1024:.1f} KB），上限为 2 KB，请删去多余内容或拆分后分批上传"
+        expected = f"文件过大（{path.stat().st_size / 1024:.1f} KB）".replace(".0 KB）", " KB）") + "，上限为 2 KB，请删去多余内容或拆分后分批上传"
     elif case == "too many rows":
         fill(tpl, path, {2: {VALUE: 1}})
         kw["max_rows"] = 3

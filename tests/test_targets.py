@@ -132,7 +132,7 @@ CASES = [
      "5个", "完成烧结砖、废塑料加工等行业整治提升", 5, "个", "=", "count"),
     ("在符合国家和省有关规定前提下，从土地出让收入中提取0.5%以上作为“腾笼换鸟”专项经费。",
      "0.5%以上", "从土地出让收入中提取", 0.5, "%", ">=", "rate"),
-    ("确保市控以上断面水质稳定在Ⅱ类及以上。", "稳定在Ⅱ类及以上", "市控以上断面水质", 2, "类", ">=", "level"),
+    ("确保市控以上断面水质稳定在Ⅱ类及以上。", "稳定在Ⅱ类及以上", "市控以上断面水质", 2, "类", "<=", "limit"),  # Ⅰ类 is best: class 2 or better
     ("力争市属国企资产、营业收入分别超过3500亿元、300亿元，实现首家国有企业主体信用等级获评AAA。",
      "首家", "国有企业主体信用等级获评AAA", 1, "家", ">=", "count"),
     ("滚动实施全域整治和工业用地“二次开发”，动态储备5000亩左右工业熟地。",
@@ -470,7 +470,7 @@ def test_kinds_and_comparators_are_from_the_interface(items):
                               "count_of_things", "unclassified"}
 
 
-TOTAL_KINDS = {"count": 190, "rate": 52, "level": 8, "limit": 4, "milestone": 2}
+TOTAL_KINDS = {"count": 190, "rate": 52, "level": 7, "limit": 5, "milestone": 2}
 TOTAL_ROLES = {"name": 182, "year": 47, "threshold": 17, "parameter": 15, "count_of_things": 13,
                "subsidy": 10}
 

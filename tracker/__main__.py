@@ -12,6 +12,8 @@ from pathlib import Path
 from tracker.db import DEFAULT_DB, connect
 from tracker.progress_summary import export_summary
 from tracker.register_export import export_register
+from tracker.supervision import parse_as_of
+from tracker.supervision_export import export_overdue
 
 
 def _export_progress(args: argparse.Namespace) -> int:
@@ -40,6 +42,19 @@ def _export_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_overdue(args: argparse.Namespace) -> int:
+    con = connect(args.db)
+    try:
+        n_items, n_units, out = export_overdue(con, parse_as_of(args.as_of), args.out)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(f"已导出截至{args.as_of}的督查清单：{n_items} 项逾期、滞后或二次交办事项，{n_units} 个单位未报送 → {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="Tracker exports and maintenance.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--db", type=Path, default=DEFAULT_DB)
     t.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
     t.set_defaults(handler=_export_targets)
+    o = what.add_parser("overdue", help="督查清单: overdue, far-behind, behind and sent-back items; units not reported")
+    o.add_argument("--db", type=Path, default=DEFAULT_DB)
+    o.add_argument("--as-of", required=True, help="YYYY-MM-DD (or YYYY-MM: its last day)")
+    o.add_argument("--out", type=Path, required=True,
+                   help="FILE.xlsx or FILE.csv (items only), or a directory: 督查清单_<date>.xlsx in it")
+    o.set_defaults(handler=_export_overdue)
     return parser
 
 

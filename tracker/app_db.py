@@ -3,7 +3,7 @@ and cached query results that are invalidated as soon as the data changes.
 
 ``cached(func, *args)`` calls ``func(connection, *args)`` through ``st.cache_data``,
 keyed on the database path and :func:`data_version`: a cheap fingerprint of the
-tables that change after loading (uploads, reports, allocations). An upload
+tables that change after loading (uploads, reports, allocations, supervision actions). An upload
 therefore shows up on the next rerun without anyone clearing a cache.
 """
 from __future__ import annotations
@@ -43,12 +43,13 @@ _VERSION_SQL = """
 SELECT (SELECT count(*) FROM source_files), (SELECT count(*) FROM targets),
        (SELECT count(*) FROM target_allocations),
        (SELECT count(*) FROM uploads), (SELECT max(upload_id) FROM uploads),
-       (SELECT count(*) FROM progress_reports), (SELECT max(report_id) FROM progress_reports)
+       (SELECT count(*) FROM progress_reports), (SELECT max(report_id) FROM progress_reports),
+       (SELECT count(*) FROM supervision_actions)
 """
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Changes whenever sources, allocations, uploads or reports change."""
+    """Changes whenever sources, allocations, uploads, reports or supervision actions change."""
     return tuple(con.execute(_VERSION_SQL).fetchone())
 
 

@@ -18,6 +18,11 @@ jurisdiction reports it done. Rates and limits are not summed.
 
 A row whose target the rules cannot judge (e.g. a level below its baseline)
 gets the status :data:`UNJUDGED` and the reason in ``note``.
+
+Supervisors' actions (:mod:`tracker.actions`) on a row count from their date: a row closed
+out (销号) is 已完成 (never overdue), with who closed it and why in ``note``; a row sent back
+(二次交办) is judged against its new deadline. Columns ``action`` … ``action_deadline`` say
+which action is in force.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from tracker import actions as sv_actions
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
 from tracker.reporting import all_rows
@@ -47,6 +53,7 @@ STATUS_COLUMNS = [
     "target_value", "target_value_high", "unit", "due_date", "lead_unit", "units", "leaders",
     "report_period", "reported_value", "reported_status", "unit_name", "is_demo",
     "status", "actual_share", "expected_share", "gap_points", "overdue", "note",
+    "action", "action_id", "action_date", "action_by", "action_note", "action_deadline",
 ]
 
 
@@ -178,8 +185,9 @@ def _sum_allocations(frame: pd.DataFrame, as_of: str, settings: StatusSettings) 
     return frame
 
 
-def _judge_row(row, as_of: str, settings: StatusSettings) -> st_rules.Judgement:
-    as_of_day = st_rules.month_end(as_of)
+def _judge_row(row, as_of: str, settings: StatusSettings, as_of_day: date | None = None,
+               deadline_override: date | None = None) -> st_rules.Judgement:
+    as_of_day = as_of_day or st_rules.month_end(as_of)
     value = _current_value(row, as_of, settings)
     if row.comparator == st_rules.RANGE and not _missing(row.target_value_high):
         target = (float(row.target_value), float(row.target_value_high))
@@ -188,7 +196,7 @@ def _judge_row(row, as_of: str, settings: StatusSettings) -> st_rules.Judgement:
         target = None if _missing(row.target_value) else float(row.target_value)
         comparator = st_rules.AT_LEAST if row.comparator == st_rules.RANGE else row.comparator
     start, end = _date(row.period_start), _date(row.period_end)
-    deadline = _date(row.deadline) or _date(row.due_date)
+    deadline = deadline_override or _date(row.deadline) or _date(row.due_date)
     if deadline is not None and deadline < start:
         deadline = None
     kind = row.kind
@@ -204,20 +212,40 @@ def _judge_row(row, as_of: str, settings: StatusSettings) -> st_rules.Judgement:
         return st_rules.Judgement(UNJUDGED, None, 0.0, None, False, f"无法研判：{exc}")
 
 
+def _judge_with_action(row, as_of: str, settings: StatusSettings, as_of_day: date,
+                       state: sv_actions.RowState | None) -> st_rules.Judgement:
+    """The status rules, then the supervisors' action in force on the row (if any)."""
+    if state is None:
+        return _judge_row(row, as_of, settings, as_of_day)
+    if state.kind == sv_actions.SEND_BACK:
+        j = _judge_row(row, as_of, settings, as_of_day, deadline_override=state.new_deadline)
+        return st_rules.Judgement(j.status, j.actual_share, j.expected_share, j.gap_points, j.overdue,
+                                  f"二次交办（{state.action_date}，新期限{state.new_deadline}）：{j.note}")
+    j = _judge_row(row, as_of, settings, as_of_day)
+    return st_rules.Judgement(st_rules.COMPLETED, j.actual_share, j.expected_share, None, False,
+                              f"已销号（{state.action_date}，{state.actor}）：{state.note}")
+
+
 def target_status(
     con: duckdb.DuckDBPyConnection,
     as_of: str,
     filters: Filters = NO_FILTERS,
     settings: StatusSettings = StatusSettings(),
     level: str | None = None,
+    as_of_day: date | None = None,
 ) -> pd.DataFrame:
     """One row per target and jurisdiction with the status on the as-of month (``YYYY-MM``).
 
     ``level``: ``"city"`` (whole-city rows), ``"jurisdiction"`` (jurisdiction rows) or
     None: city rows unless ``filters.jurisdictions`` is set, then those jurisdictions'
-    rows. Columns: :data:`STATUS_COLUMNS`.
+    rows. ``as_of_day``: judge on that day of the month instead of its last day.
+    Columns: :data:`STATUS_COLUMNS`.
     """
-    st_rules.month_end(as_of)  # validates the period, with a readable message
+    last_day = st_rules.month_end(as_of)  # validates the period, with a readable message
+    if as_of_day is None:
+        as_of_day = last_day
+    elif st_rules.period_of(as_of_day) != as_of:
+        raise ValueError(f"as_of_day {as_of_day} is not in the as-of month {as_of}")
     frame = _sum_allocations(_rows(con, as_of, filters), as_of, settings)
     if level is None:
         level = JURISDICTION if filters.jurisdictions else CITY
@@ -225,13 +253,22 @@ def target_status(
     if filters.jurisdictions:
         frame = frame[frame["jurisdiction_code"].isin(filters.jurisdictions)]
     frame = frame.reset_index(drop=True)
-    judgements = [_judge_row(row, as_of, settings) for row in frame.itertuples(index=False)]
+    states = sv_actions.row_states(con, as_of_day)
+    row_state = [states.get((int(r.target_id), r.jurisdiction_code)) for r in frame.itertuples(index=False)]
+    judgements = [_judge_with_action(row, as_of, settings, as_of_day, state)
+                  for row, state in zip(frame.itertuples(index=False), row_state)]
     frame["status"] = [j.status for j in judgements]
     frame["actual_share"] = [j.actual_share for j in judgements]
     frame["expected_share"] = [j.expected_share for j in judgements]
     frame["gap_points"] = [j.gap_points for j in judgements]
     frame["overdue"] = [j.overdue for j in judgements]
     frame["note"] = [j.note for j in judgements]
+    frame["action"] = [s.label if s else None for s in row_state]
+    frame["action_id"] = pd.array([s.action_id if s else None for s in row_state], dtype="Int64")
+    frame["action_date"] = [s.action_date if s else None for s in row_state]
+    frame["action_by"] = [s.actor if s else None for s in row_state]
+    frame["action_note"] = [s.note if s else None for s in row_state]
+    frame["action_deadline"] = [s.new_deadline if s else None for s in row_state]
     frame["is_demo"] = frame["is_demo"].astype("boolean").fillna(False).astype(bool)
     for column in STATUS_COLUMNS:
         if column not in frame:

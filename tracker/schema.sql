@@ -280,3 +280,24 @@ CREATE TABLE IF NOT EXISTS npc_tasks (
     source_start      INTEGER NOT NULL,
     source_end        INTEGER NOT NULL
 );
+
+-- ---------------------------------------------------------------- supervision (issue 7)
+-- What supervisors (督查) did to one reporting row (target × jurisdiction). Append-only: a record is
+-- never updated or deleted; a mistake is taken back by a later 'undo' record naming the earlier one.
+-- kind: close_out (销号, counts as 已完成 from action_date), send_back (二次交办, back to the unit
+-- with a new deadline until a later close-out), undo (撤销: voids undoes_action_id).
+CREATE TABLE IF NOT EXISTS supervision_actions (
+    action_id         INTEGER PRIMARY KEY,
+    target_id         INTEGER NOT NULL REFERENCES targets(target_id),
+    jurisdiction_code VARCHAR NOT NULL,      -- the whole-city row uses the city's code
+    kind              VARCHAR NOT NULL,      -- close_out, send_back, undo
+    action_date       DATE NOT NULL,         -- the day it takes effect
+    actor             VARCHAR NOT NULL,      -- who did it (accounts come with issue 8)
+    note              VARCHAR NOT NULL,      -- evidence (销号), reason (二次交办), why (撤销)
+    new_deadline      DATE,                  -- send_back only
+    undoes_action_id  INTEGER,               -- undo only: the record it takes back
+    evidence_name     VARCHAR,               -- optional evidence file (销号)
+    evidence_sha256   VARCHAR,
+    evidence          BLOB,
+    recorded_at       TIMESTAMP NOT NULL DEFAULT current_timestamp
+);

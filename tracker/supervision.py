@@ -1,0 +1,256 @@
+"""督查 lists for an as-of date: overdue, far-behind and behind items, items sent back, and the units
+that have not reported for the period (催报).
+
+Statuses come from :func:`tracker.progress_queries.target_status` (which already counts the
+supervisors' actions, :mod:`tracker.actions`); nothing here re-judges a row. Each listed row
+gets one 督查类别, the first that applies:
+
+* 逾期 — ``overdue``: past its due date (or the new deadline of a 二次交办) without completion,
+  including rows that were not reported at all;
+* 严重滞后 / 滞后 — the judged status;
+* 二次交办 — sent back and not yet closed out, whatever its status (``sent_back`` marks every
+  sent-back row, also those listed under another category).
+
+The as-of date picks the reporting period (its month) and the day the rules judge on.
+Filters mean what they mean on every page (:mod:`tracker.filters`): without jurisdictions the
+whole-city rows, with jurisdictions those jurisdictions' rows.
+
+Not-reported units: every unit that reports rows for the period (:mod:`tracker.reporting`)
+whose rows (after the filters) lack a current report (a report for the period, or up to
+``report_fresh_months`` earlier). A closed-out row needs no report. A row counts as reported
+when anyone sent any report for it (a number, a status or text).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from tracker import actions as sv_actions
+from tracker import progress_queries as pq
+from tracker import status as st_rules
+from tracker.filters import NO_FILTERS, Filters, target_where
+from tracker.reporting import row_id, rows_by_unit
+from tracker.settings import StatusSettings
+
+OVERDUE = "逾期"
+FAR_BEHIND = st_rules.FAR_BEHIND
+BEHIND = st_rules.BEHIND
+SENT_BACK = "二次交办"
+CATEGORIES = (OVERDUE, FAR_BEHIND, BEHIND, SENT_BACK)
+
+NOT_REPORTED = "未报送"
+PARTLY_REPORTED = "部分报送"
+
+ITEM_COLUMNS = [*pq.STATUS_COLUMNS, "row_id", "category", "sent_back", "due", "days_overdue",
+                "progress_text", "problems_text", "next_steps_text"]
+UNIT_COLUMNS = ["unit_name", "unit_kind", "jurisdiction_name", "n_rows", "n_reported", "n_missing", "state",
+                "last_upload", "missing_rows", "missing_items"]
+
+UNIT_KINDS = {"county_government": "县（市、区）政府", "zone_committee": "功能区管委会"}
+
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def parse_as_of(text: str) -> date:
+    """``"2024-09-15"`` → that day; ``"2024-09"`` → its last day. ValueError says what is expected."""
+    match = _DATE_RE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"截至日期“{text}”无效：应为 YYYY-MM-DD（如 2024-09-30）或 YYYY-MM")
+    if match[3] is None:
+        return st_rules.month_end(f"{match[1]}-{match[2]}")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ValueError(f"截至日期“{text}”不是有效日期") from None
+
+
+# ---------------------------------------------------------------------------- items
+
+
+def supervision_items(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+    categories: tuple[str, ...] = (),
+    level: str | None = None,
+) -> pd.DataFrame:
+    """The rows a supervisor chases on ``as_of``, worst first. Columns: :data:`ITEM_COLUMNS`.
+
+    ``categories`` keeps rows of those 督查类别 (二次交办 keeps every sent-back row);
+    empty keeps all. Order: category, days overdue (most first), gap to pace, document order.
+    """
+    unknown = [c for c in categories if c not in CATEGORIES]
+    if unknown:
+        raise ValueError(f"未知督查类别“{'、'.join(unknown)}”：可选{'、'.join(CATEGORIES)}")
+    period = st_rules.period_of(as_of)
+    status = pq.target_status(con, period, filters, settings, level=level, as_of_day=as_of)
+    status["row_id"] = [row_id(int(t), c) for t, c in zip(status["target_id"], status["jurisdiction_code"])]
+    status["sent_back"] = (status["action"] == sv_actions.KIND_LABELS[sv_actions.SEND_BACK]).fillna(False).astype(bool)
+    status["category"] = [_category(s, o, b) for s, o, b in zip(status["status"], status["overdue"],
+                                                                 status["sent_back"])]
+    items = status[status["category"].notna()].copy()
+    if categories:
+        keep = items["category"].isin(categories) | (items["sent_back"] & (SENT_BACK in categories))
+        items = items[keep]
+    items["due"] = [_due(d, n) for d, n in zip(items["due_date"], items["action_deadline"])]
+    items["days_overdue"] = pd.array([(as_of - d).days if o and d is not None else None
+                                      for d, o in zip(items["due"], items["overdue"])], dtype="Int64")
+    items = _with_texts(con, items, period)
+    items["_order"] = items["category"].map({c: i for i, c in enumerate(CATEGORIES)})
+    items["_days"] = items["days_overdue"].astype("float").fillna(-1)
+    items["_gap"] = items["gap_points"].astype("float").fillna(-1e9)
+    items = items.reset_index(drop=True).reset_index(names="_doc_order")
+    items = items.sort_values(["_order", "_days", "_gap", "_doc_order"], ascending=[True, False, False, True])
+    return items[ITEM_COLUMNS].reset_index(drop=True)
+
+
+def _category(status: str, overdue: bool, sent_back: bool) -> str | None:
+    if overdue and status != st_rules.COMPLETED:
+        return OVERDUE
+    if status in (FAR_BEHIND, BEHIND):
+        return status
+    if sent_back:
+        return SENT_BACK
+    return None
+
+
+def _due(due_date, new_deadline) -> date | None:
+    if isinstance(new_deadline, date):
+        return new_deadline
+    if due_date is None or (isinstance(due_date, float) and due_date != due_date) or due_date is pd.NaT:
+        return None
+    return pd.Timestamp(due_date).date()
+
+
+def _with_texts(con, items: pd.DataFrame, period: str) -> pd.DataFrame:
+    """进展情况 / 存在问题 / 下步打算 of the report the status was judged on."""
+    texts = con.execute(
+        """SELECT target_id, jurisdiction_code, period AS report_period, progress_text, problems_text,
+                  next_steps_text
+           FROM latest_progress WHERE period <= ?""", [period]).df()
+    merged = items.merge(texts, how="left", on=["target_id", "jurisdiction_code", "report_period"])
+    for column in ("progress_text", "problems_text", "next_steps_text"):
+        merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
+    return merged
+
+
+def item_counts(items: pd.DataFrame) -> dict[str, int]:
+    """{"逾期": n, "严重滞后": n, "滞后": n, "二次交办": n}; 二次交办 counts every sent-back row."""
+    counts = {c: int((items["category"] == c).sum()) for c in (OVERDUE, FAR_BEHIND, BEHIND)}
+    counts[SENT_BACK] = int(items["sent_back"].sum())
+    return counts
+
+
+# ---------------------------------------------------------------------------- units (催报)
+
+
+def reporting_overview(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+) -> pd.DataFrame:
+    """Every reporting unit with its rows for the period and how many have a current report.
+
+    ``filters.units`` keeps those units; the other filters keep their rows. Units left with
+    no rows are dropped. Columns: :data:`UNIT_COLUMNS` (``state``: 已报送 / 部分报送 / 未报送).
+    """
+    period = st_rules.period_of(as_of)
+    where, params = target_where(Filters(filters.year, filters.doc_ids, filters.area_ids, (), filters.leaders))
+    allowed = {r[0] for r in con.execute(
+        f"SELECT t.target_id FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id "
+        f"WHERE {where}", params).fetchall()}
+    reported = _current_reports(con, period, settings)
+    closed = {key for key, s in sv_actions.row_states(con, as_of).items() if s.kind == sv_actions.CLOSE_OUT}
+    uploads = dict(con.execute(
+        "SELECT unit_name, max(uploaded_at) FROM uploads WHERE period = ? AND outcome <> 'rejected' GROUP BY 1",
+        [period]).fetchall())
+    places = dict(con.execute("SELECT code, name FROM jurisdictions").fetchall())
+    cities = {r[0] for r in con.execute("SELECT code FROM jurisdictions WHERE kind = 'city'").fetchall()}
+    records = []
+    for unit, rows in rows_by_unit(con, period).items():
+        if filters.units and unit.name not in filters.units:
+            continue
+        rows = [r for r in rows if r.target_id in allowed
+                and (not filters.jurisdictions or r.jurisdiction_code in filters.jurisdictions)
+                and (r.target_id, r.jurisdiction_code) not in closed]
+        if not rows:
+            continue
+        missing = [r for r in rows if (r.target_id, r.jurisdiction_code) not in reported]
+        n_reported = len(rows) - len(missing)
+        records.append({
+            "unit_name": unit.name, "unit_kind": UNIT_KINDS.get(unit.kind, "市直单位"),
+            "jurisdiction_name": places.get(unit.jurisdiction_code or "", ""),
+            "n_rows": len(rows), "n_reported": n_reported, "n_missing": len(missing),
+            "state": "已报送" if not missing else (NOT_REPORTED if n_reported == 0 else PARTLY_REPORTED),
+            "last_upload": uploads.get(unit.name),
+            "missing_rows": [r.row_id for r in missing],
+            "missing_items": _short_list([_row_label(r, cities) for r in missing]),
+        })
+    frame = pd.DataFrame.from_records(records, columns=UNIT_COLUMNS)
+    frame["_state"] = frame["state"].map({NOT_REPORTED: 0, PARTLY_REPORTED: 1, "已报送": 2})
+    frame = frame.sort_values(["_state", "n_missing", "unit_name"], ascending=[True, False, True])
+    return frame[UNIT_COLUMNS].reset_index(drop=True)
+
+
+def unreported_units(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+) -> pd.DataFrame:
+    """The 催报 list: units with at least one row lacking a current report; 未报送 first."""
+    overview = reporting_overview(con, as_of, filters, settings)
+    return overview[overview["n_missing"] > 0].reset_index(drop=True)
+
+
+def _current_reports(con, period: str, settings: StatusSettings) -> set[tuple[int, str]]:
+    rows = con.execute("SELECT DISTINCT target_id, jurisdiction_code, period FROM progress_reports WHERE period <= ?",
+                       [period]).fetchall()
+    return {(t, c) for t, c, p in rows if st_rules.report_is_current(p, period, settings)}
+
+
+def _row_label(row, cities: set[str]) -> str:
+    """``（三）新增公共充电桩`` for a whole-city row, ``…（柯城区）`` for a jurisdiction's."""
+    place = "" if row.jurisdiction_code in cities else f"（{row.jurisdiction_name}）"
+    return f"{row.item_label}{row.indicator}{place}"
+
+
+def _short_list(labels: list[str], n: int = 8) -> str:
+    if len(labels) <= n:
+        return "、".join(labels)
+    return "、".join(labels[:n]) + f"等{len(labels)}项"
+
+
+# ---------------------------------------------------------------------------- filters in words
+
+
+def describe_filters(con: duckdb.DuckDBPyConnection, filters: Filters, categories: tuple[str, ...] = ()) -> str:
+    """The filters as one line for a title row: ``文件：衢政发〔2024〕7号；责任单位：市发改委`` or 全部."""
+    parts = []
+    if filters.year is not None:
+        parts.append(f"年度：{filters.year}")
+    if filters.doc_ids:
+        names = [r[0] for r in con.execute(
+            "SELECT coalesce(doc_number, title) FROM documents WHERE list_contains(?::INTEGER[], doc_id) "
+            "ORDER BY doc_id", [list(filters.doc_ids)]).fetchall()]
+        parts.append("文件：" + "、".join(names))
+    if filters.area_ids:
+        names = [r[0] for r in con.execute(
+            "SELECT label || title FROM items WHERE list_contains(?::INTEGER[], item_id) ORDER BY item_id",
+            [list(filters.area_ids)]).fetchall()]
+        parts.append("政策领域：" + "、".join(names))
+    if filters.units:
+        parts.append("责任单位：" + "、".join(filters.units))
+    if filters.leaders:
+        parts.append("牵头市领导：" + "、".join(filters.leaders))
+    if filters.jurisdictions:
+        names = dict(con.execute("SELECT code, name FROM jurisdictions").fetchall())
+        parts.append("县（市、区）：" + "、".join(names.get(c, c) for c in filters.jurisdictions))
+    if categories:
+        parts.append("督查类别：" + "、".join(categories))
+    return "；".join(parts) if parts else "全部"

@@ -1,0 +1,269 @@
+"""The 督查 lists as files people open in WPS or Excel: xlsx (two sheets) and CSV (UTF-8 with BOM).
+
+``python -m tracker export overdue --db PATH --as-of YYYY-MM-DD --out FILE.xlsx|FILE.csv|DIR``.
+
+xlsx: sheet ``督查清单`` (the items of :func:`tracker.supervision.supervision_items`) and sheet
+``未报送单位`` (:func:`tracker.supervision.unreported_units`), each with a title row (as-of date),
+a line with the filters, a styled and frozen header row with an autofilter, column widths,
+status colours (:data:`tracker.status.STATUS_COLORS`) and A4 landscape printing fitted to the
+page width with the header row repeated. CSV holds the items only, header first.
+
+File names carry the date (:func:`file_name`). Every text cell goes through
+:mod:`tracker.safe_cells`: text typed by units (``=HYPERLINK(…)``) stays text.
+"""
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from tracker import supervision as sv
+from tracker.filters import NO_FILTERS, Filters
+from tracker.formatting import period_label, target_text
+from tracker.safe_cells import neutralise, set_text
+from tracker.settings import StatusSettings
+from tracker.status import FAR_BEHIND, STATUS_COLORS
+
+ITEMS_SHEET = "督查清单"
+UNITS_SHEET = "未报送单位"
+ITEMS_TITLE = "逾期及滞后事项督查清单"
+UNITS_TITLE = "未报送单位催报清单"
+
+#: (header, width) of the items sheet and CSV.
+ITEM_COLUMNS = (
+    ("序号", 6), ("督查类别", 10), ("研判状态", 10), ("二次交办", 9), ("文件", 18), ("条目", 28), ("指标", 24),
+    ("县（市、区）", 11), ("目标", 14), ("累计完成值", 12), ("计量单位", 9), ("完成进度", 9), ("时序进度", 9),
+    ("截止日期", 12), ("逾期天数", 9), ("牵头单位", 16), ("牵头市领导", 14), ("报送期", 10), ("研判说明", 34),
+    ("进展情况", 34), ("存在问题", 28), ("下步打算", 28), ("督查记录", 34), ("填报编号", 15),
+)
+ITEM_HEADERS = tuple(h for h, _ in ITEM_COLUMNS)
+
+UNIT_COLUMNS = (
+    ("序号", 6), ("报送单位", 18), ("单位类型", 14), ("县（市、区）", 11), ("应报事项", 9), ("已报事项", 9),
+    ("缺报事项数", 10), ("报送情况", 10), ("最近上传时间", 18), ("缺报事项", 80),
+)
+UNIT_HEADERS = tuple(h for h, _ in UNIT_COLUMNS)
+
+_PERCENT = ("完成进度", "时序进度")
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_THIN = Side(style="thin", color="BFBFBF")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CATEGORY_COLORS = {sv.OVERDUE: STATUS_COLORS[FAR_BEHIND], sv.FAR_BEHIND: STATUS_COLORS[FAR_BEHIND],
+                    sv.BEHIND: STATUS_COLORS["滞后"]}
+_UNIT_STATE_COLORS = {sv.NOT_REPORTED: STATUS_COLORS["未报送"], sv.PARTLY_REPORTED: STATUS_COLORS["滞后"]}
+
+
+def file_name(kind: str, as_of: date, suffix: str) -> str:
+    """``督查清单_2024-09-30.xlsx``: what the file is and the date it is for."""
+    return f"{kind}_{as_of.isoformat()}{suffix}"
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and x != x)
+
+
+def _clean(x):
+    """pandas' missing values → None; numpy numbers → Python numbers; timestamps → datetime."""
+    if _missing(x):
+        return None
+    if isinstance(x, pd.Timestamp):
+        return x.to_pydatetime()
+    if hasattr(x, "item") and not isinstance(x, (str, bytes)):
+        return x.item()
+    return x
+
+
+def _action_text(row) -> str:
+    if _missing(row.action):
+        return ""
+    text = f"{row.action}（{row.action_date}，{row.action_by}）：{row.action_note}"
+    if not _missing(row.action_deadline):
+        text += f"；新期限{row.action_deadline}"
+    return text
+
+
+def item_rows(items: pd.DataFrame) -> list[dict]:
+    """One dict per item (keys: :data:`ITEM_HEADERS`), in the list's order."""
+    rows = []
+    for n, r in enumerate(items.itertuples(index=False), start=1):
+        rows.append(dict(zip(ITEM_HEADERS, (
+            n, r.category, r.status, "是" if r.sent_back else "", _clean(r.doc_number) or "",
+            f"{r.item_label}{r.item_title}", r.indicator, r.jurisdiction_name,
+            target_text(_clean(r.target_value), _clean(r.target_value_high), r.unit, r.comparator),
+            _clean(r.reported_value), r.unit, _clean(r.actual_share), _clean(r.expected_share),
+            _clean(r.due), _clean(r.days_overdue), _clean(r.lead_unit) or "", _clean(r.leaders) or "",
+            period_label(r.report_period) if isinstance(r.report_period, str) else "", r.note,
+            _clean(r.progress_text) or "", _clean(r.problems_text) or "", _clean(r.next_steps_text) or "",
+            _action_text(r), r.row_id,
+        ))))
+    return rows
+
+
+def unit_rows(units: pd.DataFrame) -> list[dict]:
+    """One dict per unit (keys: :data:`UNIT_HEADERS`)."""
+    return [dict(zip(UNIT_HEADERS, (
+        n, r.unit_name, r.unit_kind, r.jurisdiction_name, r.n_rows, r.n_reported, r.n_missing, r.state,
+        _clean(r.last_upload) or "", r.missing_items,
+    ))) for n, r in enumerate(units.itertuples(index=False), start=1)]
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def export_overdue(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    out: Path,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+    categories: tuple[str, ...] = (),
+) -> tuple[int, int, Path]:
+    """Write the lists to ``out`` (.xlsx or .csv; a directory gets a dated file name).
+
+    Returns (items, units not reported, the file written). CSV holds the items only.
+    """
+    out = Path(out)
+    if out.is_dir():
+        out = out / file_name(ITEMS_SHEET, as_of, ".xlsx")
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise ValueError(f"不支持的导出格式“{out.suffix}”：请用 .xlsx 或 .csv")
+    items = sv.supervision_items(con, as_of, filters, settings, categories)
+    units = sv.unreported_units(con, as_of, filters, settings)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        write_csv(item_rows(items), ITEM_HEADERS, out)
+    else:
+        write_xlsx(items, units, out, as_of, sv.describe_filters(con, filters, categories))
+    return len(items), len(units), out
+
+
+def write_csv(rows: list[dict], headers: tuple[str, ...], out) -> None:
+    """UTF-8 with BOM (Excel on Windows needs it for Chinese); text neutralised. ``out``: path or text stream."""
+    if hasattr(out, "write"):
+        _write_csv(rows, headers, out)
+        return
+    with Path(out).open("w", encoding="utf-8-sig", newline="") as f:
+        _write_csv(rows, headers, f)
+
+
+def csv_bytes(rows: list[dict], headers: tuple[str, ...]) -> bytes:
+    """The same CSV as bytes (BOM included), for a download button."""
+    import io
+
+    buffer = io.StringIO(newline="")
+    _write_csv(rows, headers, buffer)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _write_csv(rows, headers, f) -> None:
+    writer = csv.writer(f)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_cell(h, row[h]) for h in headers])
+
+
+def _csv_cell(header: str, value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if header in _PERCENT:
+            return f"{value * 100:.1f}%"
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return neutralise(value)
+
+
+def xlsx_bytes(items: pd.DataFrame, units: pd.DataFrame, as_of: date, filters_text: str) -> bytes:
+    """The workbook as bytes, for a download button."""
+    import io
+
+    buffer = io.BytesIO()
+    write_xlsx(items, units, buffer, as_of, filters_text)
+    return buffer.getvalue()
+
+
+def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filters_text: str,
+               now: datetime | None = None) -> None:
+    wb = Workbook()
+    subtitle = f"截至{as_of.year}年{as_of.month}月{as_of.day}日　筛选：{filters_text}　" \
+               f"生成时间：{(now or datetime.now()):%Y-%m-%d %H:%M}"
+    ws = wb.active
+    ws.title = ITEMS_SHEET
+    rows = item_rows(items)
+    write_table(ws, f"{ITEMS_TITLE}（截至{as_of.isoformat()}）", subtitle, ITEM_COLUMNS, rows,
+                fills={"研判状态": STATUS_COLORS, "督查类别": _CATEGORY_COLORS})
+    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+        for header in _PERCENT:
+            ws.cell(row=r, column=ITEM_HEADERS.index(header) + 1).number_format = "0.0%"
+    units_ws = wb.create_sheet(UNITS_SHEET)
+    write_table(units_ws, f"{UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{as_of.isoformat()}）", subtitle,
+                UNIT_COLUMNS, unit_rows(units), fills={"报送情况": _UNIT_STATE_COLORS})
+    wb.save(out)
+
+
+TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
+
+
+def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
+                fills: dict[str, dict[str, str]] | None = None) -> None:
+    """A titled, filterable, printable table on ``ws`` (also used by the monthly briefing)."""
+    headers = [h for h, _ in columns]
+    last_col = get_column_letter(len(columns))
+    for r, text, font in ((TITLE_ROW, title, Font(bold=True, size=14)), (SUBTITLE_ROW, subtitle, Font(color="595959"))):
+        cell = ws.cell(row=r, column=1)
+        set_text(cell, text)
+        cell.font = font
+        cell.alignment = Alignment(vertical="center")
+        ws.merge_cells(f"A{r}:{last_col}{r}")
+    ws.row_dimensions[TITLE_ROW].height = 24
+    for c, (header, width) in enumerate(columns, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=c)
+        set_text(cell, header)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        ws.column_dimensions[get_column_letter(c)].width = width
+    fill_cache: dict[str, PatternFill] = {}
+    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+        for c, header in enumerate(headers, start=1):
+            cell = ws.cell(row=r, column=c)
+            value = row[header]
+            set_text(cell, value)
+            cell.border = _BORDER
+            cell.alignment = _WRAP
+            if isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
+            colors = (fills or {}).get(header)
+            if colors and value in colors:
+                color = colors[value].lstrip("#")
+                cell.fill = fill_cache.setdefault(color, PatternFill("solid", fgColor=color))
+                cell.font = Font(color="FFFFFF", bold=True)
+    last_row = max(FIRST_DATA_ROW - 1 + len(rows), HEADER_ROW)
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{last_row}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
