@@ -1,24 +1,39 @@
-"""Entry point: ``streamlit run dashboard.py``. Navigation and the shared sidebar; pages live in pages/."""
+"""Entry point: ``streamlit run dashboard.py``. Sign-in, navigation (pages by role) and the shared
+sidebar; pages live in pages/. Who may do what is decided in tracker/auth.py."""
 import streamlit as st
 
-from tracker import sidebar
+from tracker import auth, session, sidebar
 
 st.set_page_config(page_title="衢州市政策目标跟踪", page_icon=":material/dashboard:", layout="wide")
 
-navigation = st.navigation(
-    {
-        "进度": [
-            st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-            st.Page("pages/departments.py", title="部门", icon=":material/account_balance:"),
-            st.Page("pages/jurisdictions.py", title="县（市、区）", icon=":material/map:"),
-            st.Page("pages/leaders.py", title="牵头市领导", icon=":material/person:"),
-            st.Page("pages/tasks.py", title="任务", icon=":material/search:"),
-        ],
-        "数据": [
-            st.Page("pages/data_quality.py", title="数据质量", icon=":material/fact_check:"),
-            st.Page("pages/loaded.py", title="已加载文件", icon=":material/description:"),
-        ],
-    }
-)
+account = session.render_sign_in()
+if account is None and not session.demo_mode():
+    st.navigation([st.Page(session.please_sign_in, title="登录", icon=":material/login:")]).run()
+    st.stop()
+
+pages = {
+    "进度": [
+        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+        st.Page("pages/departments.py", title="部门", icon=":material/account_balance:"),
+        st.Page("pages/jurisdictions.py", title="县（市、区）", icon=":material/map:"),
+        st.Page("pages/leaders.py", title="牵头市领导", icon=":material/person:"),
+        st.Page("pages/tasks.py", title="任务", icon=":material/search:"),
+    ],
+    "督查": [
+        st.Page("pages/supervision.py", title="督查", icon=":material/assignment_late:"),
+    ],
+    "数据": [
+        st.Page("pages/data_quality.py", title="数据质量", icon=":material/fact_check:"),
+        st.Page("pages/loaded.py", title="已加载文件", icon=":material/description:"),
+    ],
+}
+work = []
+if auth.has(account, auth.UPLOAD) or auth.has(account, auth.EXPORT):
+    work.append(st.Page("pages/upload.py", title="数据填报", icon=":material/upload_file:"))
+if auth.has(account, auth.MANAGE_ACCOUNTS):
+    work.append(st.Page("pages/admin.py", title="系统管理", icon=":material/admin_panel_settings:"))
+if work:
+    pages["填报与管理"] = work
+navigation = st.navigation(pages)
 sidebar.render()
 navigation.run()

@@ -10,6 +10,7 @@ from loaders.build import build
 from loaders.extract import ExtractionError, extract_file, to_json
 from loaders.organisations import Directory
 from loaders.progress_cli import PROGRESS_COMMANDS, add_progress_commands
+from tracker.auth import os_actor
 from tracker.db import DATA_DIR, DEFAULT_DB
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n")
         return 0
 
-    report = build(args.db, args.data, demo=not args.no_demo)
+    report = build(args.db, args.data, demo=not args.no_demo, actor=os_actor())
     for r in report.loaded:
         state = "已存在，跳过" if r.skipped else f"{r.documents} 份文件，{r.items} 个条目，{r.targets} 个指标"
         print(f"{r.file_name}: {state}")

@@ -13,6 +13,7 @@ from loaders.extract import ExtractionError, extract_file
 from loaders.allocation_sheet import AllocationSheetError, load_allocation_file
 from loaders.npc_reports import NotAnNpcReport, is_npc_source, load_npc_file
 from loaders.organisations import Directory
+from tracker import audit
 from tracker.db import DATA_DIR, connect
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,11 @@ def allocation_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")) if folder.is_dir() else []
 
 
-def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> BuildReport:
-    """Load reference tables, every source file, then the allocation sheets; each file is all in or all out."""
+def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR, actor: str = "system") -> BuildReport:
+    """Load reference tables, every source file, then the allocation sheets; each file is all in or all out.
+
+    Each file stored (or refused) gets an audit record by ``actor`` (:func:`_audit_load`).
+    """
     directory = Directory.from_reference(data_dir / "reference")
     load_reference(con, directory)
     report = BuildReport()
@@ -50,25 +54,43 @@ def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR) -> B
                 report.loaded.append(load_npc_file(con, path, directory))
             else:
                 report.loaded.append(write_file(con, extract_file(path, directory)))
+            _audit_load(con, actor, path, report.loaded[-1])
         except (ExtractionError, NotAnNpcReport) as exc:
             log.error("not loaded: %s", exc)
             report.errors.append(str(exc))
+            _audit_load(con, actor, path, None, str(exc))
     for path in allocation_files(data_dir):  # after the sources: sheets are checked against their text
         try:
             report.loaded.append(load_allocation_file(con, path, directory))
+            _audit_load(con, actor, path, report.loaded[-1])
         except AllocationSheetError as exc:
             log.error("not loaded: %s", exc)
             report.errors.append(str(exc))
+            _audit_load(con, actor, path, None, str(exc))
     return report
 
 
-def build(db_path: Path, data_dir: Path = DATA_DIR, demo: bool = True) -> BuildReport:
+def _audit_load(con, actor: str, path: Path, result: LoadResult | None, error: str | None = None) -> None:
+    """``document_load`` for a file stored, ``document_load_failed`` for one refused; a file
+    skipped because it is already stored is not a write and leaves no record."""
+    if result is not None and result.skipped:
+        return
+    details = ({"error": error} if result is None else
+               {"documents": result.documents, "items": result.items, "targets": result.targets})
+    audit.record_now(con, actor, "document_load" if result is not None else "document_load_failed",
+                     f"file:{path.name}", details, audit.file_sha256(path))
+
+
+def build(db_path: Path, data_dir: Path = DATA_DIR, demo: bool = True, actor: str = "system") -> BuildReport:
     """Load everything; with ``demo`` (the default) also add the demo progress once."""
     con = connect(db_path)
     try:
-        report = load_sources(con, data_dir)
+        report = load_sources(con, data_dir, actor)
         if demo and report.ok:
             report.demo = seed_demo(con)
+            if report.demo is not None and not report.demo.skipped:
+                audit.record_now(con, actor, "demo_seed", "demo",
+                                 {"uploads": report.demo.uploads, "reports": report.demo.reports})
         return report
     finally:
         con.close()

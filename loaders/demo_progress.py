@@ -23,6 +23,8 @@ from datetime import date, datetime, time, timedelta
 
 import duckdb
 
+from loaders.cn_numbers import COUNT_MEASURES
+
 from loaders.progress_template import HEADERS, NEXT_STEPS, PROBLEMS, PROGRESS, STATUS, VALUE, row_cells
 from loaders.progress_upload import Batch, store, validate_rows
 from tracker.reporting import LOCAL_KINDS, ReportingRow, Unit, rows_by_unit
@@ -168,6 +170,8 @@ def demo_value(row: ReportingRow, period: str, pace: float) -> tuple[float | Non
         value = _round(target * (0.6 + 0.4 * pace), target)
     else:
         value = _round(target * min(1.0, expected * pace), target)
+        if row.unit in COUNT_MEASURES:
+            value = float(int(value))  # things counted one by one: 3 场 so far, not 3.56
     return value, _self_assessed(row, value, as_of, start, end)
 
 

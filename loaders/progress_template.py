@@ -8,6 +8,9 @@ out (openpyxl is the right tool for writing; uploads are read with python-calami
   累计完成值, free text for 进展情况 / 存在问题 / 下步打算; frozen header row,
   widths, A4 landscape fitted to the page width with the header row on every page;
 * sheet ``填报说明`` — how to fill it in;
+* rows a supervisor sent back (二次交办, :mod:`tracker.actions`) and not yet closed out carry
+  the new deadline in 截止日期, a red 填报编号 with the reason as a cell comment, and a line
+  in the instructions;
 * sheet ``元数据`` (hidden) — template version, unit, period, generation time and the
   row ids handed out, so an upload can be checked against what was handed out.
 """
@@ -19,10 +22,12 @@ from pathlib import Path
 
 import duckdb
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tracker.actions import SEND_BACK, RowState, row_states
 from tracker.reporting import ReportingRow, Unit, resolve_unit, unit_rows
 from tracker.safe_cells import set_text
 from tracker.status import COMPLETED, FAR_BEHIND, NOT_REPORTED, STATUSES, month_end
@@ -89,16 +94,28 @@ def make_template(
     rows = unit_rows(con, unit, period)
     if not rows:
         raise ValueError(f"单位“{unit.name}”在{period}没有需要报送的指标（不是任何指标的牵头单位）")
-    write_template(rows, unit, period, Path(out), now or datetime.now())
+    now = now or datetime.now()
+    write_template(rows, unit, period, Path(out), now, sent_back(con, rows, period, now))
     return len(rows)
 
 
-def write_template(rows: list[ReportingRow], unit: Unit, period: str, out: Path, now: datetime) -> None:
+def sent_back(con: duckdb.DuckDBPyConnection, rows: list[ReportingRow], period: str,
+              now: datetime) -> dict[str, RowState]:
+    """Row id → the 二次交办 in force on the later of the period's last day and ``now``."""
+    states = row_states(con, max(month_end(period), now.date()))
+    return {r.row_id: s for r in rows
+            if (s := states.get((r.target_id, r.jurisdiction_code))) is not None and s.kind == SEND_BACK}
+
+
+def write_template(rows: list[ReportingRow], unit: Unit, period: str, out: Path, now: datetime,
+                   send_backs: dict[str, RowState] | None = None) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = DATA_SHEET
+    send_backs = send_backs or {}
     _data_sheet(ws, rows, unit, period)
-    _help_sheet(wb.create_sheet(HELP_SHEET), unit, period, len(rows))
+    _mark_sent_back(ws, rows, send_backs)
+    _help_sheet(wb.create_sheet(HELP_SHEET), unit, period, len(rows), len(send_backs))
     _meta_sheet(wb.create_sheet(META_SHEET), rows, unit, period, now)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
@@ -149,6 +166,23 @@ def _data_sheet(ws, rows: list[ReportingRow], unit: Unit, period: str) -> None:
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
+_SENT_BACK_FILL = PatternFill("solid", fgColor="F4CCCC")
+
+
+def _mark_sent_back(ws, rows: list[ReportingRow], send_backs: dict[str, RowState]) -> None:
+    """二次交办 rows: the new deadline in 截止日期, a red 填报编号 with the reason as a comment."""
+    due_col = HEADERS.index("截止日期") + 1
+    for r, row in enumerate(rows, start=2):
+        state = send_backs.get(row.row_id)
+        if state is None:
+            continue
+        ws.cell(row=r, column=due_col).value = state.new_deadline
+        cell = ws.cell(row=r, column=1)
+        cell.fill = _SENT_BACK_FILL
+        cell.comment = Comment(f"二次交办（{state.action_date}，{state.actor}）：{state.note}\n"
+                               f"新的完成期限：{state.new_deadline}", "督查")
+
+
 def _validations(ws, rows: list[ReportingRow]) -> None:
     last = len(rows) + 1
     status_col = get_column_letter(HEADERS.index(STATUS) + 1)
@@ -181,7 +215,7 @@ def _runs(values: list, start: int) -> list[tuple[object, int, int]]:
     return runs
 
 
-def _help_sheet(ws, unit: Unit, period: str, n_rows: int) -> None:
+def _help_sheet(ws, unit: Unit, period: str, n_rows: int, n_sent_back: int = 0) -> None:
     lines = [
         f"{unit.name} · {period} 目标任务进展填报说明",
         "",
@@ -195,6 +229,9 @@ def _help_sheet(ws, unit: Unit, period: str, n_rows: int) -> None:
         f"8. 请勿修改工作表名称，勿删除隐藏的“{META_SHEET}”工作表；可另存为 .xls 或 .csv 上传，但 .csv 上传时需注明报送期。",
         f"9. 状态说明：{COMPLETED}——已达到目标；正常——进度不慢于时间进度；滞后——落后时间进度；{FAR_BEHIND}——明显落后或已逾期。",
     ]
+    if n_sent_back:
+        lines.append(f"10. 本表有 {n_sent_back} 行为督查二次交办事项（填报编号标红，批注为交办理由，截止日期为新的完成期限），"
+                     f"请按期办理并在“{PROGRESS}”中说明整改情况。")
     for r, line in enumerate(lines, start=1):
         set_text(ws.cell(row=r, column=1), line)
     ws["A1"].font = Font(bold=True, size=14)

@@ -36,6 +36,9 @@ from loaders.progress_template import (
     REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
 )
 from loaders.sheet_reader import MAX_BYTES, MAX_ROWS, FileRefused, Problem, Sheet, clean_text, read_sheet
+from tracker import audit
+from tracker.auth import Account, upload_refusal
+from tracker.db import write_transaction
 from tracker.reporting import ReportingRow, RowKey, Unit, UnknownUnit, parse_row_id, resolve_unit, unit_row_keys
 from tracker.status import MILESTONE, month_end, period_of
 
@@ -115,42 +118,83 @@ def upload_file(
     partial: bool = False,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
+    account: Account | None = None,
+    actor: str | None = None,
 ) -> UploadResult:
     """Check and store one uploaded file; see the module docstring for the rules.
 
     Never raises for a bad file or unit: a refused file comes back with outcome
-    ``rejected`` and its problems (and writes nothing).
+    ``rejected`` and its problems (and writes nothing but its audit record).
+
+    ``account`` (the app, the CLI's ``--account``): the upload is made by that account,
+    which must be allowed to upload for ``unit_name`` (:func:`tracker.auth.upload_refusal`:
+    a unit account only for its own unit) and is recorded as ``uploaded_by``. Every call
+    leaves one :mod:`tracker.audit` record by ``actor`` (default: the account, else
+    ``uploaded_by``), written in the upload's transaction when something is stored.
     """
     path = Path(path)
     now = now or datetime.now()
+    if account is not None:
+        uploaded_by = account.username
+    actor = actor or uploaded_by
     try:
         unit = resolve_unit(con, unit_name, city)
     except UnknownUnit as exc:
-        return UploadResult(REJECTED, unit_name, period, path.name, problems=[Problem(None, None, None, str(exc))])
+        return _audited(con, actor, path, now, UploadResult(REJECTED, unit_name, period, path.name,
+                                                       problems=[Problem(None, None, None, str(exc))]))
+    if account is not None and (refusal := upload_refusal(account, unit)):
+        return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name,
+                                                       problems=[Problem(None, None, None, refusal)]))
     try:
         sheet = read_sheet(path, DATA_SHEET, ROW_ID, META_SHEET, max_bytes, max_rows)
         check_columns(sheet)
         period = check_meta(con, sheet, unit, period, now)
     except FileRefused as exc:
-        return UploadResult(REJECTED, unit.name, period, path.name, problems=[exc.problem])
+        return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name,
+                                                       problems=[exc.problem]))
     expected = unit_row_keys(con, unit, period)
     known = {r[0] for r in con.execute("SELECT target_id FROM targets").fetchall()}
     reports, problems, n_blank = validate_rows(sheet.name, sheet.header, sheet.rows, expected, known, unit, period)
     n_rows = len(sheet.rows)
     if problems and not partial:
-        return UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows, n_blank=n_blank,
-                            problems=problems, sheet=sheet)
+        return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows,
+                                                       n_blank=n_blank, problems=problems, sheet=sheet))
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    con.execute("BEGIN")
-    try:
-        result = store(con, unit, period, reports, file_name=path.name, sha256=sha, uploaded_by=uploaded_by,
+
+    def write(c):   # may run again from the start after a write conflict (tracker.db.write_transaction)
+        stored = store(c, unit, period, reports, file_name=path.name, sha256=sha, uploaded_by=uploaded_by,
                        uploaded_at=now, n_rows=n_rows, n_blank=n_blank, problems=problems)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        _audit_upload(c, actor, stored, sha, now)
+        return stored
+
+    result = write_transaction(con, write, label="upload")
     result.sheet = sheet
     return result
+
+
+def _audited(con, actor: str, path: Path, now: datetime, result: UploadResult) -> UploadResult:
+    """Record a refused upload in the audit log (nothing else was written) and return it."""
+    _audit_upload(con, actor, result, audit.file_sha256(path), now, own_transaction=True)
+    return result
+
+
+def _audit_upload(con, actor: str, result: UploadResult, sha: str | None, now: datetime | None,
+                  own_transaction: bool = False) -> None:
+    """One audit record per upload: ``upload``, ``correction`` (a new version of an earlier
+    report), ``upload_unchanged`` or ``upload_rejected`` (with its first problems)."""
+    n_corrections = 0
+    if result.upload_id is not None:
+        n_corrections = con.execute("SELECT count(*) FROM progress_reports WHERE upload_id = ? AND version > 1",
+                                    [result.upload_id]).fetchone()[0]
+    action = {REJECTED: "upload_rejected", UNCHANGED: "upload_unchanged"}.get(
+        result.outcome, "correction" if n_corrections else "upload")
+    details = {"unit": result.unit, "period": result.period, "file_name": result.file_name,
+               "outcome": result.outcome, "upload_id": result.upload_id, "n_rows": result.n_rows,
+               "n_new": result.n_new, "n_corrections": n_corrections, "n_unchanged": result.n_unchanged,
+               "n_problems": len(result.problems), "problems": [str(p) for p in result.problems[:10]]}
+    target = f"upload:{result.upload_id}" if result.upload_id is not None else f"unit:{result.unit}"
+    write = audit.record_now if own_transaction else audit.record
+    write(con, actor, action, target, details, sha, at=now)
 
 
 def check_columns(sheet: Sheet) -> None:
@@ -346,6 +390,8 @@ def _jsonable(c):
 
 
 def _fmt(x: float) -> str:
+    if abs(x) >= 1e15:   # 1e308 as "1e+308", not 309 digits
+        return f"{x:.6g}"
     text = f"{x:.6f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 

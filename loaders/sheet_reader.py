@@ -18,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
+from loaders.xlsx_guard import MAX_CELLS, XlsxRefused, check_xlsx
 from tracker.safe_cells import neutralise, set_text
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -101,28 +102,47 @@ def read_sheet(path: Path, data_sheet: str, key_header: str, meta_sheet: str | N
 
 def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, meta_sheet: str | None,
                     max_rows: int) -> Sheet:
+    if kind == "xlsx":
+        try:
+            check_xlsx(path)   # zip bombs, entity tricks, broken zips: refused before calamine parses anything
+        except XlsxRefused as exc:
+            raise FileRefused(str(exc)) from None
     try:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)
         candidates = [data_sheet] if data_sheet in names else [n for n in names if n != meta_sheet]
         found = None
         for name in candidates:
-            sheet = wb.get_sheet_by_name(name)
-            if sheet.total_height > max_rows + HEADER_SEARCH_ROWS:  # before reading it all
-                raise FileRefused(_too_many(sheet.total_height, max_rows), sheet=name)
-            cells = sheet.to_python(skip_empty_area=False)
+            cells = _sheet_cells(wb, name, max_rows, skip_empty_area=False)
             found = _with_header(name, kind, cells, key_header, max_rows)
             if found is not None or name == data_sheet:
                 break
-        meta_cells = wb.get_sheet_by_name(meta_sheet).to_python() if meta_sheet in names else None
+        meta_cells = _sheet_cells(wb, meta_sheet, max_rows) if meta_sheet in names else None
+    except FileRefused:
+        raise
     except CalamineError as exc:
         raise FileRefused(f"无法读取文件“{path.name}”：不是有效的 {kind} 文件或已损坏（{exc}）") from None
+    except BaseException as exc:  # anything else the parser raises, a Rust panic included, is a broken file
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        raise FileRefused(f"无法读取文件“{path.name}”：不是有效的 {kind} 文件或已损坏（{type(exc).__name__}）") from None
     if found is None:
         raise FileRefused(f"找不到表头“{key_header}”：请使用下发的模板，表头应在前{HEADER_SEARCH_ROWS}行内",
                           sheet=candidates[0] if len(candidates) == 1 else None)
     if meta_cells is not None:
         found.meta, found.meta_ids = _meta(meta_cells, key_header)
     return found
+
+
+def _sheet_cells(wb: CalamineWorkbook, name: str, max_rows: int, skip_empty_area: bool = True) -> list[list]:
+    """A sheet's cells, after checking its size (an .xlsx was measured before calamine opened it)."""
+    sheet = wb.get_sheet_by_name(name)
+    if sheet.total_height > max_rows + HEADER_SEARCH_ROWS:  # before reading it all
+        raise FileRefused(_too_many(sheet.total_height, max_rows), sheet=name)
+    if sheet.total_height * sheet.total_width > MAX_CELLS:
+        raise FileRefused(f"表格范围过大（{sheet.total_height}行×{sheet.total_width}列）：请删除模板以外远处的单元格内容后再上传",
+                          sheet=name)
+    return sheet.to_python(skip_empty_area=skip_empty_area)
 
 
 def _csv_sheet(path: Path, key_header: str, max_rows: int) -> Sheet:
@@ -137,7 +157,10 @@ def _csv_sheet(path: Path, key_header: str, max_rows: int) -> Sheet:
         raise FileRefused(f"无法识别文件“{path.name}”的编码：请另存为 UTF-8 或 GBK 编码的 CSV")
     if "\x00" in text:
         raise FileRefused(f"文件“{path.name}”不是文本格式的 CSV（可能是改了扩展名的 Excel 文件）")
-    cells = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        cells = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:   # a field over csv's limit (128 KB), usually an unclosed quote
+        raise FileRefused(f"文件“{path.name}”无法按 CSV 读取：某个单元格过长或引号不配对，请用 Excel 或 WPS 另存为 CSV 后再上传") from None
     if len(cells) > max_rows + HEADER_SEARCH_ROWS:
         raise FileRefused(_too_many(len(cells), max_rows), sheet=path.name)
     found = _with_header(path.name, "csv", cells, key_header, max_rows)

@@ -13,8 +13,7 @@ blocks.context_caption(sel, status)
 st.header("部门排名")
 st.caption("按牵头单位统计；正常率 = (已完成 + 正常) ÷ 指标数，平均进度只计数量类和存量类指标。")
 ranking = pq.group_summary(status, "lead_unit")
-st.dataframe(ranking.rename(columns={"rank": "排名", "lead_unit": "牵头单位"}), hide_index=True,
-             key="department_ranking", column_config=blocks.SUMMARY_COLUMNS)
+blocks.ranking_dataframe(ranking, "lead_unit", "牵头单位", key="department_ranking")
 blocks.status_bars(status, "lead_unit", "各牵头单位指标状态", "牵头单位", key="department_mix",
                    order=ranking["lead_unit"].tolist())
 

@@ -16,13 +16,12 @@ else:
     blocks.headline(status)
     st.header("县（市、区）排名")
     ranking = pq.group_summary(status, "jurisdiction_name")
-    st.dataframe(ranking.rename(columns={"rank": "排名", "jurisdiction_name": "县（市、区）"}), hide_index=True,
-                 key="jurisdiction_ranking", column_config=blocks.SUMMARY_COLUMNS)
+    blocks.ranking_dataframe(ranking, "jurisdiction_name", "县（市、区）", key="jurisdiction_ranking")
     blocks.status_bars(status, "jurisdiction_name", "各县（市、区）分解任务状态", "县（市、区）",
                        key="jurisdiction_mix", order=ranking["jurisdiction_name"].tolist())
 
     st.header("完成度热力图")
-    st.plotly_chart(charts.completion_heatmap(pq.completion_matrix(status), "各县（市、区）× 指标的完成度"),
+    st.plotly_chart(charts.completion_heatmap(pq.completion_matrix(status), "各项指标在各县（市、区）的完成度"),
                     key="jurisdiction_heatmap")
 
     st.header("分解任务与进度")

@@ -13,8 +13,7 @@ blocks.context_caption(sel, status)
 st.header("市领导排名")
 st.caption("一项任务有几位牵头市领导时，分别计入每一位。")
 ranking = pq.group_summary(status, "leaders")
-st.dataframe(ranking.rename(columns={"rank": "排名", "leaders": "牵头市领导"}), hide_index=True,
-             key="leader_ranking", column_config=blocks.SUMMARY_COLUMNS)
+blocks.ranking_dataframe(ranking, "leaders", "牵头市领导", key="leader_ranking")
 led = status.assign(leader=status["leaders"].str.split("、")).explode("leader").dropna(subset=["leader"])
 blocks.status_bars(led, "leader", "各位市领导牵头指标状态", "牵头市领导", key="leader_mix",
                    order=ranking["leaders"].tolist())

@@ -3,6 +3,7 @@ import streamlit as st
 
 from tracker import queries
 from tracker.app_db import get_connection
+from tracker.formatting import display_table, kind_label, target_text
 
 con = get_connection()
 st.title("已加载文件")
@@ -11,9 +12,9 @@ documents = queries.loaded_documents(con)
 st.caption(f"共 {len(documents)} 份文件，{int(documents['n_items'].sum())} 个条目，"
            f"{int(documents['n_targets'].sum())} 个量化指标")
 st.dataframe(
-    documents.assign(kind=documents["kind"].map(queries.DOC_KIND_LABELS).fillna(documents["kind"]))[
+    display_table(documents.assign(kind=documents["kind"].map(kind_label))[
         ["doc_number", "title", "issuer", "issue_date", "kind", "n_items", "n_targets", "file_name"]
-    ],
+    ]),
     column_config={
         "doc_number": "文号", "title": "标题", "issuer": "发文机关", "issue_date": "成文日期",
         "kind": "类型", "n_items": "条目数", "n_targets": "指标数", "file_name": "源文件",
@@ -30,16 +31,18 @@ choice = st.selectbox(
 )
 if choice is not None:
     register = queries.target_register(con, int(choice))
+    # the target as written ("≥1,500亿元"), not the number in base units (150000000000)
+    written = [target_text(v, h, u, c) for v, h, u, c in zip(
+        register["value"], register["value_high"], register["unit"], register["comparator"])]
     st.dataframe(
-        register.assign(kind=register["kind"].map(queries.TARGET_KIND_LABELS))[
-            ["item_label", "item_title", "indicator", "raw", "base_value", "base_unit", "comparator",
-             "kind", "due_date", "lead_unit", "units", "leaders"]
-        ],
+        display_table(register.assign(kind=register["kind"].map(kind_label), target=written)[
+            ["item_label", "item_title", "indicator", "raw", "target", "kind", "due_date", "lead_unit", "units",
+             "leaders"]
+        ]),
         column_config={
-            "item_label": "序号", "item_title": "条目", "indicator": "指标", "raw": "原文",
-            "base_value": st.column_config.NumberColumn("目标值", format="%g"), "base_unit": "单位",
-            "comparator": "比较", "kind": "类型", "due_date": "截止日期", "lead_unit": "牵头单位",
-            "units": "责任单位", "leaders": "牵头市领导",
+            "item_label": "序号", "item_title": "条目", "indicator": "指标", "raw": "原文", "target": "目标值",
+            "kind": "类型", "due_date": "截止日期", "lead_unit": "牵头单位", "units": "责任单位",
+            "leaders": "牵头市领导",
         },
         hide_index=True,
         key="targets_table",
@@ -48,4 +51,8 @@ if choice is not None:
 findings = queries.load_findings(con)
 if len(findings):
     with st.expander(f"加载时记录的问题（{len(findings)}）"):
-        st.dataframe(findings, hide_index=True, key="findings_table")
+        st.dataframe(display_table(findings.assign(severity=findings["severity"].map(queries.SEVERITY_LABELS)
+                                                   .fillna(findings["severity"])))
+                     .rename(columns={"severity": "级别", "doc_number": "文号", "label": "序号", "message": "说明",
+                                      "source_start": "起始位置", "source_end": "结束位置"}),
+                     hide_index=True, key="findings_table")

@@ -4,17 +4,18 @@ import streamlit as st
 
 from tracker import charts, page_blocks as blocks, progress_queries as pq, task_queries as tq
 from tracker.app_db import cached
-from tracker.formatting import source_html
+from tracker.formatting import display_table, source_html
 from tracker.sidebar import selection
 
 sel = selection()
 st.title("任务")
-words = st.text_input("搜索任务（词语、数字或单位，空格分隔）", key="task_search", placeholder="如：充电桩 500 亩")
+words = st.text_input("搜索任务（词语、数字或单位，空格分隔）", key="task_search",
+                      placeholder="如：充电桩 500 亩；也可搜责任单位或市领导，如：市发改委")
 found = cached(tq.search_items, words, sel.filters)
 st.caption(f"找到 {len(found)} 项含量化指标的任务")
-st.dataframe(found[["doc_number", "label", "title", "n_targets", "lead_unit", "leaders"]].fillna("—").rename(columns={
-    "doc_number": "文件", "label": "序号", "title": "任务", "n_targets": "指标数", "lead_unit": "牵头单位",
-    "leaders": "牵头市领导"}), hide_index=True, key="task_results", height=240)
+st.dataframe(display_table(found[["doc_number", "label", "title", "n_targets", "lead_unit", "units", "leaders"]]).rename(
+    columns={"doc_number": "文件", "label": "序号", "title": "任务", "n_targets": "指标数", "lead_unit": "牵头单位",
+             "units": "责任单位", "leaders": "牵头市领导"}), hide_index=True, key="task_results", height=240)
 
 labels = {r.item_id: f"{r.doc_number} {r.label}{r.title}" for r in found.itertuples()}
 item_id = st.selectbox("查看任务", list(labels), format_func=labels.get, key="task_select")
@@ -45,11 +46,14 @@ if item_id is not None:
     targets = {r.target_id: f"{r.seq}. {r.indicator}（{r.raw}）" for r in mine.itertuples()}
     target_id = st.selectbox("指标", list(targets), format_func=targets.get, key="task_target")
     if target_id is not None:
-        places = {None: "全市"} | {r.jurisdiction_code: r.jurisdiction_name
-                                   for r in mine_shares[mine_shares["target_id"] == target_id].itertuples()}
+        # "" for the whole city: a None option would show Streamlit's "Choose an option" placeholder
+        places = {"": "全市"} | {r.jurisdiction_code: r.jurisdiction_name
+                                 for r in mine_shares[mine_shares["target_id"] == target_id].itertuples()}
         place = st.selectbox("范围", list(places), format_func=places.get, key="task_scope")
-        history = cached(tq.target_history, int(target_id), place, sel.as_of)
+        history = cached(tq.target_history, int(target_id), place or None, sel.as_of, sel.settings)
         unit = mine.loc[mine["target_id"] == target_id, "unit"].iloc[0]
+        if not place and len(places) > 1:
+            st.caption("全市数为各县（市、区）当月报送之和；有县（市、区）未报送的月份不计合计。")
         st.plotly_chart(charts.history_chart(history, targets[target_id], unit), key="task_history")
 
     st.subheader("报送记录")
@@ -57,7 +61,7 @@ if item_id is not None:
     if notes.empty:
         st.info("尚无报送记录。")
     else:
-        st.dataframe(notes.rename(columns={
+        st.dataframe(display_table(notes).rename(columns={
             "period": "报送期", "seq": "指标序号", "indicator": "指标", "jurisdiction": "范围", "value": "累计值",
             "unit": "单位", "reported_status": "报送状态", "progress_text": "进展情况", "problems_text": "存在问题",
             "next_steps_text": "下步打算", "unit_name": "报送单位", "uploaded_by": "报送人", "uploaded_at": "报送时间",

@@ -1,5 +1,6 @@
 """How numbers, shares and target phrases read on the dashboard."""
 import math
+import re
 
 import pytest
 
@@ -29,3 +30,81 @@ def test_source_html_escapes_and_marks():
     html = fmt.source_html([SourceSegment("<b>新增", None), SourceSegment("500个", 7)])
     assert html == ('<div style="line-height:1.9">&lt;b&gt;新增'
                     '<mark style="background:#FFE08A;padding:0 2px" data-target="7">500个</mark></div>')
+
+
+# ---------------------------------------------------------------- no "None", no English, readable charts
+
+from datetime import date, datetime  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from tracker import charts  # noqa: E402
+
+
+def test_display_table_shows_dashes_never_none():
+    frame = pd.DataFrame({
+        "name": ["市发改委", None], "n": [3, 4], "share": [0.4524, math.nan], "count": [9.0, math.nan],
+        "day": pd.to_datetime(["2024-03-27", None]), "sent": [datetime(2024, 4, 3, 9, 0), ""],
+        "due": [date(2024, 6, 30), None], "demo": [True, False],
+    })
+    table = fmt.display_table(frame, percents=("share",))
+    assert table.to_dict("list") == {
+        "name": ["市发改委", "—"], "n": [3, 4], "share": ["45.2%", "—"], "count": ["9", "—"],
+        "day": ["2024-03-27", "—"], "sent": ["2024-04-03 09:00", "—"], "due": ["2024-06-30", "—"],
+        "demo": [True, False]}
+    assert frame["name"].tolist() == ["市发改委", None]  # the input is left alone
+
+
+def test_display_table_keeps_gapless_numbers_as_numbers():
+    table = fmt.display_table(pd.DataFrame({"n": [1, 2], "x": [1.5, 2.0]}))
+    assert table["n"].dtype.kind == "i" and table["x"].tolist() == [1.5, 2.0]
+
+
+@pytest.mark.parametrize("x, text", [(pd.Timestamp("2024-03-27"), "2024-03-27"), (date(2024, 1, 12), "2024-01-12"),
+                                     (None, "—"), (pd.NaT, "—"), ("", "—")])
+def test_date_text(x, text):
+    assert fmt.date_text(x) == text
+
+
+@pytest.mark.parametrize("x, text", [(pd.Timestamp("2024-04-03 09:00:05"), "2024-04-03 09:00"),
+                                     (datetime(2024, 10, 1, 17, 30), "2024-10-01 17:30"),
+                                     (date(2024, 4, 3), "2024-04-03"), (None, "—"), ("", "—")])
+def test_datetime_text(x, text):
+    assert fmt.datetime_text(x) == text
+
+
+@pytest.mark.parametrize("kind, label", [
+    ("livelihood_allocation", "民生实事任务分解表"), ("livelihood_project", "民生实事项目"),
+    ("decision_list", "重大行政决策事项目录"), ("decision", "重大行政决策"), ("work_report", "人大常委会工作报告"),
+    ("bulletin", "人大工作简报"), ("count", "数量"), ("something_new", "其他"), (None, "—"),
+])
+def test_kind_labels_are_chinese(kind, label):
+    assert fmt.kind_label(kind) == label
+
+
+def test_every_kind_label_is_chinese():
+    assert all(re.search(r"[A-Za-z_]", label) is None for label in fmt.KIND_LABELS.values())
+
+
+def test_history_chart_names_its_value_axis_in_words():
+    history = pd.DataFrame({"period": ["2024-01", "2024-02"], "reported": [30.0, math.nan],
+                            "expected": [40.0, 80.0], "target": [500.0, 500.0]})
+    fig = charts.history_chart(history, "1. 新增公共充电桩", "个")
+    assert fig.layout.yaxis.title.text == "累计值（个）"
+    assert charts.value_axis_title("") == "累计值"
+
+
+def test_heatmap_draws_targets_as_horizontal_rows():
+    long = "新建新能源汽车公共充电桩2万个以上并实现乡镇全覆盖"
+    matrix = pd.DataFrame({"21 " + long: [0.5, 1.0], "22 同上" + long: [0.25, None]}, index=["柯城区", "衢江区"])
+    fig = charts.completion_heatmap(matrix, "完成度")
+    heat = fig.data[0]
+    assert list(heat.x) == ["柯城区", "衢江区"]
+    assert list(heat.y) == ["21 新建新能源汽车公共充电桩2万个以上并实现…", "22 同上新建新能源汽车公共充电桩2万个以上并…"]
+    assert [list(row) for row in heat.z][0] == [0.5, 1.0]
+    assert fig.layout.xaxis.tickangle == 0 and fig.layout.xaxis.side == "top"
+    assert fig.layout.height == 140 + 22 * 2
+
+
+def test_heatmap_labels_stay_distinct_when_cut():
+    assert charts.heatmap_labels(["a" * 30, "a" * 31, "b"]) == ["a" * 23 + "…", "a" * 23 + "…（2）", "b"]

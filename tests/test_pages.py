@@ -279,7 +279,7 @@ def test_task_page_searches_and_shows_one_task(tiny_db):
     assert len(frame(at, "说明", "县（市、区）")) == 2
     notes = frame(at, "版本", "进展情况")
     assert notes[["累计值", "版本", "进展情况", "存在问题"]].values.tolist()[:2] == [
-        [250.0, 2, "更正：已建成250个", "选址难"], [100.0, 1, "已建成100个", None]]
+        [250.0, 2, "更正：已建成250个", "选址难"], [100.0, 1, "已建成100个", "—"]]  # "—", never "None"
 
 
 def test_task_page_history_follows_the_chosen_scope(tiny_db):
@@ -302,3 +302,125 @@ def test_data_quality_page(tiny_db):
     assert uploads[["报送单位", "数据类型", "结果"]].values.tolist() == [["市经信局", "演示数据", "已接收"]]
     kinds = frame(at, "政策领域")
     assert kinds.columns.tolist() == ["文号", "政策领域", "政策措施", "数量类指标", "节点类指标", "比率类指标"]
+
+
+# ---------------------------------------------------------------- what the screenshots showed (polish)
+
+import base64  # noqa: E402
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
+import re  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from tracker import task_queries as tq  # noqa: E402
+from tracker.formatting import KIND_LABELS  # noqa: E402
+
+
+def chart(at: AppTest, nth: int = -1) -> dict:
+    """The nth plotly figure of the page as the browser gets it (its JSON spec)."""
+    return json.loads(at.get("plotly_chart")[nth].proto.spec)
+
+
+def _array(values) -> list:
+    """A plotly JSON array: a list, or {"dtype", "bdata"} (base64 of a typed array)."""
+    if isinstance(values, dict):
+        values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return [None if isinstance(v, float) and v != v else v for v in values]
+
+
+def bar_values(spec: dict) -> tuple[list, list]:
+    """x and y of the figure's bars; NaN (no value that month) as None."""
+    bars = next(t for t in spec["data"] if t["type"] == "bar")
+    return _array(bars["x"]), _array(bars["y"])
+
+
+@pytest.mark.parametrize("page, columns, rows", [
+    ("pages/departments.py", ["牵头单位", "正常率", "平均完成进度", "平均时序进度"],
+     [["市经信局", "66.7%", "25.8%", "24.9%"], ["市发改委", "0.0%", "—", "—"]]),  # a rate only: no mean progress
+    ("pages/leaders.py", ["牵头市领导", "正常率", "平均完成进度"], [["张三", "66.7%", "25.8%"]]),
+    ("pages/jurisdictions.py", ["县（市、区）", "正常率", "平均完成进度"],
+     [["柯城区", "100.0%", "30.0%"], ["衢江区", "100.0%", "25.0%"]]),
+])
+def test_rankings_show_shares_and_dashes_never_none(tiny_db, page, columns, rows):
+    ranking = frame(run(page=page), "排名", *columns)
+    assert ranking[columns].values.tolist() == rows
+
+
+def test_task_search_finds_responsible_units_and_leaders(tiny_db):
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("市发改委")
+    rerun(at)
+    assert at.caption[0].value == "找到 2 项含量化指标的任务"
+    assert frame(at, "责任单位")[["序号", "牵头单位", "责任单位", "牵头市领导"]].values.tolist() == [
+        ["一、", "市发改委", "市发改委", "—"], ["（一）", "市经信局", "市经信局、市发改委", "张三"]]
+
+
+def test_task_history_of_the_whole_city_adds_up_the_jurisdictions(tiny_db):
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("充电")
+    rerun(at)
+    at.selectbox(key="task_target").select(3)
+    rerun(at)
+    assert at.selectbox(key="task_scope").value == ""  # 全市
+    fig = chart(at)
+    assert bar_values(fig) == (["2024-01", "2024-02", "2024-03"], [None, None, 80.0])
+    assert fig["layout"]["yaxis"]["title"]["text"] == "累计值（个）"
+    assert any("各县（市、区）当月报送之和" in c.value for c in at.caption)
+
+
+def test_the_real_task_page_draws_the_charging_piles_of_the_counties(real_db):
+    # 民生实事 item 21 (充电桩) is reported by the counties only; its whole-city history was empty
+    con = connect(real_db)
+    found = tq.search_items(con, "充电桩 市发改委")
+    con.close()
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("充电桩 市发改委")
+    rerun(at)
+    at.selectbox(key="task_select").select(found.loc[found["label"] == "21", "item_id"].iloc[0])
+    rerun(at)
+    assert at.header[0].value == "21新建新能源汽车公共充电桩2万个以上"
+    assert bar_values(chart(at))[1] == [36.0, None, 111.0, 150.0, 191.0, 227.0, 267.0, 308.8, 347.0]
+
+
+def test_supervision_upload_times_are_one_type(tiny_db):
+    con = connect(tiny_db)
+    add_upload(con, 2, "市经信局", "2024-04")
+    con.close()
+    at = run()
+    at.selectbox(key="f_as_of").select("2024-04")
+    rerun(at)
+    at.switch_page("pages/supervision.py")
+    rerun(at)
+    units = frame(at, "最近上传时间")
+    assert units[["报送单位", "最近上传时间"]].values.tolist() == [["市经信局", "2024-04-03 09:00"], ["市发改委", "—"]]
+
+
+def test_loaded_page_writes_targets_and_dates_as_people_read_them(real_db):
+    at = run("pages/loaded.py")
+    documents = frame(at, "doc_number", "file_name")
+    assert documents[["doc_number", "issue_date", "kind"]].values.tolist()[0] == ["衢政发〔2024〕7号", "2024-03-27",
+                                                                                   "政策实施方案"]
+    assert documents["issuer"].tolist()[-1] == "—"
+    targets = frame(at, "item_label", "indicator")
+    first = targets[targets["raw"] == "1500亿元以上"]
+    assert first[["target", "kind"]].values.tolist() == [["≥1,500亿元", "数量"]]
+
+
+def _cells(table: pd.DataFrame) -> list:
+    return [x for column in table.columns for x in table[column].tolist()]
+
+
+@pytest.mark.parametrize("page", ["pages/loaded.py", "pages/data_quality.py", "pages/jurisdictions.py",
+                                  "pages/departments.py", "pages/leaders.py"])
+def test_no_kind_code_or_missing_value_reaches_a_table(real_db, page):
+    at = run(page=page)
+    codes = set(KIND_LABELS) | {"npc_reports", "npc_facts"}
+    for table in (d.value for d in at.dataframe):
+        if {"完成进度", "时序进度"} <= set(table.columns):
+            table = table.drop(columns=["完成进度", "时序进度"])  # progress bars: an empty bar, never "None"
+        assert not any(c in codes or re.fullmatch(r"(item|target):\w+", str(c)) for c in table.columns)
+        cells = _cells(table)
+        assert not [x for x in cells if x is None or (isinstance(x, float) and x != x)], table.columns.tolist()
+        assert not [x for x in cells if isinstance(x, str) and x in codes]

@@ -215,3 +215,63 @@ def test_numbers_for_review_show_their_context(con):
     review = queries.numbers_for_review(con)
     assert review[["raw", "reason"]].values.tolist() == [["6月", "未能归类"]]
     assert review.loc[0, "context"] == "其中柯城区、衢江区共300个；6月底前完成一期。（责任单位：市经"
+
+
+# ---------------------------------------------------------------- dashboard polish (screenshots)
+
+
+def test_whole_city_history_adds_up_the_jurisdictions_as_the_status_table_does(con):
+    # target 3 is reported by 柯城区 and 衢江区 only: the city months are their sums
+    history = tq.target_history(con, 3, None, "2024-03")
+    assert history["reported"].fillna(-1).tolist() == [-1, -1, 80]
+    assert history["target"].tolist() == [300] * 3
+    city = by_target(pq.target_status(con, "2024-03"))[(3, "330800")]
+    assert history["reported"].iloc[-1] == city.reported_value
+    # a month in which one jurisdiction has not reported has no city total, as in the status table
+    add_upload(con, 2, "柯城区政府", "2024-04")
+    add_report(con, 7, 2, 3, "330802", "2024-04", 1, 60)
+    assert tq.target_history(con, 3, None, "2024-04")["reported"].fillna(-1).tolist() == [-1, -1, 80, -1]
+    add_report(con, 8, 2, 3, "330803", "2024-04", 1, 70)
+    assert tq.target_history(con, 3, None, "2024-04")["reported"].fillna(-1).tolist() == [-1, -1, 80, 130]
+    assert by_target(pq.target_status(con, "2024-04"))[(3, "330800")].reported_value == 130
+
+
+def test_whole_city_history_follows_the_freshness_setting(con):
+    fresh = StatusSettings(report_fresh_months=1)
+    assert tq.target_history(con, 3, None, "2024-04", fresh)["reported"].fillna(-1).tolist() == [-1, -1, 80, 80]
+
+
+@pytest.mark.parametrize("values, statuses, kind, expected", [
+    ([30.0, 50.0], [None, None], "count", (80.0, "各县（市、区）合计")),
+    ([30.0, None], [None, None], "count", None),
+    ([95.0, 95.0], [None, None], "rate", None),
+    ([0.0, 0.0], ["已完成", "已完成"], "milestone", (0.0, "已完成")),
+    ([0.0, 0.0], ["已完成", None], "milestone", (0.0, "各县（市、区）合计")),
+    ([], [], "count", None),
+])
+def test_summed_city_report(values, statuses, kind, expected):
+    assert pq.summed_city_report(kind, values, statuses) == expected
+
+
+@pytest.mark.parametrize("kind, unit, listed", [
+    ("count", "个", True), ("level", "个", True), ("rate", "%", False), ("limit", "%", False),
+    ("count", "%", False),
+])
+def test_only_additive_targets_are_checked_against_their_allocations(con, kind, unit, listed):
+    # 95 % in every county is not 190 % for the city (the 数据质量 page once listed 95 % vs 685)
+    con.execute("UPDATE targets SET kind = ?, unit = ?, value = 95 WHERE target_id = 3", [kind, unit])
+    con.execute("UPDATE target_allocations SET value = 95 WHERE target_id = 3")
+    mismatch = queries.allocation_mismatches(con)
+    assert mismatch[["indicator", "city_value", "allocated"]].values.tolist() == (
+        [["柯城区、衢江区充电桩", 95, 190]] if listed else [])
+
+
+@pytest.mark.parametrize("words, expected", [("市发改委", [1, 2]), ("市经信局", [2]), ("张三", [2]),
+                                               ("市发改委 充电", [2]), ("市发改委 %", [1]), ("李四", [])])
+def test_search_by_responsible_unit_or_leader(con, words, expected):
+    assert tq.search_items(con, words)["item_id"].tolist() == expected
+
+
+def test_search_results_name_every_responsible_unit(con):
+    found = tq.search_items(con, "张三")
+    assert found[["lead_unit", "units", "leaders"]].values.tolist() == [["市经信局", "市经信局、市发改委", "张三"]]

@@ -1,7 +1,8 @@
 """Command line of the tracker: ``python -m tracker export progress --db PATH --period YYYY-MM --out FILE``.
 
-Subcommands are grouped so others can add ``export targets``, ``export overdue``,
-``backup`` and ``bench`` next to these: each registers a parser and a handler.
+Subcommands are grouped so others can add commands next to these: each registers a parser
+and a handler. Commands that need the database run through :func:`tracker.inbox.run` (their
+bodies are in :mod:`tracker.commands`), so they work while the dashboard holds the file.
 """
 from __future__ import annotations
 
@@ -9,49 +10,24 @@ import argparse
 import sys
 from pathlib import Path
 
-from tracker.db import DEFAULT_DB, connect
-from tracker.progress_summary import export_summary
-from tracker.register_export import export_register
-from tracker.supervision import parse_as_of
-from tracker.supervision_export import export_overdue
+from tracker import inbox
+from tracker.backup import BackupError, restore
+from tracker.db import DEFAULT_DB
 
 
-def _export_progress(args: argparse.Namespace) -> int:
-    con = connect(args.db)
+def _through_inbox(name: str):
+    """A handler running command ``name`` here, or in the dashboard when it holds the file (tracker.inbox)."""
+    return lambda args: inbox.run(args.db, name, args)
+
+
+def _restore(args: argparse.Namespace) -> int:
     try:
-        n = export_summary(con, args.period, args.out)
-    except ValueError as exc:
+        manifest = restore(args.backup, args.db, force=args.force)
+    except BackupError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    finally:
-        con.close()
-    print(f"已导出 {args.period} 进展汇总表：{n} 行 → {args.out}")
-    return 0
-
-
-def _export_targets(args: argparse.Namespace) -> int:
-    con = connect(args.db)
-    try:
-        n = export_register(con, args.out)
-    except ValueError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    finally:
-        con.close()
-    print(f"已导出目标清单：{n} 行 → {args.out}")
-    return 0
-
-
-def _export_overdue(args: argparse.Namespace) -> int:
-    con = connect(args.db)
-    try:
-        n_items, n_units, out = export_overdue(con, parse_as_of(args.as_of), args.out)
-    except ValueError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
-    finally:
-        con.close()
-    print(f"已导出截至{args.as_of}的督查清单：{n_items} 项逾期、滞后或二次交办事项，{n_units} 个单位未报送 → {out}")
+    rows = sum(t["rows"] for t in manifest["tables"])
+    print(f"已从 {args.backup} 恢复 {len(manifest['tables'])} 张表、{rows} 行 → {args.db}")
     return 0
 
 
@@ -64,17 +40,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--period", required=True, help="YYYY-MM")
     p.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
-    p.set_defaults(handler=_export_progress)
+    p.set_defaults(handler=_through_inbox("export-progress"))
     t = what.add_parser("targets", help="the whole target register: every target × jurisdiction (whole city too)")
     t.add_argument("--db", type=Path, default=DEFAULT_DB)
     t.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
-    t.set_defaults(handler=_export_targets)
+    t.set_defaults(handler=_through_inbox("export-targets"))
     o = what.add_parser("overdue", help="督查清单: overdue, far-behind, behind and sent-back items; units not reported")
     o.add_argument("--db", type=Path, default=DEFAULT_DB)
     o.add_argument("--as-of", required=True, help="YYYY-MM-DD (or YYYY-MM: its last day)")
     o.add_argument("--out", type=Path, required=True,
                    help="FILE.xlsx or FILE.csv (items only), or a directory: 督查清单_<date>.xlsx in it")
-    o.set_defaults(handler=_export_overdue)
+    o.set_defaults(handler=_through_inbox("export-overdue"))
+    b = sub.add_parser("backup", help="write every table as Parquet, with manifest.json (row counts, schema version)")
+    b.add_argument("--db", type=Path, default=DEFAULT_DB)
+    b.add_argument("--out", type=Path, required=True, help="a new or empty directory")
+    b.set_defaults(handler=_through_inbox("backup"))
+    r = sub.add_parser("restore", help="rebuild a database from a backup directory")
+    r.add_argument("backup", type=Path, help="the directory written by backup")
+    r.add_argument("--db", type=Path, default=DEFAULT_DB)
+    r.add_argument("--force", action="store_true", help="replace a database that holds data (the old file is kept)")
+    r.set_defaults(handler=_restore)
     return parser
 
 

@@ -17,7 +17,9 @@ only INSERTs). Rules:
 
 The state of a row on a day (:func:`row_states`) is decided by its latest close-out or
 send-back with ``action_date`` on or before that day that has not been undone (ties: the
-later record). Who did what comes in as ``actor`` (accounts and roles are issue 8).
+later record). Who did what comes in as ``actor``: an :class:`tracker.auth.Account`, which must
+hold the supervisor role (else :class:`tracker.auth.PermissionDenied`), or a plain name from
+the command line. Each record is audited (:mod:`tracker.audit`) in the same transaction.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from tracker import audit
+from tracker.auth import SUPERVISE, Account, actor_name
 from tracker.db import next_id
 from tracker.reporting import row_id
 
@@ -74,11 +78,11 @@ class RowState:
 # ---------------------------------------------------------------------------- recording
 
 
-def close_out(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str, actor: str, note: str,
-              on: date, evidence: Evidence | None = None, now: datetime | None = None) -> int:
+def close_out(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str, actor: Account | str,
+              note: str, on: date, evidence: Evidence | None = None, now: datetime | None = None) -> int:
     """Record a 销号 of the row; returns its action id."""
     _check_row(con, target_id, jurisdiction_code)
-    actor, note = _required(actor, "操作人"), _required(note, "销号依据（佐证说明）")
+    actor, note = _required(actor_name(actor, SUPERVISE), "操作人"), _required(note, "销号依据（佐证说明）")
     state = row_states(con, on).get((target_id, jurisdiction_code))
     if state is not None and state.kind == CLOSE_OUT:
         raise ActionError(f"{row_id(target_id, jurisdiction_code)} 已于{state.action_date}由{state.actor}销号"
@@ -91,11 +95,11 @@ def close_out(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code:
     return _insert(con, target_id, jurisdiction_code, CLOSE_OUT, on, actor, note, now, evidence=evidence)
 
 
-def send_back(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str, actor: str, reason: str,
-              new_deadline: date, on: date, now: datetime | None = None) -> int:
+def send_back(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str, actor: Account | str,
+              reason: str, new_deadline: date, on: date, now: datetime | None = None) -> int:
     """Record a 二次交办 of the row with a new deadline; returns its action id."""
     _check_row(con, target_id, jurisdiction_code)
-    actor, reason = _required(actor, "操作人"), _required(reason, "交办理由")
+    actor, reason = _required(actor_name(actor, SUPERVISE), "操作人"), _required(reason, "交办理由")
     if not isinstance(new_deadline, date):
         raise ActionError("请填写新的完成期限")
     if new_deadline <= on:
@@ -103,10 +107,10 @@ def send_back(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code:
     return _insert(con, target_id, jurisdiction_code, SEND_BACK, on, actor, reason, now, new_deadline=new_deadline)
 
 
-def undo(con: duckdb.DuckDBPyConnection, action_id: int, actor: str, reason: str, on: date,
+def undo(con: duckdb.DuckDBPyConnection, action_id: int, actor: Account | str, reason: str, on: date,
          now: datetime | None = None) -> int:
     """Record a 撤销 of an earlier close-out or send-back; returns the undo's own action id."""
-    actor, reason = _required(actor, "操作人"), _required(reason, "撤销理由")
+    actor, reason = _required(actor_name(actor, SUPERVISE), "操作人"), _required(reason, "撤销理由")
     row = con.execute("SELECT target_id, jurisdiction_code, kind FROM supervision_actions WHERE action_id = ?",
                       [action_id]).fetchone()
     if row is None:
@@ -136,6 +140,10 @@ def _insert(con, target_id: int, code: str, kind: str, on: date, actor: str, not
              evidence.name if evidence else None, evidence.sha256 if evidence else None,
              evidence.content if evidence else None, (now or datetime.now()).replace(microsecond=0)],
         )
+        audit.record(con, actor, kind, f"row:{row_id(target_id, code)}",
+                     {"action_id": action_id, "action_date": on, "note": note, "new_deadline": new_deadline,
+                      "undoes_action_id": undoes, "evidence_name": evidence.name if evidence else None},
+                     evidence.sha256 if evidence else None)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -16,7 +16,8 @@ from typing import Any, Callable
 import duckdb
 import streamlit as st
 
-from tracker.db import DEFAULT_DB, connect
+from tracker import inbox
+from tracker.db import DEFAULT_DB, connect_when_free
 
 
 def database_path() -> Path:
@@ -27,10 +28,13 @@ def database_path() -> Path:
 @st.cache_resource(show_spinner="正在从 data/ 中的源文件建立数据库…")
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     from loaders.build import load_sources
+    from tracker.auth import ensure_admin
 
-    con = connect(path)
+    con = connect_when_free(path, timeout=120)   # a CLI command may hold the file for a moment
     if con.execute("SELECT count(*) FROM source_files").fetchone()[0] == 0:
         load_sources(con)
+    ensure_admin(con)   # first run: the account admin (README: 账号与权限)
+    inbox.serve(path, con)   # from now on CLI uploads and exports run here (tracker/inbox.py)
     return con
 
 

@@ -48,21 +48,49 @@ def pace_bars(pace: pd.DataFrame, by: str, title: str) -> go.Figure:
 
 
 def completion_heatmap(matrix: pd.DataFrame, title: str) -> go.Figure:
-    """Jurisdictions × targets, cell = share of the allocation completed."""
-    columns = [c if len(c) <= 16 else c[:15] + "…" for c in matrix.columns]
+    """Targets (rows, labels horizontal) × jurisdictions (columns, on top), cell = share of the allocation done.
+
+    ``matrix`` is :func:`tracker.progress_queries.completion_matrix` (jurisdictions × targets);
+    it is drawn transposed so the long target labels read horizontally instead of rotated
+    and cut off. Labels longer than :data:`HEATMAP_LABEL` characters end in "…"; the hover
+    shows them in full.
+    """
+    targets = list(matrix.columns)
+    places = list(matrix.index)
     fig = go.Figure(
         go.Heatmap(
-            z=matrix.values, x=columns, y=list(matrix.index), customdata=[list(matrix.columns)] * len(matrix.index),
+            z=matrix.T.values, x=places, y=heatmap_labels(targets),
+            customdata=[[t] * len(places) for t in targets],
             colorscale=[[0, STATUS_COLORS["严重滞后"]], [0.5, STATUS_COLORS["滞后"]], [1, STATUS_COLORS["已完成"]]],
             zmin=0, zmax=1, colorbar=dict(title="完成度", tickformat=".0%"),
-            hovertemplate="%{y}<br>%{customdata}<br>完成度 %{z:.1%}<extra></extra>",
+            hovertemplate="%{x}<br>%{customdata}<br>完成度 %{z:.1%}<extra></extra>",
             xgap=1, ygap=1,
         )
     )
     fig.update_layout(title=title)
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(matrix.index))
-    fig.update_xaxes(tickangle=-60)
-    return _layout(fig, height=260 + 34 * len(matrix.index))
+    fig.update_yaxes(autorange="reversed", automargin=True, type="category")
+    fig.update_xaxes(side="top", tickangle=0, automargin=True, type="category")
+    _layout(fig, height=140 + 22 * len(targets))
+    return fig.update_layout(margin=dict(l=10, r=10, t=90, b=10))
+
+
+#: Characters of a target label on the heatmap's axis (the hover has the whole label).
+HEATMAP_LABEL = 24
+
+
+def heatmap_labels(texts: list[str]) -> list[str]:
+    """Axis labels: each text, or its first characters and "…" when longer than :data:`HEATMAP_LABEL`.
+
+    Labels stay distinct (a category axis would merge equal ones): a repeated one gets "（2）", "（3）"….
+    """
+    labels: list[str] = []
+    for text in texts:
+        label = text if len(text) <= HEATMAP_LABEL else text[:HEATMAP_LABEL - 1] + "…"
+        n = 1
+        while (candidate := label if n == 1 else f"{label}（{n}）") in labels:
+            n += 1
+        labels.append(candidate)
+    return labels
 
 
 def history_chart(history: pd.DataFrame, title: str, unit: str) -> go.Figure:
@@ -75,5 +103,10 @@ def history_chart(history: pd.DataFrame, title: str, unit: str) -> go.Figure:
     if history["target"].notna().any():
         fig.add_scatter(x=history["period"], y=history["target"], name="目标值",
                         mode="lines", line=dict(dash="dot", color=STATUS_COLORS["已完成"]))
-    fig.update_layout(title=title, xaxis_title="", yaxis_title=unit, xaxis_type="category")
+    fig.update_layout(title=title, xaxis_title="", yaxis_title=value_axis_title(unit), xaxis_type="category")
     return _layout(fig, height=320)
+
+
+def value_axis_title(unit: str | None) -> str:
+    """The history chart's y-axis title: "累计值（个）"; a lone rotated unit such as "个" reads like an arrow."""
+    return f"累计值（{unit}）" if unit else "累计值"

@@ -6,9 +6,15 @@ and views; :data:`SCHEMA_VERSION` records which version a file was built with.
 """
 from __future__ import annotations
 
+import os
+import random
+import time
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import duckdb
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -38,3 +44,100 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     """The next free integer key of ``table`` (tables and columns are ours, never user input)."""
     return con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()[0]
+
+
+# ---------------------------------------------------------------------------- writes and locks
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process held the database file for longer than we were willing to wait."""
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """A write-write conflict between two transactions of this process (retrying from the start fixes it).
+
+    DuckDB raises TransactionException at COMMIT (or on an UPDATE of a row another open
+    transaction changed); two transactions that both took ``max(id) + 1`` meet as a
+    duplicate key, either at COMMIT or at INSERT once the other has committed.
+    """
+    if isinstance(exc, duckdb.TransactionException):
+        return True
+    return isinstance(exc, duckdb.ConstraintException) and "duplicate key" in str(exc).lower()
+
+
+def write_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T],
+                      attempts: int = 10, base_delay: float = 0.01, max_delay: float = 0.5, label: str = "") -> T:
+    """``work(con)`` in one transaction, run again from the start after a write-write conflict.
+
+    ``work`` must only read and write the database (it may run several times). On any
+    other error the transaction is rolled back and the error raised: nothing is half-written.
+    ``label`` names the kind of write for the fault-injection hook (``upload``).
+    """
+    for attempt in range(1, attempts + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = work(con)
+            _pause_for_tests("before-commit", label)
+            con.execute("COMMIT")
+        except BaseException as exc:
+            _rollback(con)
+            if attempt < attempts and is_write_conflict(exc):
+                time.sleep(min(max_delay, base_delay * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
+                continue
+            raise
+        _pause_for_tests("after-commit", label)
+        return result
+    raise AssertionError("unreachable")
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:   # a failed COMMIT has already ended the transaction
+        pass
+
+
+def _pause_for_tests(point: str, label: str) -> None:
+    """Fault-injection hook for tests/test_faults.py: TRACKER_PAUSE_AT=before-commit|after-commit,
+    optionally of one kind of write only (``before-commit:upload``).
+
+    Writes the file named by TRACKER_PAUSE_FILE and sleeps, so a test can kill the
+    process at a known point of a write. Unset in production, where it costs one lookup.
+    """
+    if os.environ.get("TRACKER_PAUSE_AT") in (point, f"{point}:{label}"):
+        Path(os.environ["TRACKER_PAUSE_FILE"]).write_text(str(os.getpid()), encoding="utf-8")
+        time.sleep(float(os.environ.get("TRACKER_PAUSE_SECONDS", "60")))
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """Another process holds the file (DuckDB lets one process at a time open it read-write)."""
+    return isinstance(exc, duckdb.IOException) and "Could not set lock" in str(exc)
+
+
+def connect_when_free(path: Path | str = DEFAULT_DB, read_only: bool = False, timeout: float = 60.0,
+                      on_wait: Callable[[], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """:func:`connect`, waiting with back-off while another process holds the file.
+
+    ``on_wait`` is called once, when the first attempt finds the file busy. Raises
+    :class:`DatabaseBusy` (message in Chinese) after ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    waited = False
+    while True:
+        try:
+            return connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if not is_lock_error(exc):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise DatabaseBusy(busy_message(path, timeout)) from exc
+            if not waited and on_wait is not None:
+                on_wait()
+            waited = True
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 1.0)
+
+
+def busy_message(path: Path | str, timeout: float) -> str:
+    return f"数据库“{Path(path).name}”被其他程序占用，等待{timeout:g}秒后仍未释放，请稍后重试（数据未作任何改动）"

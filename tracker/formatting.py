@@ -2,12 +2,49 @@
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
 
 import pandas as pd
 
+#: What the pages show where a value is missing (never Streamlit's grey "None").
+MISSING = "—"
+
+#: Chinese names of every kind code the database stores: documents, items, targets and
+#: People's Congress reports. The one map pages use (through :func:`kind_label`).
+KIND_LABELS = {
+    # documents.kind
+    "policy_plan": "政策实施方案",
+    "task_decomposition": "重点工作责任分解",
+    "decision_list": "重大行政决策事项目录",
+    "livelihood_allocation": "民生实事任务分解表",
+    "notice": "其他通知",
+    # items.kind
+    "policy_area": "政策领域",
+    "policy_measure": "政策措施",
+    "work_task": "重点工作",
+    "decision": "重大行政决策",
+    "livelihood_project": "民生实事项目",
+    # targets.kind
+    "count": "数量",
+    "rate": "比率",
+    "level": "存量",
+    "limit": "限值",
+    "milestone": "节点",
+    # npc_reports.kind
+    "work_report": "人大常委会工作报告",
+    "bulletin": "人大工作简报",
+}
+
+
+def kind_label(kind: str | None) -> str:
+    """"livelihood_project" → "民生实事项目"; an unknown code → "其他"; None → "—"."""
+    if _missing(kind) or kind == "":
+        return MISSING
+    return KIND_LABELS.get(kind, "其他")
+
 
 def _missing(x: object) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA or x is pd.NaT
 
 
 def number(x: float | None) -> str:
@@ -83,6 +120,56 @@ def status_table(status: pd.DataFrame, with_jurisdiction: bool = False) -> pd.Da
     if with_jurisdiction:
         table.insert(0, "县（市、区）", status["jurisdiction_name"])
     return table.reset_index(drop=True)
+
+
+def date_text(x: object) -> str:
+    """A date as "2024-03-01" (a timestamp loses its 00:00:00); None or "" → "—"."""
+    if _missing(x) or x == "":
+        return MISSING
+    if isinstance(x, str):
+        return x
+    return pd.Timestamp(x).strftime("%Y-%m-%d")
+
+
+def datetime_text(x: object) -> str:
+    """A moment as "2024-04-03 09:00"; a bare date as "2024-04-03"; None or "" → "—"."""
+    if _missing(x) or x == "":
+        return MISSING
+    if isinstance(x, str):
+        return x
+    if isinstance(x, date) and not isinstance(x, datetime):
+        return x.isoformat()
+    return pd.Timestamp(x).strftime("%Y-%m-%d %H:%M")
+
+
+def display_table(frame: pd.DataFrame, percents: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` for ``st.dataframe`` in which no cell reads "None".
+
+    ``percents`` columns become "45.2%". A numeric column with a missing value becomes
+    text ("1,500", "—"); dates become "2024-03-01" and moments "2024-04-03 09:00" (never
+    "00:00:00"); missing text becomes "—". Every column keeps one type (Streamlit cannot
+    show a column mixing dates and text). Numeric columns without gaps and true/false
+    columns stay as they are, so they sort as numbers.
+    """
+    table = frame.copy()
+    for column in table.columns:
+        values = table[column]
+        present = [x for x in values if not _missing(x) and not (isinstance(x, str) and x == "")]
+        if column in percents:
+            table[column] = [percent(x) for x in values]
+        elif pd.api.types.is_bool_dtype(values):
+            continue
+        elif pd.api.types.is_numeric_dtype(values):
+            if len(present) < len(values):
+                table[column] = [number(x) for x in values]
+        elif pd.api.types.is_datetime64_any_dtype(values) or (
+                len(present) and all(isinstance(x, (date, pd.Timestamp)) for x in present)):
+            moments = [pd.Timestamp(x) for x in present]
+            as_text = date_text if all(m == m.normalize() for m in moments) else datetime_text
+            table[column] = [as_text(x) for x in values]
+        else:
+            table[column] = [MISSING if _missing(x) else x for x in values]
+    return table
 
 
 def source_html(segments) -> str:

@@ -12,6 +12,7 @@ import duckdb
 import streamlit as st
 
 from tracker.app_db import cached
+from tracker.formatting import display_table
 
 PLACEHOLDER = "人大常委会工作数据尚未加载：待人大工作报告（各县（市、区）年度工作统计）加载后在此对比。"
 
@@ -50,10 +51,10 @@ def render(sel) -> None:
     if sel.filters.jurisdictions:
         keep = set(cached(jurisdiction_names, sel.filters.jurisdictions)) | set(table["城市"])
         table = table[table["县（市、区）"].isin(keep)]
-    st.caption("人大常委会年度工作报告中的计数（空白：该报告未提及）。")
-    st.dataframe(table.drop(columns=["城市"]), hide_index=True, key="npc_comparison")
+    st.caption("人大常委会年度工作报告中的计数（“—”：该报告未提及）。")
+    st.dataframe(display_table(table.drop(columns=["城市"])), hide_index=True, key="npc_comparison")
     if hasattr(module, "npc_facts"):
         with st.expander("数字出处（原句）"):
             facts = cached(module.npc_facts, None, city)
-            st.dataframe(facts[["年份", "县（市、区）", "指标", "数值", "单位", "原句", "来源文件"]], hide_index=True,
-                         key="npc_facts")
+            st.dataframe(display_table(facts[["年份", "县（市、区）", "指标", "数值", "单位", "原句", "来源文件"]]),
+                         hide_index=True, key="npc_facts")

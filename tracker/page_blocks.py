@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from tracker import charts, progress_queries as pq
-from tracker.formatting import period_label, status_table
+from tracker.formatting import display_table, period_label, status_table
 from tracker.sidebar import Selection
 from tracker.status import STATUS_COLORS, STATUSES
 
@@ -67,9 +67,12 @@ def status_bars(status: pd.DataFrame, by: str, title: str, label: str, key: str,
     st.plotly_chart(charts.status_bars(mix, by, title, label, order), key=key)
 
 
-#: Column formats of :func:`tracker.progress_queries.group_summary` tables.
-SUMMARY_COLUMNS = {
-    "正常率": st.column_config.NumberColumn("正常率", format="percent"),
-    "平均完成进度": st.column_config.NumberColumn("平均完成进度", format="percent"),
-    "平均时序进度": st.column_config.NumberColumn("平均时序进度", format="percent"),
-}
+#: The share columns of :func:`tracker.progress_queries.group_summary` tables.
+SUMMARY_PERCENTS = ("正常率", "平均完成进度", "平均时序进度")
+
+
+def ranking_dataframe(ranking: pd.DataFrame, by: str, label: str, key: str) -> None:
+    """A :func:`tracker.progress_queries.group_summary` table: shares as "45.2%", "—" where there is none
+    (a group without reported count or level targets has no mean progress)."""
+    table = display_table(ranking, percents=SUMMARY_PERCENTS).rename(columns={"rank": "排名", by: label})
+    st.dataframe(table, hide_index=True, key=key)

@@ -21,7 +21,7 @@ gets the status :data:`UNJUDGED` and the reason in ``note``.
 
 Supervisors' actions (:mod:`tracker.actions`) on a row count from their date: a row closed
 out (销号) is 已完成 (never overdue), with who closed it and why in ``note``; a row sent back
-(二次交办) is judged against its new deadline. Columns ``action`` … ``action_deadline`` say
+(二次交办) is judged against its new deadline when that extends the original one. Columns ``action`` … ``action_deadline`` say
 which action is in force.
 """
 from __future__ import annotations
@@ -149,16 +149,45 @@ def _is_current(row, as_of: str, settings: StatusSettings) -> bool:
 
 
 def _current_value(row, as_of: str, settings: StatusSettings) -> float | None:
-    """The value of a current report: None if there is none or its value cell was blank.
+    """The value of the row's current report (see :func:`current_value`)."""
+    return current_value(row.kind, row.report_period, row.reported_value, as_of, settings)
 
-    A milestone's current report without a number counts as 0 (reported, not done yet),
-    as :func:`tracker.status.judge` expects.
+
+def current_value(kind: str, report_period: object, reported_value: object, as_of: str,
+                  settings: StatusSettings = StatusSettings()) -> float | None:
+    """The value a report for ``report_period`` counts with on ``as_of``.
+
+    None if there is no report, it is not current (:func:`tracker.status.report_is_current`)
+    or its value cell was blank. A milestone's current report without a number counts as 0
+    (reported, not done yet), as :func:`tracker.status.judge` expects.
     """
-    if not _is_current(row, as_of, settings):
+    if not isinstance(report_period, str) or not st_rules.report_is_current(report_period, as_of, settings):
         return None
-    if _missing(row.reported_value):
-        return 0.0 if row.kind == st_rules.MILESTONE else None
-    return float(row.reported_value)
+    if _missing(reported_value):
+        return 0.0 if kind == st_rules.MILESTONE else None
+    return float(reported_value)
+
+
+#: 报送单位 / 报送状态 of a whole-city row added up from the jurisdictions' reports.
+SUMMED = "各县（市、区）合计"
+
+
+def summed_city_report(kind: str, values: list[float | None],
+                       statuses: list[object]) -> tuple[float, str] | None:
+    """The whole-city (value, reported status) made of every jurisdiction's current report.
+
+    ``values`` and ``statuses``: one per jurisdiction that reports the target, its
+    :func:`current_value` (None: no current report) and its reported status. Counts,
+    levels and milestones add up once every jurisdiction has reported; a milestone is
+    已完成 when every jurisdiction says so. Rates and limits do not add up: None, as
+    when a jurisdiction is missing.
+    """
+    if not values or kind not in (st_rules.COUNT, st_rules.LEVEL, st_rules.MILESTONE):
+        return None
+    if any(v is None for v in values):
+        return None
+    done = kind == st_rules.MILESTONE and all(s == st_rules.COMPLETED for s in statuses)
+    return float(sum(values)), st_rules.COMPLETED if done else SUMMED
 
 
 def _sum_allocations(frame: pd.DataFrame, as_of: str, settings: StatusSettings) -> pd.DataFrame:
@@ -172,15 +201,14 @@ def _sum_allocations(frame: pd.DataFrame, as_of: str, settings: StatusSettings) 
         city = frame.index[(frame["target_id"] == target_id) & (frame["level"] == CITY)]
         if len(city) != 1 or _is_current(frame.loc[city[0]], as_of, settings):
             continue
-        kind = group["kind"].iloc[0]
-        values = [_current_value(r, as_of, settings) for r in group.itertuples(index=False)]
-        if any(v is None for v in values) or kind not in (st_rules.COUNT, st_rules.LEVEL, st_rules.MILESTONE):
+        summed = summed_city_report(group["kind"].iloc[0],
+                                    [_current_value(r, as_of, settings) for r in group.itertuples(index=False)],
+                                    group["reported_status"].tolist())
+        if summed is None:
             continue
-        done = kind == st_rules.MILESTONE and (group["reported_status"] == st_rules.COMPLETED).all()
-        frame.loc[city[0], "reported_value"] = float(sum(values))
+        frame.loc[city[0], "reported_value"], frame.loc[city[0], "reported_status"] = summed
         frame.loc[city[0], "report_period"] = as_of
-        frame.loc[city[0], "reported_status"] = st_rules.COMPLETED if done else "各县（市、区）合计"
-        frame.loc[city[0], "unit_name"] = "各县（市、区）合计"
+        frame.loc[city[0], "unit_name"] = SUMMED
         frame.loc[city[0], "is_demo"] = bool(group["is_demo"].fillna(False).astype(bool).any())
     return frame
 
@@ -218,7 +246,11 @@ def _judge_with_action(row, as_of: str, settings: StatusSettings, as_of_day: dat
     if state is None:
         return _judge_row(row, as_of, settings, as_of_day)
     if state.kind == sv_actions.SEND_BACK:
-        j = _judge_row(row, as_of, settings, as_of_day, deadline_override=state.new_deadline)
+        # a new deadline later than the original one is an extension; an earlier one is only the
+        # deadline for putting things right (tracker.supervision lists the row as overdue after it)
+        original = _date(row.deadline) or _date(row.due_date)
+        later = state.new_deadline if original is None or state.new_deadline > original else None
+        j = _judge_row(row, as_of, settings, as_of_day, deadline_override=later)
         return st_rules.Judgement(j.status, j.actual_share, j.expected_share, j.gap_points, j.overdue,
                                   f"二次交办（{state.action_date}，新期限{state.new_deadline}）：{j.note}")
     j = _judge_row(row, as_of, settings, as_of_day)

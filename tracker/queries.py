@@ -4,17 +4,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-DOC_KIND_LABELS = {
-    "policy_plan": "政策实施方案",
-    "task_decomposition": "重点工作责任分解",
-    "decision_list": "重大行政决策事项目录",
-    "notice": "其他通知",
-}
-ITEM_KIND_LABELS = {
-    "policy_area": "政策领域", "policy_measure": "政策措施", "work_task": "重点工作", "decision": "重大行政决策",
-}
-TARGET_KIND_LABELS = {"count": "数量", "rate": "比率", "level": "存量", "limit": "限值", "milestone": "节点"}
-
+from loaders.cn_numbers import PERCENT_UNITS
+from tracker.formatting import kind_label as _kind_name
 
 def loaded_documents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every document with its counts of items and targets."""
@@ -97,12 +88,12 @@ def counts_per_kind(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def kind_label(column: str) -> str:
-    """"item:work_task" → "重点工作"; "target:count" → "数量类指标"."""
+    """"item:work_task" → "重点工作"; "target:count" → "数量类指标" (names: :data:`tracker.formatting.KIND_LABELS`)."""
     what, _, kind = column.partition(":")
     if what == "item":
-        return ITEM_KIND_LABELS.get(kind, kind)
+        return _kind_name(kind)
     if what == "target":
-        return TARGET_KIND_LABELS.get(kind, kind) + "类指标"
+        return _kind_name(kind) + "类指标"
     return column
 
 
@@ -121,8 +112,18 @@ def numbers_for_review(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+#: Target kinds whose allocations add up to the whole-city value (counts and levels);
+#: rates and limits hold for each jurisdiction and never add up.
+ADDITIVE_KINDS = ("count", "level")
+
+
 def allocation_mismatches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Targets whose jurisdiction allocations do not add up to the whole-city value."""
+    """Targets whose jurisdiction allocations do not add up to the whole-city value.
+
+    Only counts and levels in additive units (:data:`ADDITIVE_KINDS`, no percentages):
+    95 % in every county is not 685 % for the city, as in
+    :func:`loaders.allocation_sheet.sum_findings`.
+    """
     return con.execute(
         """
         SELECT d.doc_number, i.label, t.indicator, t.value AS city_value, t.unit,
@@ -130,10 +131,12 @@ def allocation_mismatches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                sum(a.value) - t.value AS difference
         FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id)
         JOIN target_allocations a ON a.target_id = t.target_id AND a.jurisdiction_code IS DISTINCT FROM d.city_code
+        WHERE list_contains(?::VARCHAR[], t.kind) AND NOT list_contains(?::VARCHAR[], coalesce(t.unit, ''))
         GROUP BY d.doc_id, d.doc_number, i.item_id, i.label, t.target_id, t.indicator, t.value, t.unit
         HAVING t.value IS NOT NULL AND abs(sum(a.value) - t.value) > 1e-6 * greatest(abs(t.value), 1)
         ORDER BY d.doc_id, i.item_id, t.target_id
-        """
+        """,
+        [list(ADDITIVE_KINDS), list(PERCENT_UNITS)],
     ).df()
 
 

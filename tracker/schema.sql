@@ -301,3 +301,35 @@ CREATE TABLE IF NOT EXISTS supervision_actions (
     evidence          BLOB,
     recorded_at       TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
+
+-- ---------------------------------------------------------------- accounts and audit (issue 8)
+-- Who may sign in (tracker/auth.py). password_hash is an argon2id hash: the password itself is never
+-- stored. A unit-bound account (role department or county) names its organisation; others have none.
+-- Rows are updated only to change the password or the active flag; every change is in audit_log.
+CREATE TABLE IF NOT EXISTS accounts (
+    username      VARCHAR PRIMARY KEY,
+    display_name  VARCHAR NOT NULL,
+    role          VARCHAR NOT NULL,      -- leadership, department, county, supervisor, admin
+    org_id        INTEGER,               -- organisations.org_id for department / county accounts
+    password_hash VARCHAR NOT NULL,
+    active        BOOLEAN NOT NULL DEFAULT true,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    created_by    VARCHAR NOT NULL,
+    changed_at    TIMESTAMP
+);
+
+-- Every write, in order (tracker/audit.py): who, when, what, on which object, details, file hash.
+-- Append-only: the code issues only INSERTs and the app offers no way to change it. row_hash chains
+-- each record to the one before (sha256 over prev_hash and the record), so an edit made outside
+-- the app with SQL shows up in tracker.audit.verify.
+CREATE TABLE IF NOT EXISTS audit_log (
+    audit_id    INTEGER PRIMARY KEY,
+    recorded_at TIMESTAMP NOT NULL,
+    actor       VARCHAR NOT NULL,       -- account username; 'os:<login>' from the command line; 'system'
+    action      VARCHAR NOT NULL,       -- upload, correction, upload_rejected, close_out, … (audit.ACTIONS)
+    target      VARCHAR,                -- the object: upload:12, row:T12-330800, account:alice, file:x.txt
+    details     VARCHAR NOT NULL,       -- JSON object
+    file_sha256 VARCHAR,
+    prev_hash   VARCHAR NOT NULL,
+    row_hash    VARCHAR NOT NULL
+);

@@ -5,8 +5,9 @@ Statuses come from :func:`tracker.progress_queries.target_status` (which already
 supervisors' actions, :mod:`tracker.actions`); nothing here re-judges a row. Each listed row
 gets one 督查类别, the first that applies:
 
-* 逾期 — ``overdue``: past its due date (or the new deadline of a 二次交办) without completion,
-  including rows that were not reported at all;
+* 逾期 — ``overdue``: past its due date without completion, including rows that were not
+  reported at all; and a row sent back (二次交办) whose new deadline has passed without a close-out
+  (then ``due`` is the new deadline and ``overdue`` is set here, not by the status rules);
 * 严重滞后 / 滞后 — the judged status;
 * 二次交办 — sent back and not yet closed out, whatever its status (``sent_back`` marks every
   sent-back row, also those listed under another category).
@@ -90,6 +91,9 @@ def supervision_items(
     status = pq.target_status(con, period, filters, settings, level=level, as_of_day=as_of)
     status["row_id"] = [row_id(int(t), c) for t, c in zip(status["target_id"], status["jurisdiction_code"])]
     status["sent_back"] = (status["action"] == sv_actions.KIND_LABELS[sv_actions.SEND_BACK]).fillna(False).astype(bool)
+    past_new_deadline = [b and isinstance(d, date) and as_of > d
+                         for b, d in zip(status["sent_back"], status["action_deadline"])]
+    status["overdue"] = status["overdue"].astype(bool) | pd.Series(past_new_deadline, index=status.index, dtype=bool)
     status["category"] = [_category(s, o, b) for s, o, b in zip(status["status"], status["overdue"],
                                                                  status["sent_back"])]
     items = status[status["category"].notna()].copy()

@@ -14,6 +14,8 @@ File names carry the date (:func:`file_name`). Every text cell goes through
 from __future__ import annotations
 
 import csv
+import math
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -35,14 +37,16 @@ UNITS_SHEET = "未报送单位"
 ITEMS_TITLE = "逾期及滞后事项督查清单"
 UNITS_TITLE = "未报送单位催报清单"
 
-#: (header, width) of the items sheet and CSV.
+#: (header, width) of the items sheet and CSV. The printout covers the columns up to 督查记录
+#: (:data:`ITEM_PRINTED`); the rest stay in the sheet for filtering and lookup.
 ITEM_COLUMNS = (
-    ("序号", 6), ("督查类别", 10), ("研判状态", 10), ("二次交办", 9), ("文件", 18), ("条目", 28), ("指标", 24),
-    ("县（市、区）", 11), ("目标", 14), ("累计完成值", 12), ("计量单位", 9), ("完成进度", 9), ("时序进度", 9),
-    ("截止日期", 12), ("逾期天数", 9), ("牵头单位", 16), ("牵头市领导", 14), ("报送期", 10), ("研判说明", 34),
-    ("进展情况", 34), ("存在问题", 28), ("下步打算", 28), ("督查记录", 34), ("填报编号", 15),
+    ("序号", 5), ("督查类别", 8), ("研判状态", 8), ("条目", 24), ("指标", 18), ("县（市、区）", 8),
+    ("目标", 11), ("累计完成值", 9), ("计量单位", 6), ("完成进度", 7), ("时序进度", 7), ("截止日期", 10),
+    ("逾期天数", 6), ("牵头单位", 12), ("牵头市领导", 10), ("研判说明", 22), ("进展情况", 26), ("存在问题", 18),
+    ("督查记录", 20), ("二次交办", 6), ("文件", 16), ("报送期", 9), ("下步打算", 20), ("填报编号", 13),
 )
 ITEM_HEADERS = tuple(h for h, _ in ITEM_COLUMNS)
+ITEM_PRINTED = ITEM_HEADERS.index("督查记录") + 1
 
 UNIT_COLUMNS = (
     ("序号", 6), ("报送单位", 18), ("单位类型", 14), ("县（市、区）", 11), ("应报事项", 9), ("已报事项", 9),
@@ -55,6 +59,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_BODY_FONT = Font(size=10)
 _CATEGORY_COLORS = {sv.OVERDUE: STATUS_COLORS[FAR_BEHIND], sv.FAR_BEHIND: STATUS_COLORS[FAR_BEHIND],
                     sv.BEHIND: STATUS_COLORS["滞后"]}
 _UNIT_STATE_COLORS = {sv.NOT_REPORTED: STATUS_COLORS["未报送"], sv.PARTLY_REPORTED: STATUS_COLORS["滞后"]}
@@ -96,16 +101,18 @@ def item_rows(items: pd.DataFrame) -> list[dict]:
     """One dict per item (keys: :data:`ITEM_HEADERS`), in the list's order."""
     rows = []
     for n, r in enumerate(items.itertuples(index=False), start=1):
-        rows.append(dict(zip(ITEM_HEADERS, (
-            n, r.category, r.status, "是" if r.sent_back else "", _clean(r.doc_number) or "",
-            f"{r.item_label}{r.item_title}", r.indicator, r.jurisdiction_name,
-            target_text(_clean(r.target_value), _clean(r.target_value_high), r.unit, r.comparator),
-            _clean(r.reported_value), r.unit, _clean(r.actual_share), _clean(r.expected_share),
-            _clean(r.due), _clean(r.days_overdue), _clean(r.lead_unit) or "", _clean(r.leaders) or "",
-            period_label(r.report_period) if isinstance(r.report_period, str) else "", r.note,
-            _clean(r.progress_text) or "", _clean(r.problems_text) or "", _clean(r.next_steps_text) or "",
-            _action_text(r), r.row_id,
-        ))))
+        rows.append({
+            "序号": n, "督查类别": r.category, "研判状态": r.status, "条目": f"{r.item_label}{r.item_title}",
+            "指标": r.indicator, "县（市、区）": r.jurisdiction_name,
+            "目标": target_text(_clean(r.target_value), _clean(r.target_value_high), r.unit, r.comparator),
+            "累计完成值": _clean(r.reported_value), "计量单位": r.unit, "完成进度": _clean(r.actual_share),
+            "时序进度": _clean(r.expected_share), "截止日期": _clean(r.due), "逾期天数": _clean(r.days_overdue),
+            "牵头单位": _clean(r.lead_unit) or "", "牵头市领导": _clean(r.leaders) or "", "研判说明": r.note,
+            "进展情况": _clean(r.progress_text) or "", "存在问题": _clean(r.problems_text) or "",
+            "督查记录": _action_text(r), "二次交办": "是" if r.sent_back else "", "文件": _clean(r.doc_number) or "",
+            "报送期": period_label(r.report_period) if isinstance(r.report_period, str) else "",
+            "下步打算": _clean(r.next_steps_text) or "", "填报编号": r.row_id,
+        })
     return rows
 
 
@@ -205,7 +212,7 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
     ws.title = ITEMS_SHEET
     rows = item_rows(items)
     write_table(ws, f"{ITEMS_TITLE}（截至{as_of.isoformat()}）", subtitle, ITEM_COLUMNS, rows,
-                fills={"研判状态": STATUS_COLORS, "督查类别": _CATEGORY_COLORS})
+                fills={"研判状态": STATUS_COLORS, "督查类别": _CATEGORY_COLORS}, printed_columns=ITEM_PRINTED)
     for r, row in enumerate(rows, start=FIRST_DATA_ROW):
         for header in _PERCENT:
             ws.cell(row=r, column=ITEM_HEADERS.index(header) + 1).number_format = "0.0%"
@@ -216,11 +223,31 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
 
 
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
+_LINE_POINTS = 13.0  # one line of 10-point text
+MAX_LINES = 6
+
+
+def text_width(text: str) -> int:
+    """Width in spreadsheet character units: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def row_height(values: list, widths: list[float]) -> float:
+    """Points for a row whose wrapped text fits its columns (spreadsheets do not all grow rows themselves)."""
+    lines = 1
+    for value, width in zip(values, widths):
+        if isinstance(value, str) and value:
+            room = max(width - 1, 1)
+            lines = max(lines, sum(max(1, math.ceil(text_width(part) / room)) for part in value.split("\n")))
+    return min(lines, MAX_LINES) * _LINE_POINTS + 3
 
 
 def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
-                fills: dict[str, dict[str, str]] | None = None) -> None:
-    """A titled, filterable, printable table on ``ws`` (also used by the monthly briefing)."""
+                fills: dict[str, dict[str, str]] | None = None, printed_columns: int | None = None) -> None:
+    """A titled, filterable, printable table on ``ws`` (also used by the monthly briefing).
+
+    ``printed_columns``: print only the first N columns (the print area), so a wide sheet stays legible.
+    """
     headers = [h for h, _ in columns]
     last_col = get_column_letter(len(columns))
     for r, text, font in ((TITLE_ROW, title, Font(bold=True, size=14)), (SUBTITLE_ROW, subtitle, Font(color="595959"))):
@@ -228,24 +255,28 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
         set_text(cell, text)
         cell.font = font
         cell.alignment = Alignment(vertical="center")
-        ws.merge_cells(f"A{r}:{last_col}{r}")
+        ws.merge_cells(f"A{r}:{get_column_letter(printed_columns or len(columns))}{r}")
     ws.row_dimensions[TITLE_ROW].height = 24
     for c, (header, width) in enumerate(columns, start=1):
         cell = ws.cell(row=HEADER_ROW, column=c)
         set_text(cell, header)
-        cell.font = Font(bold=True)
+        cell.font = Font(bold=True, size=10)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
     fill_cache: dict[str, PatternFill] = {}
+    widths = [w for _, w in columns]
+    ws.row_dimensions[HEADER_ROW].height = row_height(headers, widths)
     for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+        ws.row_dimensions[r].height = row_height([row[h] for h in headers], widths)
         for c, header in enumerate(headers, start=1):
             cell = ws.cell(row=r, column=c)
             value = row[header]
             set_text(cell, value)
             cell.border = _BORDER
             cell.alignment = _WRAP
+            cell.font = _BODY_FONT
             if isinstance(value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(value, date):
@@ -254,11 +285,13 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
             if colors and value in colors:
                 color = colors[value].lstrip("#")
                 cell.fill = fill_cache.setdefault(color, PatternFill("solid", fgColor=color))
-                cell.font = Font(color="FFFFFF", bold=True)
+                cell.font = Font(color="FFFFFF", bold=True, size=10)
     last_row = max(FIRST_DATA_ROW - 1 + len(rows), HEADER_ROW)
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{last_row}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    if printed_columns:
+        ws.print_area = f"A1:{get_column_letter(printed_columns)}{last_row}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
@@ -267,3 +300,21 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def lists_xlsx(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
+               settings: StatusSettings = StatusSettings(), categories: tuple[str, ...] = ()) -> bytes:
+    """The 督查清单 workbook as bytes (for the page's download button)."""
+    items = sv.supervision_items(con, as_of, filters, settings, categories)
+    units = sv.unreported_units(con, as_of, filters, settings)
+    return xlsx_bytes(items, units, as_of, sv.describe_filters(con, filters, categories))
+
+
+def items_csv(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
+              settings: StatusSettings = StatusSettings(), categories: tuple[str, ...] = ()) -> bytes:
+    return csv_bytes(item_rows(sv.supervision_items(con, as_of, filters, settings, categories)), ITEM_HEADERS)
+
+
+def units_csv(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
+              settings: StatusSettings = StatusSettings()) -> bytes:
+    return csv_bytes(unit_rows(sv.unreported_units(con, as_of, filters, settings)), UNIT_HEADERS)

@@ -9,29 +9,35 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from tracker import progress_queries as pq
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
+from tracker.reporting import all_rows
+from tracker.settings import StatusSettings
 
 
 def search_items(con: duckdb.DuckDBPyConnection, words: str = "", filters: Filters = NO_FILTERS,
                  limit: int = 200) -> pd.DataFrame:
-    """Items with targets whose title, text, indicator, raw phrase or unit contains every word.
+    """Items with targets whose title, text, indicator, raw phrase, unit, responsible units
+    (lead or cooperating) or leaders contain every word.
 
-    Words are split on white space; a number such as ``500`` or a unit such as ``亩``
-    is just another word. Columns: item_id, doc_number, label, title, kind, n_targets,
-    lead_unit, leaders.
+    Words are split on white space; a number such as ``500``, a unit such as ``亩``, a
+    department such as ``市发改委`` or a leader's name is just another word.
+    Columns: item_id, doc_number, label, title, kind, n_targets, lead_unit, units, leaders.
     """
     where, params = target_where(filters)
     conditions = []
     for word in words.split():
         conditions.append(
-            "contains(lower(i.title || i.text || coalesce(string_agg(t.indicator || t.raw || t.unit, ''), '')), ?)"
+            "contains(lower(coalesce(i.title, '') || coalesce(i.text, '') "
+            "|| coalesce(string_agg(t.indicator || t.raw || coalesce(t.unit, ''), ''), '') "
+            "|| coalesce(any_value(r.units), '') || coalesce(any_value(r.leaders), '')), ?)"
         )
         params.append(word.lower())
     having = " AND ".join(conditions) if conditions else "TRUE"
     sql = f"""
         SELECT i.item_id, d.doc_number, i.label, i.title, i.kind, count(t.target_id) AS n_targets,
-               any_value(r.lead_unit) AS lead_unit, any_value(r.leaders) AS leaders
+               any_value(r.lead_unit) AS lead_unit, any_value(r.units) AS units, any_value(r.leaders) AS leaders
         FROM items i
         JOIN documents d USING (doc_id)
         JOIN targets t USING (item_id)
@@ -131,12 +137,17 @@ def item_targets(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
 
 
 def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str | None = None,
-                   as_of: str | None = None) -> pd.DataFrame:
+                   as_of: str | None = None, settings: StatusSettings = StatusSettings()) -> pd.DataFrame:
     """Month by month for one target (whole-city row unless a jurisdiction is given).
 
     One row per month of the plan period up to ``as_of`` (default: the period end):
-    period, reported (latest version for that month, NaN when none), expected (the
-    expected share × target, for count and level targets; NaN for others), target.
+    period, reported (the report current in that month, latest version; NaN when none),
+    expected (the expected share × target, for count and level targets; NaN for others),
+    target. A jurisdiction's target is its allocation.
+
+    A target reported per jurisdiction (allocated, or led by county governments) has no
+    whole-city report: the whole-city months then add up the jurisdictions' reports as
+    the status table does (:func:`tracker.progress_queries.summed_city_report`).
     """
     info = con.execute(
         """
@@ -150,20 +161,23 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     if info is None:
         return pd.DataFrame(columns=["period", "reported", "expected", "target"])
     value, kind, steps_json, deadline, due_date, city_code, start, end = info
+    last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
     code = jurisdiction_code or city_code
+    places = [r for r in all_rows(con, last) if r.target_id == target_id and r.jurisdiction_code != city_code]
     if code != city_code:
-        alloc = con.execute(
-            "SELECT value FROM target_allocations WHERE target_id = ? AND jurisdiction_code = ?", [target_id, code]
-        ).fetchone()
-        value = alloc[0] if alloc else None
-    reports = dict(con.execute(
-        "SELECT period, value FROM latest_progress WHERE target_id = ? AND jurisdiction_code = ?", [target_id, code]
-    ).fetchall())
+        value = next((r.target_value for r in places if r.jurisdiction_code == code), None)
+    wanted = [code] + ([r.jurisdiction_code for r in places] if code == city_code else [])
+    reports: dict[str, list[tuple[str, float | None, str | None]]] = {c: [] for c in wanted}
+    for c, period, reported, status in con.execute(
+        "SELECT jurisdiction_code, period, value, reported_status FROM latest_progress "
+        "WHERE target_id = ? AND list_contains(?::VARCHAR[], jurisdiction_code) ORDER BY period",
+        [target_id, wanted],
+    ).fetchall():
+        reports[c].append((period, reported, status))
     due = deadline or due_date or end
     if due < start:
         due = end
     steps = [(date.fromisoformat(d), float(p)) for d, p in json.loads(steps_json)] if steps_json else []
-    last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
     rows = []
     for month in range(1, 13):
         period = f"{start.year:04d}-{month:02d}"
@@ -172,10 +186,30 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
         expected = None
         if value is not None and kind in (st_rules.COUNT, st_rules.LEVEL):
             expected = st_rules.expected_share(st_rules.month_end(period), start, due, steps) * value
-        rows.append({"period": period, "reported": reports.get(period), "expected": expected, "target": value})
+        own = _report_in(reports[code], period, settings)
+        if own is not None:
+            reported = own[1]
+        elif code == city_code and places:
+            latest = [_report_in(reports[r.jurisdiction_code], period, settings) for r in places]
+            summed = pq.summed_city_report(
+                kind, [None if r is None else pq.current_value(kind, r[0], r[1], period, settings) for r in latest],
+                [None if r is None else r[2] for r in latest])
+            reported = None if summed is None else summed[0]
+        else:
+            reported = None
+        rows.append({"period": period, "reported": reported, "expected": expected, "target": value})
     return pd.DataFrame(rows, columns=["period", "reported", "expected", "target"]).astype(
         {"reported": float, "expected": float, "target": float}
     )
+
+
+def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
+               settings: StatusSettings) -> tuple[str, float | None, str | None] | None:
+    """The latest (period, value, status) on or before ``period`` that is current there, if any."""
+    earlier = [r for r in reports if r[0] <= period]
+    if not earlier or not st_rules.report_is_current(earlier[-1][0], period, settings):
+        return None
+    return earlier[-1]
 
 
 def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:

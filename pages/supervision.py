@@ -1,0 +1,162 @@
+"""督查: overdue, far-behind, behind and sent-back items and the units that have not reported, for an
+as-of date in the sidebar's month; downloads; 销号, 二次交办 and 撤销; the 月度通报."""
+import pandas as pd
+import streamlit as st
+
+from tracker import actions, auth, briefing, progress_queries as pq
+from tracker import supervision as sv, supervision_export as sx
+from tracker.app_db import cached, get_connection
+from tracker.formatting import display_table, period_label
+from tracker.session import current_account
+from tracker.sidebar import selection
+from tracker.status import month_end
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+sel = selection()
+account = current_account()
+can_export, can_supervise = auth.has(account, auth.EXPORT), auth.has(account, auth.SUPERVISE)
+st.title("督查")
+if sel.as_of is None:
+    st.info("还没有加载含量化指标的文件。")
+    st.stop()
+last = month_end(sel.as_of)
+as_of = st.date_input("截至日期", value=last, min_value=last.replace(day=1), max_value=last, key="sv_as_of",
+                      help="在侧栏所选月份内；研判和销号、交办记录均按这一天计算")
+categories = tuple(st.multiselect("督查类别", sv.CATEGORIES, key="sv_categories", placeholder="全部类别"))
+items = cached(sv.supervision_items, as_of, sel.filters, sel.settings, categories)
+units = cached(sv.unreported_units, as_of, sel.filters, sel.settings)
+st.caption(f"截至{as_of.year}年{as_of.month}月{as_of.day}日（报送期{period_label(sel.as_of)}）；"
+           f"范围：{cached(sv.describe_filters, sel.filters, categories)}")
+if pq.has_demo(items):
+    st.warning("演示数据：本页的报送进度含演示数据，不是真实报送。", icon=":material/science:")
+message = st.session_state.pop("sv_message", None)
+if message:
+    st.success(message)
+
+counts = sv.item_counts(items)
+for column, (label, n) in zip(st.columns(5), [*counts.items(), ("未报送单位", len(units))]):
+    column.metric(label, f"{n}")
+
+st.header("督查清单")
+st.caption("督查类别取第一项适用的：逾期（过截止日期未完成，含未报送的）、严重滞后、滞后、二次交办（已交办未销号）。")
+table = sx.item_rows(items)
+ITEM_COLUMNS = ["序号", "督查类别", "研判状态", "条目", "指标", "县（市、区）", "目标", "累计完成值", "计量单位",
+                "完成进度", "截止日期", "逾期天数", "牵头单位", "研判说明", "督查记录", "填报编号"]
+st.dataframe(display_table(pd.DataFrame(table, columns=ITEM_COLUMNS), percents=("完成进度",)),
+             hide_index=True, key="sv_items")
+if can_export:
+    left, middle, right = st.columns(3)
+    left.download_button("下载督查清单（Excel）", cached(sx.lists_xlsx, as_of, sel.filters, sel.settings, categories),
+                         file_name=sx.file_name(sx.ITEMS_SHEET, as_of, ".xlsx"), mime=XLSX, key="sv_download_xlsx")
+    middle.download_button("下载督查清单（CSV）", cached(sx.items_csv, as_of, sel.filters, sel.settings, categories),
+                           file_name=sx.file_name(sx.ITEMS_SHEET, as_of, ".csv"), mime="text/csv",
+                           key="sv_download_csv")
+    right.download_button("下载未报送单位（CSV）", cached(sx.units_csv, as_of, sel.filters, sel.settings),
+                          file_name=sx.file_name(sx.UNITS_SHEET, as_of, ".csv"), mime="text/csv",
+                          key="sv_download_units_csv")
+else:
+    st.caption("下载督查清单需以市领导、督查或系统管理员账号登录。")
+
+st.header(f"未报送单位（{len(units)}）")
+if units.empty:
+    st.info("本期各单位均已报送。")
+else:
+    # one type per column: the upload time as text, "—" for a unit that sent nothing this month
+    st.dataframe(display_table(pd.DataFrame(sx.unit_rows(units), columns=[
+        "序号", "报送单位", "单位类型", "应报事项", "已报事项", "缺报事项数", "报送情况", "最近上传时间", "缺报事项"])),
+        hide_index=True, key="sv_units")
+
+# ---------------------------------------------------------------- actions
+st.header("销号与二次交办")
+rows = cached(pq.target_status, sel.as_of, sel.filters, sel.settings, None, as_of)
+on_list = set(items["row_id"])
+choices = {f"{r.target_id}|{r.jurisdiction_code}": f"T{r.target_id}-{r.jurisdiction_code}｜{r.item_label}{r.indicator}"
+           f"（{r.jurisdiction_name}）" for r in rows.itertuples()}
+# options in document order, listed rows first; the labels carry no status, so the choice survives an action
+keys = sorted(choices, key=lambda k: f"T{k.replace('|', '-')}" not in on_list)
+chosen = st.selectbox("事项（督查清单上的排在前面）", keys, format_func=choices.get, key="sv_row")
+if chosen is not None:
+    current = rows[(rows["target_id"].astype(str) + "|" + rows["jurisdiction_code"]) == chosen].iloc[0]
+    st.caption(f"当前状态：{current['status']}；{current['note']}")
+actor = account
+if can_supervise:
+    st.caption(f"操作人：{account.label}")
+else:
+    st.info("销号、二次交办和撤销需以督查账号登录（侧栏）。")
+
+
+def _record(what: str, call) -> None:
+    try:
+        action_id = call()
+    except (actions.ActionError, auth.PermissionDenied) as exc:
+        st.error(str(exc))
+        return
+    st.cache_data.clear()
+    st.session_state["sv_message"] = f"已记录{what}（记录{action_id}）。"
+    st.rerun()
+
+
+if chosen is not None and can_supervise:
+    target_id, code = int(chosen.split("|")[0]), chosen.split("|")[1]
+    close_tab, send_tab, history_tab = st.tabs(["销号", "二次交办", "记录与撤销"])
+    with close_tab:
+        with st.form("sv_close_form", clear_on_submit=True):
+            note = st.text_area("销号依据（佐证说明）", key="sv_close_note")
+            close_day = st.date_input("销号日期", value=as_of, key="sv_close_date")
+            st.caption("佐证材料（可选）：把验收单、照片或说明文件（任意格式，单个文件）拖到下方框内，"
+                       "或点击“Browse files”选择。")
+            upload = st.file_uploader("佐证材料（可选）", key="sv_close_file", label_visibility="collapsed")
+            if st.form_submit_button("确认销号", key="sv_close_submit"):
+                evidence = actions.Evidence(upload.name, upload.getvalue()) if upload is not None else None
+                _record("销号", lambda: actions.close_out(get_connection(), target_id, code, actor, note, close_day,
+                                                         evidence))
+    with send_tab:
+        with st.form("sv_send_form", clear_on_submit=True):
+            reason = st.text_area("交办理由", key="sv_send_reason")
+            send_day = st.date_input("交办日期", value=as_of, key="sv_send_date")
+            deadline = st.date_input("新的完成期限", value=None, key="sv_send_deadline")
+            if st.form_submit_button("确认二次交办", key="sv_send_submit"):
+                _record("二次交办", lambda: actions.send_back(get_connection(), target_id, code, actor, reason,
+                                                           deadline, send_day))
+    with history_tab:
+        history = cached(actions.history, target_id, code)
+        if history.empty:
+            st.caption("该事项还没有督查记录。")
+        else:
+            st.dataframe(display_table(history[["action_id", "操作", "action_date", "actor", "note", "new_deadline",
+                                                "undoes_action_id", "undone_by", "evidence_name", "recorded_at"]])
+                         .rename(columns={
+                "action_id": "记录", "action_date": "日期", "actor": "操作人", "note": "说明", "new_deadline": "新期限",
+                "undoes_action_id": "撤销的记录", "undone_by": "被撤销于", "evidence_name": "佐证材料",
+                "recorded_at": "记录时间"}), hide_index=True, key="sv_history")
+            for action_id in history.loc[history["evidence_name"].notna(), "action_id"].tolist():
+                evidence = actions.evidence_file(get_connection(), int(action_id))
+                st.download_button(f"下载佐证材料：{evidence.name}（记录{action_id}）", evidence.content,
+                                   file_name=evidence.name, key=f"sv_evidence_{action_id}")
+            undoable = history[(history["kind"] != actions.UNDO) & history["undone_by"].isna()]["action_id"].tolist()
+            if undoable:
+                undo_id = st.selectbox("撤销记录", undoable, key="sv_undo_select",
+                                       format_func=lambda i: f"记录{i}")
+                undo_reason = st.text_input("撤销理由", key="sv_undo_reason")
+                if st.button("撤销", key="sv_undo_button"):
+                    _record("撤销", lambda: actions.undo(get_connection(), int(undo_id), actor, undo_reason, as_of))
+
+# ---------------------------------------------------------------- monthly briefing
+st.header("月度通报")
+st.caption(f"{period_label(sel.as_of)}：状态统计、部门和县（市、区）排名、逾期清单、未报送单位，范围同上方筛选。")
+if not can_export:
+    st.caption("生成月度通报需以市领导、督查或系统管理员账号登录。")
+elif st.button("生成月度通报", key="sv_briefing_make"):
+    st.session_state["sv_briefing"] = {
+        suffix: cached(briefing.briefing_file, as_of, suffix, sel.filters, sel.settings)
+        for suffix in (".xlsx", ".docx")
+    } | {"as_of": as_of}
+made = st.session_state.get("sv_briefing")
+if made and made["as_of"] == as_of:
+    excel, word = st.columns(2)
+    excel.download_button("下载月度通报（Excel，含图表）", made[".xlsx"], key="sv_briefing_xlsx",
+                          file_name=briefing.file_name(as_of, ".xlsx"), mime=XLSX)
+    word.download_button("下载月度通报（Word）", made[".docx"], key="sv_briefing_docx",
+                         file_name=briefing.file_name(as_of, ".docx"), mime=DOCX)

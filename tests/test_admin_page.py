@@ -1,0 +1,152 @@
+"""系统管理 through AppTest: only administrators; accounts created, disabled, reset; the audit log
+shown, checked and exported."""
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.accounts import PASSWORD, cheap_hasher, make_people  # noqa: F401
+from tests.conftest import ROOT
+from tracker import auth
+from tracker.db import connect
+from tracker.session import ACCOUNT_KEY
+
+
+@pytest.fixture(autouse=True)
+def clear_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_db(plain_db, monkeypatch):
+    con = connect(plain_db)
+    people = make_people(con)
+    con.close()
+    monkeypatch.setenv("TRACKER_DB", str(plain_db))
+    return plain_db, people
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def admin_page(account) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages/admin.py"), default_timeout=60)
+    if account is not None:
+        at.session_state[ACCOUNT_KEY] = account
+    return run(at)
+
+
+def db_rows(path, sql: str, params=()) -> list[tuple]:
+    st.cache_resource.clear()   # release the app's connection, then read the file as it is
+    con = connect(path)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("who", [None, "lingdao", "fgw", "kecheng", "ducha"])
+def test_only_an_admin_sees_the_page(app_db, who):
+    at = admin_page(app_db[1][who] if who else None)
+    assert at.info[0].value == "系统管理需要系统管理员账号登录。"
+    assert not at.dataframe and not at.button
+
+
+def test_the_account_list(app_db):
+    at = admin_page(app_db[1]["guanli"])
+    accounts = at.dataframe[0].value
+    assert accounts[["用户名", "角色", "绑定单位", "启用"]].values.tolist() == [
+        ["ducha", "督查", None, True], ["fgw", "部门", "市发改委", True], ["guanli", "系统管理员", None, True],
+        ["jxj", "部门", "市经信局", True], ["kecheng", "县（市、区）政府", "柯城区政府", True],
+        ["lingdao", "市领导", None, True]]
+    assert "password_hash" not in accounts.columns
+
+
+def test_creating_an_account_with_a_generated_password(app_db):
+    path, people = app_db
+    at = admin_page(people["guanli"])
+    at.text_input(key="new_username").input("qjq")
+    at.text_input(key="new_display").input("衢江区")
+    at.selectbox(key="new_role").select("county")
+    at.selectbox(key="new_unit").select("衢江区政府")
+    at.button(key="new_submit").click()
+    run(at)
+    notice = at.success[0].value
+    assert notice.startswith("已新建账号 qjq（衢江区（县（市、区）政府·衢江区政府）），初始密码：")
+    password = notice.split("初始密码：")[1].split("（")[0]
+    assert "qjq" in at.dataframe[0].value["用户名"].tolist()
+    run(at)
+    assert not any("初始密码" in s.value for s in at.success)   # shown once
+    st.cache_resource.clear()
+    con = connect(path)
+    assert auth.authenticate(con, "qjq", password).unit_name == "衢江区政府"
+    assert con.execute("SELECT actor, action, target FROM audit_log WHERE action = 'account_create' "
+                       "AND target = 'account:qjq'").fetchall() == [("guanli", "account_create", "account:qjq")]
+    con.close()
+
+
+def test_a_bad_account_shows_the_reason(app_db):
+    at = admin_page(app_db[1]["guanli"])
+    at.text_input(key="new_username").input("new")
+    at.selectbox(key="new_role").select("department")
+    at.button(key="new_submit").click()
+    run(at)
+    assert at.error[0].value == "部门账号必须绑定一个单位"
+
+
+def test_disable_and_reset_password(app_db):
+    path, people = app_db
+    at = admin_page(people["guanli"])
+    at.selectbox(key="acct_pick").select("fgw")
+    at.button(key="acct_disable").click()
+    run(at)
+    assert at.success[0].value == "账号 fgw 已停用"
+    assert at.dataframe[0].value.set_index("用户名").at["fgw", "启用"] == False  # noqa: E712
+    at.selectbox(key="acct_pick").select("guanli")
+    at.button(key="acct_disable").click()
+    run(at)
+    assert at.error[0].value == "不能停用自己正在使用的账号"
+    at.selectbox(key="acct_pick").select("jxj")
+    at.button(key="acct_reset").click()
+    run(at)
+    notice = at.success[0].value
+    assert notice.startswith("账号 jxj 已重置密码，新密码：")
+    fresh = notice.split("新密码：")[1].split("（")[0]
+    st.cache_resource.clear()
+    con = connect(path)
+    assert auth.authenticate(con, "jxj", fresh).username == "jxj"
+    with pytest.raises(auth.SignInFailed):
+        auth.authenticate(con, "jxj", PASSWORD)
+    con.close()
+
+
+def test_the_audit_log_is_shown_checked_and_exported(app_db):
+    path, people = app_db
+    at = admin_page(people["guanli"])
+    n = db_rows(path, "SELECT count(*) FROM audit_log")[0][0]
+    assert at.success[0].value == f"审计记录完整性校验通过（共 {n} 条，哈希链无断裂）"
+    log = at.dataframe[1].value
+    assert len(log) == n and log["操作"].iloc[0] == "新建账号" and log["操作人"].iloc[0] == "os:tester"
+    at.multiselect(key="audit_actions").select("document_load")
+    run(at)
+    assert set(at.dataframe[1].value["操作"]) == {"加载文件"}
+    at.button(key="audit_export").click()
+    run(at)
+    [download] = at.get("download_button")
+    assert download.proto.label.startswith("下载 审计日志_") and download.proto.label.endswith(".xlsx")
+    assert db_rows(path, "SELECT actor, action, target FROM audit_log ORDER BY audit_id DESC LIMIT 1") == [
+        ("guanli", "export", "audit_log")]
+
+
+def test_a_tampered_log_is_flagged(app_db):
+    path, people = app_db
+    con = connect(path)
+    con.execute("UPDATE audit_log SET actor = 'mallory' WHERE audit_id = 2")
+    con.close()
+    at = admin_page(people["guanli"])
+    assert at.error[0].value.startswith("审计记录完整性校验未通过：记录 2 与哈希链不符")

@@ -1,0 +1,354 @@
+"""Accounts, passwords, sign-in, the first-run admin, and every permission refusal (domain and CLI)."""
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from loaders.__main__ import main as loaders_main
+from loaders.progress_template import VALUE
+from loaders.progress_upload import upload_file
+from tests.accounts import AT, PASSWORD, audit_rows, cheap_hasher, last_audit_id, people  # noqa: F401
+from tests.conftest import table_contents
+from tests.progress_files import NOW, fill, template
+from tracker import actions, auth, unit_uploads
+from tracker.db import connect
+from tracker.reporting import resolve_unit, unit_rows
+
+PERIOD = "2024-03"
+
+
+def all_cells(con, table: str) -> list[str]:
+    return [str(c) for row in con.execute(f"SELECT * FROM {table}").fetchall() for c in row]
+
+
+# ---------------------------------------------------------------- passwords
+
+
+def test_the_stored_hash_is_argon2id_and_never_the_password(con, people):
+    stored = con.execute("SELECT password_hash FROM accounts WHERE username = 'fgw'").fetchone()[0]
+    assert stored != PASSWORD and stored.startswith("$argon2id$")
+    assert PASSWORD not in " ".join(all_cells(con, "accounts") + all_cells(con, "audit_log"))
+    other = con.execute("SELECT password_hash FROM accounts WHERE username = 'jxj'").fetchone()[0]
+    assert other != stored   # salted: the same password hashes differently
+
+
+def test_sign_in_with_the_right_password(con, people):
+    start = last_audit_id(con)
+    account = auth.authenticate(con, "fgw", PASSWORD, now=AT)
+    assert account == auth.Account("fgw", "fgw", "department", resolve_unit(con, "市发改委").org_id, "市发改委", True)
+    assert audit_rows(con, "actor", "action", "target", "details", after=start) == [
+        ("fgw", "sign_in", "account:fgw", "{}")]
+
+
+@pytest.mark.parametrize("username, password, reason", [
+    ("fgw", "wrong-password", "wrong_password"), ("nobody", PASSWORD, "unknown_user"), ("fgw", "", "wrong_password")])
+def test_a_wrong_name_or_password_says_the_same_and_is_audited(con, people, username, password, reason):
+    start = last_audit_id(con)
+    with pytest.raises(auth.SignInFailed, match="^用户名或密码错误$"):
+        auth.authenticate(con, username, password, now=AT)
+    assert audit_rows(con, "actor", "action", "target", "details", after=start) == [
+        (username, "sign_in_failed", f"account:{username}", f'{{"reason": "{reason}"}}')]
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(con, people):
+    for minute in range(5):
+        with pytest.raises(auth.SignInFailed):
+            auth.authenticate(con, "fgw", "wrong-password", now=AT + timedelta(minutes=minute))
+    with pytest.raises(auth.SignInFailed, match="^连续登录失败5次，请15分钟后再试$"):
+        auth.authenticate(con, "fgw", PASSWORD, now=AT + timedelta(minutes=5))
+    assert auth.authenticate(con, "fgw", PASSWORD, now=AT + timedelta(minutes=25)).username == "fgw"
+    # a success starts the count again
+    with pytest.raises(auth.SignInFailed, match="^用户名或密码错误$"):
+        auth.authenticate(con, "fgw", "wrong-password", now=AT + timedelta(minutes=26))
+
+
+def test_a_disabled_account_cannot_sign_in_and_its_session_ends(con, people):
+    auth.disable_account(con, people["guanli"], "fgw", now=AT)
+    with pytest.raises(auth.SignInFailed, match="^账号已停用，请联系系统管理员$"):
+        auth.authenticate(con, "fgw", PASSWORD)
+    assert auth.refresh(con, people["fgw"]) is None
+    auth.enable_account(con, people["guanli"], "fgw", now=AT)
+    assert auth.refresh(con, people["fgw"]) == people["fgw"]
+
+
+def test_an_admin_resets_a_password_and_a_user_changes_their_own(con, people):
+    auth.set_password(con, people["guanli"], "fgw", "new-password-1")
+    with pytest.raises(auth.SignInFailed):
+        auth.authenticate(con, "fgw", PASSWORD)
+    assert auth.authenticate(con, "fgw", "new-password-1").username == "fgw"
+    with pytest.raises(auth.AccountError, match="^原密码不正确$"):
+        auth.change_own_password(con, people["fgw"], "not-it-at-all", "another-pass-2")
+    auth.change_own_password(con, people["fgw"], "new-password-1", "another-pass-2")
+    assert auth.authenticate(con, "fgw", "another-pass-2").username == "fgw"
+    assert "new-password-1" not in " ".join(all_cells(con, "accounts") + all_cells(con, "audit_log"))
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short", "密码至少8个字符"), ("x" * 129, "密码不超过128个字符"), (" padded-pw ", "密码首尾不能是空格")])
+def test_weak_passwords_are_refused(con, people, password, message):
+    with pytest.raises(auth.AccountError, match=f"^{message}$"):
+        auth.set_password(con, people["guanli"], "fgw", password)
+
+
+# ---------------------------------------------------------------- the first-run admin
+
+
+def test_first_run_admin_from_the_environment(con):
+    stream = io.StringIO()
+    assert auth.ensure_admin(con, {"TRACKER_ADMIN_PASSWORD": "from-the-env-1"}, stream) is True
+    assert stream.getvalue() == ""
+    assert auth.authenticate(con, "admin", "from-the-env-1").role == "admin"
+    assert auth.ensure_admin(con, {"TRACKER_ADMIN_PASSWORD": "something-else"}, stream) is False  # only once
+    assert "from-the-env-1" not in " ".join(all_cells(con, "accounts") + all_cells(con, "audit_log"))
+
+
+def test_first_run_admin_with_a_generated_password_printed_once(con):
+    stream = io.StringIO()
+    assert auth.ensure_admin(con, {}, stream) is True
+    printed = re.search(r"已创建系统管理员账号 admin，初始密码：(\S+)\n", stream.getvalue()).group(1)
+    assert len(printed) >= 16
+    assert auth.authenticate(con, "admin", printed).role == "admin"
+    assert printed not in " ".join(all_cells(con, "accounts") + all_cells(con, "audit_log"))
+    again = io.StringIO()
+    assert auth.ensure_admin(con, {}, again) is False and again.getvalue() == ""
+
+
+def test_a_weak_admin_password_in_the_environment_is_named(con):
+    with pytest.raises(auth.AccountError, match="^环境变量 TRACKER_ADMIN_PASSWORD 中的密码不可用：密码至少8个字符$"):
+        auth.ensure_admin(con, {"TRACKER_ADMIN_PASSWORD": "short"}, io.StringIO())
+    assert con.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------- creating accounts
+
+
+@pytest.mark.parametrize("username, role, unit, message", [
+    ("x", "department", "市发改委", "用户名应为2—32个字母、数字、汉字或 . _ -"),
+    ("a b", "department", "市发改委", "用户名应为2—32个字母、数字、汉字或 . _ -"),
+    ("new", "boss", None, "角色“boss”无效，应为：leadership（市领导）、department（部门）、county（县（市、区）政府）、"
+                          "supervisor（督查）、admin（系统管理员）"),
+    ("new", "department", None, "部门账号必须绑定一个单位"),
+    ("new", "department", "市发改局", "未知单位“市发改局”，是否为“市发改委”"),
+    ("new", "department", "柯城区政府", "“柯城区政府”是县（市、区）政府或管委会，请选择“县（市、区）政府”角色"),
+    ("new", "county", "市发改委", "“市发改委”不是县（市、区）政府或管委会，请选择“部门”角色"),
+    ("new", "leadership", "市发改委", "市领导账号不绑定单位（只有部门和县（市、区）政府账号绑定单位）"),
+    ("FGW", "department", "市发改委", "用户名“FGW”已存在"),
+])
+def test_account_rules(con, people, username, role, unit, message):
+    before = con.execute("SELECT count(*) FROM accounts").fetchone()[0]
+    with pytest.raises(auth.AccountError) as exc:
+        auth.create_account(con, people["guanli"], username, "", role, PASSWORD, unit=unit)
+    assert str(exc.value).startswith(message)
+    assert con.execute("SELECT count(*) FROM accounts").fetchone()[0] == before
+
+
+def test_a_zone_committee_is_a_county_level_account(con, people):
+    zone = auth.create_account(con, people["guanli"], "zzxc", "智造新城", "county", PASSWORD, unit="智造新城管委会")
+    assert (zone.role, zone.unit_name) == ("county", "智造新城管委会")
+
+
+@pytest.mark.parametrize("who", ["lingdao", "fgw", "kecheng", "ducha"])
+def test_only_an_admin_manages_accounts(con, people, who):
+    with pytest.raises(auth.PermissionDenied, match="没有“管理账号”权限：需要系统管理员账号"):
+        auth.create_account(con, people[who], "new", "new", "leadership", PASSWORD)
+    with pytest.raises(auth.PermissionDenied):
+        auth.set_password(con, people[who], "fgw", "new-password-1")
+    with pytest.raises(auth.PermissionDenied):
+        auth.disable_account(con, people[who], "jxj")
+    with pytest.raises(auth.PermissionDenied, match="^请先登录：“管理账号”需要系统管理员账号$"):
+        auth.create_account(con, None, "new", "new", "leadership", PASSWORD)
+
+
+def test_an_admin_cannot_disable_itself_nor_the_last_admin(con, people):
+    with pytest.raises(auth.AccountError, match="^不能停用自己正在使用的账号$"):
+        auth.disable_account(con, people["guanli"], "guanli")
+    with pytest.raises(auth.AccountError, match="^这是最后一个启用的系统管理员账号，不能停用$"):
+        auth.disable_account(con, "os:tester", "guanli")
+
+
+# ---------------------------------------------------------------- permissions
+
+MATRIX = {  # role: view, template, upload, export, supervise, manage_accounts, view_audit, load_documents
+    "leadership": (1, 0, 0, 1, 0, 0, 0, 0),
+    "department": (1, 1, 1, 0, 0, 0, 0, 0),
+    "county": (1, 1, 1, 0, 0, 0, 0, 0),
+    "supervisor": (1, 0, 0, 1, 1, 0, 0, 0),
+    "admin": (1, 1, 1, 1, 0, 1, 1, 1),
+}
+PERMISSIONS = ("view", "template", "upload", "export", "supervise", "manage_accounts", "view_audit", "load_documents")
+
+
+@pytest.mark.parametrize("role", auth.ROLES)
+def test_the_permission_matrix(role):
+    account = auth.Account("x", "x", role)
+    assert tuple(int(auth.has(account, p)) for p in PERMISSIONS) == MATRIX[role]
+    assert not any(auth.has(None, p) for p in PERMISSIONS)
+    assert not any(auth.has(auth.Account("x", "x", role, active=False), p) for p in PERMISSIONS)
+
+
+def test_refusal_messages():
+    with pytest.raises(auth.PermissionDenied, match="^请先登录：“导出”需要市领导、督查、系统管理员账号$"):
+        auth.require(None, auth.EXPORT)
+    with pytest.raises(auth.PermissionDenied, match="^账号“fgw”（部门）没有“导出”权限：需要市领导、督查、系统管理员账号$"):
+        auth.require(auth.Account("fgw", "fgw", "department", 14, "市发改委"), auth.EXPORT)
+
+
+def test_who_may_upload_for_which_unit(con, people):
+    fgw, jxj = resolve_unit(con, "市发改委"), resolve_unit(con, "市经信局")
+    assert auth.can_upload(people["fgw"], fgw) and not auth.can_upload(people["fgw"], jxj)
+    assert auth.can_upload(people["guanli"], jxj)                 # 代报, recorded under the admin's name
+    assert not auth.can_upload(people["lingdao"], fgw) and not auth.can_upload(people["ducha"], fgw)
+    assert not auth.can_upload(None, fgw)
+    assert auth.upload_refusal(people["fgw"], jxj) == "账号“fgw”只能上传“市发改委”的数据，不能上传“市经信局”的数据"
+
+
+# ---------------------------------------------------------------- upload refusals (domain)
+
+
+@pytest.fixture
+def fgw_template(con, tmp_path):
+    return template(con, tmp_path, "市发改委", PERIOD)
+
+
+def test_a_department_cannot_upload_as_another_unit(con, people, tmp_path, fgw_template):
+    jxj_file = fill(template(con, tmp_path, "市经信局", PERIOD), tmp_path / "jxj.xlsx", {2: {VALUE: 1}})
+    before, start = table_contents(con), last_audit_id(con)
+    result = upload_file(con, jxj_file, "市经信局", uploaded_by="ignored", now=NOW, account=people["fgw"])
+    assert result.outcome == "rejected"
+    assert [str(p) for p in result.problems] == [auth.upload_refusal(people["fgw"], resolve_unit(con, "市经信局"))]
+    assert table_contents(con) == before
+    assert audit_rows(con, "actor", "action", "target", after=start) == [("fgw", "upload_rejected", "unit:市经信局")]
+
+
+def test_a_department_cannot_send_another_unit_s_template_under_its_own_name(con, people, tmp_path):
+    jxj_file = fill(template(con, tmp_path, "市经信局", PERIOD), tmp_path / "jxj.xlsx", {2: {VALUE: 1}})
+    before = table_contents(con)
+    result = upload_file(con, jxj_file, "市发改委", uploaded_by="x", now=NOW, account=people["fgw"])
+    assert [str(p) for p in result.problems] == ["工作表“元数据”：这是“市经信局”的模板，不能以“市发改委”的名义上传"]
+    assert table_contents(con) == before
+
+
+def test_a_county_cannot_upload_another_jurisdiction_s_rows(con, people, tmp_path):
+    own = template(con, tmp_path, "柯城区政府", PERIOD)
+    other = unit_rows(con, resolve_unit(con, "衢江区政府"), PERIOD)[0].row_id
+    assert other.endswith("-330803")   # 衢江区
+    before = table_contents(con)
+    result = upload_file(con, fill(own, tmp_path / "kc.xlsx", {2: {"填报编号": other, VALUE: 1}}), "柯城区政府",
+                         uploaded_by="x", now=NOW, account=people["kecheng"])
+    assert [str(p) for p in result.problems] == [
+        f"工作表“填报”第2行“填报编号”列：填报编号“{other}”不在“柯城区政府”2024-03的报送范围内"]
+    assert table_contents(con) == before
+
+
+@pytest.mark.parametrize("who", ["lingdao", "ducha"])
+def test_roles_without_upload_are_refused(con, people, tmp_path, fgw_template, who):
+    result = upload_file(con, fill(fgw_template, tmp_path / "f.xlsx", {2: {VALUE: 1}}), "市发改委", uploaded_by="x",
+                         now=NOW, account=people[who])
+    assert [str(p) for p in result.problems] == [
+        f"账号“{who}”（{auth.ROLE_LABELS[people[who].role]}）没有“上传报送数据”权限：需要部门、县（市、区）政府、系统管理员账号"]
+
+
+def test_an_unauthenticated_upload_from_the_app_is_refused_and_audited(con, tmp_path, fgw_template):
+    data = fill(fgw_template, tmp_path / "f.xlsx", {2: {VALUE: 1}}).read_bytes()
+    before, start = table_contents(con), last_audit_id(con)
+    with pytest.raises(auth.PermissionDenied, match="^请先登录：“上传报送数据”需要部门、县（市、区）政府、系统管理员账号$"):
+        unit_uploads.upload_bytes(con, None, "f.xlsx", data, "市发改委", now=NOW)
+    assert table_contents(con) == before
+    assert audit_rows(con, "actor", "action", "target", after=start) == [("anonymous", "upload_rejected", "unit:市发改委")]
+
+
+@pytest.mark.parametrize("who", [None, "fgw", "kecheng"])
+def test_exports_need_leadership_supervisor_or_admin(con, people, who):
+    account = people[who] if who else None
+    with pytest.raises(auth.PermissionDenied):
+        unit_uploads.summary_bytes(con, account, PERIOD)
+    with pytest.raises(auth.PermissionDenied):
+        unit_uploads.template_bytes(con, people["fgw"], "市经信局", PERIOD)   # and only one's own template
+
+
+def test_leadership_supervisor_and_admin_export(con, people):
+    start = last_audit_id(con)
+    for allowed in ("lingdao", "ducha", "guanli"):
+        name, data, n = unit_uploads.summary_bytes(con, people[allowed], PERIOD, ".csv")
+        assert name == "进展汇总表_2024-03.csv" and data[:3] == b"\xef\xbb\xbf" and n > 100
+    assert audit_rows(con, "actor", "action", "target", after=start) == [
+        (who, "export", "summary:2024-03") for who in ("lingdao", "ducha", "guanli")]
+
+
+# ---------------------------------------------------------------- supervisor actions
+
+
+def a_row(con) -> tuple[int, str]:
+    row = unit_rows(con, resolve_unit(con, "市发改委"), PERIOD)[0]
+    return row.target_id, row.jurisdiction_code
+
+
+@pytest.mark.parametrize("who", ["lingdao", "fgw", "kecheng", "guanli"])
+def test_only_a_supervisor_closes_out_sends_back_or_undoes(con, people, who):
+    target_id, code = a_row(con)
+    start = last_audit_id(con)
+    with pytest.raises(auth.PermissionDenied, match="没有“督查操作（销号、二次交办、撤销）”权限：需要督查账号"):
+        actions.close_out(con, target_id, code, people[who], "佐证", date(2024, 9, 30))
+    with pytest.raises(auth.PermissionDenied):
+        actions.send_back(con, target_id, code, people[who], "理由", date(2024, 12, 31), date(2024, 9, 30))
+    action_id = actions.close_out(con, target_id, code, people["ducha"], "佐证", date(2024, 9, 30))
+    with pytest.raises(auth.PermissionDenied):
+        actions.undo(con, action_id, people[who], "撤销", date(2024, 10, 1))
+    with pytest.raises(auth.PermissionDenied, match="^请先登录"):
+        actions.close_out(con, target_id, code, None, "佐证", date(2024, 9, 30))
+    assert con.execute("SELECT actor, kind FROM supervision_actions").fetchall() == [("ducha", "close_out")]
+    assert audit_rows(con, "actor", "action", after=start) == [("ducha", "close_out")]
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.fixture
+def cli_db(plain_db, tmp_path):
+    con = connect(plain_db)
+    from tests.accounts import make_people
+
+    make_people(con)
+    tpl = template(con, tmp_path, "市发改委", PERIOD)
+    jxj = template(con, tmp_path, "市经信局", PERIOD)
+    con.close()
+    return (plain_db, fill(tpl, tmp_path / "fgw.xlsx", {2: {VALUE: 1}}),
+            fill(jxj, tmp_path / "jxj.xlsx", {2: {VALUE: 1}}))
+
+
+def test_cli_account_may_not_upload_as_another_unit(cli_db, monkeypatch, capsys):
+    db, fgw_file, jxj_file = cli_db
+    monkeypatch.setenv("TRACKER_PASSWORD", PASSWORD)
+    args = ["upload", "--db", str(db), "--account", "fgw"]
+    assert loaders_main(args + ["--unit", "市经信局", str(jxj_file)]) == 1
+    out = capsys.readouterr()
+    assert out.out == "市经信局《jxj.xlsx》未接收：发现1个问题\n"
+    assert "  账号“fgw”只能上传“市发改委”的数据，不能上传“市经信局”的数据\n" in out.err
+    assert loaders_main(args + [str(jxj_file)]) == 1          # its own unit by default: the other's template
+    assert "这是“市经信局”的模板，不能以“市发改委”的名义上传" in capsys.readouterr().err
+    assert loaders_main(args + [str(fgw_file)]) == 0
+    con = connect(db)
+    assert con.execute("SELECT unit_name, uploaded_by FROM uploads").fetchall() == [("市发改委", "fgw")]
+    assert [r[:2] for r in con.execute(
+        "SELECT actor, action FROM audit_log WHERE action LIKE 'upload%' OR action = 'correction' ORDER BY audit_id"
+    ).fetchall()] == [("fgw", "upload_rejected"), ("fgw", "upload_rejected"), ("fgw", "upload")]
+    con.close()
+
+
+def test_cli_wrong_password_uploads_nothing(cli_db, monkeypatch, capsys):
+    db, fgw_file, _ = cli_db
+    monkeypatch.setenv("TRACKER_PASSWORD", "wrong-password")
+    assert loaders_main(["upload", "--db", str(db), "--account", "fgw", str(fgw_file)]) == 2
+    assert capsys.readouterr().err == "错误：用户名或密码错误\n"
+
+
+def test_cli_unit_path_records_the_os_user_as_actor(cli_db, monkeypatch, capsys):
+    db, fgw_file, _ = cli_db
+    monkeypatch.setattr("getpass.getuser", lambda: "clerk")
+    assert loaders_main(["upload", "--db", str(db), "--unit", "市发改委", "--by", "李四", str(fgw_file)]) == 0
+    con = connect(db)
+    assert con.execute("SELECT uploaded_by FROM uploads").fetchall() == [("李四",)]
+    assert con.execute("SELECT actor, action FROM audit_log WHERE action = 'upload'").fetchall() == [
+        ("os:clerk", "upload")]
+    con.close()

@@ -1,0 +1,148 @@
+"""The 督查清单 files read back cell by cell: xlsx with openpyxl, CSV with the csv module; and the CLI."""
+import csv
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.dashboard_db import add_report, add_upload, make_db
+from tracker import supervision as sv
+from tracker import supervision_export as sx
+from tracker.__main__ import main as tracker_main
+
+JULY = date(2024, 7, 31)
+HYPERLINK = '=HYPERLINK("http://evil.example","点击")'
+NOW = datetime(2024, 8, 1, 9, 0)
+
+
+@pytest.fixture
+def db(tmp_path):
+    """The tiny database plus a March report on the milestone whose texts look like formulas."""
+    path = tmp_path / "t.duckdb"
+    con = make_db(path)
+    add_upload(con, 2, "市经信局", "2024-03")
+    add_report(con, 7, 2, 4, "330800", "2024-03", 1, None, progress=HYPERLINK, problems="@SUM(A1:A9)",
+               next_steps="+1 加快进度")
+    con.close()
+    return path
+
+
+@pytest.fixture
+def con(db):
+    from tracker.db import connect
+
+    connection = connect(db)
+    yield connection
+    connection.close()
+
+
+EXPECTED_ITEM = {
+    "序号": 1, "督查类别": "逾期", "研判状态": "未报送", "条目": "（一）建设充电设施", "指标": "完成一期", "县（市、区）": "衢州市",
+    "目标": "—", "累计完成值": None, "计量单位": None, "完成进度": None, "时序进度": 1, "截止日期": datetime(2024, 6, 30),
+    "逾期天数": 31, "牵头单位": "市经信局", "牵头市领导": "张三", "研判说明": "本期未报送，已逾期31天且无完成记录",
+    "进展情况": "'" + HYPERLINK, "存在问题": "'@SUM(A1:A9)", "督查记录": None, "二次交办": None, "文件": "衢测〔2024〕1号",
+    "报送期": "2024年3月", "下步打算": "'+1 加快进度", "填报编号": "T4-330800",
+}
+
+
+def test_xlsx_items_sheet_cell_by_cell(con, tmp_path):
+    out = tmp_path / "list.xlsx"
+    items = sv.supervision_items(con, JULY)
+    sx.write_xlsx(items, sv.unreported_units(con, JULY), out, JULY, "全部", now=NOW)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["督查清单", "未报送单位"]
+    ws = wb["督查清单"]
+    assert ws["A1"].value == "逾期及滞后事项督查清单（截至2024-07-31）"
+    assert ws["A2"].value == "截至2024年7月31日　筛选：全部　生成时间：2024-08-01 09:00"
+    assert [c.value for c in ws[3]] == list(sx.ITEM_HEADERS)
+    assert ws.max_row == 4
+    assert dict(zip(sx.ITEM_HEADERS, (c.value for c in ws[4]))) == EXPECTED_ITEM
+    for cell in ws[4]:
+        assert cell.data_type != "f", cell.coordinate   # no formula anywhere
+        if isinstance(cell.value, str):
+            assert cell.data_type == "s"
+    status = ws.cell(row=4, column=sx.ITEM_HEADERS.index("研判状态") + 1)
+    assert status.fill.fgColor.rgb == "00999999" and status.font.color.rgb == "00FFFFFF"
+    category = ws.cell(row=4, column=2)
+    assert category.fill.fgColor.rgb == "00D55E00"
+    assert ws.cell(row=4, column=sx.ITEM_HEADERS.index("截止日期") + 1).number_format == "yyyy-mm-dd"
+    assert ws.cell(row=4, column=sx.ITEM_HEADERS.index("时序进度") + 1).number_format == "0.0%"
+
+
+def test_xlsx_layout_and_print_setup(con, tmp_path):
+    out = tmp_path / "list.xlsx"
+    sx.write_xlsx(sv.supervision_items(con, JULY), sv.unreported_units(con, JULY), out, JULY, "全部", now=NOW)
+    for ws in load_workbook(out):
+        assert ws.freeze_panes == "A4"
+        assert ws.auto_filter.ref.startswith("A3:")
+        assert ws.print_title_rows == "$3:$3"
+        assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert ws["A3"].font.bold and ws["A3"].fill.fgColor.rgb == "00DDEBF7"
+    ws = load_workbook(out)["督查清单"]
+    assert ws.auto_filter.ref == "A3:X4"
+    assert ws.print_area == "'督查清单'!$A$1:$S$4"   # the printout stops at 督查记录
+    assert [ws.column_dimensions[c].width for c in "ABD"] == [5, 8, 24]
+
+
+def test_xlsx_units_sheet(con, tmp_path):
+    out = tmp_path / "list.xlsx"
+    sx.write_xlsx(sv.supervision_items(con, JULY), sv.unreported_units(con, JULY), out, JULY, "全部", now=NOW)
+    ws = load_workbook(out)["未报送单位"]
+    assert ws["A1"].value == "未报送单位催报清单（2024年7月，截至2024-07-31）"
+    assert [c.value for c in ws[3]] == list(sx.UNIT_HEADERS)
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
+        [1, "市经信局", "市直单位", None, 4, 0, 4, "未报送", None,
+         "（一）新增公共充电桩、（一）柯城区、衢江区充电桩（柯城区）、（一）柯城区、衢江区充电桩（衢江区）、（一）完成一期"],
+        [2, "市发改委", "市直单位", None, 1, 0, 1, "未报送", None, "一、固定资产投资增长"],
+    ]
+    assert ws["H4"].fill.fgColor.rgb == "00999999"
+
+
+def test_csv_has_a_bom_and_the_same_rows(con, tmp_path):
+    n_items, n_units, out = sx.export_overdue(con, JULY, tmp_path / "list.csv")
+    assert (n_items, n_units, out) == (1, 2, tmp_path / "list.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == list(sx.ITEM_HEADERS)
+    assert dict(zip(rows[0], rows[1])) == {
+        **{k: "" if v is None else str(v) for k, v in EXPECTED_ITEM.items()},
+        "时序进度": "100.0%", "截止日期": "2024-06-30",
+    }
+    assert len(rows) == 2
+
+
+def test_units_csv_bytes(con):
+    text = sx.units_csv(con, JULY).decode("utf-8-sig")
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[0] == list(sx.UNIT_HEADERS)
+    assert [r[1] for r in rows[1:]] == ["市经信局", "市发改委"]
+
+
+def test_a_directory_gets_a_dated_file_name(con, tmp_path):
+    _, _, out = sx.export_overdue(con, JULY, tmp_path)
+    assert out == tmp_path / "督查清单_2024-07-31.xlsx" and out.exists()
+    assert sx.file_name("未报送单位", JULY, ".csv") == "未报送单位_2024-07-31.csv"
+    with pytest.raises(ValueError, match="请用 .xlsx 或 .csv"):
+        sx.export_overdue(con, JULY, tmp_path / "list.pdf")
+
+
+def test_cli_export_overdue(db, tmp_path, capsys):
+    out = tmp_path / "list.xlsx"
+    assert tracker_main(["export", "overdue", "--db", str(db), "--as-of", "2024-07-31", "--out", str(out)]) == 0
+    assert capsys.readouterr().out == (
+        f"已导出截至2024-07-31的督查清单：1 项逾期、滞后或二次交办事项，2 个单位未报送 → {out}\n")
+    assert load_workbook(out)["督查清单"]["X4"].value == "T4-330800"
+    assert tracker_main(["export", "overdue", "--db", str(db), "--as-of", "2024/07/31", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith("错误：截至日期“2024/07/31”无效")
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["短"], 16.0), (["一二三四五六七八九十一二三四五六七八九十"], 68.0), ([None, 3, "a\nb"], 29.0),
+    (["很" * 200], 81.0),
+])
+def test_row_height_grows_with_wrapped_text(values, expected):
+    assert sx.row_height(values, [10, 10, 10]) == expected

@@ -1,0 +1,61 @@
+"""What ``python -m tracker`` commands do once they have a connection.
+
+Each takes ``(con, args, out, err)`` and returns the exit code, printing to ``out``
+and ``err`` rather than to the terminal, so :mod:`tracker.inbox` can run it either in
+the command's own process or in the dashboard's (when the dashboard holds the file)
+and show the same text.
+"""
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+import duckdb
+
+from tracker.backup import BackupError, backup
+from tracker.progress_summary import export_summary
+from tracker.register_export import export_register
+from tracker.supervision import parse_as_of
+from tracker.supervision_export import export_overdue as write_overdue
+
+
+def export_progress(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        n = export_summary(con, args.period, args.out)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=err)
+        return 2
+    print(f"已导出 {args.period} 进展汇总表：{n} 行 → {args.out}", file=out)
+    return 0
+
+
+def export_targets(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        n = export_register(con, args.out)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=err)
+        return 2
+    print(f"已导出目标清单：{n} 行 → {args.out}", file=out)
+    return 0
+
+
+def export_overdue(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        n_items, n_units, path = write_overdue(con, parse_as_of(args.as_of), args.out)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=err)
+        return 2
+    print(f"已导出截至{args.as_of}的督查清单：{n_items} 项逾期、滞后或二次交办事项，{n_units} 个单位未报送 → {path}", file=out)
+    return 0
+
+
+def backup_command(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        manifest = backup(con, args.out)
+    except BackupError as exc:
+        print(f"错误：{exc}", file=err)
+        return 2
+    rows = sum(t["rows"] for t in manifest["tables"])
+    print(f"已备份 {len(manifest['tables'])} 张表、{rows} 行（数据库版本 {manifest['schema_version']}）→ {args.out}",
+          file=out)
+    return 0
