@@ -31,6 +31,7 @@ from tracker.actions import SEND_BACK, RowState, row_states
 from tracker.reporting import ReportingRow, Unit, resolve_unit, unit_rows
 from tracker.safe_cells import set_text
 from tracker.status import COMPLETED, FAR_BEHIND, NOT_REPORTED, STATUSES, month_end
+from tracker.print_setup import fit_a4
 
 TEMPLATE_VERSION = "progress-1"
 DATA_SHEET = "填报"
@@ -156,14 +157,7 @@ def _data_sheet(ws, rows: list[ReportingRow], unit: Unit, period: str) -> None:
     ws.protection.sheet = True
     ws.protection.formatColumns = False   # people may still widen columns and rows
     ws.protection.formatRows = False
-    ws.print_title_rows = "1:1"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddHeader.center.text = f"{unit.name} {period} 目标任务进展填报"
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    fit_a4(ws, header=f"{unit.name} {period} 目标任务进展填报")
 
 
 _SENT_BACK_FILL = PatternFill("solid", fgColor="F4CCCC")

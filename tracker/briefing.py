@@ -40,6 +40,7 @@ from tracker.formatting import percent
 from tracker.safe_cells import set_text
 from tracker.settings import StatusSettings
 from tracker.status import STATUS_COLORS, STATUSES
+from tracker.print_setup import fit_a4
 
 TITLE = "政策目标任务推进情况月度通报"
 RANK_STATUSES = list(STATUSES)
@@ -210,11 +211,7 @@ def _front_sheet(ws, b: Briefing, subtitle: str, dept, n_dept: int, county, n_co
     ws.cell(row=row, column=1).font = Font(bold=True, size=12)
     if n_dept:
         ws.add_chart(_mix_chart(dept, n_dept, "各牵头单位指标状态（按排名）", "牵头单位"), f"A{row + 1}")
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_a4(ws, landscape=False, title_rows=None, footer=None)
 
 
 def _status_chart(ws, first: int, last: int, statuses: list[str]) -> BarChart:

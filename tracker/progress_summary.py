@@ -21,6 +21,7 @@ from tracker.reporting import ReportingRow, all_rows
 from tracker.safe_cells import neutralise, set_text
 from tracker.settings import StatusSettings
 from tracker.status import COMPLETED, NOT_REPORTED, RANGE, STATUS_COLORS, judge, month_end
+from tracker.print_setup import fit_a4
 
 DEMO_LABEL = "演示数据"
 
@@ -142,13 +143,7 @@ def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:
             ws.cell(row=r, column=status_col).font = Font(color="FFFFFF", bold=True)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 1)}"
-    ws.print_title_rows = "1:1"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddHeader.center.text = f"目标任务进展汇总表 {period}"
+    fit_a4(ws, header=f"目标任务进展汇总表 {period}", footer=None)
     wb.save(out)
 
 

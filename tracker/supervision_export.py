@@ -31,6 +31,7 @@ from tracker.formatting import period_label, target_text
 from tracker.safe_cells import neutralise, set_text
 from tracker.settings import StatusSettings
 from tracker.status import FAR_BEHIND, STATUS_COLORS
+from tracker.print_setup import fit_a4
 
 ITEMS_SHEET = "督查清单"
 UNITS_SHEET = "未报送单位"
@@ -289,17 +290,11 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
     last_row = max(FIRST_DATA_ROW - 1 + len(rows), HEADER_ROW)
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{last_row}"
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     if printed_columns:
         ws.print_area = f"A1:{get_column_letter(printed_columns)}{last_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_a4(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def lists_xlsx(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
