@@ -31,7 +31,7 @@ from tracker.actions import SEND_BACK, RowState, row_states
 from tracker.reporting import ReportingRow, Unit, resolve_unit, unit_rows
 from tracker.safe_cells import set_text
 from tracker.status import COMPLETED, FAR_BEHIND, NOT_REPORTED, STATUSES, month_end
-from tracker.print_setup import fit_a4
+from tracker.print_setup import fit_a4, row_height
 
 TEMPLATE_VERSION = "progress-1"
 DATA_SHEET = "填报"
@@ -58,11 +58,12 @@ class Column:
     width: int
 
 
+# Widths add up to what an A4 landscape page shows at about 80 % (text wraps in the cells).
 COLUMNS = (
-    Column(ROW_ID, 15), Column("文件", 16), Column("条目", 28), Column("指标", 22),
-    Column("指标原文", 36), Column("区域", 10), Column("目标值", 11), Column("计量单位", 9),
-    Column("截止日期", 12), Column(VALUE, 12), Column(STATUS, 10), Column(PROGRESS, 32),
-    Column(PROBLEMS, 26), Column(NEXT_STEPS, 26),
+    Column(ROW_ID, 13), Column("文件", 14), Column("条目", 18), Column("指标", 18),
+    Column("指标原文", 20), Column("区域", 8), Column("目标值", 9), Column("计量单位", 7),
+    Column("截止日期", 11), Column(VALUE, 11), Column(STATUS, 8), Column(PROGRESS, 24),
+    Column(PROBLEMS, 18), Column(NEXT_STEPS, 18),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
 
@@ -143,8 +144,11 @@ def _data_sheet(ws, rows: list[ReportingRow], unit: Unit, period: str) -> None:
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         ws.column_dimensions[get_column_letter(col)].width = column.width
+    widths = [c.width for c in COLUMNS]
     for r, row in enumerate(rows, start=2):
-        for col, value in enumerate(row_cells(row), start=1):
+        cells = row_cells(row)
+        ws.row_dimensions[r].height = row_height(cells, widths, line_points=14.5, max_lines=4)
+        for col, value in enumerate(cells, start=1):
             cell = ws.cell(row=r, column=col)
             set_text(cell, value)
             cell.alignment = _WRAP

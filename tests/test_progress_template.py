@@ -186,7 +186,8 @@ def test_template_layout_and_print_setup(template_file):
     assert ws.page_setup.paperSize == 9  # A4
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert ws.column_dimensions["A"].width == 15 and ws.column_dimensions["L"].width == 32
+    assert ws.column_dimensions["A"].width == 13 and ws.column_dimensions["L"].width == 24
+    assert ws.row_dimensions[2].height == 32.0  # two wrapped lines of 11-point text
 
 
 def test_template_instructions_and_hidden_metadata(con, template_file):

@@ -4,6 +4,9 @@ Offices print the lists they are sent; one function so every export prints the s
 """
 from __future__ import annotations
 
+import math
+import unicodedata
+
 PAGE_FOOTER = "第 &P 页，共 &N 页"
 
 
@@ -21,3 +24,21 @@ def fit_a4(ws, *, landscape: bool = True, title_rows: str | None = "1:1", header
         ws.oddHeader.center.text = header
     if footer:
         ws.oddFooter.center.text = footer
+
+
+def text_width(text: str) -> int:
+    """Width in spreadsheet character units: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def row_height(values: list, widths: list[float], line_points: float = 13.0, max_lines: int = 6) -> float:
+    """Points for a row whose wrapped text fits its columns (spreadsheets do not all grow rows themselves).
+
+    ``line_points`` is one line of the sheet's font (13 for 10-point text, 14.5 for 11-point).
+    """
+    lines = 1
+    for value, width in zip(values, widths):
+        if isinstance(value, str) and value:
+            room = max(width - 1, 1)
+            lines = max(lines, sum(max(1, math.ceil(text_width(part) / room)) for part in value.split("\n")))
+    return min(lines, max_lines) * line_points + 3

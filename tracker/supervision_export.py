@@ -14,8 +14,6 @@ File names carry the date (:func:`file_name`). Every text cell goes through
 from __future__ import annotations
 
 import csv
-import math
-import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from tracker.formatting import period_label, target_text
 from tracker.safe_cells import neutralise, set_text
 from tracker.settings import StatusSettings
 from tracker.status import FAR_BEHIND, STATUS_COLORS
-from tracker.print_setup import fit_a4
+from tracker.print_setup import fit_a4, row_height
 
 ITEMS_SHEET = "督查清单"
 UNITS_SHEET = "未报送单位"
@@ -224,23 +222,6 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
 
 
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
-_LINE_POINTS = 13.0  # one line of 10-point text
-MAX_LINES = 6
-
-
-def text_width(text: str) -> int:
-    """Width in spreadsheet character units: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def row_height(values: list, widths: list[float]) -> float:
-    """Points for a row whose wrapped text fits its columns (spreadsheets do not all grow rows themselves)."""
-    lines = 1
-    for value, width in zip(values, widths):
-        if isinstance(value, str) and value:
-            room = max(width - 1, 1)
-            lines = max(lines, sum(max(1, math.ceil(text_width(part) / room)) for part in value.split("\n")))
-    return min(lines, MAX_LINES) * _LINE_POINTS + 3
 
 
 def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
