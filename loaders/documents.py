@@ -21,6 +21,7 @@ _TITLE_STOP = tuple("。）)：:；;")
 _NOTICE_TITLE = re.compile(r"关于(?:印发|公布|公开发布)?《?(.+?)》?的(?:通知|决定)$")
 _MAX_TITLE_LINES = 4
 _DATE_WINDOW = 12  # lines after the number in which the signature date is looked for
+_ISSUER_ENDINGS = ("人民政府", "办公室", "办公厅", "委员会", "局")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def _read_header(doc: CleanText, lines, idx: int, m: re.Match) -> DocumentHeader
     issuer, plan_title = _split_title(title)
     header_end = lines[idx][1]
     issue_date = None
+    signature = ""
     for s, e in lines[idx + 1: idx + 1 + _DATE_WINDOW]:
         line = text[s:e]
         d = _DATE.fullmatch(line.strip())
@@ -73,8 +75,13 @@ def _read_header(doc: CleanText, lines, idx: int, m: re.Match) -> DocumentHeader
             header_end = e
             break
         compact = line.replace(" ", "")
-        if not issuer and compact.endswith(("人民政府", "办公室", "委员会")) and len(compact) <= 20:
-            issuer = compact
+        if not signature and compact.endswith(_ISSUER_ENDINGS) and len(compact) <= 20:
+            signature = compact
+    if signature and (not issuer or (issuer.endswith(signature) and issuer != signature)):
+        # The signature names the issuer exactly; words before it in the title block are a
+        # gazette section heading ("机构与人事") that the PDF put above the title.
+        title = title[len(issuer) - len(signature):] if issuer else title
+        issuer = signature
     return DocumentHeader(
         doc_number=m.group(0),
         year=int(m.group(1)),

@@ -4,7 +4,7 @@ import streamlit as st
 
 from tracker import charts, page_blocks as blocks, progress_queries as pq, task_queries as tq
 from tracker.app_db import cached
-from tracker.formatting import display_table, source_html
+from tracker.formatting import display_table, item_name, source_html
 from tracker.sidebar import selection
 
 sel = selection()
@@ -17,11 +17,11 @@ st.dataframe(display_table(found[["doc_number", "label", "title", "n_targets", "
     columns={"doc_number": "文件", "label": "序号", "title": "任务", "n_targets": "指标数", "lead_unit": "牵头单位",
              "units": "责任单位", "leaders": "牵头市领导"}), hide_index=True, key="task_results", height=240)
 
-labels = {r.item_id: f"{r.doc_number} {r.label}{r.title}" for r in found.itertuples()}
+labels = {r.item_id: f"{r.doc_number} {item_name(r.label, r.title)}" for r in found.itertuples()}
 item_id = st.selectbox("查看任务", list(labels), format_func=labels.get, key="task_select")
 if item_id is not None:
     detail = cached(tq.item_detail, int(item_id))
-    st.header(f"{detail['label']}{detail['title']}")
+    st.header(item_name(detail["label"], detail["title"]), anchor=False)
     st.caption(f"{detail['doc_number']} {detail['doc_title']}" + (f" · {detail['area_title']}" if detail["area_title"] else ""))
     lead, coop, leaders = st.columns(3)
     lead.markdown("**牵头单位**  \n" + ("、".join(detail["lead_units"]) or "—"))

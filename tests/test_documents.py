@@ -12,7 +12,7 @@ def test_headers_of_the_gazette(gazette_path):
         ("衢政办发〔2024〕10号", "衢州市人民政府办公室", date(2024, 3, 4)),
         ("衢政办发〔2024〕11号", "衢州市人民政府办公室", date(2024, 3, 18)),
         ("衢政办发〔2024〕12号", "衢州市人民政府办公室", date(2024, 3, 29)),
-        ("衢政干〔2024〕4号", "机构与人事衢州市人民政府", date(2024, 3, 15)),
+        ("衢政干〔2024〕4号", "衢州市人民政府", date(2024, 3, 15)),
         ("衢市司发〔2024〕1号", "衢州市司法局", date(2024, 1, 12)),
     ]
     assert headers[0].plan_title == "进一步推动经济高质量发展若干政策的实施方案"
@@ -29,3 +29,9 @@ def test_header_of_another_city():
 
 def test_no_header_in_plain_text():
     assert find_headers(clean("没有文号的文字。\n\n第二行。")) == []
+
+
+def test_a_section_heading_above_the_title_is_not_part_of_the_issuer(gazette_path):
+    headers = find_headers(clean(gazette_path.read_text(encoding="utf-8")))
+    personnel = next(h for h in headers if h.doc_number == "衢政干〔2024〕4号")
+    assert (personnel.issuer, personnel.title) == ("衢州市人民政府", "衢州市人民政府关于徐飞等同志职务任免的通知")

@@ -108,3 +108,11 @@ def test_heatmap_draws_targets_as_horizontal_rows():
 
 def test_heatmap_labels_stay_distinct_when_cut():
     assert charts.heatmap_labels(["a" * 30, "a" * 31, "b"]) == ["a" * 23 + "…", "a" * 23 + "…（2）", "b"]
+
+
+@pytest.mark.parametrize("label, title, name", [("21", "新建公共充电桩", "21 新建公共充电桩"),
+                                                ("（四十五）", "改善传统消费", "（四十五）改善传统消费"),
+                                                ("一、", "扩大有效投资政策", "一、扩大有效投资政策"), ("3.", "x", "3.x"),
+                                                (None, "标题", "标题")])
+def test_item_name(label, title, name):
+    assert fmt.item_name(label, title) == name

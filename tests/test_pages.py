@@ -380,7 +380,7 @@ def test_the_real_task_page_draws_the_charging_piles_of_the_counties(real_db):
     rerun(at)
     at.selectbox(key="task_select").select(found.loc[found["label"] == "21", "item_id"].iloc[0])
     rerun(at)
-    assert at.header[0].value == "21新建新能源汽车公共充电桩2万个以上"
+    assert at.header[0].value == "21 新建新能源汽车公共充电桩2万个以上"
     assert bar_values(chart(at))[1] == [36.0, None, 111.0, 150.0, 191.0, 227.0, 267.0, 308.8, 347.0]
 
 

@@ -122,6 +122,15 @@ def status_table(status: pd.DataFrame, with_jurisdiction: bool = False) -> pd.Da
     return table.reset_index(drop=True)
 
 
+def item_name(label: str | None, title: str | None) -> str:
+    """An item as headings show it: "（四十五）改善传统消费", "一、扩大有效投资政策", and "21 新建公共充电桩"
+    (a bare number as label gets a space, else it runs into the title)."""
+    label, title = label or "", title or ""
+    if label and title and label[-1].isascii() and label[-1].isalnum():
+        return f"{label} {title}"
+    return f"{label}{title}"
+
+
 def date_text(x: object) -> str:
     """A date as "2024-03-01" (a timestamp loses its 00:00:00); None or "" → "—"."""
     if _missing(x) or x == "":

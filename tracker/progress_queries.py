@@ -35,7 +35,7 @@ import pandas as pd
 from tracker import actions as sv_actions
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
-from tracker.reporting import all_rows
+from tracker.reporting import ASSIGNED_SQL, LOCAL_KINDS
 from tracker.settings import StatusSettings
 
 CITY = "city"
@@ -58,29 +58,54 @@ STATUS_COLUMNS = [
 
 
 def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters) -> pd.DataFrame:
+    """Every row (whole city and jurisdictions) of the filtered targets with its latest report.
+
+    One query: the jurisdiction rows are those of :func:`tracker.reporting.all_rows` (same
+    rules, :data:`tracker.reporting.ASSIGNED_SQL`), and only the filtered targets' reports are
+    read, in one pass (latest period, then latest version, on or before the as-of month).
+    """
     where, params = target_where(filters)
     sql = f"""
-        WITH base AS (
+        WITH base AS MATERIALIZED (
             SELECT t.target_id, d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
                    coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)) AS period_start,
                    coalesce(d.period_end, make_date(coalesce(d.year, year(d.issue_date)), 12, 31)) AS period_end,
+                   d.period_start AS stated_start,
                    i.item_id, i.kind AS item_kind, i.number AS item_number, i.label AS item_label,
                    i.title AS item_title,
                    CASE WHEN i.kind = 'policy_area' THEN i.item_id ELSE area.item_id END AS area_id,
                    CASE WHEN i.kind = 'policy_area' THEN i.label || i.title ELSE area.label || area.title END AS area_title,
                    t.seq, t.indicator, t.raw, t.kind, t.comparator, t.value, t.value_high, t.unit,
-                   t.steps, t.deadline, t.due_date,
-                   r.lead_unit, r.units, r.leaders
+                   t.steps, t.deadline, t.due_date
             FROM targets t
             JOIN items i USING (item_id)
             JOIN documents d ON d.doc_id = i.doc_id
             LEFT JOIN items area ON area.item_id = i.parent_item_id
-            JOIN target_register r ON r.target_id = t.target_id
             WHERE {where}
         ),
+        responsible AS (
+            SELECT a.item_id,
+                   arg_min(o.name, a.position) FILTER (WHERE a.role = 'lead') AS lead_unit,
+                   string_agg(o.name, '、' ORDER BY a.position) AS units
+            FROM assignments a JOIN organisations o USING (org_id)
+            WHERE a.item_id IN (SELECT item_id FROM base)
+            GROUP BY a.item_id
+        ),
+        led AS (
+            SELECT l.item_id, string_agg(p.name, '、' ORDER BY l.position) AS leaders
+            FROM item_leaders l JOIN people p USING (person_id)
+            WHERE l.item_id IN (SELECT item_id FROM base)
+            GROUP BY l.item_id
+        ),
+        assigned AS ({ASSIGNED_SQL}),
         places AS (
-            SELECT unnest(?::INTEGER[]) AS target_id, unnest(?::VARCHAR[]) AS jurisdiction_code,
-                   unnest(?::DOUBLE[]) AS target_value, unnest(?::DOUBLE[]) AS target_value_high
+            SELECT DISTINCT a.target_id, a.jurisdiction_code,
+                   CASE WHEN al.target_id IS NULL THEN b.value ELSE al.value END AS target_value,
+                   CASE WHEN al.target_id IS NULL THEN b.value_high END AS target_value_high
+            FROM assigned a
+            JOIN base b ON b.target_id = a.target_id
+            LEFT JOIN target_allocations al ON al.target_id = a.target_id AND al.jurisdiction_code = a.jurisdiction_code
+            WHERE b.stated_start IS NULL OR b.stated_start <= ?
         ),
         rows AS (
             SELECT b.*, 'city' AS level, b.city_code AS jurisdiction_code,
@@ -92,28 +117,27 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters) -> pd.Da
             WHERE p.jurisdiction_code IS DISTINCT FROM b.city_code AND p.jurisdiction_code <> ''
         ),
         latest AS (
-            SELECT target_id, jurisdiction_code, period AS report_period, value AS reported_value,
-                   reported_status, unit_name, is_demo
-            FROM latest_progress
-            WHERE period <= ?
-            QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code ORDER BY period DESC) = 1
+            SELECT l.*, u.unit_name, u.is_demo
+            FROM (SELECT target_id, jurisdiction_code, period AS report_period, value AS reported_value,
+                         reported_status, upload_id
+                  FROM progress_reports
+                  WHERE period <= ? AND target_id IN (SELECT target_id FROM base)
+                  QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code
+                                             ORDER BY period DESC, version DESC) = 1) l
+            JOIN uploads u USING (upload_id)
         )
-        SELECT rows.*, coalesce(j.name, rows.jurisdiction_code) AS jurisdiction_name, latest.* EXCLUDE (target_id, jurisdiction_code)
+        SELECT rows.* EXCLUDE (stated_start), r.lead_unit, r.units, ld.leaders,
+               coalesce(j.name, rows.jurisdiction_code) AS jurisdiction_name,
+               latest.* EXCLUDE (target_id, jurisdiction_code, upload_id),
+               EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = rows.target_id) AS allocated
         FROM rows
+        LEFT JOIN responsible r USING (item_id)
+        LEFT JOIN led ld USING (item_id)
         LEFT JOIN latest USING (target_id, jurisdiction_code)
         LEFT JOIN jurisdictions j ON j.code = rows.jurisdiction_code
         ORDER BY rows.doc_id, rows.item_id, rows.seq, rows.level DESC, rows.jurisdiction_code
     """
-    places = [r for r in all_rows(con, as_of)]
-    columns = [[r.target_id for r in places], [r.jurisdiction_code for r in places],
-               [r.target_value for r in places], [r.target_value_high for r in places]]
-    frame = con.execute(sql, params + columns + [as_of]).df()
-    frame["allocated"] = frame["target_id"].isin(_allocated(con))
-    return frame
-
-
-def _allocated(con: duckdb.DuckDBPyConnection) -> set[int]:
-    return {r[0] for r in con.execute("SELECT DISTINCT target_id FROM target_allocations").fetchall()}
+    return con.execute(sql, params + [list(LOCAL_KINDS), st_rules.month_end(as_of), as_of]).df()
 
 
 def _steps(raw: object, target: object, due: date | None) -> list[tuple[date, float]]:
@@ -190,26 +214,62 @@ def summed_city_report(kind: str, values: list[float | None],
     return float(sum(values)), st_rules.COMPLETED if done else SUMMED
 
 
+def _period_number(periods: pd.Series) -> pd.Series:
+    """``"2024-03"`` → 2024 * 12 + 3 (NaN for anything that is not a period), vectorised."""
+    text = periods.where(periods.map(lambda p: isinstance(p, str)), None).astype("string")
+    parts = text.str.extract(r"^(\d{4})-(\d{2})$")
+    return pd.to_numeric(parts[0], errors="coerce") * 12 + pd.to_numeric(parts[1], errors="coerce")
+
+
+def _current_mask(frame: pd.DataFrame, as_of: str, settings: StatusSettings) -> pd.Series:
+    """Per row, whether its latest report counts for ``as_of`` (:func:`tracker.status.report_is_current`)."""
+    age = _period_number(pd.Series([as_of])).iloc[0] - _period_number(frame["report_period"])
+    return ((age >= 0) & (age <= settings.report_fresh_months)).fillna(False).astype(bool)
+
+
 def _sum_allocations(frame: pd.DataFrame, as_of: str, settings: StatusSettings) -> pd.DataFrame:
-    """Fill the whole-city row of allocated targets from the jurisdictions' reports."""
-    shares = frame[frame["level"] == JURISDICTION]
-    if shares.empty:
+    """Fill the whole-city row of allocated targets from the jurisdictions' reports.
+
+    :func:`summed_city_report`, for every target at once: the city row (when it has no
+    current report of its own) takes the sum of the jurisdictions' current values once
+    every jurisdiction has one (counts, levels, milestones), 已完成 for a milestone every
+    jurisdiction reports done.
+    """
+    is_share = frame["level"] == JURISDICTION
+    if not is_share.any():
         return frame
     frame = frame.astype({"report_period": object, "reported_status": object, "unit_name": object,
                           "is_demo": object})
-    for target_id, group in shares.groupby("target_id"):
-        city = frame.index[(frame["target_id"] == target_id) & (frame["level"] == CITY)]
-        if len(city) != 1 or _is_current(frame.loc[city[0]], as_of, settings):
-            continue
-        summed = summed_city_report(group["kind"].iloc[0],
-                                    [_current_value(r, as_of, settings) for r in group.itertuples(index=False)],
-                                    group["reported_status"].tolist())
-        if summed is None:
-            continue
-        frame.loc[city[0], "reported_value"], frame.loc[city[0], "reported_status"] = summed
-        frame.loc[city[0], "report_period"] = as_of
-        frame.loc[city[0], "unit_name"] = SUMMED
-        frame.loc[city[0], "is_demo"] = bool(group["is_demo"].fillna(False).astype(bool).any())
+    current = _current_mask(frame, as_of, settings)
+    value = pd.to_numeric(frame["reported_value"], errors="coerce").where(current)
+    value = value.mask(current & value.isna() & (frame["kind"] == st_rules.MILESTONE), 0.0)
+    shares = pd.DataFrame({
+        "target_id": frame.loc[is_share, "target_id"], "value": value[is_share],
+        "missing": value[is_share].isna(), "done": frame.loc[is_share, "reported_status"] == st_rules.COMPLETED,
+        "demo": frame.loc[is_share, "is_demo"].eq(True), "kind": frame.loc[is_share, "kind"]})
+    per_target = shares.groupby("target_id", sort=False).agg(
+        kind=("kind", "first"), total=("value", "sum"), missing=("missing", "any"), done=("done", "all"),
+        demo=("demo", "any"))
+    per_target = per_target[per_target["kind"].isin([st_rules.COUNT, st_rules.LEVEL, st_rules.MILESTONE])
+                            & ~per_target["missing"]]
+    is_city = frame["level"] == CITY
+    city_rows = frame.index[is_city]
+    n_city = frame.loc[is_city, "target_id"].value_counts()
+    city = pd.Series(city_rows, index=frame.loc[is_city, "target_id"].to_numpy())
+    chosen = [t for t in per_target.index if n_city.get(t, 0) == 1]
+    if not chosen:
+        return frame
+    rows = city.loc[chosen].to_numpy()
+    fill = ~current.loc[rows].to_numpy()
+    rows, picked = rows[fill], per_target.loc[chosen][fill]
+    if not len(rows):
+        return frame
+    frame.loc[rows, "reported_value"] = picked["total"].astype(float).to_numpy()
+    frame.loc[rows, "reported_status"] = [st_rules.COMPLETED if k == st_rules.MILESTONE and d else SUMMED
+                                          for k, d in zip(picked["kind"], picked["done"])]
+    frame.loc[rows, "report_period"] = as_of
+    frame.loc[rows, "unit_name"] = SUMMED
+    frame.loc[rows, "is_demo"] = picked["demo"].astype(bool).to_numpy()
     return frame
 
 

@@ -158,8 +158,9 @@ def _city_name(con, code: str | None) -> str:
 
 # ---------------------------------------------------------------------------- rows
 
-# (org_id, target_id, jurisdiction_code) for every unit and row it reports.
-_ASSIGNED = """
+#: (org_id, target_id, jurisdiction_code) for every unit and row it reports; one parameter,
+#: :data:`LOCAL_KINDS` (tracker.progress_queries reads it too, so both apply the same rules).
+ASSIGNED_SQL = _ASSIGNED = """
 WITH tgt AS (
     SELECT t.target_id, t.item_id, d.city_code,
            EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = t.target_id) AS allocated

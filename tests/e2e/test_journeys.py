@@ -24,6 +24,7 @@ LATEST_MONTH = "2024年9月"  # the latest month with demo reports: the sidebar'
 EARLY_MONTH = "2024年3月"
 TASK = "衢政发〔2024〕7号 （四十五）改善传统消费"  # its text marks 500个以上 (charging piles)
 ONE_DOCUMENT = "衢政办发〔2024〕12号 2024年度衢州市政府重大行政决策事项目录"
+COUNTY_TASK = "衢政办发〔2024〕10号 21 新建新能源汽车公共充电桩2万个以上"  # 民生实事, reported by the counties only
 
 
 def test_every_page_opens_from_the_navigation(app):
@@ -119,3 +120,13 @@ def test_search_and_open_a_task(app):
     expect(app.main).not_to_contain_text("尚无报送记录")
     app.screenshot("task")
 
+    # a task reported by the counties only: the whole-city history adds up their reports
+    app.select("查看任务", COUNTY_TASK)
+    app.assert_no_exception()
+    expect(app.widget("stSelectbox", "范围", app.main)).to_contain_text("全市")
+    expect(app.main).to_contain_text("全市数为各县（市、区）当月报送之和")
+    history = app.element("task_history")
+    expect(history.locator("svg.main-svg").first).to_be_visible()
+    expect(history).to_contain_text("累计值（个）")
+    assert history.locator("g.trace.bars g.point path").count() >= 8, "no summed values drawn"
+    app.screenshot("task-summed-over-counties")
