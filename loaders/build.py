@@ -82,15 +82,21 @@ def _audit_load(con, actor: str, path: Path, result: LoadResult | None, error: s
 
 
 def build(db_path: Path, data_dir: Path = DATA_DIR, demo: bool = True, actor: str = "system") -> BuildReport:
-    """Load everything; with ``demo`` (the default) also add the demo progress once."""
+    """Load everything into the database at ``db_path``; with ``demo`` (the default) also add the demo progress once."""
     con = connect(db_path)
     try:
-        report = load_sources(con, data_dir, actor)
-        if demo and report.ok:
-            report.demo = seed_demo(con)
-            if report.demo is not None and not report.demo.skipped:
-                audit.record_now(con, actor, "demo_seed", "demo",
-                                 {"uploads": report.demo.uploads, "reports": report.demo.reports})
-        return report
+        return build_into(con, data_dir, demo, actor)
     finally:
         con.close()
+
+
+def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR, demo: bool = True,
+               actor: str = "system") -> BuildReport:
+    """:func:`build` on an open connection (the dashboard builds its own database this way)."""
+    report = load_sources(con, data_dir, actor)
+    if demo and report.ok:
+        report.demo = seed_demo(con)
+        if report.demo is not None and not report.demo.skipped:
+            audit.record_now(con, actor, "demo_seed", "demo",
+                             {"uploads": report.demo.uploads, "reports": report.demo.reports})
+    return report

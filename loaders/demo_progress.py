@@ -171,7 +171,7 @@ def demo_value(row: ReportingRow, period: str, pace: float) -> tuple[float | Non
     else:
         value = _round(target * min(1.0, expected * pace), target)
         if row.unit in COUNT_MEASURES:
-            value = float(int(value))  # things counted one by one: 3 场 so far, not 3.56
+            value = float(round(value))  # things counted one by one: 4 场 so far, not 3.56
     return value, _self_assessed(row, value, as_of, start, end)
 
 

@@ -27,12 +27,12 @@ def database_path() -> Path:
 
 @st.cache_resource(show_spinner="正在从 data/ 中的源文件建立数据库…")
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    from loaders.build import load_sources
+    from loaders.build import build_into
     from tracker.auth import ensure_admin
 
     con = connect_when_free(path, timeout=120)   # a CLI command may hold the file for a moment
     if con.execute("SELECT count(*) FROM source_files").fetchone()[0] == 0:
-        load_sources(con)
+        build_into(con)   # the shipped sources and, as `python -m loaders build` does, the demo progress
     ensure_admin(con)   # first run: the account admin (README: 账号与权限)
     inbox.serve(path, con)   # from now on CLI uploads and exports run here (tracker/inbox.py)
     return con
