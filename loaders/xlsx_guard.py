@@ -21,6 +21,7 @@ files with a message in Chinese, before python-calamine opens them:
 """
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
@@ -35,7 +36,7 @@ MAX_RATIO = 100                     # plain spreadsheet XML compresses 5–30 ti
 RATIO_FLOOR = 5 * 1024 * 1024       # small parts may compress as well as they like
 MAX_MEMBERS = 2_000
 MAX_CELLS = 2_000_000               # rows × columns of a sheet's grid (the template: ≤ 50,000 × 14)
-CHUNK = 64 * 1024
+CHUNK = 1024 * 1024
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
@@ -51,9 +52,10 @@ def check_xlsx(path: Path, max_unpacked: int = MAX_UNPACKED) -> None:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
             _check_listing(path, infos, max_unpacked, broken)
+            sheets = _sheet_parts(zf, {i.filename for i in infos})
             unpacked = 0
             for info in infos:
-                unpacked = _check_member(zf, info, unpacked, max_unpacked, path)
+                unpacked = _check_member(zf, info, unpacked, max_unpacked, path, info.filename in sheets)
     except XlsxRefused:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError):
@@ -77,11 +79,37 @@ def _check_listing(path: Path, infos: list[zipfile.ZipInfo], max_unpacked: int, 
                               f"上限{MAX_RATIO}倍），可能是恶意构造的文件，已拒收")
 
 
-def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max_unpacked: int, path: Path) -> int:
-    """Stream one part (zipfile stops at the declared size and checks the CRC); return the running total."""
+def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """The parts a reader may parse as a sheet: everything under ``xl/worksheets/``, ``xl/chartsheets/``
+    and ``xl/dialogsheets/``, and every target the workbook's relationships name (wherever it points).
+
+    Only these get the cell count; styles, shared strings and the like cannot become a grid.
+    """
+    parts = {n for n in names if n.lower().startswith(("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/",
+                                                         "xl/macrosheets/"))}
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels in names and zf.getinfo(rels).file_size <= 1024 * 1024:
+        for kind, target in _RELATIONSHIP.findall(zf.read(rels)):
+            if kind.rsplit(b"/", 1)[-1] in _NOT_SHEETS:
+                continue
+            target = target.decode("utf-8", "replace")
+            parts.add(posixpath.normpath(target.lstrip("/") if target.startswith("/") else "xl/" + target))
+    return parts
+
+
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b(?=[^>]*\sType=[\"']([^\"']*)[\"'])[^>]*\sTarget=[\"']([^\"']+)[\"']")
+_NOT_SHEETS = (b"styles", b"theme", b"sharedStrings", b"calcChain")
+
+
+def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max_unpacked: int, path: Path,
+                  sheet: bool = True) -> int:
+    """Stream one part (zipfile stops at the declared size and checks the CRC); return the running total.
+
+    XML parts get their prolog checked; sheet parts (``sheet``) also their cell count.
+    """
     xml = info.filename.lower().endswith(XML_SUFFIXES)
     prolog = _Prolog(info.filename, path) if xml else None
-    extent = _Extent() if xml else None
+    extent = _Extent() if xml and sheet else None
     with zf.open(info) as f:
         while chunk := f.read(CHUNK):
             unpacked += len(chunk)
@@ -103,6 +131,9 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=[\"']([A-Z]{1,4})([0-9]{1,8})[\"']")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=[\"']([0-9]{1,8})[\"']")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_ROW_WITH_REF = re.compile(rb"<(?:\w+:)?row(?=[\s/>])(?:[^>]*?\sr=[\"']([0-9]{1,8})[\"'])?")
+# any r="B12"-like attribute (cells carry them; counting a stray one too only makes the check stricter)
+_ANY_REF = re.compile(rb"\sr=[\"']([A-Z]{1,4})([0-9]{1,8})[\"']")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
 
 
@@ -121,8 +152,21 @@ class _Extent:
             self.carry = data
             return
         data, self.carry = data[:cut], data[cut:]
-        for row in _ROW_REF.findall(data):
-            self.max_row = max(self.max_row, int(row))
+        rows = _ROW_WITH_REF.findall(data)       # one pass: every <row>, with its r= when it has one
+        row_refs = [r for r in rows if r]
+        if row_refs:
+            self.max_row = max(self.max_row, max(map(int, set(row_refs))))
+        refs = _ANY_REF.findall(data)
+        n_rows = len(rows)
+        if len(_CELL.findall(data)) == len(refs):
+            # every cell has its reference (what Excel, WPS and openpyxl write): no row-by-row counting
+            if refs:
+                self._refs(refs)
+            self.n_rows += n_rows
+            self.max_implicit = max(self.max_implicit, self.implicit)
+            if n_rows:
+                self.implicit = 0
+            return
         pos = 0
         for m in _ROW.finditer(data):
             self._cells(data[pos:m.start()])
@@ -134,10 +178,15 @@ class _Extent:
 
     def _cells(self, segment: bytes) -> None:
         refs = _CELL_REF.findall(segment)
-        for col, row in refs:
-            self.max_row = max(self.max_row, int(row))
-            self.max_col = max(self.max_col, _column_number(col))
+        if refs:
+            self._refs(refs)
         self.implicit += len(_CELL.findall(segment)) - len(refs)
+
+    def _refs(self, refs: list[tuple[bytes, bytes]]) -> None:
+        """Farthest row and column of some cell references (distinct values first: a sheet repeats them)."""
+        columns, rows = zip(*refs)
+        self.max_row = max(self.max_row, max(map(int, set(rows))))
+        self.max_col = max(self.max_col, max(map(_column_number, set(columns))))
 
     def grid(self) -> tuple[int, int]:
         """(rows, columns); a cell without a reference goes right of the one before it, so they add up."""

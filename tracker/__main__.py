@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tracker import bench as bench_module
 from tracker import inbox
 from tracker.backup import BackupError, restore
 from tracker.db import DEFAULT_DB
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--db", type=Path, default=DEFAULT_DB)
     r.add_argument("--force", action="store_true", help="replace a database that holds data (the old file is kept)")
     r.set_defaults(handler=_restore)
+    bench = sub.add_parser("bench", help="benchmarks at city and province scale, one figure per line (tracker/bench.py)")
+    bench_module.build_parser(bench)
+    bench.set_defaults(handler=bench_module.run_command)
     return parser
 
 

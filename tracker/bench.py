@@ -1,24 +1,81 @@
 """Benchmarks: print one figure per line, ``name=VALUE budget=LIMIT ok|MISSED``.
 
-Run with ``python -m tracker.bench``. Exit status is 0 whether budgets are met
-or not; a script reads the lines.
+Run with ``python -m tracker bench [--quick]`` (or ``python -m tracker.bench``). Exit status
+is 0 whether budgets are met or not; a script reads the lines. Figures without a budget
+(references measured in the same run, and figures for the record) print as ``name=VALUE``.
+
+What is measured (issue 9):
+
+* ``extract_and_load_all_sources`` — build a database from every shipped source (< 1 s);
+* ``upload_20000_rows`` — :func:`loaders.progress_upload.upload_file` of a filled-in monthly
+  template of 20,000 rows, end to end (≤ 1.5 × ``calamine_read_20000_rows``: python-calamine
+  reading every sheet of the same file);
+* ``page_queries_<page>`` — every query a page runs (sidebar included), uncached, at province
+  scale (≤ 150 ms and ≤ 3 × ``aggregate_scan_progress``: one plain aggregate scan of
+  ``progress_reports``, counts and sums per month);
+* ``page_<page>`` — each page script through AppTest at city scale (< 1 s; :mod:`tracker.page_bench`);
+* ``overdue_export_xlsx_5000_rows`` — the 督查清单 workbook of 5,000 rows (< 2 s);
+* ``page_peak_rss_province`` — peak RSS of a process running the overview page through AppTest
+  at province scale (< 600 MB).
+
+Synthetic data (:mod:`tracker.synthetic`) is generated into files of its own under a cache
+directory and reused by later runs; benchmarks that write work on a copy.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 from loaders.build import build
 
+MB = 1024 * 1024
+
 
 def _line(name: str, value: float, budget: float | None = None, unit: str = "s") -> str:
-    figure = f"{name}={value:.3f}{unit}"
+    figure = f"{name}={_num(value)}{unit}"
     if budget is None:
         return figure
-    return f"{figure} budget={budget:g}{unit} {'ok' if value <= budget else 'MISSED'}"
+    return f"{figure} budget={_num(budget)}{unit} {'ok' if value <= budget else 'MISSED'}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.3f}" if abs(x) < 100 else f"{x:.0f}"
+
+
+def _median_time(func: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run measures and at which scale (tests pass tiny ones)."""
+
+    repeats: int = 3
+    city: str = "city"
+    province: str = "province"
+    upload_rows: int = 20_000
+    export_rows: int = 5_000
+    pages: tuple[str, ...] | None = None      # None: every page of tracker.page_bench.PAGES
+    load: bool = True                         # extract and load the shipped sources
+    rss: bool = True                          # the peak-RSS subprocess
+
+
+# ---------------------------------------------------------------------------- extract and load
 
 
 def bench_load(repeats: int = 3) -> list[str]:
@@ -40,13 +97,270 @@ def bench_load(repeats: int = 3) -> list[str]:
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tracker.bench")
-    parser.add_argument("--quick", action="store_true", help="one repeat of each measurement")
-    args = parser.parse_args(argv)
-    for line in bench_load(repeats=1 if args.quick else 3):
-        print(line, flush=True)
+# ---------------------------------------------------------------------------- upload
+
+
+def bench_upload(n_rows: int, repeats: int) -> list[str]:
+    """Upload of an ``n_rows`` monthly file end to end against python-calamine reading it."""
+    from python_calamine import CalamineWorkbook
+
+    from loaders.progress_upload import upload_file
+    from tracker import synthetic
+
+    db, path, unit, period = synthetic.cached_upload(n_rows)
+
+    def read() -> None:
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+
+    read()  # warm the page cache and the library
+    reference = _median_time(read, max(repeats, 3))
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            copy = Path(tmp) / "upload.duckdb"
+            shutil.copy(db, copy)
+            from tracker.db import connect
+
+            con = connect(copy)
+            try:
+                start = time.perf_counter()
+                result = upload_file(con, path, unit, "bench", period=period, now=datetime(2030, 1, 1))
+                times.append(time.perf_counter() - start)
+            finally:
+                con.close()
+            copy.unlink()
+            if result.outcome != "accepted" or result.n_new != n_rows:
+                raise RuntimeError(f"benchmark upload not accepted: {result.summary()} {result.problems[:3]}")
+    value = statistics.median(times)
+    return [_line(f"calamine_read_{n_rows}_rows", reference),
+            _line(f"upload_{n_rows}_rows", value, budget=1.5 * reference)]
+
+
+# ---------------------------------------------------------------------------- page queries
+
+
+def page_queries(con, page: str) -> Callable[[], object]:
+    """Every query ``page`` runs with the sidebar's defaults (latest plan year and month), uncached."""
+    from tracker import filters as f
+    from tracker import npc_section, queries, supervision as sv, task_queries as tq
+    from tracker import progress_queries as pq
+    from tracker.settings import StatusSettings
+    from tracker.sidebar import default_as_of
+    from tracker.status import month_end
+
+    def sidebar():
+        years = f.year_options(con)
+        year = years[0] if years else None
+        periods = f.report_periods(con, year)
+        f.month_options(con, year)
+        f.document_options(con, year)
+        f.area_options(con, ())
+        f.unit_options(con)
+        f.leader_options(con)
+        f.jurisdiction_options(con)
+        return f.Filters(year=year), default_as_of(periods, year), StatusSettings()
+
+    def overview():
+        filters, as_of, settings = sidebar()
+        return pq.target_status(con, as_of, filters, settings)
+
+    def jurisdictions():
+        filters, as_of, settings = sidebar()
+        pq.target_status(con, as_of, filters, settings, level=pq.JURISDICTION)
+        city = npc_section.plan_city(con)
+        from tracker import npc_queries
+        npc_queries.npc_comparison(con, None, city)
+        npc_queries.npc_facts(con, None, city)
+
+    def tasks():
+        filters, as_of, settings = sidebar()
+        found = tq.search_items(con, "", filters)
+        item_id = int(found["item_id"].iloc[0])
+        tq.item_detail(con, item_id)
+        tq.item_source(con, item_id)
+        status = pq.target_status(con, as_of, filters.without_jurisdictions(), settings, level=None)
+        pq.target_status(con, as_of, filters.without_jurisdictions(), settings, level=pq.JURISDICTION)
+        mine = status[status["item_id"] == item_id]
+        if len(mine):
+            tq.target_history(con, int(mine["target_id"].iloc[0]), None, as_of, settings)
+        tq.item_notes(con, item_id)
+
+    def data_quality():
+        sidebar()
+        for query in (queries.loaded_documents, queries.counts_per_kind, queries.numbers_for_review,
+                      queries.allocation_mismatches, queries.load_findings, queries.uploads, queries.upload_errors):
+            query(con)
+
+    def supervision():
+        filters, as_of, settings = sidebar()
+        day = month_end(as_of)
+        sv.supervision_items(con, day, filters, settings, ())
+        sv.unreported_units(con, day, filters, settings)
+        pq.target_status(con, as_of, filters, settings, None, day)
+
+    return {"overview": overview, "departments": overview, "leaders": overview, "jurisdictions": jurisdictions,
+            "tasks": tasks, "data_quality": data_quality, "supervision": supervision}[page]
+
+
+QUERY_PAGES = ("overview", "departments", "jurisdictions", "leaders", "tasks", "data_quality", "supervision")
+SCAN_SQL = "SELECT period, count(*), sum(value) FROM progress_reports GROUP BY period"
+
+
+def bench_page_queries(db: Path, repeats: int, pages: tuple[str, ...] = QUERY_PAGES) -> list[str]:
+    from tracker.db import connect
+
+    con = connect(db, read_only=True)
+    try:
+        scan = lambda: con.execute(SCAN_SQL).fetchall()  # noqa: E731
+        scan()
+        reference = _median_time(scan, max(repeats, 5))
+        budget = min(0.150, 3 * reference)
+        lines = [_line("aggregate_scan_progress", reference)]
+        for page in pages:
+            run = page_queries(con, page)
+            run()  # warm: DuckDB's buffers, imports
+            lines.append(_line(f"page_queries_{page}", _median_time(run, repeats), budget=budget))
+        return lines
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------------------- overdue export
+
+
+def bench_export(db: Path, n_rows: int, repeats: int) -> list[str]:
+    """The 督查清单 xlsx of ``n_rows`` items (real rows of the synthetic province, repeated if fewer)."""
+    import io
+
+    import pandas as pd
+
+    from tracker import filters as f, supervision as sv
+    from tracker.db import connect
+    from tracker.settings import StatusSettings
+    from tracker.status import month_end
+    from tracker.supervision_export import write_xlsx
+
+    con = connect(db, read_only=True)
+    try:
+        year = f.year_options(con)[0]
+        as_of = month_end(f.report_periods(con, year)[0])
+        filters = f.Filters(year=year)
+        items = sv.supervision_items(con, as_of, filters, StatusSettings(), ())
+        units = sv.unreported_units(con, as_of, filters, StatusSettings())
+    finally:
+        con.close()
+    if items.empty:
+        raise RuntimeError("no supervision items to export")
+    items = pd.concat([items] * (n_rows // len(items) + 1), ignore_index=True).head(n_rows)
+    value = _median_time(lambda: write_xlsx(items, units, io.BytesIO(), as_of, "全部"), repeats)
+    return [_line(f"overdue_export_xlsx_{n_rows}_rows", value, budget=2.0)]
+
+
+# ---------------------------------------------------------------------------- pages and memory
+
+
+def bench_app_pages(db: Path, repeats: int, pages: tuple[str, ...] | None) -> list[str]:
+    from tracker import page_bench
+
+    _quiet_admin()
+    with tempfile.TemporaryDirectory() as tmp:   # the app writes (first admin account): work on a copy
+        copy = Path(tmp) / "city.duckdb"
+        shutil.copy(db, copy)
+        return page_bench.bench_pages(copy, repeats, pages or page_bench.PAGES)
+
+
+def _quiet_admin() -> None:
+    """The app's first run creates ``admin`` and prints a generated password unless one is set:
+    on a throwaway copy, set one (random, never shown) so the benchmark output stays figures only."""
+    import secrets
+
+    os.environ.setdefault("TRACKER_ADMIN_PASSWORD", secrets.token_urlsafe(24))
+
+
+def bench_rss(db: Path, page: str = "overview", budget_mb: float = 600) -> list[str]:
+    """Peak RSS of a fresh process that runs ``page`` through AppTest on (a copy of) ``db``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "province.duckdb"
+        shutil.copy(db, copy)
+        done = subprocess.run([sys.executable, "-m", "tracker.bench", "--rss-child", str(copy), page],
+                              capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
+                              timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"peak-RSS run failed: {done.stderr[-2000:]}")
+    peak_mb = float(done.stdout.strip().splitlines()[-1])
+    return [_line(f"page_peak_rss_{page}", peak_mb, budget=budget_mb, unit="MB")]
+
+
+def _rss_child(db: str, page: str) -> int:
+    """Run one page through AppTest; print the process's peak RSS in MB (Linux: ru_maxrss is KB)."""
+    import resource
+
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.db import ROOT
+
+    os.environ["TRACKER_DB"] = db
+    _quiet_admin()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    if at.exception:
+        print([e.value for e in at.exception], file=sys.stderr)
+        return 1
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return 0
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+def run(plan: Plan = Plan(), out=None) -> list[str]:
+    """Every benchmark of ``plan``, printing each line to ``out`` (default stdout) as it comes."""
+    from tracker import synthetic
+
+    out = out or sys.stdout
+    lines: list[str] = []
+
+    def emit(new: list[str]) -> None:
+        for line in new:
+            print(line, file=out, flush=True)
+        lines.extend(new)
+
+    if plan.load:
+        emit(bench_load(plan.repeats))
+    start = time.perf_counter()
+    city = synthetic.cached_database(synthetic.SCALES[plan.city])
+    province = synthetic.cached_database(synthetic.SCALES[plan.province])
+    emit([_line("synthetic_data_ready", time.perf_counter() - start)])
+    emit(bench_upload(plan.upload_rows, plan.repeats))
+    query_pages = QUERY_PAGES if plan.pages is None else tuple(p for p in QUERY_PAGES if p in plan.pages)
+    emit(bench_page_queries(province, plan.repeats, query_pages))
+    emit(bench_app_pages(city, plan.repeats, plan.pages))
+    emit(bench_export(province, plan.export_rows, plan.repeats))
+    if plan.rss:
+        emit(bench_rss(province))
+    return lines
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(prog="python -m tracker bench")
+    parser.add_argument("--quick", action="store_true", help="one repeat of each measurement (under a minute "
+                        "once the synthetic data is cached)")
+    parser.add_argument("--rss-child", nargs=2, metavar=("DB", "PAGE"), help=argparse.SUPPRESS)
+    return parser
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.rss_child:
+        return _rss_child(*args.rss_child)
+    run(Plan(repeats=1 if args.quick else 3))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_command(build_parser(argparse.ArgumentParser(prog="python -m tracker.bench")).parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -18,17 +18,17 @@ from pathlib import Path
 from tracker.bench import _line
 from tracker.db import ROOT
 
-PAGES = ("overview", "departments", "jurisdictions", "leaders", "tasks", "data_quality")
+PAGES = ("overview", "departments", "jurisdictions", "leaders", "tasks", "data_quality", "supervision")
 BUDGET_S = 1.0
 
 
-def bench_pages(db_path: Path, repeats: int = 3) -> list[str]:
+def bench_pages(db_path: Path, repeats: int = 3, pages: tuple[str, ...] = PAGES) -> list[str]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     os.environ["TRACKER_DB"] = str(db_path)
     lines = []
-    for page in PAGES:
+    for page in pages:
         times = []
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
         at.switch_page(f"pages/{page}.py")

@@ -35,7 +35,7 @@ import pandas as pd
 from tracker import actions as sv_actions
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
-from tracker.reporting import ASSIGNED_SQL, LOCAL_KINDS
+from tracker.reporting import LOCAL_KINDS, assigned_sql
 from tracker.settings import StatusSettings
 
 CITY = "city"
@@ -57,12 +57,15 @@ STATUS_COLUMNS = [
 ]
 
 
-def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters) -> pd.DataFrame:
+def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: str,
+          settings: StatusSettings) -> pd.DataFrame:
     """Every row (whole city and jurisdictions) of the filtered targets with its latest report.
 
     One query: the jurisdiction rows are those of :func:`tracker.reporting.all_rows` (same
-    rules, :data:`tracker.reporting.ASSIGNED_SQL`), and only the filtered targets' reports are
+    rules, :func:`tracker.reporting.assigned_sql`), and only the filtered targets' reports are
     read, in one pass (latest period, then latest version, on or before the as-of month).
+    Only rows of ``level`` come back; a whole-city row without a current report of its own
+    carries the jurisdictions' sum (:func:`summed_city_report`, the same rules in SQL).
     """
     where, params = target_where(filters)
     sql = f"""
@@ -97,7 +100,7 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters) -> pd.Da
             WHERE l.item_id IN (SELECT item_id FROM base)
             GROUP BY l.item_id
         ),
-        assigned AS ({ASSIGNED_SQL}),
+        assigned AS ({assigned_sql('t.target_id IN (SELECT target_id FROM base)')}),
         places AS (
             SELECT DISTINCT a.target_id, a.jurisdiction_code,
                    CASE WHEN al.target_id IS NULL THEN b.value ELSE al.value END AS target_value,
@@ -117,27 +120,85 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters) -> pd.Da
             WHERE p.jurisdiction_code IS DISTINCT FROM b.city_code AND p.jurisdiction_code <> ''
         ),
         latest AS (
-            SELECT l.*, u.unit_name, u.is_demo
-            FROM (SELECT target_id, jurisdiction_code, period AS report_period, value AS reported_value,
-                         reported_status, upload_id
+            -- the latest period on or before the as-of month, its latest version (one pass, no sort)
+            SELECT l.target_id, l.jurisdiction_code, l.last.period AS report_period, l.last.value AS reported_value,
+                   l.last.reported_status AS reported_status, l.last.upload_id AS upload_id, u.unit_name, u.is_demo
+            FROM (SELECT target_id, jurisdiction_code,
+                         arg_max({{'period': period, 'value': value, 'reported_status': reported_status,
+                                   'upload_id': upload_id}}, {{'period': period, 'version': version}}) AS last
                   FROM progress_reports
-                  WHERE period <= ? AND target_id IN (SELECT target_id FROM base)
-                  QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code
-                                             ORDER BY period DESC, version DESC) = 1) l
-            JOIN uploads u USING (upload_id)
+                  WHERE period <= $as_of AND target_id IN (SELECT target_id FROM base)
+                  GROUP BY target_id, jurisdiction_code) l
+            JOIN uploads u ON u.upload_id = l.last.upload_id
+        ),
+        joined AS (
+            SELECT rows.* EXCLUDE (stated_start), r.lead_unit, r.units, ld.leaders,
+                   coalesce(j.name, rows.jurisdiction_code) AS jurisdiction_name,
+                   latest.* EXCLUDE (target_id, jurisdiction_code, upload_id),
+                   latest.report_period IS NOT NULL AND {_AGE} BETWEEN 0 AND $fresh AS is_current
+            FROM rows
+            LEFT JOIN responsible r USING (item_id)
+            LEFT JOIN led ld USING (item_id)
+            LEFT JOIN latest USING (target_id, jurisdiction_code)
+            LEFT JOIN jurisdictions j ON j.code = rows.jurisdiction_code
+            WHERE rows.level = $level OR ($level = 'city' AND rows.level = 'jurisdiction')
+        ),
+        -- the whole-city report made of the jurisdictions' current reports (summed_city_report)
+        summed AS (
+            SELECT target_id, bool_and(current_value IS NOT NULL) AS complete, sum(current_value) AS total,
+                   bool_and(coalesce(reported_status = '{st_rules.COMPLETED}', false)) AS done,
+                   bool_or(coalesce(is_demo, false)) AS demo
+            FROM (SELECT target_id, reported_status, is_demo,
+                         CASE WHEN NOT is_current THEN NULL
+                              WHEN reported_value IS NULL THEN CASE WHEN kind = '{st_rules.MILESTONE}' THEN 0.0 END
+                              ELSE reported_value END AS current_value
+                  FROM joined WHERE level = 'jurisdiction')
+            GROUP BY target_id
+        ),
+        result AS (
+            SELECT j.* EXCLUDE (report_period, reported_value, reported_status, unit_name, is_demo),
+                   coalesce(s.complete AND j.level = 'city' AND NOT j.is_current
+                            AND j.kind IN ('{st_rules.COUNT}', '{st_rules.LEVEL}', '{st_rules.MILESTONE}'), false)
+                       AS use_sum,
+                   j.report_period, j.reported_value, j.reported_status, j.unit_name, j.is_demo, s.total, s.done, s.demo
+            FROM joined j
+            LEFT JOIN summed s USING (target_id)
+            WHERE j.level = $level
         )
-        SELECT rows.* EXCLUDE (stated_start), r.lead_unit, r.units, ld.leaders,
-               coalesce(j.name, rows.jurisdiction_code) AS jurisdiction_name,
-               latest.* EXCLUDE (target_id, jurisdiction_code, upload_id),
-               EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = rows.target_id) AS allocated
-        FROM rows
-        LEFT JOIN responsible r USING (item_id)
-        LEFT JOIN led ld USING (item_id)
-        LEFT JOIN latest USING (target_id, jurisdiction_code)
-        LEFT JOIN jurisdictions j ON j.code = rows.jurisdiction_code
-        ORDER BY rows.doc_id, rows.item_id, rows.seq, rows.level DESC, rows.jurisdiction_code
+        SELECT * EXCLUDE (use_sum, report_period, reported_value, reported_status, unit_name, is_demo, total, done, demo,
+                          is_current),
+               use_sum OR is_current AS is_current,
+               CASE WHEN use_sum THEN $as_of ELSE report_period END AS report_period,
+               CASE WHEN use_sum THEN total ELSE reported_value END AS reported_value,
+               CASE WHEN NOT use_sum THEN reported_status
+                    WHEN kind = '{st_rules.MILESTONE}' AND done THEN '{st_rules.COMPLETED}' ELSE '{SUMMED}' END
+                   AS reported_status,
+               CASE WHEN use_sum THEN '{SUMMED}' ELSE unit_name END AS unit_name,
+               CASE WHEN use_sum THEN demo ELSE is_demo END AS is_demo,
+               EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = result.target_id) AS allocated
+        FROM result
+        ORDER BY doc_id, item_id, seq, level DESC, jurisdiction_code
     """
-    return con.execute(sql, params + [list(LOCAL_KINDS), st_rules.month_end(as_of), as_of]).df()
+    values = params + [list(LOCAL_KINDS), st_rules.month_end(as_of)]
+    named = {"level": level, "fresh": settings.report_fresh_months, "as_of": as_of}
+    return con.execute(_numbered(sql, len(values), named), values + list(named.values())).df()
+
+
+#: Months from a report's period to the as-of month, in SQL (both 'YYYY-MM').
+_AGE = ("((CAST(left($as_of, 4) AS INTEGER) * 12 + CAST(substr($as_of, 6, 2) AS INTEGER))"
+        " - (CAST(left(latest.report_period, 4) AS INTEGER) * 12 + CAST(substr(latest.report_period, 6, 2) AS INTEGER)))")
+
+
+def _numbered(sql: str, n_positional: int, named: dict) -> str:
+    """``?`` → ``$1 … $n`` and ``$name`` → ``$n+1 …`` (DuckDB takes one style of parameter per query)."""
+    parts = sql.split("?")
+    out = parts[0]
+    for i, part in enumerate(parts[1:], start=1):
+        out += f"${i}" + part
+    assert len(parts) - 1 == n_positional, "parameter count"
+    for i, name in enumerate(named, start=n_positional + 1):
+        out = out.replace(f"${name}", f"${i}")
+    return out
 
 
 def _steps(raw: object, target: object, due: date | None) -> list[tuple[date, float]]:
@@ -161,20 +222,25 @@ def _missing(x: object) -> bool:
 
 
 def _date(x: object) -> date | None:
+    if type(x) is date:
+        return x
     if _missing(x):
         return None
     return pd.Timestamp(x).date()
 
 
 def _is_current(row, as_of: str, settings: StatusSettings) -> bool:
-    """Whether the row's latest report counts for ``as_of`` (see report_is_current)."""
-    period = row.report_period
-    return isinstance(period, str) and st_rules.report_is_current(period, as_of, settings)
+    """Whether the row's latest report counts for ``as_of`` (report_is_current, worked out in :func:`_rows`)."""
+    return bool(row.is_current)
 
 
 def _current_value(row, as_of: str, settings: StatusSettings) -> float | None:
-    """The value of the row's current report (see :func:`current_value`)."""
-    return current_value(row.kind, row.report_period, row.reported_value, as_of, settings)
+    """The value of the row's current report (as :func:`current_value`, with the currency from :func:`_rows`)."""
+    if not row.is_current:
+        return None
+    if _missing(row.reported_value):
+        return 0.0 if row.kind == st_rules.MILESTONE else None
+    return float(row.reported_value)
 
 
 def current_value(kind: str, report_period: object, reported_value: object, as_of: str,
@@ -212,65 +278,6 @@ def summed_city_report(kind: str, values: list[float | None],
         return None
     done = kind == st_rules.MILESTONE and all(s == st_rules.COMPLETED for s in statuses)
     return float(sum(values)), st_rules.COMPLETED if done else SUMMED
-
-
-def _period_number(periods: pd.Series) -> pd.Series:
-    """``"2024-03"`` → 2024 * 12 + 3 (NaN for anything that is not a period), vectorised."""
-    text = periods.where(periods.map(lambda p: isinstance(p, str)), None).astype("string")
-    parts = text.str.extract(r"^(\d{4})-(\d{2})$")
-    return pd.to_numeric(parts[0], errors="coerce") * 12 + pd.to_numeric(parts[1], errors="coerce")
-
-
-def _current_mask(frame: pd.DataFrame, as_of: str, settings: StatusSettings) -> pd.Series:
-    """Per row, whether its latest report counts for ``as_of`` (:func:`tracker.status.report_is_current`)."""
-    age = _period_number(pd.Series([as_of])).iloc[0] - _period_number(frame["report_period"])
-    return ((age >= 0) & (age <= settings.report_fresh_months)).fillna(False).astype(bool)
-
-
-def _sum_allocations(frame: pd.DataFrame, as_of: str, settings: StatusSettings) -> pd.DataFrame:
-    """Fill the whole-city row of allocated targets from the jurisdictions' reports.
-
-    :func:`summed_city_report`, for every target at once: the city row (when it has no
-    current report of its own) takes the sum of the jurisdictions' current values once
-    every jurisdiction has one (counts, levels, milestones), 已完成 for a milestone every
-    jurisdiction reports done.
-    """
-    is_share = frame["level"] == JURISDICTION
-    if not is_share.any():
-        return frame
-    frame = frame.astype({"report_period": object, "reported_status": object, "unit_name": object,
-                          "is_demo": object})
-    current = _current_mask(frame, as_of, settings)
-    value = pd.to_numeric(frame["reported_value"], errors="coerce").where(current)
-    value = value.mask(current & value.isna() & (frame["kind"] == st_rules.MILESTONE), 0.0)
-    shares = pd.DataFrame({
-        "target_id": frame.loc[is_share, "target_id"], "value": value[is_share],
-        "missing": value[is_share].isna(), "done": frame.loc[is_share, "reported_status"] == st_rules.COMPLETED,
-        "demo": frame.loc[is_share, "is_demo"].eq(True), "kind": frame.loc[is_share, "kind"]})
-    per_target = shares.groupby("target_id", sort=False).agg(
-        kind=("kind", "first"), total=("value", "sum"), missing=("missing", "any"), done=("done", "all"),
-        demo=("demo", "any"))
-    per_target = per_target[per_target["kind"].isin([st_rules.COUNT, st_rules.LEVEL, st_rules.MILESTONE])
-                            & ~per_target["missing"]]
-    is_city = frame["level"] == CITY
-    city_rows = frame.index[is_city]
-    n_city = frame.loc[is_city, "target_id"].value_counts()
-    city = pd.Series(city_rows, index=frame.loc[is_city, "target_id"].to_numpy())
-    chosen = [t for t in per_target.index if n_city.get(t, 0) == 1]
-    if not chosen:
-        return frame
-    rows = city.loc[chosen].to_numpy()
-    fill = ~current.loc[rows].to_numpy()
-    rows, picked = rows[fill], per_target.loc[chosen][fill]
-    if not len(rows):
-        return frame
-    frame.loc[rows, "reported_value"] = picked["total"].astype(float).to_numpy()
-    frame.loc[rows, "reported_status"] = [st_rules.COMPLETED if k == st_rules.MILESTONE and d else SUMMED
-                                          for k, d in zip(picked["kind"], picked["done"])]
-    frame.loc[rows, "report_period"] = as_of
-    frame.loc[rows, "unit_name"] = SUMMED
-    frame.loc[rows, "is_demo"] = picked["demo"].astype(bool).to_numpy()
-    return frame
 
 
 def _judge_row(row, as_of: str, settings: StatusSettings, as_of_day: date | None = None,
@@ -338,17 +345,19 @@ def target_status(
         as_of_day = last_day
     elif st_rules.period_of(as_of_day) != as_of:
         raise ValueError(f"as_of_day {as_of_day} is not in the as-of month {as_of}")
-    frame = _sum_allocations(_rows(con, as_of, filters), as_of, settings)
     if level is None:
         level = JURISDICTION if filters.jurisdictions else CITY
-    frame = frame[frame["level"] == level]
+    frame = _rows(con, as_of, filters, level, settings)
     if filters.jurisdictions:
         frame = frame[frame["jurisdiction_code"].isin(filters.jurisdictions)]
     frame = frame.reset_index(drop=True)
     states = sv_actions.row_states(con, as_of_day)
-    row_state = [states.get((int(r.target_id), r.jurisdiction_code)) for r in frame.itertuples(index=False)]
+    row_state = [states.get((int(t), c)) for t, c in zip(frame["target_id"], frame["jurisdiction_code"])]
+    # dates as datetime.date once per column (iterating datetime64 columns makes a Timestamp per cell)
+    plain = frame.assign(**{c: frame[c].dt.date for c in ("period_start", "period_end", "deadline", "due_date")
+                            if pd.api.types.is_datetime64_any_dtype(frame[c])})
     judgements = [_judge_with_action(row, as_of, settings, as_of_day, state)
-                  for row, state in zip(frame.itertuples(index=False), row_state)]
+                  for row, state in zip(plain.itertuples(index=False), row_state)]
     frame["status"] = [j.status for j in judgements]
     frame["actual_share"] = [j.actual_share for j in judgements]
     frame["expected_share"] = [j.expected_share for j in judgements]

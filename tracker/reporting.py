@@ -23,6 +23,7 @@ import difflib
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
 import duckdb
 
@@ -158,13 +159,17 @@ def _city_name(con, code: str | None) -> str:
 
 # ---------------------------------------------------------------------------- rows
 
-#: (org_id, target_id, jurisdiction_code) for every unit and row it reports; one parameter,
-#: :data:`LOCAL_KINDS` (tracker.progress_queries reads it too, so both apply the same rules).
-ASSIGNED_SQL = _ASSIGNED = """
+def assigned_sql(targets: str = "TRUE") -> str:
+    """(org_id, target_id, jurisdiction_code) for every unit and row it reports, of the targets
+    (alias ``t``) that satisfy ``targets`` (our own SQL, never user input). One parameter:
+    :data:`LOCAL_KINDS`. :mod:`tracker.progress_queries` reads it too, so both apply the same rules.
+    """
+    return f"""
 WITH tgt AS (
     SELECT t.target_id, t.item_id, d.city_code,
            EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = t.target_id) AS allocated
     FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
+    WHERE {targets}
 ),
 orgs AS (
     SELECT org_id, jurisdiction_code,
@@ -184,6 +189,7 @@ WHERE NOT o.local
 UNION
 SELECT o.org_id, al.target_id, al.jurisdiction_code
 FROM target_allocations al JOIN orgs o ON o.local AND o.jurisdiction_code = al.jurisdiction_code
+SEMI JOIN tgt ON tgt.target_id = al.target_id
 UNION
 SELECT o.org_id, tgt.target_id, o.jurisdiction_code
 FROM tgt JOIN assignments a ON a.item_id = tgt.item_id
@@ -191,8 +197,15 @@ JOIN orgs o ON o.org_id = a.org_id AND o.local
 WHERE NOT tgt.allocated
 """
 
+
+# (org_id, target_id, jurisdiction_code) for every unit and row it reports.
+_ASSIGNED = assigned_sql()
+
+# Some targets only (a list of ids), or all of them (NULL): two parameters, the same list twice.
+_SOME_TARGETS = "(?::INTEGER[] IS NULL OR t.target_id IN (SELECT unnest(?::INTEGER[])))"
+
 _ROWS_FROM = f"""
-WITH assigned AS MATERIALIZED ({_ASSIGNED}),
+WITH assigned AS MATERIALIZED ({assigned_sql(_SOME_TARGETS)}),
 mine AS (SELECT DISTINCT target_id, jurisdiction_code FROM assigned WHERE ? OR org_id = ?),
 keys AS (
     SELECT a.target_id, a.jurisdiction_code, string_agg(o.name, '、' ORDER BY o.name) AS units
@@ -203,7 +216,7 @@ keys AS (
     -- targets nobody reports: one whole-city row, so the summary shows them
     SELECT t.target_id, coalesce(d.city_code, ''), ''
     FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
-    WHERE ? AND t.target_id NOT IN (SELECT target_id FROM assigned)
+    WHERE ? AND {_SOME_TARGETS} AND t.target_id NOT IN (SELECT target_id FROM assigned)
 )
 SELECT {{columns}}
 FROM keys k
@@ -240,18 +253,21 @@ class RowKey:
 
 def unit_row_keys(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> dict[str, RowKey]:
     """Row id → :class:`RowKey` of the rows ``unit`` reports (the fast path of an upload)."""
-    rows = con.execute(_KEYS, [list(LOCAL_KINDS), False, unit.org_id, False, month_end(period)]).fetchall()
+    rows = con.execute(_KEYS, [None, None, list(LOCAL_KINDS), False, unit.org_id, False, None, None,
+                               month_end(period)]).fetchall()
     return {row_id(r[0], r[1]): RowKey(*r) for r in rows}
 
 
-def all_rows(con: duckdb.DuckDBPyConnection, period: str) -> list[ReportingRow]:
-    """Every target × jurisdiction row for ``period``, reported by someone or not."""
-    return _query(con, -1, True, period)
+def all_rows(con: duckdb.DuckDBPyConnection, period: str,
+             target_ids: Iterable[int] | None = None) -> list[ReportingRow]:
+    """Every target × jurisdiction row for ``period``, reported by someone or not (of some targets, if given)."""
+    return _query(con, -1, True, period, target_ids)
 
 
-def rows_by_unit(con: duckdb.DuckDBPyConnection, period: str) -> dict[Unit, list[ReportingRow]]:
-    """Every reporting unit with its rows for ``period`` (two queries, for bulk work like the demo)."""
-    by_key = {(r.target_id, r.jurisdiction_code): r for r in all_rows(con, period)}
+def rows_by_unit(con: duckdb.DuckDBPyConnection, period: str,
+                 target_ids: Iterable[int] | None = None) -> dict[Unit, list[ReportingRow]]:
+    """Every reporting unit with its rows for ``period`` (of some targets, if given; for bulk work like the demo)."""
+    by_key = {(r.target_id, r.jurisdiction_code): r for r in all_rows(con, period, target_ids)}
     units = {u.org_id: u for u in reporting_units(con)}
     result: dict[Unit, list[ReportingRow]] = {u: [] for u in units.values()}
     pairs = con.execute(f"WITH assigned AS ({_ASSIGNED}) SELECT org_id, target_id, jurisdiction_code FROM assigned",
@@ -275,9 +291,12 @@ def reporting_units(con: duckdb.DuckDBPyConnection) -> list[Unit]:
     return [Unit(*r) for r in rows]
 
 
-def _query(con, org_id: int, everything: bool, period: str) -> list[ReportingRow]:
+def _query(con, org_id: int, everything: bool, period: str,
+           target_ids: Iterable[int] | None = None) -> list[ReportingRow]:
     last_day = month_end(period)
-    rows = con.execute(_ROWS, [list(LOCAL_KINDS), everything, org_id, everything, last_day]).fetchall()
+    ids = None if target_ids is None else sorted(int(t) for t in target_ids)
+    rows = con.execute(_ROWS, [ids, ids, list(LOCAL_KINDS), everything, org_id, everything, ids, ids,
+                               last_day]).fetchall()
     return [
         ReportingRow(row_id(r[0], r[1]), r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
                      r[10], r[11], r[12], r[13], r[14], r[15], _steps(r[16]), r[17])

@@ -135,7 +135,10 @@ def _with_texts(con, items: pd.DataFrame, period: str) -> pd.DataFrame:
     texts = con.execute(
         """SELECT target_id, jurisdiction_code, period AS report_period, progress_text, problems_text,
                   next_steps_text
-           FROM latest_progress WHERE period <= ?""", [period]).df()
+           FROM progress_reports
+           WHERE period <= ? AND target_id IN (SELECT unnest(?::INTEGER[]))
+           QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code, period ORDER BY version DESC) = 1""",
+        [period, sorted({int(t) for t in items["target_id"]})]).df()
     merged = items.merge(texts, how="left", on=["target_id", "jurisdiction_code", "report_period"])
     for column in ("progress_text", "problems_text", "next_steps_text"):
         merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
@@ -176,7 +179,7 @@ def reporting_overview(
     places = dict(con.execute("SELECT code, name FROM jurisdictions").fetchall())
     cities = {r[0] for r in con.execute("SELECT code FROM jurisdictions WHERE kind = 'city'").fetchall()}
     records = []
-    for unit, rows in rows_by_unit(con, period).items():
+    for unit, rows in rows_by_unit(con, period, allowed).items():
         if filters.units and unit.name not in filters.units:
             continue
         rows = [r for r in rows if r.target_id in allowed
@@ -213,9 +216,14 @@ def unreported_units(
 
 
 def _current_reports(con, period: str, settings: StatusSettings) -> set[tuple[int, str]]:
-    rows = con.execute("SELECT DISTINCT target_id, jurisdiction_code, period FROM progress_reports WHERE period <= ?",
-                       [period]).fetchall()
-    return {(t, c) for t, c, p in rows if st_rules.report_is_current(p, period, settings)}
+    """Rows with a report that is current for ``period`` (:func:`tracker.status.report_is_current`):
+    for that period or at most ``report_fresh_months`` earlier."""
+    end = st_rules.month_end(period)
+    months = end.year * 12 + end.month - 1 - settings.report_fresh_months
+    earliest = f"{months // 12:04d}-{months % 12 + 1:02d}"
+    rows = con.execute("SELECT DISTINCT target_id, jurisdiction_code FROM progress_reports WHERE period BETWEEN ? AND ?",
+                       [earliest, period]).fetchall()
+    return set(rows)
 
 
 def _row_label(row, cities: set[str]) -> str:

@@ -14,6 +14,7 @@ File names carry the date (:func:`file_name`). Every text cell goes through
 from __future__ import annotations
 
 import csv
+from copy import copy
 from datetime import date, datetime
 from pathlib import Path
 
@@ -250,24 +251,32 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
     fill_cache: dict[str, PatternFill] = {}
     widths = [w for _, w in columns]
     ws.row_dimensions[HEADER_ROW].height = row_height(headers, widths)
+    # Styling a cell attribute by attribute costs openpyxl a lookup of each style object; the few
+    # combinations a table uses are styled once and their style ids copied to the other cells.
+    styled: dict[tuple[str | None, str | None], object] = {}
     for r, row in enumerate(rows, start=FIRST_DATA_ROW):
         ws.row_dimensions[r].height = row_height([row[h] for h in headers], widths)
         for c, header in enumerate(headers, start=1):
             cell = ws.cell(row=r, column=c)
             value = row[header]
             set_text(cell, value)
+            number_format = ("yyyy-mm-dd hh:mm" if isinstance(value, datetime)
+                             else "yyyy-mm-dd" if isinstance(value, date) else None)
+            colors = (fills or {}).get(header)
+            color = colors[value].lstrip("#") if colors and value in colors else None
+            key = (number_format, color)
+            if key in styled:
+                cell._style = copy(styled[key])
+                continue
             cell.border = _BORDER
             cell.alignment = _WRAP
             cell.font = _BODY_FONT
-            if isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            colors = (fills or {}).get(header)
-            if colors and value in colors:
-                color = colors[value].lstrip("#")
+            if number_format:
+                cell.number_format = number_format
+            if color:
                 cell.fill = fill_cache.setdefault(color, PatternFill("solid", fgColor=color))
                 cell.font = Font(color="FFFFFF", bold=True, size=10)
+            styled[key] = copy(cell._style)
     last_row = max(FIRST_DATA_ROW - 1 + len(rows), HEADER_ROW)
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{last_row}"

@@ -163,7 +163,7 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     value, kind, steps_json, deadline, due_date, city_code, start, end = info
     last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
     code = jurisdiction_code or city_code
-    places = [r for r in all_rows(con, last) if r.target_id == target_id and r.jurisdiction_code != city_code]
+    places = [r for r in all_rows(con, last, [target_id]) if r.jurisdiction_code != city_code]
     if code != city_code:
         value = next((r.target_value for r in places if r.jurisdiction_code == code), None)
     wanted = [code] + ([r.jurisdiction_code for r in places] if code == city_code else [])

@@ -1,0 +1,52 @@
+"""``python -m tracker bench``: the output format, on tiny data (the real scales run by hand)."""
+import io
+import re
+
+import pytest
+
+from tracker import bench
+
+LINE = re.compile(r"^(?P<name>[a-z0-9_]+)=(?P<value>-?[0-9.]+)(?P<unit>s|MB)"
+                  r"(?: budget=(?P<budget>[0-9.]+)(?P=unit) (?P<verdict>ok|MISSED))?$")
+
+
+def test_line_format():
+    assert bench._line("x", 0.5, 1.0) == "x=0.500s budget=1.000s ok"
+    assert bench._line("x", 2.0, 1.0) == "x=2.000s budget=1.000s MISSED"
+    assert bench._line("rss", 412.3, 600, unit="MB") == "rss=412MB budget=600MB ok"
+    assert bench._line("ref", 0.01) == "ref=0.010s"
+
+
+def test_quick_run_on_tiny_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_BENCH_CACHE", str(tmp_path / "cache"))
+    # the page benchmark points the app at its copy and sets an admin password: restored after the test
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "unused.duckdb"))
+    monkeypatch.setenv("TRACKER_ADMIN_PASSWORD", "bench-only-password-123")
+    plan = bench.Plan(repeats=1, city="tiny", province="tiny", upload_rows=200, export_rows=50,
+                      pages=("overview",), load=False, rss=False)
+    out = io.StringIO()
+    lines = bench.run(plan, out=out)
+    assert out.getvalue().splitlines() == lines
+    parsed = {}
+    for line in lines:
+        m = LINE.match(line)
+        assert m, f"not a benchmark line: {line!r}"
+        parsed[m["name"]] = m
+        if m["budget"] is not None:
+            assert (float(m["value"]) <= float(m["budget"])) == (m["verdict"] == "ok")
+    assert set(parsed) == {"synthetic_data_ready", "calamine_read_200_rows", "upload_200_rows",
+                           "aggregate_scan_progress", "page_queries_overview", "page_overview",
+                           "overdue_export_xlsx_50_rows"}
+    # budgets are ratios to references measured in the same run where the issue says so
+    assert float(parsed["upload_200_rows"]["budget"]) == pytest.approx(
+        1.5 * float(parsed["calamine_read_200_rows"]["value"]), abs=0.002)
+    assert float(parsed["page_queries_overview"]["budget"]) == pytest.approx(
+        min(0.150, 3 * float(parsed["aggregate_scan_progress"]["value"])), abs=0.002)
+    assert parsed["page_overview"]["budget"] == "1.000"
+
+
+def test_cli_has_bench():
+    from tracker.__main__ import build_parser
+
+    args = build_parser().parse_args(["bench", "--quick"])
+    assert args.quick and args.handler is bench.run_command
