@@ -32,13 +32,12 @@ if item_id is not None:
     st.markdown(source_html(cached(tq.item_source, int(item_id))), unsafe_allow_html=True)
 
     st.subheader("指标与进度")
-    status = cached(pq.target_status, sel.as_of, sel.filters.without_jurisdictions(), sel.settings, level=None)
-    shares = cached(pq.target_status, sel.as_of, sel.filters.without_jurisdictions(), sel.settings,
+    mine = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings)
+    shares = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings,
                     level=pq.JURISDICTION)
-    mine = status[status["item_id"] == item_id]
     blocks.context_caption(sel, mine)
     blocks.status_dataframe(mine, key="task_targets")
-    mine_shares = shares[shares["item_id"] == item_id]
+    mine_shares = shares
     if len(mine_shares):
         blocks.status_dataframe(mine_shares, key="task_allocations", with_jurisdiction=True)
 

@@ -180,9 +180,8 @@ def page_queries(con, page: str) -> Callable[[], object]:
         item_id = int(found["item_id"].iloc[0])
         tq.item_detail(con, item_id)
         tq.item_source(con, item_id)
-        status = pq.target_status(con, as_of, filters.without_jurisdictions(), settings, level=None)
-        pq.target_status(con, as_of, filters.without_jurisdictions(), settings, level=pq.JURISDICTION)
-        mine = status[status["item_id"] == item_id]
+        mine = pq.item_status(con, item_id, as_of, filters.without_jurisdictions(), settings)
+        pq.item_status(con, item_id, as_of, filters.without_jurisdictions(), settings, level=pq.JURISDICTION)
         if len(mine):
             tq.target_history(con, int(mine["target_id"].iloc[0]), None, as_of, settings)
         tq.item_notes(con, item_id)

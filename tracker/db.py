@@ -27,10 +27,22 @@ def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
     """Open the database at ``path`` (":memory:" for a scratch one), creating the schema if needed."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
     if not read_only:
         ensure_schema(con)
     return con
+
+
+#: DuckDB's memory cap (``memory_limit``); TRACKER_DUCKDB_MEMORY overrides it, e.g. "1GB".
+DEFAULT_MEMORY_LIMIT = "400MB"
+#: Worker threads: the servers have 2 cores; TRACKER_DUCKDB_THREADS overrides it.
+DEFAULT_THREADS = 2
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings every connection opens with: a memory cap and a thread count fit for a small server."""
+    return {"memory_limit": os.environ.get("TRACKER_DUCKDB_MEMORY") or DEFAULT_MEMORY_LIMIT,
+            "threads": str(os.environ.get("TRACKER_DUCKDB_THREADS") or DEFAULT_THREADS)}
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

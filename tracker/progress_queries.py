@@ -58,7 +58,7 @@ STATUS_COLUMNS = [
 
 
 def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: str,
-          settings: StatusSettings) -> pd.DataFrame:
+          settings: StatusSettings, item_id: int | None = None) -> pd.DataFrame:
     """Every row (whole city and jurisdictions) of the filtered targets with its latest report.
 
     One query: the jurisdiction rows are those of :func:`tracker.reporting.all_rows` (same
@@ -68,6 +68,8 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
     carries the jurisdictions' sum (:func:`summed_city_report`, the same rules in SQL).
     """
     where, params = target_where(filters)
+    if item_id is not None:  # one item's targets only
+        where, params = f"{where} AND i.item_id = ?", [*params, int(item_id)]
     sql = f"""
         WITH base AS MATERIALIZED (
             SELECT t.target_id, d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
@@ -325,6 +327,63 @@ def _judge_with_action(row, as_of: str, settings: StatusSettings, as_of_day: dat
                               f"已销号（{state.action_date}，{state.actor}）：{state.note}")
 
 
+def judge_inputs(frame: pd.DataFrame, settings: StatusSettings = StatusSettings()) -> pd.DataFrame:
+    """The arguments :func:`_judge_row` gives :func:`tracker.status.judge`, as columns for
+    :func:`tracker.status.judge_frame` (rows with stated steps carry the raw steps: judged one by one)."""
+    kind = frame["kind"]
+    current = frame["is_current"].astype("boolean").fillna(False).astype(bool)
+    reported = pd.to_numeric(frame["reported_value"], errors="coerce").astype(float)
+    value = reported.where(current)
+    value = value.mask(current & reported.isna() & (kind == st_rules.MILESTONE), 0.0)
+    high = pd.to_numeric(frame["target_value_high"], errors="coerce")
+    target = pd.to_numeric(frame["target_value"], errors="coerce").astype(float)
+    is_range = frame["comparator"] == st_rules.RANGE
+    comparator = frame["comparator"].where(~is_range | high.notna(), st_rules.AT_LEAST)
+    start = pd.to_datetime(frame["period_start"])
+    deadline = pd.to_datetime(frame["deadline"]).fillna(pd.to_datetime(frame["due_date"]))
+    deadline = deadline.where(~(deadline < start))
+    kind = kind.where(target.notna() | (is_range & high.notna()) | (kind == st_rules.MILESTONE), st_rules.MILESTONE)
+    due = deadline.fillna(pd.to_datetime(frame["period_end"]))
+    steps = [_parsed_steps(raw, t, d) for raw, t, d in zip(frame["steps"], target, due)]
+    return pd.DataFrame({
+        "kind": kind, "comparator": comparator, "target_value": target, "target_value_high": high,
+        "reported_value": value, "start": start, "end": pd.to_datetime(frame["period_end"]),
+        "deadline": deadline, "steps": steps,
+        "reported_done": current & (frame["reported_status"] == st_rules.COMPLETED),
+    }, index=frame.index)
+
+
+def _parsed_steps(raw: object, target: float, due) -> object:
+    """:func:`_steps` for :func:`judge_inputs`; steps it cannot read stay raw (judged one by one)."""
+    if not isinstance(raw, str) or not raw or raw == "[]":
+        return ()
+    try:
+        return _steps(raw, None if target != target else target, None if due is pd.NaT else due.date())
+    except (ValueError, TypeError):
+        return raw
+
+
+def _judge_frame(frame: pd.DataFrame, as_of: str, settings: StatusSettings,
+                 as_of_day: date, row_state: list) -> pd.DataFrame:
+    """Every row's judgement: :func:`tracker.status.judge_frame`, one by one (:func:`_judge_with_action`)
+    where an action is in force or the rules need it (ranges, arguments it cannot judge)."""
+    inputs = judge_inputs(frame, settings)
+    acted = [i for i, s in enumerate(row_state) if s is not None]
+    if acted:  # the action decides: judge those rows one by one
+        inputs["steps"] = inputs["steps"].astype(object)
+        inputs.loc[inputs.index[acted], "steps"] = "action"
+
+    def one_by_one(positions) -> list[st_rules.Judgement]:
+        part = frame.iloc[list(positions)]
+        # dates as datetime.date once per column (iterating datetime64 columns makes a Timestamp per cell)
+        plain = part.assign(**{c: part[c].dt.date for c in ("period_start", "period_end", "deadline", "due_date")
+                               if pd.api.types.is_datetime64_any_dtype(part[c])})
+        return [_judge_with_action(row, as_of, settings, as_of_day, row_state[i])
+                for i, row in zip(positions, plain.itertuples(index=False))]
+
+    return st_rules.judge_frame(inputs, as_of_day, settings, fallback=one_by_one)
+
+
 def target_status(
     con: duckdb.DuckDBPyConnection,
     as_of: str,
@@ -332,12 +391,14 @@ def target_status(
     settings: StatusSettings = StatusSettings(),
     level: str | None = None,
     as_of_day: date | None = None,
+    item_id: int | None = None,
 ) -> pd.DataFrame:
     """One row per target and jurisdiction with the status on the as-of month (``YYYY-MM``).
 
     ``level``: ``"city"`` (whole-city rows), ``"jurisdiction"`` (jurisdiction rows) or
     None: city rows unless ``filters.jurisdictions`` is set, then those jurisdictions'
     rows. ``as_of_day``: judge on that day of the month instead of its last day.
+    ``item_id``: only that item's targets (see :func:`item_status`).
     Columns: :data:`STATUS_COLUMNS`.
     """
     last_day = st_rules.month_end(as_of)  # validates the period, with a readable message
@@ -347,23 +408,15 @@ def target_status(
         raise ValueError(f"as_of_day {as_of_day} is not in the as-of month {as_of}")
     if level is None:
         level = JURISDICTION if filters.jurisdictions else CITY
-    frame = _rows(con, as_of, filters, level, settings)
+    frame = _rows(con, as_of, filters, level, settings, item_id)
     if filters.jurisdictions:
         frame = frame[frame["jurisdiction_code"].isin(filters.jurisdictions)]
     frame = frame.reset_index(drop=True)
     states = sv_actions.row_states(con, as_of_day)
     row_state = [states.get((int(t), c)) for t, c in zip(frame["target_id"], frame["jurisdiction_code"])]
-    # dates as datetime.date once per column (iterating datetime64 columns makes a Timestamp per cell)
-    plain = frame.assign(**{c: frame[c].dt.date for c in ("period_start", "period_end", "deadline", "due_date")
-                            if pd.api.types.is_datetime64_any_dtype(frame[c])})
-    judgements = [_judge_with_action(row, as_of, settings, as_of_day, state)
-                  for row, state in zip(plain.itertuples(index=False), row_state)]
-    frame["status"] = [j.status for j in judgements]
-    frame["actual_share"] = [j.actual_share for j in judgements]
-    frame["expected_share"] = [j.expected_share for j in judgements]
-    frame["gap_points"] = [j.gap_points for j in judgements]
-    frame["overdue"] = [j.overdue for j in judgements]
-    frame["note"] = [j.note for j in judgements]
+    judged = _judge_frame(frame, as_of, settings, as_of_day, row_state)
+    for column in ("status", "actual_share", "expected_share", "gap_points", "overdue", "note"):
+        frame[column] = list(judged[column])
     frame["action"] = [s.label if s else None for s in row_state]
     frame["action_id"] = pd.array([s.action_id if s else None for s in row_state], dtype="Int64")
     frame["action_date"] = [s.action_date if s else None for s in row_state]
@@ -375,6 +428,19 @@ def target_status(
         if column not in frame:
             frame[column] = None
     return frame[STATUS_COLUMNS]
+
+
+def item_status(
+    con: duckdb.DuckDBPyConnection,
+    item_id: int,
+    as_of: str,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+    level: str | None = None,
+    as_of_day: date | None = None,
+) -> pd.DataFrame:
+    """:func:`target_status` of one item's targets only (the item is picked in SQL, not from the whole table)."""
+    return target_status(con, as_of, filters, settings, level, as_of_day, item_id=int(item_id))
 
 
 # ---------------------------------------------------------------------------

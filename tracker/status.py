@@ -546,3 +546,256 @@ def _pace_phrase(gap: float) -> str:
 
 def _days_left_phrase(days_left: int) -> str:
     return "今日截止" if days_left == 0 else f"距截止仅剩{days_left}天"
+
+
+# ---------------------------------------------------------------------------
+# Judging many targets at once
+
+
+#: Columns :func:`judge_frame` reads (``deadline``, ``steps``, ``reported_done``,
+#: ``baseline`` and ``target_value_high`` are optional).
+FRAME_COLUMNS = ("kind", "comparator", "target_value", "reported_value", "start", "end")
+
+_JUDGEMENT_COLUMNS = ("status", "actual_share", "expected_share", "gap_points", "overdue", "note")
+
+
+def judge_frame(frame, as_of: date, settings: StatusSettings = StatusSettings(), fallback=None):
+    """:func:`judge` for every row of a DataFrame at once; the same rules, vectorised with numpy.
+
+    Columns, as :func:`judge`'s arguments: ``kind``, ``comparator``, ``target_value`` (NaN:
+    None), ``reported_value`` (NaN: not reported), ``start``, ``end``, ``deadline`` (NaT: none),
+    ``steps`` (a sequence, may be empty), ``reported_done``, ``baseline`` and, for ``range``,
+    ``target_value_high``. Returns a DataFrame on the same index with the columns
+    status, actual_share, expected_share, gap_points, overdue, note — row for row what
+    :func:`judge` returns (None where it gives None).
+
+    The common rows (no steps; count/level paced, rate ``>=``/``=``, limits and ``<=``,
+    milestones, nothing reported) are judged in arrays; any other row (steps, ranges, rate
+    ``≈``, invalid arguments) goes to ``fallback(position)`` -> :class:`Judgement`, by default
+    :func:`judge` on that row's values (which raises on invalid arguments, as judge does).
+    ``fallback(positions)`` -> list of :class:`Judgement` may replace it. Stated steps are
+    sequences of (date, percent) pairs; their expected share comes from :func:`expected_share`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    n = len(frame)
+    if n == 0:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in _JUDGEMENT_COLUMNS}, index=frame.index)
+
+    def column(name, default):
+        return frame[name] if name in frame else pd.Series([default] * n, index=frame.index, dtype=object)
+
+    kind = frame["kind"].to_numpy(dtype=object)
+    comparator = frame["comparator"].to_numpy(dtype=object)
+    target = pd.to_numeric(frame["target_value"], errors="coerce").to_numpy(dtype=float)
+    value = pd.to_numeric(frame["reported_value"], errors="coerce").to_numpy(dtype=float)
+    baseline = pd.to_numeric(column("baseline", 0.0), errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    done_flag = column("reported_done", False).fillna(False).astype(bool).to_numpy()
+    steps = column("steps", ())
+    steps = steps.to_numpy(dtype=object)
+    has_steps = np.array([s is not None and not (isinstance(s, float) and s != s) and len(s) > 0
+                          for s in steps], dtype=bool)
+
+    def days(name):
+        s = pd.to_datetime(column(name, None))
+        arr = s.to_numpy(dtype="datetime64[D]")
+        return arr.astype("int64"), np.isnat(arr)
+
+    start, start_nat = days("start")
+    end, end_nat = days("end")
+    deadline, deadline_nat = days("deadline")
+    today = np.datetime64(as_of, "D").astype("int64")
+    due = np.where(deadline_nat, end, deadline)
+    tol = settings.about_tolerance_percent / 100
+
+    is_milestone = kind == MILESTONE
+    is_count, is_level, is_rate, is_limit = kind == COUNT, kind == LEVEL, kind == RATE, kind == LIMIT
+    at_most, about = comparator == AT_MOST, comparator == ABOUT
+    reaching = (comparator == AT_LEAST) | (comparator == EQUAL)
+    ceiling = ~is_milestone & (is_limit | at_most) & (at_most | about | (comparator == EQUAL))
+    floor = is_rate & reaching
+    paced = (is_count | is_level) & (reaching | about)
+    origin = np.where(is_level, baseline, 0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        span = target - origin
+        valid = (~start_nat & ~end_nat & (end >= start) & (deadline_nat | (deadline >= start))
+                 & np.isin(comparator, COMPARATORS) & (comparator != RANGE))
+        valid &= np.where(is_milestone, True, np.isfinite(target))
+        valid &= ceiling | floor | paced | is_milestone
+        valid &= ~(paced & (span < -_EPS))
+    missing = np.isnan(value)
+
+    # expected share (no steps): 0 before start, 1 from the due date, else day / last day
+    day = today - start + 1
+    last_day = due - start + 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = np.where(today < start, 0.0, np.where(today >= due, 1.0, 1.0 * day / last_day))
+    days_left = due - today
+    for i in np.flatnonzero(valid & has_steps):  # stated steps: the piecewise pace, row by row
+        try:
+            first = date.fromordinal(int(start[i]) + _EPOCH_ORDINAL)
+            expected[i] = expected_share(as_of, first, date.fromordinal(int(due[i]) + _EPOCH_ORDINAL), steps[i])
+        except (ValueError, TypeError):
+            valid[i] = False
+
+    status = np.full(n, None, dtype=object)
+    actual = np.full(n, np.nan)
+    gap = np.full(n, np.nan)
+    overdue = np.zeros(n, dtype=bool)
+    note = np.full(n, None, dtype=object)
+
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # milestones
+        m = valid & is_milestone
+        numeric = ~np.isnan(target) & ~missing
+        done = m & (done_flag | (numeric & (value >= target - _EPS)))
+        status[done], actual[done], note[done] = COMPLETED, 1.0, "已完成"
+        share = np.where(numeric & (target > 0), value / target, np.nan)
+        late = m & ~done & ~missing & (days_left < 0)
+        status[late], overdue[late], actual[late] = FAR_BEHIND, True, share[late]
+        note[late] = [f"已逾期{-d}天未完成" for d in days_left[late]]
+        pending = m & ~done & ~missing & (days_left >= 0)
+        status[pending], actual[pending] = ON_TRACK, share[pending]
+        note[pending] = ["今日截止，尚未完成" if d == 0 else f"未完成，距截止还有{d}天" for d in days_left[pending]]
+
+        # nothing reported (milestones included)
+        nr = valid & missing & ~(is_milestone & done)
+        status[nr] = NOT_REPORTED
+        overdue[nr] = today > due[nr]
+        note[nr] = [f"本期未报送，已逾期{-d}天且无完成记录" if d < 0 else "本期未报送" for d in days_left[nr]]
+
+        # the numbers (_read)
+        r = valid & ~is_milestone & ~missing
+        met = np.zeros(n, dtype=bool)
+        final = np.zeros(n, dtype=bool)
+        strict = np.zeros(n, dtype=bool)
+        # count / level, paced
+        p = r & paced
+        bar = np.where(about, target - np.abs(target) * tol, target)
+        met[p] = value[p] >= bar[p] - _EPS
+        final[p] = is_count[p]
+        flat = p & (span <= _EPS)
+        gap[flat] = target[flat] - value[flat]
+        steep = p & ~flat
+        actual[steep] = (value[steep] - origin[steep]) / span[steep]
+        gap[steep] = (expected[steep] - actual[steep]) * 100
+        # limits and <=
+        c = r & ceiling
+        cap = np.where(about, target + np.abs(target) * tol, target)
+        actual[c] = np.where(target[c] > 0, value[c] / target[c], np.nan)
+        gap[c] = _relative_array(np, value[c] - cap[c], cap[c])
+        met[c] = value[c] <= cap[c] + _EPS
+        strict[c] = ~met[c]
+        # rate >= / =
+        f = r & floor
+        actual[f] = np.where(target[f] > 0, value[f] / target[f], np.nan)
+        gap[f] = _relative_array(np, target[f] - value[f], target[f])
+        met[f] = value[f] >= target[f] - _EPS
+
+        # the dates (_finish)
+        completed = r & met & (final | (days_left <= 0))
+        past = r & ~completed & (days_left < 0)
+        graded = r & ~completed & ~past
+        status[completed] = COMPLETED
+        status[past], overdue[past] = FAR_BEHIND, True
+        far = gap > settings.far_behind_points + _EPS
+        behind = ~far & ((gap > settings.behind_points + _EPS) | (strict & (gap > _EPS)))
+        status[graded & far] = FAR_BEHIND
+        status[graded & behind] = BEHIND
+        status[graded & ~far & ~behind] = ON_TRACK
+        escalated = graded & behind & (days_left < settings.near_deadline_days)
+        status[escalated] = FAR_BEHIND
+
+    # notes of the judged numbers (the same words as _read and _finish)
+    for i in np.flatnonzero(r):
+        v, t = float(value[i]), float(target[i])
+        if p[i]:
+            if flat[i]:
+                text = f"目标值为{_fmt(t)}，已报{_fmt(v)}"
+            else:
+                a, o = float(actual[i]), float(origin[i])
+                done_text = f"自基数{_fmt(o)}起完成目标增量的{_pct(a)}" if o else f"完成目标的{_pct(a)}"
+                text = f"{done_text}，时序进度{_pct(float(expected[i]))}，{_pace_phrase(float(gap[i]))}"
+        elif c[i]:
+            k = float(cap[i])
+            if met[i]:
+                text = f"最新值{_fmt(v)}，未超过上限{_fmt(k)}"
+            else:
+                text = f"最新值{_fmt(v)}，超过上限{_fmt(k)}，超出{_relative(v - k, k)[1]}"
+        elif met[i]:
+            text = f"最新值{_fmt(v)}，已达到目标值{_fmt(t)}"
+        else:
+            text = f"最新值{_fmt(v)}，低于目标值{_fmt(t)}，差距{_relative(t - v, t)[1]}"
+        if past[i]:
+            text = f"{text}，已逾期{-int(days_left[i])}天未完成"
+        elif escalated[i]:
+            text = f"{text}，{_days_left_phrase(int(days_left[i]))}"
+        note[i] = text
+
+    rest = np.flatnonzero(~valid)
+    if len(rest):
+        if fallback is None:
+            fallback = _default_fallback(frame, as_of, settings)
+        actual, gap = actual.astype(object), gap.astype(object)
+        expected = expected.astype(object)
+        for i, j in zip(rest, fallback(rest)):
+            status[i], actual[i], expected[i], gap[i], overdue[i], note[i] = (
+                j.status, j.actual_share, j.expected_share, j.gap_points, j.overdue, j.note)
+    out = pd.DataFrame({
+        "status": status,
+        "actual_share": _none_for_nan(actual),
+        "expected_share": expected.astype(object),
+        "gap_points": _none_for_nan(gap),
+        "overdue": overdue.astype(object),
+        "note": note,
+    }, index=frame.index)
+    out.loc[(valid & (is_milestone | missing)), "gap_points"] = None
+    out.loc[(valid & missing & ~(is_milestone & done)), "actual_share"] = None
+    return out
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _relative_array(np, diff, reference):
+    """:func:`_relative`'s number for arrays."""
+    return np.where(np.abs(reference) <= _EPS, diff, diff / np.abs(reference) * 100)
+
+
+def _none_for_nan(values):
+    import pandas as pd
+
+    out = values.astype(object)
+    out[pd.isna(values)] = None
+    return out
+
+
+def _default_fallback(frame, as_of: date, settings: StatusSettings):
+    """:func:`judge` on one row of a :func:`judge_frame` input."""
+    import pandas as pd
+
+    def cell(i, name, default=None):
+        if name not in frame:
+            return default
+        x = frame[name].iloc[i]
+        return default if x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x)) else x
+
+    def day(i, name):
+        x = cell(i, name)
+        return None if x is None else pd.Timestamp(x).date()
+
+    def judge_row(i: int) -> Judgement:
+        comparator = cell(i, "comparator")
+        target = cell(i, "target_value")
+        target = None if target is None else float(target)
+        high = cell(i, "target_value_high")
+        if comparator == RANGE and high is not None:
+            target = (target, float(high))
+        value = cell(i, "reported_value")
+        return judge(cell(i, "kind"), comparator, target, None if value is None else float(value), as_of,
+                     day(i, "start"), day(i, "end"), deadline=day(i, "deadline"), steps=cell(i, "steps", ()) or (),
+                     reported_done=bool(cell(i, "reported_done", False)), settings=settings,
+                     baseline=float(cell(i, "baseline", 0.0)))
+
+    return lambda positions: [judge_row(int(i)) for i in positions]
