@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -159,7 +160,7 @@ def upload_file(
     if problems and not partial:
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows,
                                                        n_blank=n_blank, problems=problems, sheet=sheet))
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    sha = sheet.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
 
     def write(c):   # may run again from the start after a write conflict (tracker.db.write_transaction)
         stored = store(c, unit, period, reports, file_name=path.name, sha256=sha, uploaded_by=uploaded_by,
@@ -265,10 +266,16 @@ def validate_rows(
     seen: dict[str, int] = {}
     n_blank = 0
     statuses = set(REPORTED_STATUSES)
+    indices = (i_id, i_value, i_status, i_progress, i_problems, i_next)
+    # every column present (the template): one C-level pick per row instead of six checks
+    pick = operator.itemgetter(*indices) if None not in indices else None
+    need = max(i for i in indices if i is not None) + 1 if any(i is not None for i in indices) else 0
     for n, cells in rows:
         width = len(cells)
-        picked = [cells[i] if i is not None and i < width else None
-                  for i in (i_id, i_value, i_status, i_progress, i_problems, i_next)]
+        if pick is not None and width >= need:
+            picked = pick(cells)
+        else:
+            picked = [cells[i] if i is not None and i < width else None for i in indices]
         raw_id, raw_value, raw_status = picked[0], picked[1], picked[2]
         texts = [_text(c) for c in picked[3:]]
         rid = clean_text(raw_id)
@@ -316,7 +323,15 @@ def validate_rows(
             continue
         raw = {"row": n}
         for h, c in zip(kept, picked):
-            if not _empty(c):
+            if c is None:
+                continue
+            t = c.__class__
+            if t is str:
+                if c.strip():
+                    raw[h] = c
+            elif t is int or (t is float and math.isfinite(c)):
+                raw[h] = c
+            else:
                 raw[h] = _jsonable(c)
         reports.append(Report(row.target_id, row.jurisdiction_code, value, status or None, *texts,
                               _to_json(raw), n))

@@ -9,6 +9,7 @@ expected header are refused with a message in Chinese saying what would be valid
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import unicodedata
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class Sheet:
     rows: list[tuple[int, list]]       # (1-based row number, cells) below the header, blank rows left out
     meta: dict[str, str] | None = None  # the hidden metadata sheet, when there is one
     meta_ids: list[str] = field(default_factory=list)
+    sha256: str | None = None          # of the file's bytes as read (read once: checked, parsed and hashed)
 
     def column(self, header: str) -> int | None:
         return self.header.index(header) if header in self.header else None
@@ -95,20 +97,26 @@ def read_sheet(path: Path, data_sheet: str, key_header: str, meta_sheet: str | N
         raise FileRefused(f"文件“{path.name}”是空文件")
     if size > max_bytes:
         raise FileRefused(f"文件过大（{_size(size)}），上限为 {_size(max_bytes)}，请删去多余内容或拆分后分批上传")
+    data = path.read_bytes()
     if suffix == ".csv":
-        return _csv_sheet(path, key_header, max_rows)
-    return _workbook_sheet(path, suffix[1:], data_sheet, key_header, meta_sheet, max_rows)
+        sheet = _csv_sheet(path, key_header, max_rows, data)
+    else:
+        sheet = _workbook_sheet(path, suffix[1:], data_sheet, key_header, meta_sheet, max_rows, data)
+    sheet.sha256 = hashlib.sha256(data).hexdigest()
+    return sheet
 
 
 def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, meta_sheet: str | None,
-                    max_rows: int) -> Sheet:
+                    max_rows: int, data: bytes | None = None) -> Sheet:
+    if data is None:
+        data = path.read_bytes()
     if kind == "xlsx":
         try:
-            check_xlsx(path)   # zip bombs, entity tricks, broken zips: refused before calamine parses anything
+            check_xlsx(path, data=data)   # zip bombs, entity tricks, broken zips: refused before calamine parses anything
         except XlsxRefused as exc:
             raise FileRefused(str(exc)) from None
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(wb.sheet_names)
         candidates = [data_sheet] if data_sheet in names else [n for n in names if n != meta_sheet]
         found = None
@@ -145,8 +153,9 @@ def _sheet_cells(wb: CalamineWorkbook, name: str, max_rows: int, skip_empty_area
     return sheet.to_python(skip_empty_area=skip_empty_area)
 
 
-def _csv_sheet(path: Path, key_header: str, max_rows: int) -> Sheet:
-    data = path.read_bytes()
+def _csv_sheet(path: Path, key_header: str, max_rows: int, data: bytes | None = None) -> Sheet:
+    if data is None:
+        data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -175,7 +184,7 @@ def _with_header(name: str, kind: str, cells: list[list], key_header: str, max_r
         header = [clean_text(c) for c in row]
         if key_header in header:
             body = [(n, r) for n, r in enumerate(cells[i + 1:], start=i + 2)
-                    if any(c is not None and c != "" for c in r)]
+                    if r.count(None) + r.count("") < len(r)]   # not blank (counted in C, not per cell)
             if len(body) > max_rows:
                 raise FileRefused(_too_many(len(body), max_rows), sheet=name)
             return Sheet(name, kind, i + 1, header, body)

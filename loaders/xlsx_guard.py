@@ -21,6 +21,8 @@ files with a message in Chinese, before python-calamine opens them:
 """
 from __future__ import annotations
 
+import io
+import operator
 import posixpath
 import re
 import zipfile
@@ -37,6 +39,7 @@ RATIO_FLOOR = 5 * 1024 * 1024       # small parts may compress as well as they l
 MAX_MEMBERS = 2_000
 MAX_CELLS = 2_000_000               # rows × columns of a sheet's grid (the template: ≤ 50,000 × 14)
 CHUNK = 1024 * 1024
+PROLOG_SLICE = 4096
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 
@@ -44,12 +47,15 @@ class XlsxRefused(ValueError):
     """The file is not a workbook we are willing to parse (the message is for the user)."""
 
 
-def check_xlsx(path: Path, max_unpacked: int = MAX_UNPACKED) -> None:
-    """Raise :class:`XlsxRefused` unless ``path`` is a plain, well-formed .xlsx of sane size."""
+def check_xlsx(path: Path, max_unpacked: int = MAX_UNPACKED, data: bytes | None = None) -> None:
+    """Raise :class:`XlsxRefused` unless ``path`` is a plain, well-formed .xlsx of sane size.
+
+    ``data``: the file's bytes, when the caller has read them already (the file is then not read again).
+    """
     path = Path(path)
     broken = f"无法读取文件“{path.name}”：不是有效的 xlsx 文件或已损坏（可能是改了扩展名的其他文件，或下载不完整），请用 Excel 或 WPS 重新保存后上传"
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as zf:
             infos = zf.infolist()
             _check_listing(path, infos, max_unpacked, broken)
             sheets = _sheet_parts(zf, {i.filename for i in infos})
@@ -130,11 +136,20 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max
 
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=[\"']([A-Z]{1,4})([0-9]{1,8})[\"']")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=[\"']([0-9]{1,8})[\"']")
-_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_CELL = re.compile(rb"<c[\s/>]|<\w+:c[\s/>]")   # <c …> or <x:c …> (one alternation scans faster)
 _ROW_WITH_REF = re.compile(rb"<(?:\w+:)?row(?=[\s/>])(?:[^>]*?\sr=[\"']([0-9]{1,8})[\"'])?")
 # any r="B12"-like attribute (cells carry them; counting a stray one too only makes the check stricter)
 _ANY_REF = re.compile(rb"\sr=[\"']([A-Z]{1,4})([0-9]{1,8})[\"']")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_SPACE_REF = re.compile(rb" r=[\"']([A-Z]{1,4})([0-9]{1,8})[\"']")   # _ANY_REF with a plain space: a literal prefix
+_OTHER_SPACES = tuple((bytes([c]), bytes([c]) + b"r=") for c in b"\t\n\r\f\v")
+
+
+def _any_refs(data: bytes) -> list[tuple[bytes, bytes]]:
+    """``_ANY_REF.findall(data)``, several times faster when every attribute follows a plain space."""
+    if any(c in data and s in data for c, s in _OTHER_SPACES):   # a one-byte look first (memchr)
+        return _ANY_REF.findall(data)
+    return _SPACE_REF.findall(data)
 
 
 class _Extent:
@@ -156,7 +171,7 @@ class _Extent:
         row_refs = [r for r in rows if r]
         if row_refs:
             self.max_row = max(self.max_row, max(map(int, set(row_refs))))
-        refs = _ANY_REF.findall(data)
+        refs = _any_refs(data)
         n_rows = len(rows)
         if len(_CELL.findall(data)) == len(refs):
             # every cell has its reference (what Excel, WPS and openpyxl write): no row-by-row counting
@@ -184,13 +199,17 @@ class _Extent:
 
     def _refs(self, refs: list[tuple[bytes, bytes]]) -> None:
         """Farthest row and column of some cell references (distinct values first: a sheet repeats them)."""
-        columns, rows = zip(*refs)
-        self.max_row = max(self.max_row, max(map(int, set(rows))))
-        self.max_col = max(self.max_col, max(map(_column_number, set(columns))))
+        rows = set(map(_SECOND, refs))
+        columns = set(map(_FIRST, refs))
+        self.max_row = max(self.max_row, max(map(int, rows)))
+        self.max_col = max(self.max_col, max(map(_column_number, columns)))
 
     def grid(self) -> tuple[int, int]:
         """(rows, columns); a cell without a reference goes right of the one before it, so they add up."""
         return max(self.max_row, self.n_rows), self.max_col + self.max_implicit
+
+
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _column_number(letters: bytes) -> int:
@@ -220,8 +239,13 @@ class _Prolog:
         pass
 
     def feed(self, chunk: bytes) -> None:
+        # in small slices: expat would otherwise parse (and build) the whole megabyte chunk, when
+        # only the prolog matters; it stops being fed as soon as the root element has begun
         try:
-            self.parser.feed(chunk)
+            for start in range(0, len(chunk), PROLOG_SLICE):
+                self.parser.feed(chunk[start:start + PROLOG_SLICE])
+                if self.done:
+                    break
         except DefusedXmlException:
             raise XlsxRefused(f"文件“{self.path.name}”的内部文件“{self.name}”含有 XML 文档类型或实体声明（DTD），"
                               f"正常的 Excel 文件不会有，可能是恶意构造的文件，已拒收") from None
