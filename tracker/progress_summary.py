@@ -8,8 +8,7 @@ since most of it was typed by the reporting units.
 """
 from __future__ import annotations
 
-import csv
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -18,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from tracker.reporting import ReportingRow, all_rows
-from tracker.safe_cells import neutralise, set_text
+from tracker.safe_cells import set_text, write_bom_csv
 from tracker.settings import StatusSettings
 from tracker.status import COMPLETED, NOT_REPORTED, RANGE, STATUS_COLORS, judge, month_end
 from tracker.print_setup import fit_a4
@@ -97,21 +96,7 @@ def export_summary(con: duckdb.DuckDBPyConnection, period: str, out: Path,
 
 def write_csv(rows: list[dict], out: Path, period: str = "") -> None:
     """UTF-8 with BOM (Excel on Windows needs it to read Chinese); text neutralised."""
-    with Path(out).open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(HEADERS)
-        for row in rows:
-            writer.writerow([_csv_cell(row[h]) for h in HEADERS])
-
-
-def _csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    if isinstance(value, float):
-        return f"{value:.6f}".rstrip("0").rstrip(".")
-    return neutralise(value)
+    write_bom_csv(out, HEADERS, rows)
 
 
 def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:

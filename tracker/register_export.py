@@ -9,8 +9,6 @@ CSV is UTF-8 with a byte-order mark so Excel and WPS open it; text is neutralise
 """
 from __future__ import annotations
 
-import csv
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -18,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from tracker.safe_cells import neutralise, set_text
+from tracker.safe_cells import set_text, write_bom_csv
 
 COLUMNS = [  # (header, width in the xlsx)
     ("目标编号", 9), ("文号", 22), ("文件", 30), ("序号", 8), ("事项", 30), ("指标", 26), ("原文", 36),
@@ -93,21 +91,7 @@ def export_register(con: duckdb.DuckDBPyConnection, out: Path) -> int:
 
 
 def write_csv(rows: list[dict], out: Path) -> None:
-    with Path(out).open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(HEADERS)
-        for row in rows:
-            writer.writerow([_csv_cell(row[h]) for h in HEADERS])
-
-
-def _csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return _fmt(value)
-    return neutralise(value)
+    write_bom_csv(out, HEADERS, rows)
 
 
 def write_xlsx(rows: list[dict], out: Path) -> None:

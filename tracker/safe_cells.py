@@ -11,7 +11,10 @@ Used by every export (progress summary, supervision lists) and by the templates.
 """
 from __future__ import annotations
 
-from typing import Any
+import csv
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
 
 #: Characters that make a spreadsheet program read a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,3 +44,26 @@ def set_text(cell, value: Any) -> None:
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV field: blank for None, ISO dates, floats without trailing zeros, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return neutralise(value)
+
+
+def write_bom_csv(out: Path, headers: Iterable[str], rows: Iterable[dict]) -> None:
+    """CSV in UTF-8 with a byte-order mark (Excel and WPS on Windows need it for Chinese), one row per dict."""
+    headers = list(headers)
+    with Path(out).open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([csv_cell(row[h]) for h in headers])
