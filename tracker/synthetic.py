@@ -84,6 +84,9 @@ def generate(path: Path | str, scale: Scale = CITY) -> dict[str, int]:
     con = connect(path)
     try:
         con.execute("SET enable_progress_bar = false")
+        # an offline generator, not the app: millions of rows and their unique indexes need more
+        # than the app's memory cap (tracker.db.DEFAULT_MEMORY_LIMIT)
+        con.execute("SET memory_limit = '6GB'")
         _fill(con, scale)   # no transaction around it: a new file, deleted by the caller if this fails
         con.execute("CHECKPOINT")
         return counts(con)
