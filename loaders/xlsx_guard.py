@@ -17,7 +17,9 @@ files with a message in Chinese, before python-calamine opens them:
   and ``<row>``/``<c>`` elements): python-calamine builds a sheet as a dense grid from
   A1 to the farthest cell, so one cell at XFD40000 would cost 655 million cells (tens of
   gigabytes) before any check of ours could run. A sheet whose grid would exceed
-  :data:`MAX_CELLS` is refused.
+  :data:`MAX_CELLS` is refused. The count is done column-wise with numpy
+  (:func:`scan_extent`, proven equal to the regular expressions, which remain the
+  path for anything unusual such as namespace prefixes).
 """
 from __future__ import annotations
 
@@ -27,7 +29,10 @@ import posixpath
 import re
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -167,6 +172,11 @@ class _Extent:
             self.carry = data
             return
         data, self.carry = data[:cut], data[cut:]
+        fast = scan_extent(data)
+        if fast is not None:
+            if fast.n_cells == fast.n_refs:
+                self._counted(fast)
+                return
         rows = _ROW_WITH_REF.findall(data)       # one pass: every <row>, with its r= when it has one
         row_refs = [r for r in rows if r]
         if row_refs:
@@ -191,6 +201,18 @@ class _Extent:
         self._cells(data[pos:])
         self.max_implicit = max(self.max_implicit, self.implicit)
 
+    def _counted(self, found: "Extent") -> None:
+        """The fast path of :meth:`feed`: every cell of the slice has its reference."""
+        if found.max_row_ref is not None:
+            self.max_row = max(self.max_row, found.max_row_ref)
+        if found.n_refs:
+            self.max_row = max(self.max_row, found.max_ref_row)
+            self.max_col = max(self.max_col, found.max_ref_col)
+        self.n_rows += found.n_rows
+        self.max_implicit = max(self.max_implicit, self.implicit)
+        if found.n_rows:
+            self.implicit = 0
+
     def _cells(self, segment: bytes) -> None:
         refs = _CELL_REF.findall(segment)
         if refs:
@@ -210,6 +232,130 @@ class _Extent:
 
 
 _FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+
+
+@dataclass(frozen=True)
+class Extent:
+    """What one slice of a sheet part holds, as the regular expressions above would count it.
+
+    ``n_rows``: ``<row>`` elements (``_ROW_WITH_REF``); ``max_row_ref``: the largest ``r=`` of
+    those that have one (None when none has); ``n_cells``: ``<c>`` elements (``_CELL``);
+    ``n_refs``, ``max_ref_row``, ``max_ref_col``: the cell references (``_ANY_REF``) and the
+    farthest row and column they name (0 when there are none).
+    """
+
+    n_rows: int
+    max_row_ref: int | None
+    n_cells: int
+    n_refs: int
+    max_ref_row: int
+    max_ref_col: int
+
+
+def extent_by_regex(data: bytes) -> Extent:
+    """:class:`Extent` by the regular expressions (the definition :func:`scan_extent` must equal)."""
+    rows = _ROW_WITH_REF.findall(data)
+    row_refs = [int(r) for r in rows if r]
+    refs = _ANY_REF.findall(data)
+    return Extent(len(rows), max(row_refs) if row_refs else None, len(_CELL.findall(data)), len(refs),
+                  max((int(r) for _, r in refs), default=0), max((_column_number(c) for c, _ in refs), default=0))
+
+
+_WS = np.zeros(256, dtype=bool)
+_WS[list(b" \t\n\r\f\v")] = True                # what \s matches in a bytes pattern
+_CELL_END = _WS.copy()
+_CELL_END[list(b"/>")] = True                   # [\s/>]
+_QUOTE = np.zeros(256, dtype=bool)
+_QUOTE[list(b"\"'")] = True
+_PAD = 24          # zero bytes after the slice: a reference is read up to 17 bytes past its blank
+_WIDTH = 14        # 4 capitals, 8 digits, a quote and one more byte
+_COLUMNS = np.arange(_WIDTH)
+
+
+def _WINDOWS(pad: np.ndarray) -> np.ndarray:
+    """Every run of :data:`_WIDTH` bytes, as rows of a view (no copy until rows are picked)."""
+    return np.lib.stride_tricks.sliding_window_view(pad, _WIDTH)
+
+
+def scan_extent(data: bytes) -> Extent | None:
+    """:func:`extent_by_regex` computed over numpy arrays, without a Python object per cell;
+    None for a slice with namespace prefixes (``<x:c``, ``<x:row``) or a ``<row`` inside another
+    row tag's match, left to the regexes.
+
+    A reference is a blank, ``r=`` and a quote, then 1–4 capitals (none for a row's), 1–8 digits
+    and a quote; findall's matches never overlap (a match holds one blank, its first byte), so
+    they are exactly the positions where the pattern matches. Zero bytes padded after the slice
+    are neither blanks, capitals, digits nor quotes, so reading past its end matches nothing.
+    """
+    a = np.frombuffer(data, dtype=np.uint8)
+    n = len(a)
+    pad = np.concatenate((a, np.zeros(_PAD, dtype=np.uint8)))
+    colon = np.flatnonzero(a == ord(":"))
+    if len(colon) and np.any((pad[colon + 1] == ord("c"))
+                             | ((pad[colon + 1] == ord("r")) & (pad[colon + 2] == ord("o")) & (pad[colon + 3] == ord("w")))):
+        return None                                         # ":c" or ":row": a namespace prefix, perhaps
+    # cells: "<c" then a blank, "/" or ">"
+    c = np.flatnonzero(a == ord("c"))
+    c = c[c >= 1]
+    n_cells = int(np.count_nonzero((a[c - 1] == ord("<")) & _CELL_END[pad[c + 1]] & (c + 1 < n)))
+    # references: a blank, "r", "=", a quote; then capitals, digits and a quote
+    eq = np.flatnonzero(a == ord("="))
+    eq = eq[eq >= 2]
+    at = eq[(a[eq - 1] == ord("r")) & _WS[a[eq - 2]] & _QUOTE[pad[eq + 1]]] - 2    # the blank
+    first = at + 4
+    window = _WINDOWS(pad)[first]                           # the 14 bytes after each quote
+    letters = np.argmin((window - ord("A")) < 26, axis=1)  # leading capitals (uint8: below "A" wraps round)
+    digit = (window - ord("0")) < 10
+    digit[_COLUMNS < letters[:, None]] = True
+    end = np.argmin(digit, axis=1)                          # first non-digit after the capitals
+    digits = end - letters
+    valid = ((letters <= 4) & (digits >= 1) & (digits <= 8)
+             & _QUOTE[window[np.arange(len(window)), end]])
+    start = first + letters
+    cell = valid & (letters >= 1)
+    n_refs = int(np.count_nonzero(cell))
+    max_ref_row = max_ref_col = 0
+    if n_refs:
+        max_ref_row = _largest(pad, start[cell], digits[cell], ord("0"), 10)
+        max_ref_col = _largest(pad, first[cell], letters[cell], ord("A") - 1, 26)
+    # rows: "<row" then a blank, "/" or ">"; its reference is the first one before the tag's ">"
+    w = np.flatnonzero(a == ord("w"))
+    w = w[w >= 3]
+    starts = w[(a[w - 1] == ord("o")) & (a[w - 2] == ord("r")) & (a[w - 3] == ord("<"))
+               & _CELL_END[pad[w + 1]] & (w + 1 < n)] - 3
+    max_row_ref = None
+    if len(starts):
+        is_row_ref = valid & (letters == 0)
+        row_at, row_digits = at[is_row_ref], digits[is_row_ref]
+        j = np.searchsorted(row_at, starts + 4)
+        found = j < len(row_at)
+        j = np.minimum(j, len(row_at) - 1)
+        if len(row_at):
+            q = row_at[j]
+            near = found & (q == starts + 4)                 # right after "<row": nothing between
+            for i in np.flatnonzero(found & ~near):          # else: no ">" may come between
+                found[i] = data.find(b">", int(starts[i]) + 4, int(q[i])) < 0
+            match_end = np.where(found, q + 4 + row_digits[j] + 1, starts + 4)
+            if np.any(starts[1:] < np.maximum.accumulate(match_end)[:-1]):
+                return None   # a "<row" inside another one's match: malformed, left to the regexes
+            if found.any():
+                max_row_ref = _largest(pad, q[found] + 4, row_digits[j][found], ord("0"), 10)
+    return Extent(len(starts), max_row_ref, n_cells, n_refs, max_ref_row, max_ref_col)
+
+
+def _largest(pad: np.ndarray, starts: np.ndarray, lengths: np.ndarray, zero: int, base: int) -> int:
+    """The largest number written at ``starts`` with ``lengths`` digits (capitals in base 26 when
+    ``base`` is 26: A=1). Without leading zeros only the longest ones can be the largest."""
+    if np.any((pad[starts] == zero) & (lengths > 1)):      # "007": every one is worked out
+        at, longest = starts, int(lengths.max())
+    else:
+        longest = int(lengths.max())
+        at, lengths = starts[lengths == longest], None
+    value = np.zeros(len(at), dtype=np.int64)
+    for k in range(longest):
+        digit = pad[at + k].astype(np.int64) - zero
+        value = value * base + digit if lengths is None else np.where(k < lengths, value * base + digit, value)
+    return int(value.max())
 
 
 def _column_number(letters: bytes) -> int:

@@ -23,7 +23,7 @@ import difflib
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import duckdb
 
@@ -233,7 +233,6 @@ _ROWS = _ROWS_FROM.format(columns="""k.target_id, k.jurisdiction_code, coalesce(
        CASE WHEN al.target_id IS NULL THEN t.value ELSE al.value END,
        CASE WHEN al.target_id IS NULL THEN t.value_high END,
        t.unit, t.due_date, d.period_start, d.period_end, t.steps, k.units""")
-_KEYS = _ROWS_FROM.format(columns="k.target_id, k.jurisdiction_code, t.kind, t.unit")
 
 
 def unit_rows(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> list[ReportingRow]:
@@ -241,8 +240,7 @@ def unit_rows(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> list[R
     return _query(con, unit.org_id, False, period)
 
 
-@dataclass(frozen=True)
-class RowKey:
+class RowKey(NamedTuple):
     """What an upload needs to check a row: which target and jurisdiction, its kind and unit."""
 
     target_id: int
@@ -251,11 +249,25 @@ class RowKey:
     unit: str
 
 
+# The (row id, RowKey) pairs of one unit: the rows of :data:`_ROWS` with ``everything`` false,
+# without what only a template shows (names, texts, the other reporting units) and unordered.
+_UNIT_KEYS = f"""
+WITH assigned AS ({_ASSIGNED}),
+mine AS (SELECT DISTINCT target_id, jurisdiction_code FROM assigned WHERE org_id = ?)
+SELECT 'T' || m.target_id || '-' || m.jurisdiction_code, m.target_id, m.jurisdiction_code, t.kind, t.unit
+FROM mine m
+JOIN targets t USING (target_id)
+JOIN items i USING (item_id)
+JOIN documents d ON d.doc_id = i.doc_id
+WHERE d.period_start IS NULL OR d.period_start <= ?
+"""
+
+
 def unit_row_keys(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> dict[str, RowKey]:
-    """Row id → :class:`RowKey` of the rows ``unit`` reports (the fast path of an upload)."""
-    rows = con.execute(_KEYS, [None, None, list(LOCAL_KINDS), False, unit.org_id, False, None, None,
-                               month_end(period)]).fetchall()
-    return {row_id(r[0], r[1]): RowKey(*r) for r in rows}
+    """Row id → :class:`RowKey` of the rows ``unit`` reports (the fast path of an upload):
+    the same rows as :func:`unit_rows`, in no particular order."""
+    rows = con.execute(_UNIT_KEYS, [list(LOCAL_KINDS), unit.org_id, month_end(period)]).fetchall()
+    return {r[0]: RowKey(r[1], r[2], r[3], r[4]) for r in rows}
 
 
 def all_rows(con: duckdb.DuckDBPyConnection, period: str,

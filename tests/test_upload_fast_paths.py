@@ -1,0 +1,154 @@
+"""The fast paths of an upload give exactly what the plain ones give.
+
+* :func:`loaders.xlsx_guard.scan_extent` (numpy) equals :func:`~loaders.xlsx_guard.extent_by_regex`;
+* :func:`loaders.progress_upload.validate_rows` equals the cell-by-cell reference
+  (tests/upload_reference.py) on random rows;
+* :func:`tracker.reporting.unit_row_keys` holds the rows of :func:`~tracker.reporting.unit_rows`.
+"""
+import io
+import zipfile
+from datetime import date, datetime, time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from loaders.progress_template import DATA_SHEET, HEADERS, META_SHEET, NEXT_STEPS, PROBLEMS, PROGRESS, ROW_ID, STATUS, VALUE
+from loaders.progress_upload import Report, _raw_json, _json_key, _raw_cells, _to_json, upload_file, validate_rows
+from loaders.xlsx_guard import Extent, _Extent, extent_by_regex, scan_extent
+from tests.conftest import table_contents
+from tests.progress_files import NOW, fill, template
+from tests.upload_reference import reference_validate_rows
+from tracker.reporting import RowKey, Unit, reporting_units, unit_row_keys, unit_rows
+
+FAST = settings(max_examples=200, derandomize=True, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+# ---------------------------------------------------------------- the guard's cell count
+
+
+def test_scan_extent_exact_values():
+    assert scan_extent(b'<row r="3"><c r="A1"/><c r=\'ZZZZ99999999\'/><c r="AAAAA1"/></row><row/><row  x="1" r="7">') \
+        == Extent(n_rows=3, max_row_ref=7, n_cells=3, n_refs=2, max_ref_row=99999999, max_ref_col=475254)
+    assert scan_extent(b'<row r="12" x="<c r=\\"A3\\">"><c>') == Extent(1, 12, 2, 0, 0, 0)
+    assert scan_extent(b"") == Extent(0, None, 0, 0, 0, 0)
+    assert scan_extent(b'<c r="XFD40000">') == Extent(0, None, 1, 1, 40000, 16384)
+    assert scan_extent(b'<rows r="5"><row\tr="123456789"><row r="12345678">') == Extent(2, 12345678, 0, 0, 0, 0)
+    assert scan_extent(b'<row r="0010"><row r="9"><c r="A007"/><c r="B12"/><c r="C0"/>') == Extent(2, 10, 3, 3, 12, 3)
+    assert scan_extent(b'<x:c r="A1">') is None                 # a prefix: left to the regexes
+    assert scan_extent(b'<x:row r="1">') is None
+    assert scan_extent(b'<row <row r="5">') is None               # one findall match swallows the next "<row"
+
+
+_TOKENS = [b'<c r="A1">', b'<c r="A007">', b' r="0099"', b' r="00000000"', b'<c r="B22"/>', b"<c>", b"<c/>", b"<c\t", b'<row r="5">', b"<row>", b"<row/>",
+           b'<row spans="1:3" r="40000">', b' r="XFD40000"', b" r='Q7'", b' r="ABCDE1"', b' r="A123456789"', b' r="7"',
+           b" r=\"A1'", b"\nr=\"C3\"", b"r=\"D4\"", b"</c>", b"</row>", b">", b"/>", b"<", b'"', b"'", b" ", b"\t",
+           b"=", b"r", b"A", b"Z", b"9", b"0", b"<v>1</v>", b"<is><t>x</t></is>", b"<x:c ", b":row", b"\xe4\xb8\xad",
+           b"<rowBreaks>", b"<cols>", b"<col/>"]
+
+
+@FAST
+@given(st.lists(st.sampled_from(_TOKENS), max_size=40))
+def test_scan_extent_equals_the_regexes(tokens):
+    data = b"".join(tokens)
+    fast = scan_extent(data)
+    assert fast is None or fast == extent_by_regex(data)
+
+
+@FAST
+@given(st.binary(max_size=300))
+def test_scan_extent_equals_the_regexes_on_any_bytes(data):
+    fast = scan_extent(data)
+    assert fast is None or fast == extent_by_regex(data)
+
+
+def _grid_by_regex(xml: bytes, chunk: int) -> tuple[int, int]:
+    import loaders.xlsx_guard as guard
+
+    saved = guard.scan_extent
+    guard.scan_extent = lambda data: None
+    try:
+        return _grid(xml, chunk)
+    finally:
+        guard.scan_extent = saved
+
+
+def _grid(xml: bytes, chunk: int) -> tuple[int, int]:
+    extent = _Extent()
+    for i in range(0, len(xml), chunk):
+        extent.feed(xml[i:i + chunk])
+    extent.feed(b"", final=True)
+    return extent.grid()
+
+
+@pytest.mark.parametrize("xml, grid", [
+    (b'<sheetData><row r="1"><c r="A1"/><c r="N1"/></row><row r="2"><c r="B2"/></row></sheetData>', (2, 14)),
+    (b'<sheetData><row r="1"><c r="A1"/><c/><c/></row><row><c/><c/><c/><c/></row></sheetData>', (2, 5)),  # no r=
+    (b'<sheetData><row r="40000"/><row r="3"><c r="XFD3"/></row></sheetData>', (40000, 16384)),
+])
+def test_extent_grid_equals_the_regexes(xml, grid):
+    for chunk in (7, 64, 1 << 20):
+        assert _grid(xml, chunk) == _grid_by_regex(xml, chunk) == grid
+
+
+# ---------------------------------------------------------------- reading a sheet in halves
+
+
+# ---------------------------------------------------------------- validation and row keys
+
+
+UNIT = Unit(1, "市发改委", "330800", "department", None)
+EXPECTED = {f"T{t}-330800": RowKey(t, "330800", kind, unit) for t, kind, unit in
+            [(1, "count", "个"), (2, "rate", "%"), (3, "milestone", ""), (4, "amount", "亿元"), (5, "rate", "")]}
+KEPT = (ROW_ID, VALUE, STATUS, PROGRESS, PROBLEMS, NEXT_STEPS)
+_CELL = st.one_of(st.none(), st.sampled_from(["", " ", "正常", " 滞后 ", "已完成", "１２", "1,200", "12.5%", "abc", "T1-330800",
+                                               "Ｔ2-330800", "T9-330800", " T3-330800 ", "x" * 2001, "nan", "1e400"]),
+                  st.text(max_size=6), st.floats(allow_nan=True), st.integers(-10**20, 10**20), st.booleans(),
+                  st.just(date(2024, 1, 2)), st.just(datetime(2024, 1, 2, 3, 4)), st.just(time(5, 6)))
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(st.lists(st.lists(_CELL, min_size=0, max_size=8), max_size=12), st.permutations(list(KEPT)),
+       st.integers(min_value=0, max_value=2))
+def test_validate_rows_equals_the_reference(cells, order, extra):
+    header = list(order) + ["其他"] * extra
+    rows = [(n, c) for n, c in enumerate(cells, start=2)]
+    got = validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5, 6}, UNIT, "2024-03")
+    want = reference_validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5, 6}, UNIT, "2024-03")
+    assert ([tuple(r) for r in got[0]], got[1], got[2]) == want
+
+
+def test_validate_rows_exact_report():
+    header = list(KEPT)
+    reports, problems, blank = validate_rows("填报", header, [(2, ["T1-330800", 12.0, " 正常", "进展 ", None, ""]),
+                                                           (3, ["T2-330800", "", "", "", "", ""])],
+                                             EXPECTED, {1, 2}, UNIT, "2024-03")
+    assert reports == [Report(1, "330800", 12.0, "正常", "进展", None, None,
+                              '{"row": 2, "填报编号": "T1-330800", "累计完成值": 12.0, "状态": " 正常", "进展情况": "进展 "}', 2)]
+    assert problems == [] and blank == 1
+
+
+def test_raw_json_exact_values():
+    keys = [_json_key(h) for h in KEPT]
+    assert _json_key("状态") == ', "状态": '
+    assert _raw_json(7, KEPT, keys, ("T1-1", 3, "", ' "引号"\n', None, 2.5)) == \
+        '{"row": 7, "填报编号": "T1-1", "累计完成值": 3, "进展情况": " \\"引号\\"\\n", "下步打算": 2.5}'
+    filled = ("T1-1", 1.5, "正常", "a", 'b"\\', "下\n")
+    assert _raw_json(9, KEPT, keys, filled) == _to_json(_raw_cells(9, KEPT, filled)) == \
+        '{"row": 9, "填报编号": "T1-1", "累计完成值": 1.5, "状态": "正常", "进展情况": "a", "存在问题": "b\\"\\\\", "下步打算": "下\\n"}'
+    odd = ("T1-1", True, date(2024, 1, 2), float("inf"), None, "x")
+    assert _raw_json(8, KEPT, keys, odd) == _to_json(_raw_cells(8, KEPT, odd)) == \
+        '{"row": 8, "填报编号": "T1-1", "累计完成值": true, "状态": "2024-01-02", "进展情况": "inf", "下步打算": "x"}'
+
+
+# ---------------------------------------------------------------- rows a unit reports
+
+
+def test_unit_row_keys_hold_the_rows_of_unit_rows(con):
+    for unit in reporting_units(con):
+        for period in ("2023-01", "2024-03", "2025-12"):
+            keys = unit_row_keys(con, unit, period)
+            assert keys == {r.row_id: RowKey(r.target_id, r.jurisdiction_code, r.kind, r.unit)
+                            for r in unit_rows(con, unit, period)}
