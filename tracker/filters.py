@@ -146,9 +146,11 @@ def jurisdiction_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def report_periods(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[str]:
     """Periods (YYYY-MM) with at least one report, latest first."""
+    # a range, not LIKE: DuckDB skips the row groups of other years
+    low, high = ("0000-00", "9999-99") if year is None else (f"{year:04d}-01", f"{year:04d}-12")
     rows = con.execute(
-        "SELECT DISTINCT period FROM progress_reports WHERE ? IS NULL OR period LIKE ? ORDER BY period DESC",
-        [year, f"{year}-%"],
+        "SELECT DISTINCT period FROM progress_reports WHERE period BETWEEN ? AND ? ORDER BY period DESC",
+        [low, high],
     ).fetchall()
     return [r[0] for r in rows]
 
