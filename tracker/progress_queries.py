@@ -30,6 +30,7 @@ import json
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from tracker import actions as sv_actions
@@ -362,7 +363,13 @@ def judge_inputs(frame: pd.DataFrame, settings: StatusSettings = StatusSettings(
     deadline = deadline.where(~(deadline < start))
     kind = kind.where(target.notna() | (is_range & high.notna()) | (kind == st_rules.MILESTONE), st_rules.MILESTONE)
     due = deadline.fillna(pd.to_datetime(frame["period_end"]))
-    steps = [_parsed_steps(raw, t, d) for raw, t, d in zip(frame["steps"], target, due)]
+    # stated steps are rare: parse only the rows that have some (iterating dates makes a Timestamp per cell)
+    raw_steps = frame["steps"]
+    stated = raw_steps.notna() & ~raw_steps.isin(["", "[]"])
+    steps: list = [()] * len(frame)
+    for position, raw, t, d in zip(np.flatnonzero(stated.to_numpy()), raw_steps[stated], target[stated],
+                                   due[stated]):
+        steps[position] = _parsed_steps(raw, t, d)
     return pd.DataFrame({
         "kind": kind, "comparator": comparator, "target_value": target, "target_value_high": high,
         "reported_value": value, "start": start, "end": pd.to_datetime(frame["period_end"]),
