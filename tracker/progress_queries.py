@@ -143,6 +143,9 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
             LEFT JOIN summed s USING (target_id)
             WHERE j.level = $level
         ),
+        allocated AS (
+            SELECT DISTINCT target_id FROM target_allocations WHERE target_id IN (SELECT target_id FROM base)
+        ),
         responsible AS (
             SELECT a.item_id,
                    arg_min(o.name, a.position) FILTER (WHERE a.role = 'lead') AS lead_unit,
@@ -175,7 +178,7 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
                    AS reported_status,
                CASE WHEN r.use_sum THEN '{SUMMED}' ELSE u.unit_name END AS unit_name,
                CASE WHEN r.use_sum THEN r.demo ELSE u.is_demo END AS is_demo,
-               r.target_id IN (SELECT target_id FROM target_allocations) AS allocated
+               al.target_id IS NOT NULL AS allocated
         FROM result r
         JOIN targets t ON t.target_id = r.target_id
         JOIN items i ON i.item_id = t.item_id
@@ -185,6 +188,8 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
         LEFT JOIN led ld ON ld.item_id = i.item_id
         LEFT JOIN uploads u ON u.upload_id = r.upload_id
         LEFT JOIN jurisdictions jn ON jn.code = r.jurisdiction_code
+        LEFT JOIN allocated al ON al.target_id = r.target_id
+        WHERE t.target_id IN (SELECT target_id FROM base)
         ORDER BY d.doc_id, i.item_id, t.seq, r.level DESC, r.jurisdiction_code
     """
     values = params + [list(LOCAL_KINDS), st_rules.month_end(as_of)]
@@ -358,11 +363,12 @@ def judge_inputs(frame: pd.DataFrame, settings: StatusSettings = StatusSettings(
     target = pd.to_numeric(frame["target_value"], errors="coerce").astype(float)
     is_range = frame["comparator"] == st_rules.RANGE
     comparator = frame["comparator"].where(~is_range | high.notna(), st_rules.AT_LEAST)
-    start = pd.to_datetime(frame["period_start"])
-    deadline = pd.to_datetime(frame["deadline"]).fillna(pd.to_datetime(frame["due_date"]))
+    start = _datetimes(frame["period_start"])
+    end = _datetimes(frame["period_end"])
+    deadline = _datetimes(frame["deadline"]).fillna(_datetimes(frame["due_date"]))
     deadline = deadline.where(~(deadline < start))
     kind = kind.where(target.notna() | (is_range & high.notna()) | (kind == st_rules.MILESTONE), st_rules.MILESTONE)
-    due = deadline.fillna(pd.to_datetime(frame["period_end"]))
+    due = deadline.fillna(end)
     # stated steps are rare: parse only the rows that have some (iterating dates makes a Timestamp per cell)
     raw_steps = frame["steps"]
     stated = raw_steps.notna() & ~raw_steps.isin(["", "[]"])
@@ -372,10 +378,15 @@ def judge_inputs(frame: pd.DataFrame, settings: StatusSettings = StatusSettings(
         steps[position] = _parsed_steps(raw, t, d)
     return pd.DataFrame({
         "kind": kind, "comparator": comparator, "target_value": target, "target_value_high": high,
-        "reported_value": value, "start": start, "end": pd.to_datetime(frame["period_end"]),
+        "reported_value": value, "start": start, "end": end,
         "deadline": deadline, "steps": steps,
         "reported_done": current & (frame["reported_status"] == st_rules.COMPLETED),
     }, index=frame.index)
+
+
+def _datetimes(column: pd.Series) -> pd.Series:
+    """A column as datetime64: as it is when DuckDB already gave datetime64 (to_datetime costs ms per call)."""
+    return column if pd.api.types.is_datetime64_any_dtype(column) else pd.to_datetime(column)
 
 
 def _parsed_steps(raw: object, target: float, due) -> object:
