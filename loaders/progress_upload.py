@@ -48,7 +48,7 @@ from loaders.progress_template import (
     REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
 )
 from loaders.sheet_reader import MAX_BYTES, MAX_ROWS, FileRefused, Problem, Sheet, clean_text, read_sheet
-from tracker import audit
+from tracker import audit, report_validity
 from tracker.auth import Account, upload_refusal
 from tracker.db import write_transaction
 from tracker.reporting import ReportingRow, RowKey, Unit, UnknownUnit, parse_row_id, resolve_unit, unit_row_keys
@@ -603,6 +603,8 @@ class Batch:
                     if table == "upload_errors":
                         frame["row_number"] = frame["row_number"].astype("Int64")
                 con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM frame")
+                if table == "progress_reports":   # which months each report now answers for
+                    report_validity.refresh_uploads(con, frame["upload_id"].unique().tolist())
                 rows.clear()
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from tracker import report_validity
 from tracker.db import connect
 
 CONTENT = (
@@ -109,3 +110,4 @@ def add_report(con, report_id: int, upload_id: int, target_id: int, code: str, p
         "reported_status, progress_text, problems_text, next_steps_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [report_id, upload_id, target_id, code, period, version, value, status, progress, problems, next_steps],
     )
+    report_validity.refresh_uploads(con, [upload_id])

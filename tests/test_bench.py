@@ -50,3 +50,22 @@ def test_cli_has_bench():
 
     args = build_parser().parse_args(["bench", "--quick"])
     assert args.quick and args.handler is bench.run_command
+
+
+def test_peak_rss_of_a_child_is_its_own_not_its_parents():
+    """Linux hands a parent's ru_maxrss to its child across exec; the benchmark's child reads VmHWM."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ballast = bytearray(400 * 1024 * 1024)
+    for i in range(0, len(ballast), 4096):   # touch every page: resident
+        ballast[i] = 1
+    code = ("import resource; from tracker.bench import peak_rss_mb; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, peak_rss_mb())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(bench.__file__).resolve().parent.parent)
+    inherited, own = map(float, done.stdout.split())
+    del ballast
+    assert own < 200   # an interpreter that imported the benchmark module, not the 400 MB parent
+    print(f"ru_maxrss={inherited:.0f}MB VmHWM={own:.0f}MB")   # on Linux the first is the parent's

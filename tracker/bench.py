@@ -293,9 +293,7 @@ def bench_rss(db: Path, page: str = "overview", budget_mb: float = 600) -> list[
 
 
 def _rss_child(db: str, page: str) -> int:
-    """Run one page through AppTest; print the process's peak RSS in MB (Linux: ru_maxrss is KB)."""
-    import resource
-
+    """Run one page through AppTest; print the process's peak RSS in MB (:func:`peak_rss_mb`)."""
     from streamlit.testing.v1 import AppTest
 
     from tracker.db import ROOT
@@ -308,8 +306,27 @@ def _rss_child(db: str, page: str) -> int:
     if at.exception:
         print([e.value for e in at.exception], file=sys.stderr)
         return 1
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(peak_rss_mb())
     return 0
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS in MB: ``VmHWM`` of /proc/self/status on Linux.
+
+    Not ``ru_maxrss``: Linux carries the parent's high-water mark into a child across fork and
+    exec (``setmax_mm_hiwater_rss`` at exec), so a child of a big benchmark process reported the
+    parent's peak, not its own.
+    """
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KB on Linux
 
 
 # ---------------------------------------------------------------------------- the run

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEFAULT_DB = DATA_DIR / "tracker.duckdb"
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-SCHEMA_VERSION = 1
+#: 2: progress_reports.valid_until (tracker.report_validity).
+SCHEMA_VERSION = 2
 
 
 def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -51,6 +52,20 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     current = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
     if current is None:
         con.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
+    elif current < SCHEMA_VERSION:
+        write_transaction(con, lambda c: _migrate(c, current))
+        con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))   # views over changed tables, bound anew
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, current: int) -> None:
+    """Bring a file made by an earlier version up to :data:`SCHEMA_VERSION`: columns are added and
+    filled in, never dropped; one transaction, so a failure leaves the file as it was."""
+    from tracker import report_validity
+
+    if current < 2:
+        con.execute("ALTER TABLE progress_reports ADD COLUMN IF NOT EXISTS valid_until VARCHAR")
+        report_validity.refresh_all(con)
+    con.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
 
 
 def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:

@@ -114,9 +114,12 @@ def unit_options(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Organisations responsible for at least one item with targets, most items first."""
     rows = con.execute(
         """
-        SELECT o.name FROM assignments a JOIN organisations o USING (org_id)
-        WHERE a.item_id IN (SELECT item_id FROM targets)
-        GROUP BY o.name ORDER BY count(DISTINCT a.item_id) DESC, o.name
+        WITH per_org AS (   -- (item, org) is unique, so a count per organisation counts items
+            SELECT org_id, count(*) AS n FROM assignments
+            WHERE item_id IN (SELECT item_id FROM targets) GROUP BY org_id
+        )
+        SELECT o.name FROM per_org JOIN organisations o USING (org_id)
+        GROUP BY o.name ORDER BY sum(n) DESC, o.name
         """
     ).fetchall()
     return [r[0] for r in rows]
@@ -146,9 +149,11 @@ def jurisdiction_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def report_periods(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[str]:
     """Periods (YYYY-MM) with at least one report, latest first."""
+    # a range, not LIKE: DuckDB skips the row groups of other years
+    low, high = ("0000-00", "9999-99") if year is None else (f"{year:04d}-01", f"{year:04d}-12")
     rows = con.execute(
-        "SELECT DISTINCT period FROM progress_reports WHERE ? IS NULL OR period LIKE ? ORDER BY period DESC",
-        [year, f"{year}-%"],
+        "SELECT DISTINCT period FROM progress_reports WHERE period BETWEEN ? AND ? ORDER BY period DESC",
+        [low, high],
     ).fetchall()
     return [r[0] for r in rows]
 

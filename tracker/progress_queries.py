@@ -30,11 +30,13 @@ import json
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from tracker import actions as sv_actions
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
+from tracker.report_validity import current_report_sql
 from tracker.reporting import LOCAL_KINDS, assigned_sql
 from tracker.settings import StatusSettings
 
@@ -70,23 +72,79 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
     where, params = target_where(filters)
     if item_id is not None:  # one item's targets only
         where, params = f"{where} AND i.item_id = ?", [*params, int(item_id)]
+    # Narrow first (ids, numbers, reports), wide last: the descriptive columns (titles, units,
+    # leaders) are joined only to the rows that come back, not to every jurisdiction row.
     sql = f"""
         WITH base AS MATERIALIZED (
-            SELECT t.target_id, d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
-                   coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)) AS period_start,
-                   coalesce(d.period_end, make_date(coalesce(d.year, year(d.issue_date)), 12, 31)) AS period_end,
-                   d.period_start AS stated_start,
-                   i.item_id, i.kind AS item_kind, i.number AS item_number, i.label AS item_label,
-                   i.title AS item_title,
-                   CASE WHEN i.kind = 'policy_area' THEN i.item_id ELSE area.item_id END AS area_id,
-                   CASE WHEN i.kind = 'policy_area' THEN i.label || i.title ELSE area.label || area.title END AS area_title,
-                   t.seq, t.indicator, t.raw, t.kind, t.comparator, t.value, t.value_high, t.unit,
-                   t.steps, t.deadline, t.due_date
+            SELECT t.target_id, i.item_id, d.city_code, t.kind, t.value, t.value_high,
+                   d.period_start AS stated_start
             FROM targets t
             JOIN items i USING (item_id)
             JOIN documents d ON d.doc_id = i.doc_id
-            LEFT JOIN items area ON area.item_id = i.parent_item_id
             WHERE {where}
+        ),
+        assigned AS ({assigned_sql('t.target_id IN (SELECT target_id FROM base)')}),
+        places AS (
+            SELECT DISTINCT a.target_id, a.jurisdiction_code,
+                   CASE WHEN al.target_id IS NULL THEN b.value ELSE al.value END AS target_value,
+                   CASE WHEN al.target_id IS NULL THEN b.value_high END AS target_value_high
+            FROM assigned a
+            JOIN base b ON b.target_id = a.target_id
+            LEFT JOIN target_allocations al ON al.target_id = a.target_id AND al.jurisdiction_code = a.jurisdiction_code
+            WHERE (b.stated_start IS NULL OR b.stated_start <= ?)
+              AND a.jurisdiction_code IS DISTINCT FROM b.city_code AND a.jurisdiction_code <> ''
+        ),
+        keys AS (
+            SELECT target_id, 'city' AS level, city_code AS jurisdiction_code, kind,
+                   value AS target_value, value_high AS target_value_high
+            FROM base
+            WHERE $level = 'city'
+            UNION ALL
+            SELECT p.target_id, 'jurisdiction', p.jurisdiction_code, b.kind, p.target_value, p.target_value_high
+            FROM places p JOIN base b USING (target_id)
+            WHERE $level = 'jurisdiction' OR b.kind IN ('{st_rules.COUNT}', '{st_rules.LEVEL}', '{st_rules.MILESTONE}')
+        ),
+        latest AS (
+            -- the report that answers for the as-of month: on or before it, not yet replaced by a later
+            -- period or version (progress_reports.valid_until, kept by tracker.report_validity)
+            SELECT p.target_id, p.jurisdiction_code, p.period AS report_period, p.value AS reported_value,
+                   p.reported_status, p.upload_id
+            FROM progress_reports p
+            WHERE {current_report_sql('$as_of', '$first_period')}
+              AND p.target_id IN (SELECT target_id FROM base)
+        ),
+        joined AS (
+            SELECT k.*, l.report_period, l.reported_value, l.reported_status, l.upload_id,
+                   l.report_period IS NOT NULL AND {_AGE} BETWEEN 0 AND $fresh AS is_current
+            FROM keys k
+            LEFT JOIN latest l USING (target_id, jurisdiction_code)
+        ),
+        -- the whole-city report made of the jurisdictions' current reports (summed_city_report)
+        summed AS (
+            SELECT j.target_id, bool_and(current_value IS NOT NULL) AS complete, sum(current_value) AS total,
+                   bool_and(coalesce(j.reported_status = '{st_rules.COMPLETED}', false)) AS done,
+                   bool_or(coalesce(u.is_demo, false)) AS demo
+            FROM (SELECT target_id, reported_status, upload_id,
+                         CASE WHEN NOT is_current THEN NULL
+                              WHEN reported_value IS NULL THEN CASE WHEN kind = '{st_rules.MILESTONE}' THEN 0.0 END
+                              ELSE reported_value END AS current_value
+                  FROM joined WHERE level = 'jurisdiction') j
+            LEFT JOIN uploads u ON u.upload_id = j.upload_id
+            WHERE $level = 'city'
+            GROUP BY j.target_id
+        ),
+        result AS (
+            SELECT j.*,
+                   coalesce(s.complete AND j.level = 'city' AND NOT j.is_current
+                            AND j.kind IN ('{st_rules.COUNT}', '{st_rules.LEVEL}', '{st_rules.MILESTONE}'), false)
+                       AS use_sum,
+                   s.total, s.done, s.demo
+            FROM joined j
+            LEFT JOIN summed s USING (target_id)
+            WHERE j.level = $level
+        ),
+        allocated AS (
+            SELECT DISTINCT target_id FROM target_allocations WHERE target_id IN (SELECT target_id FROM base)
         ),
         responsible AS (
             SELECT a.item_id,
@@ -101,94 +159,60 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
             FROM item_leaders l JOIN people p USING (person_id)
             WHERE l.item_id IN (SELECT item_id FROM base)
             GROUP BY l.item_id
-        ),
-        assigned AS ({assigned_sql('t.target_id IN (SELECT target_id FROM base)')}),
-        places AS (
-            SELECT DISTINCT a.target_id, a.jurisdiction_code,
-                   CASE WHEN al.target_id IS NULL THEN b.value ELSE al.value END AS target_value,
-                   CASE WHEN al.target_id IS NULL THEN b.value_high END AS target_value_high
-            FROM assigned a
-            JOIN base b ON b.target_id = a.target_id
-            LEFT JOIN target_allocations al ON al.target_id = a.target_id AND al.jurisdiction_code = a.jurisdiction_code
-            WHERE b.stated_start IS NULL OR b.stated_start <= ?
-        ),
-        rows AS (
-            SELECT b.*, 'city' AS level, b.city_code AS jurisdiction_code,
-                   b.value AS target_value, b.value_high AS target_value_high
-            FROM base b
-            UNION ALL BY NAME
-            SELECT b.*, 'jurisdiction' AS level, p.jurisdiction_code, p.target_value, p.target_value_high
-            FROM base b JOIN places p USING (target_id)
-            WHERE p.jurisdiction_code IS DISTINCT FROM b.city_code AND p.jurisdiction_code <> ''
-        ),
-        latest AS (
-            -- the latest period on or before the as-of month, its latest version (one pass, no sort)
-            SELECT l.target_id, l.jurisdiction_code, l.last.period AS report_period, l.last.value AS reported_value,
-                   l.last.reported_status AS reported_status, l.last.upload_id AS upload_id, u.unit_name, u.is_demo
-            FROM (SELECT target_id, jurisdiction_code,
-                         arg_max({{'period': period, 'value': value, 'reported_status': reported_status,
-                                   'upload_id': upload_id}}, {{'period': period, 'version': version}}) AS last
-                  FROM progress_reports
-                  WHERE period <= $as_of AND target_id IN (SELECT target_id FROM base)
-                  GROUP BY target_id, jurisdiction_code) l
-            JOIN uploads u ON u.upload_id = l.last.upload_id
-        ),
-        joined AS (
-            SELECT rows.* EXCLUDE (stated_start), r.lead_unit, r.units, ld.leaders,
-                   coalesce(j.name, rows.jurisdiction_code) AS jurisdiction_name,
-                   latest.* EXCLUDE (target_id, jurisdiction_code, upload_id),
-                   latest.report_period IS NOT NULL AND {_AGE} BETWEEN 0 AND $fresh AS is_current
-            FROM rows
-            LEFT JOIN responsible r USING (item_id)
-            LEFT JOIN led ld USING (item_id)
-            LEFT JOIN latest USING (target_id, jurisdiction_code)
-            LEFT JOIN jurisdictions j ON j.code = rows.jurisdiction_code
-            WHERE rows.level = $level OR ($level = 'city' AND rows.level = 'jurisdiction')
-        ),
-        -- the whole-city report made of the jurisdictions' current reports (summed_city_report)
-        summed AS (
-            SELECT target_id, bool_and(current_value IS NOT NULL) AS complete, sum(current_value) AS total,
-                   bool_and(coalesce(reported_status = '{st_rules.COMPLETED}', false)) AS done,
-                   bool_or(coalesce(is_demo, false)) AS demo
-            FROM (SELECT target_id, reported_status, is_demo,
-                         CASE WHEN NOT is_current THEN NULL
-                              WHEN reported_value IS NULL THEN CASE WHEN kind = '{st_rules.MILESTONE}' THEN 0.0 END
-                              ELSE reported_value END AS current_value
-                  FROM joined WHERE level = 'jurisdiction')
-            GROUP BY target_id
-        ),
-        result AS (
-            SELECT j.* EXCLUDE (report_period, reported_value, reported_status, unit_name, is_demo),
-                   coalesce(s.complete AND j.level = 'city' AND NOT j.is_current
-                            AND j.kind IN ('{st_rules.COUNT}', '{st_rules.LEVEL}', '{st_rules.MILESTONE}'), false)
-                       AS use_sum,
-                   j.report_period, j.reported_value, j.reported_status, j.unit_name, j.is_demo, s.total, s.done, s.demo
-            FROM joined j
-            LEFT JOIN summed s USING (target_id)
-            WHERE j.level = $level
         )
-        SELECT * EXCLUDE (use_sum, report_period, reported_value, reported_status, unit_name, is_demo, total, done, demo,
-                          is_current),
-               use_sum OR is_current AS is_current,
-               CASE WHEN use_sum THEN $as_of ELSE report_period END AS report_period,
-               CASE WHEN use_sum THEN total ELSE reported_value END AS reported_value,
-               CASE WHEN NOT use_sum THEN reported_status
-                    WHEN kind = '{st_rules.MILESTONE}' AND done THEN '{st_rules.COMPLETED}' ELSE '{SUMMED}' END
+        SELECT r.target_id, r.level, r.jurisdiction_code, coalesce(jn.name, r.jurisdiction_code) AS jurisdiction_name,
+               d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
+               coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)) AS period_start,
+               coalesce(d.period_end, make_date(coalesce(d.year, year(d.issue_date)), 12, 31)) AS period_end,
+               i.item_id, i.kind AS item_kind, i.number AS item_number, i.label AS item_label, i.title AS item_title,
+               CASE WHEN i.kind = 'policy_area' THEN i.item_id ELSE area.item_id END AS area_id,
+               CASE WHEN i.kind = 'policy_area' THEN i.label || i.title ELSE area.label || area.title END AS area_title,
+               t.seq, t.indicator, t.raw, t.kind, t.comparator, t.value, t.value_high, t.unit,
+               t.steps, t.deadline, t.due_date,
+               r.target_value, r.target_value_high, rs.lead_unit, rs.units, ld.leaders,
+               r.use_sum OR r.is_current AS is_current,
+               CASE WHEN r.use_sum THEN $as_of ELSE r.report_period END AS report_period,
+               CASE WHEN r.use_sum THEN r.total ELSE r.reported_value END AS reported_value,
+               CASE WHEN NOT r.use_sum THEN r.reported_status
+                    WHEN r.kind = '{st_rules.MILESTONE}' AND r.done THEN '{st_rules.COMPLETED}' ELSE '{SUMMED}' END
                    AS reported_status,
-               CASE WHEN use_sum THEN '{SUMMED}' ELSE unit_name END AS unit_name,
-               CASE WHEN use_sum THEN demo ELSE is_demo END AS is_demo,
-               EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = result.target_id) AS allocated
-        FROM result
-        ORDER BY doc_id, item_id, seq, level DESC, jurisdiction_code
+               CASE WHEN r.use_sum THEN '{SUMMED}' ELSE u.unit_name END AS unit_name,
+               CASE WHEN r.use_sum THEN r.demo ELSE u.is_demo END AS is_demo,
+               al.target_id IS NOT NULL AS allocated
+        FROM result r
+        JOIN targets t ON t.target_id = r.target_id
+        JOIN items i ON i.item_id = t.item_id
+        JOIN documents d ON d.doc_id = i.doc_id
+        LEFT JOIN items area ON area.item_id = i.parent_item_id
+        LEFT JOIN responsible rs ON rs.item_id = i.item_id
+        LEFT JOIN led ld ON ld.item_id = i.item_id
+        LEFT JOIN uploads u ON u.upload_id = r.upload_id
+        LEFT JOIN jurisdictions jn ON jn.code = r.jurisdiction_code
+        LEFT JOIN allocated al ON al.target_id = r.target_id
+        WHERE t.target_id IN (SELECT target_id FROM base)
+        ORDER BY d.doc_id, i.item_id, t.seq, r.level DESC, r.jurisdiction_code
     """
     values = params + [list(LOCAL_KINDS), st_rules.month_end(as_of)]
-    named = {"level": level, "fresh": settings.report_fresh_months, "as_of": as_of}
+    named = {"level": level, "fresh": settings.report_fresh_months, "as_of": as_of,
+             "first_period": _first_period(con, where, params)}
     return con.execute(_numbered(sql, len(values), named), values + list(named.values())).df()
+
+
+def _first_period(con: duckdb.DuckDBPyConnection, where: str, params: list) -> str:
+    """The earliest period a report on the filtered targets can have: the earliest stated start of
+    their plans (uploads only take a target's rows from its plan's start), or '0000-00' when a plan
+    has no stated start. A constant, so DuckDB skips the row groups of earlier months."""
+    first = con.execute(f"""
+        SELECT CASE WHEN bool_or(d.period_start IS NULL) THEN NULL ELSE strftime(min(d.period_start), '%Y-%m') END
+        FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
+        LEFT JOIN items area ON area.item_id = i.parent_item_id
+        WHERE {where}""", params).fetchone()[0]
+    return first or "0000-00"
 
 
 #: Months from a report's period to the as-of month, in SQL (both 'YYYY-MM').
 _AGE = ("((CAST(left($as_of, 4) AS INTEGER) * 12 + CAST(substr($as_of, 6, 2) AS INTEGER))"
-        " - (CAST(left(latest.report_period, 4) AS INTEGER) * 12 + CAST(substr(latest.report_period, 6, 2) AS INTEGER)))")
+        " - (CAST(left(l.report_period, 4) AS INTEGER) * 12 + CAST(substr(l.report_period, 6, 2) AS INTEGER)))")
 
 
 def _numbered(sql: str, n_positional: int, named: dict) -> str:
@@ -339,18 +363,30 @@ def judge_inputs(frame: pd.DataFrame, settings: StatusSettings = StatusSettings(
     target = pd.to_numeric(frame["target_value"], errors="coerce").astype(float)
     is_range = frame["comparator"] == st_rules.RANGE
     comparator = frame["comparator"].where(~is_range | high.notna(), st_rules.AT_LEAST)
-    start = pd.to_datetime(frame["period_start"])
-    deadline = pd.to_datetime(frame["deadline"]).fillna(pd.to_datetime(frame["due_date"]))
+    start = _datetimes(frame["period_start"])
+    end = _datetimes(frame["period_end"])
+    deadline = _datetimes(frame["deadline"]).fillna(_datetimes(frame["due_date"]))
     deadline = deadline.where(~(deadline < start))
     kind = kind.where(target.notna() | (is_range & high.notna()) | (kind == st_rules.MILESTONE), st_rules.MILESTONE)
-    due = deadline.fillna(pd.to_datetime(frame["period_end"]))
-    steps = [_parsed_steps(raw, t, d) for raw, t, d in zip(frame["steps"], target, due)]
+    due = deadline.fillna(end)
+    # stated steps are rare: parse only the rows that have some (iterating dates makes a Timestamp per cell)
+    raw_steps = frame["steps"]
+    stated = raw_steps.notna() & ~raw_steps.isin(["", "[]"])
+    steps: list = [()] * len(frame)
+    for position, raw, t, d in zip(np.flatnonzero(stated.to_numpy()), raw_steps[stated], target[stated],
+                                   due[stated]):
+        steps[position] = _parsed_steps(raw, t, d)
     return pd.DataFrame({
         "kind": kind, "comparator": comparator, "target_value": target, "target_value_high": high,
-        "reported_value": value, "start": start, "end": pd.to_datetime(frame["period_end"]),
+        "reported_value": value, "start": start, "end": end,
         "deadline": deadline, "steps": steps,
         "reported_done": current & (frame["reported_status"] == st_rules.COMPLETED),
     }, index=frame.index)
+
+
+def _datetimes(column: pd.Series) -> pd.Series:
+    """A column as datetime64: as it is when DuckDB already gave datetime64 (to_datetime costs ms per call)."""
+    return column if pd.api.types.is_datetime64_any_dtype(column) else pd.to_datetime(column)
 
 
 def _parsed_steps(raw: object, target: float, due) -> object:

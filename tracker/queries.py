@@ -126,14 +126,22 @@ def allocation_mismatches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """
     return con.execute(
         """
+        WITH candidates AS (
+            SELECT t.target_id, t.value, d.city_code
+            FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+            WHERE list_contains(?::VARCHAR[], t.kind) AND NOT list_contains(?::VARCHAR[], coalesce(t.unit, ''))
+              AND t.value IS NOT NULL
+        ),
+        sums AS (   -- narrow: one number per target, titles joined only to the mismatches
+            SELECT a.target_id, sum(a.value) AS allocated, count(a.value) AS n_allocations
+            FROM target_allocations a JOIN candidates c USING (target_id)
+            WHERE a.jurisdiction_code IS DISTINCT FROM c.city_code
+            GROUP BY a.target_id
+            HAVING abs(sum(a.value) - any_value(c.value)) > 1e-6 * greatest(abs(any_value(c.value)), 1)
+        )
         SELECT d.doc_number, i.label, t.indicator, t.value AS city_value, t.unit,
-               sum(a.value) AS allocated, count(a.value) AS n_allocations,
-               sum(a.value) - t.value AS difference
-        FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id)
-        JOIN target_allocations a ON a.target_id = t.target_id AND a.jurisdiction_code IS DISTINCT FROM d.city_code
-        WHERE list_contains(?::VARCHAR[], t.kind) AND NOT list_contains(?::VARCHAR[], coalesce(t.unit, ''))
-        GROUP BY d.doc_id, d.doc_number, i.item_id, i.label, t.target_id, t.indicator, t.value, t.unit
-        HAVING t.value IS NOT NULL AND abs(sum(a.value) - t.value) > 1e-6 * greatest(abs(t.value), 1)
+               s.allocated, s.n_allocations, s.allocated - t.value AS difference
+        FROM sums s JOIN targets t USING (target_id) JOIN items i USING (item_id) JOIN documents d USING (doc_id)
         ORDER BY d.doc_id, i.item_id, t.target_id
         """,
         [list(ADDITIVE_KINDS), list(PERCENT_UNITS)],

@@ -206,6 +206,9 @@ CREATE TABLE IF NOT EXISTS progress_reports (
     problems_text     VARCHAR,             -- 存在问题
     next_steps_text   VARCHAR,             -- 下步打算
     raw_cells         VARCHAR,             -- JSON of the cells as uploaded
+    -- the first as-of month this report no longer answers for: the pair's next reported period, or its
+    -- own period once a later version replaces it; NULL while nothing has (tracker.report_validity)
+    valid_until       VARCHAR,
     UNIQUE (target_id, jurisdiction_code, period, version)
 );
 

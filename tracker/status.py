@@ -598,7 +598,9 @@ def judge_frame(frame, as_of: date, settings: StatusSettings = StatusSettings(),
                           for s in steps], dtype=bool)
 
     def days(name):
-        s = pd.to_datetime(column(name, None))
+        s = column(name, None)
+        if not pd.api.types.is_datetime64_any_dtype(s):
+            s = pd.to_datetime(s)
         arr = s.to_numpy(dtype="datetime64[D]")
         return arr.astype("int64"), np.isnat(arr)
 

@@ -33,7 +33,8 @@ from tracker import actions as sv_actions
 from tracker import progress_queries as pq
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
-from tracker.reporting import row_id, rows_by_unit
+from tracker.report_validity import OPEN_END
+from tracker.reporting import LOCAL_KINDS, assigned_sql, row_id
 from tracker.settings import StatusSettings
 
 OVERDUE = "逾期"
@@ -132,13 +133,19 @@ def _due(due_date, new_deadline) -> date | None:
 
 def _with_texts(con, items: pd.DataFrame, period: str) -> pd.DataFrame:
     """进展情况 / 存在问题 / 下步打算 of the report the status was judged on."""
-    texts = con.execute(
-        """SELECT target_id, jurisdiction_code, period AS report_period, progress_text, problems_text,
-                  next_steps_text
-           FROM progress_reports
-           WHERE period <= ? AND target_id IN (SELECT unnest(?::INTEGER[]))
-           QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code, period ORDER BY version DESC) = 1""",
-        [period, sorted({int(t) for t in items["target_id"]})]).df()
+    periods = items["report_period"].dropna()
+    if periods.empty:
+        texts = pd.DataFrame(columns=["target_id", "jurisdiction_code", "report_period", "progress_text",
+                                      "problems_text", "next_steps_text"])
+    else:   # the latest version of each period: the one no later version replaced (valid_until)
+        texts = con.execute(
+            f"""SELECT target_id, jurisdiction_code, period AS report_period, progress_text, problems_text,
+                       next_steps_text
+                FROM progress_reports
+                WHERE period BETWEEN ? AND ? AND coalesce(valid_until, '{OPEN_END}') > period
+                  AND (progress_text IS NOT NULL OR problems_text IS NOT NULL OR next_steps_text IS NOT NULL)
+                  AND target_id IN (SELECT unnest(?::INTEGER[]))""",
+            [periods.min(), min(periods.max(), period), sorted({int(t) for t in items["target_id"]})]).df()
     merged = items.merge(texts, how="left", on=["target_id", "jurisdiction_code", "report_period"])
     for column in ("progress_text", "problems_text", "next_steps_text"):
         merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
@@ -168,35 +175,69 @@ def reporting_overview(
     """
     period = st_rules.period_of(as_of)
     where, params = target_where(Filters(filters.year, filters.doc_ids, filters.area_ids, (), filters.leaders))
-    allowed = {r[0] for r in con.execute(
-        f"SELECT t.target_id FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id "
-        f"WHERE {where}", params).fetchall()}
-    reported = _current_reports(con, period, settings)
-    closed = {key for key, s in sv_actions.row_states(con, as_of).items() if s.kind == sv_actions.CLOSE_OUT}
-    uploads = dict(con.execute(
-        "SELECT unit_name, max(uploaded_at) FROM uploads WHERE period = ? AND outcome <> 'rejected' GROUP BY 1",
-        [period]).fetchall())
-    places = dict(con.execute("SELECT code, name FROM jurisdictions").fetchall())
-    cities = {r[0] for r in con.execute("SELECT code FROM jurisdictions WHERE kind = 'city'").fetchall()}
+    closed = [key for key, s in sv_actions.row_states(con, as_of).items() if s.kind == sv_actions.CLOSE_OUT]
+    # one row per unit, counted in SQL: the rows each unit reports (tracker.reporting.assigned_sql, the
+    # rules of the monthly template), kept by the filters, less the closed-out ones
+    sql = f"""
+        WITH assigned AS MATERIALIZED ({assigned_sql(where)}),
+        rows AS (
+            SELECT a.org_id, a.target_id, a.jurisdiction_code, d.doc_id, i.item_id, t.seq,
+                   a.jurisdiction_code = coalesce(d.city_code, '') AS city_row,
+                   i.label || t.indicator || CASE WHEN a.jurisdiction_code IN (SELECT code FROM jurisdictions
+                                                                                WHERE kind = 'city') THEN ''
+                       ELSE '（' || coalesce(j.name, a.jurisdiction_code) || '）' END AS label
+            FROM assigned a
+            JOIN targets t ON t.target_id = a.target_id
+            JOIN items i ON i.item_id = t.item_id
+            JOIN documents d ON d.doc_id = i.doc_id
+            LEFT JOIN jurisdictions j ON j.code = a.jurisdiction_code
+            WHERE (d.period_start IS NULL OR d.period_start <= ?)
+              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.jurisdiction_code))
+              AND (a.target_id, a.jurisdiction_code) NOT IN (
+                  SELECT (unnest(?::INTEGER[]), unnest(?::VARCHAR[])))
+        ),
+        reported AS (
+            SELECT DISTINCT target_id, jurisdiction_code FROM progress_reports
+            WHERE period BETWEEN ? AND ? AND target_id IN (SELECT target_id FROM rows)
+        ),
+        counted AS (
+            SELECT r.org_id, count(*) AS n_rows, count(rep.target_id) AS n_reported,
+                   list('T' || r.target_id || '-' || r.jurisdiction_code
+                        ORDER BY r.doc_id, r.item_id, r.seq, r.city_row DESC, r.jurisdiction_code)
+                       FILTER (WHERE rep.target_id IS NULL) AS missing_rows,
+                   list(r.label ORDER BY r.doc_id, r.item_id, r.seq, r.city_row DESC, r.jurisdiction_code)
+                       FILTER (WHERE rep.target_id IS NULL) AS missing_labels
+            FROM rows r
+            LEFT JOIN reported rep ON rep.target_id = r.target_id AND rep.jurisdiction_code = r.jurisdiction_code
+            GROUP BY r.org_id
+        ),
+        last_upload AS (
+            SELECT unit_name, max(uploaded_at) AS last_upload FROM uploads
+            WHERE period = ? AND outcome <> 'rejected' GROUP BY unit_name
+        )
+        SELECT o.name, o.kind, coalesce(j.name, '') AS jurisdiction_name, c.n_rows, c.n_reported,
+               lu.last_upload, coalesce(c.missing_rows, []), coalesce(c.missing_labels, [])
+        FROM counted c
+        JOIN organisations o ON o.org_id = c.org_id
+        LEFT JOIN jurisdictions j ON j.code = o.jurisdiction_code
+        LEFT JOIN last_upload lu ON lu.unit_name = o.name
+        WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], o.name)
+        ORDER BY o.name, o.org_id
+    """
+    jurisdictions, units = list(filters.jurisdictions), list(filters.units)
+    rows = con.execute(sql, [
+        *params, list(LOCAL_KINDS), st_rules.month_end(period), jurisdictions, jurisdictions,
+        [t for t, _ in closed], [c for _, c in closed], _earliest_current(period, settings), period,
+        period, units, units,
+    ]).fetchall()
     records = []
-    for unit, rows in rows_by_unit(con, period, allowed).items():
-        if filters.units and unit.name not in filters.units:
-            continue
-        rows = [r for r in rows if r.target_id in allowed
-                and (not filters.jurisdictions or r.jurisdiction_code in filters.jurisdictions)
-                and (r.target_id, r.jurisdiction_code) not in closed]
-        if not rows:
-            continue
-        missing = [r for r in rows if (r.target_id, r.jurisdiction_code) not in reported]
-        n_reported = len(rows) - len(missing)
+    for name, kind, place, n_rows, n_reported, last_upload, missing, labels in rows:
+        n_missing = n_rows - n_reported
         records.append({
-            "unit_name": unit.name, "unit_kind": UNIT_KINDS.get(unit.kind, "市直单位"),
-            "jurisdiction_name": places.get(unit.jurisdiction_code or "", ""),
-            "n_rows": len(rows), "n_reported": n_reported, "n_missing": len(missing),
-            "state": "已报送" if not missing else (NOT_REPORTED if n_reported == 0 else PARTLY_REPORTED),
-            "last_upload": uploads.get(unit.name),
-            "missing_rows": [r.row_id for r in missing],
-            "missing_items": _short_list([_row_label(r, cities) for r in missing]),
+            "unit_name": name, "unit_kind": UNIT_KINDS.get(kind, "市直单位"), "jurisdiction_name": place,
+            "n_rows": n_rows, "n_reported": n_reported, "n_missing": n_missing,
+            "state": "已报送" if not n_missing else (NOT_REPORTED if n_reported == 0 else PARTLY_REPORTED),
+            "last_upload": last_upload, "missing_rows": list(missing), "missing_items": _short_list(labels),
         })
     frame = pd.DataFrame.from_records(records, columns=UNIT_COLUMNS)
     frame["_state"] = frame["state"].map({NOT_REPORTED: 0, PARTLY_REPORTED: 1, "已报送": 2})
@@ -215,21 +256,12 @@ def unreported_units(
     return overview[overview["n_missing"] > 0].reset_index(drop=True)
 
 
-def _current_reports(con, period: str, settings: StatusSettings) -> set[tuple[int, str]]:
-    """Rows with a report that is current for ``period`` (:func:`tracker.status.report_is_current`):
-    for that period or at most ``report_fresh_months`` earlier."""
+def _earliest_current(period: str, settings: StatusSettings) -> str:
+    """The earliest period whose report is still current for ``period``
+    (:func:`tracker.status.report_is_current`: up to ``report_fresh_months`` earlier)."""
     end = st_rules.month_end(period)
     months = end.year * 12 + end.month - 1 - settings.report_fresh_months
-    earliest = f"{months // 12:04d}-{months % 12 + 1:02d}"
-    rows = con.execute("SELECT DISTINCT target_id, jurisdiction_code FROM progress_reports WHERE period BETWEEN ? AND ?",
-                       [earliest, period]).fetchall()
-    return set(rows)
-
-
-def _row_label(row, cities: set[str]) -> str:
-    """``（三）新增公共充电桩`` for a whole-city row, ``…（柯城区）`` for a jurisdiction's."""
-    place = "" if row.jurisdiction_code in cities else f"（{row.jurisdiction_name}）"
-    return f"{row.item_label}{row.indicator}{place}"
+    return f"{months // 12:04d}-{months % 12 + 1:02d}"
 
 
 def _short_list(labels: list[str], n: int = 8) -> str:

@@ -27,10 +27,11 @@ from pathlib import Path
 
 import duckdb
 
+from tracker import report_validity
 from tracker.db import DEFAULT_DB, connect
 
 #: Bump when the generated data changes shape, so cached files are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 #: Zhejiang's 11 cities (code, name).
 CITIES = (("330800", "衢州市"), ("330100", "杭州市"), ("330200", "宁波市"), ("330300", "温州市"),
@@ -253,11 +254,12 @@ def _fill(con: duckdb.DuckDBPyConnection, s: Scale) -> None:
                CASE WHEN r.kind = 'milestone' AND u.m >= 9 AND r.pace > 0.3 THEN '已完成' ELSE '正常' END,
                CASE WHEN r.pace < 0.5 THEN '按计划推进，本月完成阶段任务。' END,
                CASE WHEN r.pace < 0.2 THEN '资金到位较慢。' END,
-               NULL, NULL
+               NULL, NULL, NULL
         FROM p_upload u JOIN p_row r ON r.org_id = u.org_id AND r.year = u.year,
              range(1, CASE WHEN rnd(r.target_id * 100 + u.m + hash(r.jurisdiction_code) % 97, 31) < 0.1
                            THEN 3 ELSE 2 END) v(version)
         ORDER BY u.upload_id""")
+    report_validity.refresh_all(con)
     con.execute("""UPDATE uploads SET n_rows = c.n, n_accepted = c.n
                    FROM (SELECT upload_id, count(*) AS n FROM progress_reports GROUP BY upload_id) c
                    WHERE uploads.upload_id = c.upload_id""")
