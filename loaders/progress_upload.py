@@ -604,7 +604,7 @@ class Batch:
                         frame["row_number"] = frame["row_number"].astype("Int64")
                 con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM frame")
                 if table == "progress_reports":   # which months each report now answers for
-                    report_validity.refresh_uploads(con, frame["upload_id"].unique().tolist())
+                    report_validity.refresh_uploads(con, {r[columns.index("upload_id")] for r in rows})
                 rows.clear()
 
 
