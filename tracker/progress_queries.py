@@ -76,7 +76,7 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
     # leaders) are joined only to the rows that come back, not to every jurisdiction row.
     sql = f"""
         WITH base AS MATERIALIZED (
-            SELECT t.target_id, i.item_id, d.city_code, t.kind, t.value, t.value_high,
+            SELECT t.target_id, i.item_id, d.doc_id, t.seq, d.city_code, t.kind, t.value, t.value_high,
                    d.period_start AS stated_start
             FROM targets t
             JOIN items i USING (item_id)
@@ -145,31 +145,9 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
         ),
         allocated AS (
             SELECT DISTINCT target_id FROM target_allocations WHERE target_id IN (SELECT target_id FROM base)
-        ),
-        responsible AS (
-            SELECT a.item_id,
-                   arg_min(o.name, a.position) FILTER (WHERE a.role = 'lead') AS lead_unit,
-                   string_agg(o.name, '、' ORDER BY a.position) AS units
-            FROM assignments a JOIN organisations o USING (org_id)
-            WHERE a.item_id IN (SELECT item_id FROM base)
-            GROUP BY a.item_id
-        ),
-        led AS (
-            SELECT l.item_id, string_agg(p.name, '、' ORDER BY l.position) AS leaders
-            FROM item_leaders l JOIN people p USING (person_id)
-            WHERE l.item_id IN (SELECT item_id FROM base)
-            GROUP BY l.item_id
         )
         SELECT r.target_id, r.level, r.jurisdiction_code, coalesce(jn.name, r.jurisdiction_code) AS jurisdiction_name,
-               d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
-               coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)) AS period_start,
-               coalesce(d.period_end, make_date(coalesce(d.year, year(d.issue_date)), 12, 31)) AS period_end,
-               i.item_id, i.kind AS item_kind, i.number AS item_number, i.label AS item_label, i.title AS item_title,
-               CASE WHEN i.kind = 'policy_area' THEN i.item_id ELSE area.item_id END AS area_id,
-               CASE WHEN i.kind = 'policy_area' THEN i.label || i.title ELSE area.label || area.title END AS area_title,
-               t.seq, t.indicator, t.raw, t.kind, t.comparator, t.value, t.value_high, t.unit,
-               t.steps, t.deadline, t.due_date,
-               r.target_value, r.target_value_high, rs.lead_unit, rs.units, ld.leaders,
+               r.target_value, r.target_value_high,
                r.use_sum OR r.is_current AS is_current,
                CASE WHEN r.use_sum THEN $as_of ELSE r.report_period END AS report_period,
                CASE WHEN r.use_sum THEN r.total ELSE r.reported_value END AS reported_value,
@@ -180,22 +158,61 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
                CASE WHEN r.use_sum THEN r.demo ELSE u.is_demo END AS is_demo,
                al.target_id IS NOT NULL AS allocated
         FROM result r
-        JOIN targets t ON t.target_id = r.target_id
-        JOIN items i ON i.item_id = t.item_id
-        JOIN documents d ON d.doc_id = i.doc_id
-        LEFT JOIN items area ON area.item_id = i.parent_item_id
-        LEFT JOIN responsible rs ON rs.item_id = i.item_id
-        LEFT JOIN led ld ON ld.item_id = i.item_id
+        JOIN base b ON b.target_id = r.target_id
         LEFT JOIN uploads u ON u.upload_id = r.upload_id
         LEFT JOIN jurisdictions jn ON jn.code = r.jurisdiction_code
         LEFT JOIN allocated al ON al.target_id = r.target_id
-        WHERE t.target_id IN (SELECT target_id FROM base)
-        ORDER BY d.doc_id, i.item_id, t.seq, r.level DESC, r.jurisdiction_code
+        ORDER BY b.doc_id, b.item_id, b.seq, r.level DESC, r.jurisdiction_code
     """
     values = params + [list(LOCAL_KINDS), st_rules.month_end(as_of)]
     named = {"level": level, "fresh": settings.report_fresh_months, "as_of": as_of,
              "first_period": _first_period(con, where, params)}
-    return con.execute(_numbered(sql, len(values), named), values + list(named.values())).df()
+    rows = con.execute(_numbered(sql, len(values), named), values + list(named.values())).df()
+    # the descriptive columns once per target, not once per row (a province has ~9 rows per target)
+    described = con.execute(_DESCRIBED.format(where=where), params).df()
+    return rows.merge(described, on="target_id", how="left", validate="many_to_one")
+
+
+#: Per filtered target: its document, item, policy area, responsible units and leaders.
+_DESCRIBED = """
+    WITH base AS MATERIALIZED (
+        SELECT t.target_id, i.item_id
+        FROM targets t
+        JOIN items i USING (item_id)
+        JOIN documents d ON d.doc_id = i.doc_id
+        WHERE {where}
+    ),
+    responsible AS (
+        SELECT a.item_id,
+               arg_min(o.name, a.position) FILTER (WHERE a.role = 'lead') AS lead_unit,
+               string_agg(o.name, '、' ORDER BY a.position) AS units
+        FROM assignments a JOIN organisations o USING (org_id)
+        WHERE a.item_id IN (SELECT item_id FROM base)
+        GROUP BY a.item_id
+    ),
+    led AS (
+        SELECT l.item_id, string_agg(p.name, '、' ORDER BY l.position) AS leaders
+        FROM item_leaders l JOIN people p USING (person_id)
+        WHERE l.item_id IN (SELECT item_id FROM base)
+        GROUP BY l.item_id
+    )
+    SELECT t.target_id, d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
+           coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)) AS period_start,
+           coalesce(d.period_end, make_date(coalesce(d.year, year(d.issue_date)), 12, 31)) AS period_end,
+           i.item_id, i.kind AS item_kind, i.number AS item_number, i.label AS item_label, i.title AS item_title,
+           CASE WHEN i.kind = 'policy_area' THEN i.item_id ELSE area.item_id END AS area_id,
+           CASE WHEN i.kind = 'policy_area' THEN i.label || i.title ELSE area.label || area.title END AS area_title,
+           t.seq, t.indicator, t.raw, t.kind, t.comparator, t.value, t.value_high, t.unit,
+           t.steps, t.deadline, t.due_date, rs.lead_unit, rs.units, ld.leaders
+    FROM base b
+    JOIN targets t ON t.target_id = b.target_id
+    JOIN items i ON i.item_id = b.item_id
+    JOIN documents d ON d.doc_id = i.doc_id
+    LEFT JOIN items area ON area.item_id = i.parent_item_id
+    LEFT JOIN responsible rs ON rs.item_id = i.item_id
+    LEFT JOIN led ld ON ld.item_id = i.item_id
+    WHERE t.target_id IN (SELECT target_id FROM base)
+"""
 
 
 def _first_period(con: duckdb.DuckDBPyConnection, where: str, params: list) -> str:
@@ -449,16 +466,17 @@ def target_status(
         frame = frame[frame["jurisdiction_code"].isin(filters.jurisdictions)]
     frame = frame.reset_index(drop=True)
     states = sv_actions.row_states(con, as_of_day)
-    row_state = [states.get((int(t), c)) for t, c in zip(frame["target_id"], frame["jurisdiction_code"])]
+    row_state = ([states.get((int(t), c)) for t, c in zip(frame["target_id"], frame["jurisdiction_code"])]
+                 if states else [None] * len(frame))
     judged = _judge_frame(frame, as_of, settings, as_of_day, row_state)
     for column in ("status", "actual_share", "expected_share", "gap_points", "overdue", "note"):
         frame[column] = list(judged[column])
-    frame["action"] = [s.label if s else None for s in row_state]
-    frame["action_id"] = pd.array([s.action_id if s else None for s in row_state], dtype="Int64")
-    frame["action_date"] = [s.action_date if s else None for s in row_state]
-    frame["action_by"] = [s.actor if s else None for s in row_state]
-    frame["action_note"] = [s.note if s else None for s in row_state]
-    frame["action_deadline"] = [s.new_deadline if s else None for s in row_state]
+    acted = [s for s in row_state if s is not None]
+    for column, field in (("action", "label"), ("action_date", "action_date"), ("action_by", "actor"),
+                          ("action_note", "note"), ("action_deadline", "new_deadline")):
+        frame[column] = [getattr(s, field) if s else None for s in row_state] if acted else None
+    frame["action_id"] = pd.array([s.action_id if s else None for s in row_state] if acted else [None] * len(frame),
+                                  dtype="Int64")
     frame["is_demo"] = frame["is_demo"].astype("boolean").fillna(False).astype(bool)
     for column in STATUS_COLUMNS:
         if column not in frame:
