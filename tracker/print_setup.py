@@ -26,9 +26,22 @@ def fit_a4(ws, *, landscape: bool = True, title_rows: str | None = "1:1", header
         ws.oddFooter.center.text = footer
 
 
+class _Widths(dict):
+    """Character → its width (2 for wide and full-width characters), worked out once per character."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+_WIDTHS = _Widths()
+
+
 def text_width(text: str) -> int:
     """Width in spreadsheet character units: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return sum(map(_WIDTHS.__getitem__, text))   # C-level loop; __missing__ fills the table
 
 
 def row_height(values: list, widths: list[float], line_points: float = 13.0, max_lines: int = 6) -> float:

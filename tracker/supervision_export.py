@@ -212,10 +212,8 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
     ws.title = ITEMS_SHEET
     rows = item_rows(items)
     write_table(ws, f"{ITEMS_TITLE}（截至{as_of.isoformat()}）", subtitle, ITEM_COLUMNS, rows,
-                fills={"研判状态": STATUS_COLORS, "督查类别": _CATEGORY_COLORS}, printed_columns=ITEM_PRINTED)
-    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
-        for header in _PERCENT:
-            ws.cell(row=r, column=ITEM_HEADERS.index(header) + 1).number_format = "0.0%"
+                fills={"研判状态": STATUS_COLORS, "督查类别": _CATEGORY_COLORS}, printed_columns=ITEM_PRINTED,
+                number_formats={header: "0.0%" for header in _PERCENT})
     units_ws = wb.create_sheet(UNITS_SHEET)
     write_table(units_ws, f"{UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{as_of.isoformat()}）", subtitle,
                 UNIT_COLUMNS, unit_rows(units), fills={"报送情况": _UNIT_STATE_COLORS})
@@ -226,10 +224,12 @@ TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
 
 
 def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
-                fills: dict[str, dict[str, str]] | None = None, printed_columns: int | None = None) -> None:
+                fills: dict[str, dict[str, str]] | None = None, printed_columns: int | None = None,
+                number_formats: dict[str, str] | None = None) -> None:
     """A titled, filterable, printable table on ``ws`` (also used by the monthly briefing).
 
     ``printed_columns``: print only the first N columns (the print area), so a wide sheet stays legible.
+    ``number_formats``: header → number format of its cells (dates and times get theirs anyway).
     """
     headers = [h for h, _ in columns]
     last_col = get_column_letter(len(columns))
@@ -249,6 +249,7 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
     fill_cache: dict[str, PatternFill] = {}
+    formats = number_formats or {}
     widths = [w for _, w in columns]
     ws.row_dimensions[HEADER_ROW].height = row_height(headers, widths)
     # Styling a cell attribute by attribute costs openpyxl a lookup of each style object; the few
@@ -261,7 +262,7 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
             value = row[header]
             set_text(cell, value)
             number_format = ("yyyy-mm-dd hh:mm" if isinstance(value, datetime)
-                             else "yyyy-mm-dd" if isinstance(value, date) else None)
+                             else "yyyy-mm-dd" if isinstance(value, date) else formats.get(header))
             colors = (fills or {}).get(header)
             color = colors[value].lstrip("#") if colors and value in colors else None
             key = (number_format, color)
