@@ -15,8 +15,8 @@ What is measured (issue 9):
   ``progress_reports``, counts and sums per month);
 * ``page_<page>`` — each page script through AppTest at city scale (< 1 s; :mod:`tracker.page_bench`);
 * ``overdue_export_xlsx_5000_rows`` — the 督查清单 workbook of 5,000 rows (< 2 s);
-* ``page_peak_rss_province`` — peak RSS of a process running the overview page through AppTest
-  at province scale (< 600 MB).
+* ``page_peak_rss_overview`` — peak RSS (``VmHWM``) of a fresh process running the overview page
+  through AppTest at province scale (< 600 MB).
 
 Synthetic data (:mod:`tracker.synthetic`) is generated into files of its own under a cache
 directory and reused by later runs; benchmarks that write work on a copy.

@@ -83,9 +83,9 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
             JOIN documents d ON d.doc_id = i.doc_id
             WHERE {where}
         ),
-        assigned AS ({assigned_sql('t.target_id IN (SELECT target_id FROM base)')}),
-        places AS (
-            SELECT DISTINCT a.target_id, a.jurisdiction_code,
+        assigned AS ({assigned_sql('t.target_id IN (SELECT target_id FROM base)', pairs_only=True)}),
+        places AS (   -- (target, jurisdiction) is unique in assigned and in target_allocations
+            SELECT a.target_id, a.jurisdiction_code,
                    CASE WHEN al.target_id IS NULL THEN b.value ELSE al.value END AS target_value,
                    CASE WHEN al.target_id IS NULL THEN b.value_high END AS target_value_high
             FROM assigned a

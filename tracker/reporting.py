@@ -159,11 +159,38 @@ def _city_name(con, code: str | None) -> str:
 
 # ---------------------------------------------------------------------------- rows
 
-def assigned_sql(targets: str = "TRUE") -> str:
+def assigned_sql(targets: str = "TRUE", pairs_only: bool = False) -> str:
     """(org_id, target_id, jurisdiction_code) for every unit and row it reports, of the targets
     (alias ``t``) that satisfy ``targets`` (our own SQL, never user input). One parameter:
     :data:`LOCAL_KINDS`. :mod:`tracker.progress_queries` reads it too, so both apply the same rules.
+
+    ``pairs_only``: (target_id, jurisdiction_code) once each, whoever reports it (the status table's
+    rows): the same rules, without the per-unit distinct rows.
     """
+    org, union = ("", "UNION ALL") if pairs_only else ("{org}.org_id, ", "UNION")
+    branches = f"""
+SELECT {org.format(org='a')}tgt.target_id, tgt.city_code AS jurisdiction_code
+FROM tgt JOIN assignments a ON a.item_id = tgt.item_id AND a.role = 'lead'
+JOIN orgs o ON o.org_id = a.org_id
+WHERE NOT o.local AND NOT tgt.allocated AND tgt.city_code IS NOT NULL
+{union}
+SELECT {org.format(org='a')}tgt.target_id, al.jurisdiction_code
+FROM tgt JOIN assignments a ON a.item_id = tgt.item_id AND a.role = 'lead'
+JOIN orgs o ON o.org_id = a.org_id
+JOIN target_allocations al ON al.target_id = tgt.target_id
+WHERE NOT o.local
+{union}
+SELECT {org.format(org='o')}al.target_id, al.jurisdiction_code
+FROM target_allocations al JOIN orgs o ON o.local AND o.jurisdiction_code = al.jurisdiction_code
+SEMI JOIN tgt ON tgt.target_id = al.target_id
+{union}
+SELECT {org.format(org='o')}tgt.target_id, o.jurisdiction_code
+FROM tgt JOIN assignments a ON a.item_id = tgt.item_id
+JOIN orgs o ON o.org_id = a.org_id AND o.local
+WHERE NOT tgt.allocated
+"""
+    if pairs_only:
+        branches = f"SELECT DISTINCT target_id, jurisdiction_code FROM ({branches})"
     return f"""
 WITH tgt AS (
     SELECT t.target_id, t.item_id, d.city_code,
@@ -176,26 +203,7 @@ orgs AS (
            kind IN (SELECT unnest(?::VARCHAR[])) AND jurisdiction_code IS NOT NULL AS local
     FROM organisations
 )
-SELECT a.org_id, tgt.target_id, tgt.city_code AS jurisdiction_code
-FROM tgt JOIN assignments a ON a.item_id = tgt.item_id AND a.role = 'lead'
-JOIN orgs o ON o.org_id = a.org_id
-WHERE NOT o.local AND NOT tgt.allocated AND tgt.city_code IS NOT NULL
-UNION
-SELECT a.org_id, tgt.target_id, al.jurisdiction_code
-FROM tgt JOIN assignments a ON a.item_id = tgt.item_id AND a.role = 'lead'
-JOIN orgs o ON o.org_id = a.org_id
-JOIN target_allocations al ON al.target_id = tgt.target_id
-WHERE NOT o.local
-UNION
-SELECT o.org_id, al.target_id, al.jurisdiction_code
-FROM target_allocations al JOIN orgs o ON o.local AND o.jurisdiction_code = al.jurisdiction_code
-SEMI JOIN tgt ON tgt.target_id = al.target_id
-UNION
-SELECT o.org_id, tgt.target_id, o.jurisdiction_code
-FROM tgt JOIN assignments a ON a.item_id = tgt.item_id
-JOIN orgs o ON o.org_id = a.org_id AND o.local
-WHERE NOT tgt.allocated
-"""
+{branches}"""
 
 
 # (org_id, target_id, jurisdiction_code) for every unit and row it reports.
