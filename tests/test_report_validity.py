@@ -120,3 +120,30 @@ def test_demo_uploads_keep_it_current(built_demo_db):
     assert replaced > 0
     for as_of in ["2024-01", "2024-05", "2024-09", "2024-12"]:
         assert _answering(con, as_of) == _by_definition(con, as_of)
+
+
+def test_a_version_1_backup_restores_and_is_brought_up_to_date(tmp_path):
+    from tracker import backup
+
+    old = tmp_path / "old.duckdb"
+    con = dashboard_db.make_db(old)
+    before = con.execute("SELECT * EXCLUDE (valid_until) FROM progress_reports ORDER BY report_id").fetchall()
+    con.execute("DROP VIEW latest_progress")   # the view reads p.*: recreated with the old columns below
+    con.execute("ALTER TABLE progress_reports DROP COLUMN valid_until")
+    con.execute("UPDATE schema_version SET version = 1")
+    con.execute("""CREATE VIEW latest_progress AS
+        SELECT p.*, u.unit_name, u.uploaded_by, u.uploaded_at, u.file_name, u.is_demo
+        FROM progress_reports p JOIN uploads u USING (upload_id)
+        QUALIFY row_number() OVER (PARTITION BY p.target_id, p.jurisdiction_code, p.period
+                                   ORDER BY p.version DESC) = 1""")
+    manifest = backup.backup(con, tmp_path / "bk")
+    con.close()
+    assert manifest["schema_version"] == 1
+
+    restored = tmp_path / "restored.duckdb"
+    backup.restore(tmp_path / "bk", restored)
+    con = connect(restored)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    assert con.execute("SELECT * EXCLUDE (valid_until) FROM progress_reports ORDER BY report_id").fetchall() == before
+    assert report_validity.stale_rows(con) == 0
+    assert con.execute("SELECT count(*) FROM latest_progress").fetchone()[0] == 5
