@@ -10,6 +10,7 @@ from tracker.formatting import display_table, period_label
 from tracker.session import current_account
 from tracker.sidebar import selection
 from tracker.status import month_end
+from tracker.supervision_view import supervision_view
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -25,10 +26,10 @@ last = month_end(sel.as_of)
 as_of = st.date_input("截至日期", value=last, min_value=last.replace(day=1), max_value=last, key="sv_as_of",
                       help="在侧栏所选月份内；研判和销号、交办记录均按这一天计算")
 categories = tuple(st.multiselect("督查类别", sv.CATEGORIES, key="sv_categories", placeholder="全部类别"))
-items = cached(sv.supervision_items, as_of, sel.filters, sel.settings, categories)
-units = cached(sv.unreported_units, as_of, sel.filters, sel.settings)
+view = cached(supervision_view, as_of, sel.filters, sel.settings, categories, can_export)
+items, units = view.items, view.units
 st.caption(f"截至{as_of.year}年{as_of.month}月{as_of.day}日（报送期{period_label(sel.as_of)}）；"
-           f"范围：{cached(sv.describe_filters, sel.filters, categories)}")
+           f"范围：{view.filters_text}")
 if pq.has_demo(items):
     st.warning("演示数据：本页的报送进度含演示数据，不是真实报送。", icon=":material/science:")
 message = st.session_state.pop("sv_message", None)
@@ -48,12 +49,12 @@ st.dataframe(display_table(pd.DataFrame(table, columns=ITEM_COLUMNS), percents=(
              hide_index=True, key="sv_items")
 if can_export:
     left, middle, right = st.columns(3)
-    left.download_button("下载督查清单（Excel）", cached(sx.lists_xlsx, as_of, sel.filters, sel.settings, categories),
+    left.download_button("下载督查清单（Excel）", view.xlsx,
                          file_name=sx.file_name(sx.ITEMS_SHEET, as_of, ".xlsx"), mime=XLSX, key="sv_download_xlsx")
-    middle.download_button("下载督查清单（CSV）", cached(sx.items_csv, as_of, sel.filters, sel.settings, categories),
+    middle.download_button("下载督查清单（CSV）", view.items_csv,
                            file_name=sx.file_name(sx.ITEMS_SHEET, as_of, ".csv"), mime="text/csv",
                            key="sv_download_csv")
-    right.download_button("下载未报送单位（CSV）", cached(sx.units_csv, as_of, sel.filters, sel.settings),
+    right.download_button("下载未报送单位（CSV）", view.units_csv,
                           file_name=sx.file_name(sx.UNITS_SHEET, as_of, ".csv"), mime="text/csv",
                           key="sv_download_units_csv")
 else:
@@ -70,7 +71,7 @@ else:
 
 # ---------------------------------------------------------------- actions
 st.header("销号与二次交办")
-rows = cached(pq.target_status, sel.as_of, sel.filters, sel.settings, None, as_of)
+rows = view.status
 on_list = set(items["row_id"])
 choices = {f"{r.target_id}|{r.jurisdiction_code}": f"T{r.target_id}-{r.jurisdiction_code}｜{r.item_label}{r.indicator}"
            f"（{r.jurisdiction_name}）" for r in rows.itertuples()}

@@ -144,11 +144,12 @@ def bench_upload(n_rows: int, repeats: int) -> list[str]:
 def page_queries(con, page: str) -> Callable[[], object]:
     """Every query ``page`` runs with the sidebar's defaults (latest plan year and month), uncached."""
     from tracker import filters as f
-    from tracker import npc_section, queries, supervision as sv, task_queries as tq
+    from tracker import npc_section, queries, task_queries as tq
     from tracker import progress_queries as pq
     from tracker.settings import StatusSettings
     from tracker.sidebar import default_as_of
     from tracker.status import month_end
+    from tracker.supervision_view import supervision_view
 
     def sidebar():
         years = f.year_options(con)
@@ -192,12 +193,9 @@ def page_queries(con, page: str) -> Callable[[], object]:
                       queries.allocation_mismatches, queries.load_findings, queries.uploads, queries.upload_errors):
             query(con)
 
-    def supervision():
+    def supervision():   # the page of an account without downloads (the export is measured on its own)
         filters, as_of, settings = sidebar()
-        day = month_end(as_of)
-        sv.supervision_items(con, day, filters, settings, ())
-        sv.unreported_units(con, day, filters, settings)
-        pq.target_status(con, as_of, filters, settings, None, day)
+        supervision_view(con, month_end(as_of), filters, settings, (), False)
 
     return {"overview": overview, "departments": overview, "leaders": overview, "jurisdictions": jurisdictions,
             "tasks": tasks, "data_quality": data_quality, "supervision": supervision}[page]

@@ -79,17 +79,23 @@ def supervision_items(
     settings: StatusSettings = StatusSettings(),
     categories: tuple[str, ...] = (),
     level: str | None = None,
+    status: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The rows a supervisor chases on ``as_of``, worst first. Columns: :data:`ITEM_COLUMNS`.
 
     ``categories`` keeps rows of those 督查类别 (二次交办 keeps every sent-back row);
     empty keeps all. Order: category, days overdue (most first), gap to pace, document order.
+    ``status``: the status table of the same arguments when the caller has it already
+    (:func:`tracker.progress_queries.target_status` with ``as_of_day=as_of``); left unchanged.
     """
     unknown = [c for c in categories if c not in CATEGORIES]
     if unknown:
         raise ValueError(f"未知督查类别“{'、'.join(unknown)}”：可选{'、'.join(CATEGORIES)}")
     period = st_rules.period_of(as_of)
-    status = pq.target_status(con, period, filters, settings, level=level, as_of_day=as_of)
+    if status is None:
+        status = pq.target_status(con, period, filters, settings, level=level, as_of_day=as_of)
+    else:
+        status = status.copy()
     status["row_id"] = [row_id(int(t), c) for t, c in zip(status["target_id"], status["jurisdiction_code"])]
     status["sent_back"] = (status["action"] == sv_actions.KIND_LABELS[sv_actions.SEND_BACK]).fillna(False).astype(bool)
     past_new_deadline = [b and isinstance(d, date) and as_of > d

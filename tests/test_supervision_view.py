@@ -1,0 +1,52 @@
+"""The 督查 page's view: one status table, and the same lists and files as asked for one by one."""
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from tests.dashboard_db import make_db
+from tracker import actions
+from tracker import progress_queries as pq
+from tracker import supervision as sv
+from tracker import supervision_export as sx
+from tracker.supervision_view import supervision_view
+
+JULY = date(2024, 7, 31)
+
+
+@pytest.fixture
+def con(tmp_path):
+    con = make_db(tmp_path / "t.duckdb")
+    actions.send_back(con, 3, "330802", "督查员", "请加快进度", date(2024, 8, 15), date(2024, 7, 10))
+    yield con
+    con.close()
+
+
+def test_the_view_equals_the_lists_made_one_by_one(con):
+    view = supervision_view(con, JULY, exports=True)
+    pd.testing.assert_frame_equal(view.items, sv.supervision_items(con, JULY))
+    pd.testing.assert_frame_equal(view.units, sv.unreported_units(con, JULY))
+    pd.testing.assert_frame_equal(view.status, pq.target_status(con, "2024-07", as_of_day=JULY))
+    assert view.filters_text == "全部"
+    assert list(view.items["row_id"]) == ["T4-330800"]   # the milestone due 2024-06-30, not reported
+    assert view.items_csv == sx.csv_bytes(sx.item_rows(view.items), sx.ITEM_HEADERS)
+    assert view.units_csv == sx.units_csv(con, JULY)
+    sheet = load_workbook(io.BytesIO(view.xlsx))[sx.ITEMS_SHEET]
+    assert sheet.cell(row=sx.FIRST_DATA_ROW, column=sx.ITEM_HEADERS.index("填报编号") + 1).value == "T4-330800"
+    assert sheet.cell(row=sx.FIRST_DATA_ROW + 1, column=1).value is None
+
+
+def test_without_exports_no_files_are_made(con):
+    view = supervision_view(con, JULY, categories=(sv.OVERDUE,))
+    assert view.xlsx is view.items_csv is view.units_csv is None
+    assert set(view.items["category"]) == {sv.OVERDUE}
+
+
+def test_a_given_status_table_is_not_changed(con):
+    status = pq.target_status(con, "2024-07", as_of_day=JULY)
+    before = status.copy()
+    items = sv.supervision_items(con, JULY, status=status)
+    pd.testing.assert_frame_equal(status, before)
+    pd.testing.assert_frame_equal(items, sv.supervision_items(con, JULY))

@@ -1,0 +1,47 @@
+"""Everything the 督查 page shows for one as-of date and filter, built from one status table.
+
+The page used to ask for the list, the 催报 units, the status table (for the action picker)
+and each download separately, and every one of them judged every target again; at province
+scale that was the status table four times before the page first appeared. :func:`supervision_view`
+judges once and derives the rest; the page caches the whole view until the data changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from tracker import progress_queries as pq
+from tracker import supervision as sv
+from tracker import supervision_export as sx
+from tracker.filters import NO_FILTERS, Filters
+from tracker.settings import StatusSettings
+from tracker.status import period_of
+
+
+@dataclass(frozen=True)
+class SupervisionView:
+    status: pd.DataFrame          # every row, judged on the as-of date (the action picker's choices)
+    items: pd.DataFrame           # the 督查清单 (supervision.ITEM_COLUMNS)
+    units: pd.DataFrame           # the units yet to report (supervision.UNIT_COLUMNS)
+    filters_text: str             # the filters in words, for titles
+    xlsx: bytes | None = None     # the downloads, when asked for
+    items_csv: bytes | None = None
+    units_csv: bytes | None = None
+
+
+def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
+                     settings: StatusSettings = StatusSettings(), categories: tuple[str, ...] = (),
+                     exports: bool = False) -> SupervisionView:
+    """The lists for ``as_of`` (a day of the sidebar's month); the three downloads too with ``exports``."""
+    status = pq.target_status(con, period_of(as_of), filters, settings, as_of_day=as_of)
+    items = sv.supervision_items(con, as_of, filters, settings, categories, status=status)
+    units = sv.unreported_units(con, as_of, filters, settings)
+    text = sv.describe_filters(con, filters, categories)
+    if not exports:
+        return SupervisionView(status, items, units, text)
+    return SupervisionView(status, items, units, text, sx.xlsx_bytes(items, units, as_of, text),
+                           sx.csv_bytes(sx.item_rows(items), sx.ITEM_HEADERS),
+                           sx.csv_bytes(sx.unit_rows(units), sx.UNIT_HEADERS))
