@@ -173,6 +173,25 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
     return rows.merge(described, on="target_id", how="left", validate="many_to_one")
 
 
+#: CTEs ``responsible`` (item_id, lead_unit, units) and ``led`` (item_id, leaders) of the items in
+#: the CTE named by ``{items}`` (a CTE with an item_id column): what the view ``target_register``
+#: says, worked out only for those items.
+RESPONSIBILITY_CTES = """
+    responsible AS (
+        SELECT a.item_id,
+               arg_min(o.name, a.position) FILTER (WHERE a.role = 'lead') AS lead_unit,
+               string_agg(o.name, '、' ORDER BY a.position) AS units
+        FROM assignments a JOIN organisations o USING (org_id)
+        WHERE a.item_id IN (SELECT item_id FROM {items})
+        GROUP BY a.item_id
+    ),
+    led AS (
+        SELECT l.item_id, string_agg(p.name, '、' ORDER BY l.position) AS leaders
+        FROM item_leaders l JOIN people p USING (person_id)
+        WHERE l.item_id IN (SELECT item_id FROM {items})
+        GROUP BY l.item_id
+    )"""
+
 #: Per filtered target: its document, item, policy area, responsible units and leaders.
 _DESCRIBED = """
     WITH base AS MATERIALIZED (
@@ -181,21 +200,7 @@ _DESCRIBED = """
         JOIN items i USING (item_id)
         JOIN documents d ON d.doc_id = i.doc_id
         WHERE {where}
-    ),
-    responsible AS (
-        SELECT a.item_id,
-               arg_min(o.name, a.position) FILTER (WHERE a.role = 'lead') AS lead_unit,
-               string_agg(o.name, '、' ORDER BY a.position) AS units
-        FROM assignments a JOIN organisations o USING (org_id)
-        WHERE a.item_id IN (SELECT item_id FROM base)
-        GROUP BY a.item_id
-    ),
-    led AS (
-        SELECT l.item_id, string_agg(p.name, '、' ORDER BY l.position) AS leaders
-        FROM item_leaders l JOIN people p USING (person_id)
-        WHERE l.item_id IN (SELECT item_id FROM base)
-        GROUP BY l.item_id
-    )
+    ),""" + RESPONSIBILITY_CTES.replace("{items}", "base") + """
     SELECT t.target_id, d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
            coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)) AS period_start,
            coalesce(d.period_end, make_date(coalesce(d.year, year(d.issue_date)), 12, 31)) AS period_end,

@@ -28,24 +28,28 @@ def search_items(con: duckdb.DuckDBPyConnection, words: str = "", filters: Filte
     where, params = target_where(filters)
     conditions = []
     for word in words.split():
-        conditions.append(
-            "contains(lower(coalesce(i.title, '') || coalesce(i.text, '') "
-            "|| coalesce(string_agg(t.indicator || t.raw || coalesce(t.unit, ''), ''), '') "
-            "|| coalesce(any_value(r.units), '') || coalesce(any_value(r.leaders), '')), ?)"
-        )
+        conditions.append("contains(lower(coalesce(p.title, '') || coalesce(p.text, '') || coalesce(p.target_text, '') "
+                          "|| coalesce(rs.units, '') || coalesce(ld.leaders, '')), ?)")
         params.append(word.lower())
-    having = " AND ".join(conditions) if conditions else "TRUE"
     sql = f"""
-        SELECT i.item_id, d.doc_number, i.label, i.title, i.kind, count(t.target_id) AS n_targets,
-               any_value(r.lead_unit) AS lead_unit, any_value(r.units) AS units, any_value(r.leaders) AS leaders
-        FROM items i
-        JOIN documents d USING (doc_id)
-        JOIN targets t USING (item_id)
-        JOIN target_register r ON r.target_id = t.target_id
-        WHERE {where}
-        GROUP BY i.item_id, d.doc_id, d.doc_number, i.label, i.title, i.kind, i.text
-        HAVING {having}
-        ORDER BY d.doc_id, i.item_id
+        WITH picked AS MATERIALIZED (
+            SELECT i.item_id, d.doc_id, d.doc_number, i.label, i.title, i.kind, i.text,
+                   count(t.target_id) AS n_targets,
+                   string_agg(t.indicator || t.raw || coalesce(t.unit, ''), '') AS target_text
+            FROM items i
+            JOIN documents d USING (doc_id)
+            JOIN targets t USING (item_id)
+            WHERE {where}
+            GROUP BY i.item_id, d.doc_id, d.doc_number, i.label, i.title, i.kind, i.text
+        ),
+        {pq.RESPONSIBILITY_CTES.replace("{items}", "picked")}
+        SELECT p.item_id, p.doc_number, p.label, p.title, p.kind, p.n_targets,
+               rs.lead_unit, rs.units, ld.leaders
+        FROM picked p
+        LEFT JOIN responsible rs ON rs.item_id = p.item_id
+        LEFT JOIN led ld ON ld.item_id = p.item_id
+        WHERE {" AND ".join(conditions) if conditions else "TRUE"}
+        ORDER BY p.doc_id, p.item_id
         LIMIT {int(limit)}
     """
     return con.execute(sql, params).df()
