@@ -182,15 +182,12 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
     try:
         sheet = read_sheet(path, DATA_SHEET, ROW_ID, META_SHEET, max_bytes, max_rows)
         check_columns(sheet)
-        asked, period = period, check_meta(con, sheet, unit, period, now)
+        period = check_meta(con, sheet, unit, period, now)   # refuses a file of another period than asked
     except FileRefused as exc:
         _finished(ahead)
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name,
                                                        problems=[exc.problem]))
-    checked = _finished(ahead)
-    if asked != period:     # (cannot happen: a file of another period is refused above)
-        checked = None
-    expected, known = checked if checked is not None else _rows_to_check(con, unit, period)
+    expected, known = _finished(ahead) or _rows_to_check(con, unit, period)
     reports, problems, n_blank = validate_rows(sheet.name, sheet.header, sheet.rows, expected, known, unit, period)
     n_rows = len(sheet.rows)
     if problems and not partial:

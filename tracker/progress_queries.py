@@ -216,7 +216,6 @@ _DESCRIBED = """
     LEFT JOIN items area ON area.item_id = i.parent_item_id
     LEFT JOIN responsible rs ON rs.item_id = i.item_id
     LEFT JOIN led ld ON ld.item_id = i.item_id
-    WHERE t.target_id IN (SELECT target_id FROM base)
 """
 
 
@@ -227,7 +226,6 @@ def _first_period(con: duckdb.DuckDBPyConnection, where: str, params: list) -> s
     first = con.execute(f"""
         SELECT CASE WHEN bool_or(d.period_start IS NULL) THEN NULL ELSE strftime(min(d.period_start), '%Y-%m') END
         FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
-        LEFT JOIN items area ON area.item_id = i.parent_item_id
         WHERE {where}""", params).fetchone()[0]
     return first or "0000-00"
 
