@@ -35,7 +35,7 @@ if item_id is not None:
     mine = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings)
     shares = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings,
                     level=pq.JURISDICTION)
-    blocks.context_caption(sel, mine)
+    blocks.context_caption(sel, pq.has_demo(mine))
     blocks.status_dataframe(mine, key="task_targets")
     mine_shares = shares
     if len(mine_shares):

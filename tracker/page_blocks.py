@@ -1,32 +1,32 @@
 """Streamlit building blocks several pages share (headline cards, status tables, notices).
 
-Layout only: the figures come from :mod:`tracker.progress_queries`.
+Layout only: the figures come from :mod:`tracker.page_data` and :mod:`tracker.progress_queries`.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from tracker import charts, progress_queries as pq
+from tracker import charts
 from tracker.formatting import display_table, period_label, status_table
 from tracker.sidebar import Selection
 from tracker.status import STATUS_COLORS, STATUSES
 
 
-def context_caption(sel: Selection, status: pd.DataFrame, jurisdictions: bool | None = None) -> None:
-    """One line under the title: as-of month, scope (whole city or jurisdictions), demo-data label."""
+def context_caption(sel: Selection, demo: bool, jurisdictions: bool | None = None) -> None:
+    """One line under the title: as-of month, scope (whole city or jurisdictions), demo-data label
+    (``demo``: the page's figures include demo data, :func:`tracker.progress_queries.has_demo`)."""
     if jurisdictions is None:
         jurisdictions = bool(sel.filters.jurisdictions)
     scope = "各县（市、区）的任务" if jurisdictions else "全市指标"
     text = f"截至{period_label(sel.as_of)}，{scope}"
     st.caption(text)
-    if pq.has_demo(status):
+    if demo:
         st.warning("演示数据：本页的报送进度含演示数据，不是真实报送。", icon=":material/science:")
 
 
-def headline(status: pd.DataFrame) -> None:
-    """Cards: 指标 and one per status."""
-    counts = pq.status_counts(status)
+def headline(counts: dict[str, int]) -> None:
+    """Cards: 指标 and one per status (:func:`tracker.progress_queries.status_counts`)."""
     for column, (label, n) in zip(st.columns(len(counts)), counts.items()):
         column.metric(label, f"{n}")
 
@@ -56,14 +56,11 @@ def status_dataframe(status: pd.DataFrame, key: str, with_jurisdiction: bool = F
     )
 
 
-def status_bars(status: pd.DataFrame, by: str, title: str, label: str, key: str,
-                order: list[str] | None = None) -> None:
-    """Status mix per group; groups top to bottom in ``order`` (e.g. the ranking), else as first met."""
-    mix = pq.status_mix(status, by)
+def status_bars(mix: pd.DataFrame, order: list[str], by: str, title: str, label: str, key: str) -> None:
+    """Status mix per group (:func:`tracker.progress_queries.status_mix`), groups top to bottom in ``order``."""
     if mix.empty:
         st.info("没有符合筛选条件的指标。")
         return
-    order = order or list(dict.fromkeys(status[by].dropna()))
     st.plotly_chart(charts.status_bars(mix, by, title, label, order), key=key)
 
 

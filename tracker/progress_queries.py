@@ -456,14 +456,51 @@ def target_status(
     rows. ``as_of_day``: judge on that day of the month instead of its last day.
     ``item_id``: only that item's targets (see :func:`item_status`).
     Columns: :data:`STATUS_COLUMNS`.
+
+    Whole months of whole plan years are read from the stored snapshot
+    (:mod:`tracker.status_store`, built on first use); the rest is judged on the spot
+    (:func:`live_status`). Both give the same rows.
     """
     last_day = st_rules.month_end(as_of)  # validates the period, with a readable message
+    if level is None:
+        level = JURISDICTION if filters.jurisdictions else CITY
+    if item_id is None and as_of_day in (None, last_day):
+        from tracker import status_store
+
+        if status_store.snapshot_id(con, as_of, level, filters.year, settings) is not None:
+            with status_store.StatusScope(con, as_of, filters, settings, level) as scope:
+                return stored_frame(scope.df(f"SELECT {', '.join(STATUS_COLUMNS)} FROM {{rows}} ORDER BY row_order"))
+    return live_status(con, as_of, filters, settings, level, as_of_day, item_id)
+
+
+def stored_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Status rows read back from ``status_rows`` with the column types :func:`live_status` gives."""
+    frame = frame.reset_index(drop=True)
+    frame["action_id"] = frame["action_id"].astype("Int64")
+    for column in ("action_date", "action_deadline"):
+        values = frame[column]
+        frame[column] = [None if _missing(v) else pd.Timestamp(v).date() for v in values] if values.notna().any() \
+            else None
+    for column in ("allocated", "is_demo", "overdue"):
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+def live_status(
+    con: duckdb.DuckDBPyConnection,
+    as_of: str,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+    level: str = CITY,
+    as_of_day: date | None = None,
+    item_id: int | None = None,
+) -> pd.DataFrame:
+    """:func:`target_status` judged now from the plans and reports (``level`` given)."""
+    last_day = st_rules.month_end(as_of)
     if as_of_day is None:
         as_of_day = last_day
     elif st_rules.period_of(as_of_day) != as_of:
         raise ValueError(f"as_of_day {as_of_day} is not in the as-of month {as_of}")
-    if level is None:
-        level = JURISDICTION if filters.jurisdictions else CITY
     frame = _rows(con, as_of, filters, level, settings, item_id)
     if filters.jurisdictions:
         frame = frame[frame["jurisdiction_code"].isin(filters.jurisdictions)]
@@ -474,6 +511,8 @@ def target_status(
     judged = _judge_frame(frame, as_of, settings, as_of_day, row_state)
     for column in ("status", "actual_share", "expected_share", "gap_points", "overdue", "note"):
         frame[column] = list(judged[column])
+    for column in ("actual_share", "expected_share", "gap_points"):   # float even when every value is missing
+        frame[column] = frame[column].astype(float)
     acted = [s for s in row_state if s is not None]
     for column, field in (("action", "label"), ("action_date", "action_date"), ("action_by", "actor"),
                           ("action_note", "note"), ("action_deadline", "new_deadline")):

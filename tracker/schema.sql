@@ -336,3 +336,68 @@ CREATE TABLE IF NOT EXISTS audit_log (
     prev_hash   VARCHAR NOT NULL,
     row_hash    VARCHAR NOT NULL
 );
+
+-- ---------------------------------------------------------------- stored status (issue 9)
+-- Derived, never user data: the status table of an as-of month as tracker.progress_queries judges it,
+-- stored so pages aggregate it in SQL (tracker/status_store.py). data_version fingerprints what it was
+-- judged from; a snapshot of another fingerprint is stale and deleted at the next build.
+CREATE TABLE IF NOT EXISTS status_snapshots (
+    snapshot_id  INTEGER PRIMARY KEY,
+    as_of        VARCHAR NOT NULL,         -- YYYY-MM
+    level        VARCHAR NOT NULL,         -- city, jurisdiction
+    scope        VARCHAR NOT NULL,         -- plan year ('2024') or 'all'
+    settings_key VARCHAR NOT NULL,         -- JSON of tracker.settings.StatusSettings
+    data_version VARCHAR NOT NULL,         -- JSON of [rules version, tracker.status_store.data_version]
+    built_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    n_rows       INTEGER NOT NULL,
+    UNIQUE (as_of, level, scope, settings_key, data_version)
+);
+
+-- One row per status row (tracker.progress_queries.STATUS_COLUMNS, in that order), row_order as judged.
+CREATE TABLE IF NOT EXISTS status_rows (
+    snapshot_id       INTEGER NOT NULL,
+    row_order         INTEGER NOT NULL,
+    target_id         INTEGER NOT NULL,
+    level             VARCHAR NOT NULL,
+    allocated         BOOLEAN,
+    jurisdiction_code VARCHAR,
+    jurisdiction_name VARCHAR,
+    doc_id            INTEGER,
+    doc_number        VARCHAR,
+    doc_title         VARCHAR,
+    item_id           INTEGER,
+    item_kind         VARCHAR,
+    item_label        VARCHAR,
+    item_title        VARCHAR,
+    area_id           INTEGER,
+    area_title        VARCHAR,
+    seq               INTEGER,
+    indicator         VARCHAR,
+    raw               VARCHAR,
+    kind              VARCHAR,
+    comparator        VARCHAR,
+    target_value      DOUBLE,
+    target_value_high DOUBLE,
+    unit              VARCHAR,
+    due_date          DATE,
+    lead_unit         VARCHAR,
+    units             VARCHAR,
+    leaders           VARCHAR,
+    report_period     VARCHAR,
+    reported_value    DOUBLE,
+    reported_status   VARCHAR,
+    unit_name         VARCHAR,
+    is_demo           BOOLEAN,
+    status            VARCHAR,
+    actual_share      DOUBLE,
+    expected_share    DOUBLE,
+    gap_points        DOUBLE,
+    overdue           BOOLEAN,
+    note              VARCHAR,
+    action            VARCHAR,
+    action_id         BIGINT,
+    action_date       DATE,
+    action_by         VARCHAR,
+    action_note       VARCHAR,
+    action_deadline   DATE
+);

@@ -1,0 +1,162 @@
+"""The stored status table (tracker.status_store) gives the rows judging on the spot gives, and the
+SQL summaries (tracker.status_sql) give what their pandas namesakes give on the same rows."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tracker import actions, filters as f, progress_queries as pq, status_sql as sq, status_store
+from tracker.db import connect
+from tracker.settings import StatusSettings
+from tracker.status_store import StatusScope
+
+
+@pytest.fixture
+def demo(built_demo_db, tmp_path):
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(built_demo_db, path)
+    con = connect(path)
+    # a supervisor's actions, so the action columns are exercised too
+    rows = con.execute("SELECT target_id, jurisdiction_code FROM progress_reports ORDER BY report_id LIMIT 3").fetchall()
+    actions.close_out(con, rows[0][0], rows[0][1], "王五", "年报确认已达标", date(2024, 3, 20))
+    actions.send_back(con, rows[2][0], rows[2][1], "王五", "请核实", date(2024, 9, 30), date(2024, 4, 2))
+    yield con
+    con.close()
+
+
+def _filters(con) -> list[f.Filters]:
+    year = f.year_options(con)[0]
+    units = f.unit_options(con)
+    leaders = f.leader_options(con)
+    places = list(f.jurisdiction_options(con)["code"])
+    docs = list(f.document_options(con, year)["doc_id"])
+    return [f.Filters(), f.Filters(year=year), f.Filters(year=year, units=tuple(units[:2])),
+            f.Filters(year=year, leaders=tuple(leaders[:1])), f.Filters(year=year, doc_ids=tuple(docs[:1])),
+            f.Filters(year=year, jurisdictions=tuple(places[1:3]))]
+
+
+def _same(stored: pd.DataFrame, live: pd.DataFrame, dtypes: bool = True) -> None:
+    """Equal frames; ``dtypes=False`` for a part of the rows (a column with missing values elsewhere is Int32)."""
+    pd.testing.assert_frame_equal(stored, live, check_dtype=dtypes and len(live) > 0, check_index_type=len(live) > 0)
+
+
+@pytest.mark.parametrize("as_of", ["2024-03", "2024-06", "2024-12"])
+def test_stored_rows_are_the_rows_judged_on_the_spot(demo, as_of):
+    for filters in _filters(demo):
+        for level in (None, pq.CITY, pq.JURISDICTION):
+            stored = pq.target_status(demo, as_of, filters, level=level)
+            live = pq.live_status(demo, as_of, filters, level=level or (pq.JURISDICTION if filters.jurisdictions
+                                                                         else pq.CITY))
+            _same(stored, live)
+    n = demo.execute("SELECT count(*) FROM status_snapshots WHERE as_of = ?", [as_of]).fetchone()[0]
+    assert n == 4   # city and jurisdiction rows, of all years and of the latest year
+    acted = pq.target_status(demo, "2024-06", f.Filters(), level=pq.CITY)
+    assert acted["action"].notna().sum() >= 1
+
+
+def test_a_snapshot_follows_the_data(demo):
+    before = pq.target_status(demo, "2024-06")
+    row = before.iloc[0]
+    assert row["status"] != "已完成" or row["action"] is not None
+    actions.close_out(demo, int(row["target_id"]), row["jurisdiction_code"], "王五", "已验收", date(2024, 6, 1))
+    after = pq.target_status(demo, "2024-06")
+    assert after.iloc[0]["status"] == "已完成" and after.iloc[0]["action"] == "销号"
+    _same(after, pq.live_status(demo, "2024-06"))
+    # the snapshot of the older data is gone, the new one is the only one of that month and level
+    versions = demo.execute("SELECT DISTINCT data_version FROM status_snapshots").fetchall()
+    assert len(versions) == 1
+
+
+def test_settings_are_part_of_the_key(demo):
+    strict = StatusSettings(report_fresh_months=1)
+    _same(pq.target_status(demo, "2024-06", settings=strict), pq.live_status(demo, "2024-06", settings=strict))
+    _same(pq.target_status(demo, "2024-06"), pq.live_status(demo, "2024-06"))
+    assert demo.execute("SELECT count(DISTINCT settings_key) FROM status_snapshots").fetchone()[0] == 2
+
+
+def test_uncommitted_changes_are_judged_on_the_spot(demo):
+    pq.target_status(demo, "2024-06")            # a snapshot of the committed data
+    row = pq.target_status(demo, "2024-06").iloc[1]
+    demo.execute("BEGIN TRANSACTION")
+    demo.execute("INSERT INTO supervision_actions (action_id, target_id, jurisdiction_code, kind, action_date, actor, "
+                 "note) SELECT max(action_id) + 1, ?, ?, 'close_out', DATE '2024-06-01', '王五', '已验收' "
+                 "FROM supervision_actions", [int(row["target_id"]), row["jurisdiction_code"]])
+    inside = pq.target_status(demo, "2024-06")
+    assert inside.iloc[1]["status"] == "已完成"
+    demo.execute("ROLLBACK")
+    assert pq.target_status(demo, "2024-06").iloc[1]["status"] == row["status"]
+
+
+def test_a_read_only_connection_judges_on_the_spot(demo, tmp_path):
+    expected = pq.live_status(demo, "2024-06")
+    demo.close()
+    con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
+    try:
+        _same(pq.target_status(con, "2024-06"), expected)
+        assert con.execute("SELECT count(*) FROM status_snapshots").fetchone()[0] == 0
+        with StatusScope(con, "2024-06", f.Filters(), StatusSettings(), pq.CITY) as scope:
+            assert sq.counts(scope) == pq.status_counts(expected)
+    finally:
+        con.close()
+
+
+def test_only_the_latest_snapshots_are_kept(demo, monkeypatch):
+    monkeypatch.setattr(status_store, "KEEP_SNAPSHOTS", 3)
+    for month in range(1, 7):
+        pq.target_status(demo, f"2024-{month:02d}")
+    kept = demo.execute("SELECT as_of FROM status_snapshots ORDER BY as_of").fetchall()
+    assert kept == [("2024-04",), ("2024-05",), ("2024-06",)]
+    assert demo.execute("SELECT count(DISTINCT snapshot_id) FROM status_rows").fetchone()[0] == 3
+
+
+# ---------------------------------------------------------------------------- summaries in SQL
+
+
+def _close(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False,
+                                  check_exact=False, rtol=1e-12, check_index_type=False)
+
+
+@pytest.mark.parametrize("as_of", ["2024-04", "2024-12"])
+def test_sql_summaries_equal_the_pandas_ones(demo, as_of):
+    settings = StatusSettings()
+    for filters in _filters(demo):
+        for level in (pq.CITY, pq.JURISDICTION):
+            frame = pq.live_status(demo, as_of, filters, settings, level)
+            with StatusScope(demo, as_of, filters, settings, level) as scope:
+                assert sq.counts(scope) == pq.status_counts(frame)
+                assert sq.has_demo(scope) == pq.has_demo(frame)
+                for by in ("lead_unit", "leaders", "doc_number", "area_title", "jurisdiction_name"):
+                    _close(sq.ranking(scope, by), pq.group_summary(frame, by))
+                    mix, order = sq.mix(scope, by)
+                    if by in sq.LISTS:
+                        exploded = frame.assign(**{by: frame[by].str.split("、")}).explode(by)
+                        exploded = exploded[exploded[by].notna() & (exploded[by] != "")]
+                    else:
+                        exploded = frame
+                    expected = pq.status_mix(exploded, by)
+                    if len(expected):
+                        _close(mix, expected)
+                    assert len(mix) == len(expected)
+                    assert order == list(dict.fromkeys(exploded[by].dropna()))
+                    _close(sq.pace(scope, by), pq.pace_by_group(frame.dropna(subset=[by]), by))
+                for n in (1, 15, 1000):
+                    _same(sq.most_behind(scope, n), pq.most_behind(frame, n), dtypes=False)
+                for value in frame["lead_unit"].dropna().unique()[:3]:
+                    _same(sq.rows_of(scope, "lead_unit", value),
+                          frame[frame["lead_unit"] == value].reset_index(drop=True), dtypes=False)
+                for value in frame["leaders"].dropna().str.split("、").explode().unique()[:3]:
+                    mine = frame[frame["leaders"].fillna("").str.split("、").apply(lambda names: value in names)]
+                    _same(sq.rows_of(scope, "leaders", value), mine.reset_index(drop=True), dtypes=False)
+                if level == pq.JURISDICTION:
+                    _close(sq.completion_matrix(scope), pq.completion_matrix(frame))
+
+
+def test_a_summary_refuses_a_column_that_is_not_one(demo):
+    with StatusScope(demo, "2024-06", f.Filters(), StatusSettings(), pq.CITY) as scope:
+        with pytest.raises(ValueError, match="not a status column"):
+            sq.ranking(scope, "status; DROP TABLE targets")

@@ -1,0 +1,81 @@
+"""What the leadership pages show, in one call per page: figures summed up in SQL over the stored
+status table (:mod:`tracker.status_store`, :mod:`tracker.status_sql`), so a page fetches a few
+dozen rows, not the whole province.
+
+Every function takes the connection first and hashable arguments (for :func:`tracker.app_db.cached`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tracker import status_sql as sq
+from tracker.filters import Filters
+from tracker.progress_queries import CITY, JURISDICTION
+from tracker.settings import StatusSettings
+from tracker.status_store import StatusScope
+
+
+def _level(filters: Filters, level: str | None) -> str:
+    return level or (JURISDICTION if filters.jurisdictions else CITY)
+
+
+@dataclass
+class Mix:
+    """A status mix (:func:`tracker.status_sql.mix`) and its groups top to bottom."""
+    frame: pd.DataFrame
+    order: list[str]
+
+
+@dataclass
+class Overview:
+    counts: dict[str, int]
+    demo: bool
+    by_document: Mix
+    by_area: Mix
+    pace_by_area: pd.DataFrame
+    most_behind: pd.DataFrame
+
+
+def overview(con, as_of: str, filters: Filters, settings: StatusSettings, n_behind: int = 15) -> Overview:
+    """总览: headline counts, status mix by document and by policy area, pace by area, the most behind rows."""
+    with StatusScope(con, as_of, filters, settings, _level(filters, None)) as scope:
+        return Overview(sq.counts(scope), sq.has_demo(scope), Mix(*sq.mix(scope, "doc_number")),
+                        Mix(*sq.mix(scope, "area_title")), sq.pace(scope, "area_title"),
+                        sq.most_behind(scope, n_behind))
+
+
+@dataclass
+class Groups:
+    counts: dict[str, int]
+    demo: bool
+    ranking: pd.DataFrame       # tracker.progress_queries.group_summary
+    mix: Mix                    # in ranking order
+
+    @property
+    def empty(self) -> bool:
+        return self.counts["指标"] == 0
+
+
+def groups(con, as_of: str, filters: Filters, settings: StatusSettings, by: str,
+           level: str | None = None) -> Groups:
+    """部门 (``lead_unit``), 牵头市领导 (``leaders``), 县（市、区） (``jurisdiction_name``, jurisdiction level):
+    counts, ranking and status mix per group."""
+    with StatusScope(con, as_of, filters, settings, _level(filters, level)) as scope:
+        ranking = sq.ranking(scope, by)
+        frame, _ = sq.mix(scope, by)
+        return Groups(sq.counts(scope), sq.has_demo(scope), ranking, Mix(frame, ranking[by].tolist()))
+
+
+def group_rows(con, as_of: str, filters: Filters, settings: StatusSettings, by: str, value: str,
+               level: str | None = None) -> pd.DataFrame:
+    """The status rows of one group (one department, leader or jurisdiction)."""
+    with StatusScope(con, as_of, filters, settings, _level(filters, level)) as scope:
+        return sq.rows_of(scope, by, value)
+
+
+def completion_matrix(con, as_of: str, filters: Filters, settings: StatusSettings) -> pd.DataFrame:
+    """Jurisdictions × targets of completion share, for the heatmap."""
+    with StatusScope(con, as_of, filters, settings, JURISDICTION) as scope:
+        return sq.completion_matrix(scope)

@@ -1,0 +1,132 @@
+"""The pages' summaries of the status table, worked out in SQL over a :class:`tracker.status_store.StatusScope`.
+
+Each function gives what its namesake in :mod:`tracker.progress_queries` gives for the frame
+of the same rows (``status_counts``, ``status_mix``, ``group_summary``, ``pace_by_group``,
+``most_behind``, ``completion_matrix``), without fetching every row: a province has a
+hundred thousand of them, a page shows a few dozen figures. The tests hold each one to its
+pandas namesake on the same rows.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from tracker import status as st_rules
+from tracker.progress_queries import SEVERITY, STATUS_COLUMNS, UNJUDGED, stored_frame
+from tracker.status_store import StatusScope
+
+#: Columns that hold several names joined by 、: a row counts for each name.
+LISTS = ("leaders", "units")
+_COLUMNS = frozenset(STATUS_COLUMNS)
+_PACED = f"kind IN ('{st_rules.COUNT}', '{st_rules.LEVEL}')"
+
+
+def _column(by: str) -> str:
+    if by not in _COLUMNS:
+        raise ValueError(f"not a status column: {by}")
+    return by
+
+
+def _grouped(by: str, explode: bool = True) -> str:
+    """The status rows with a column ``grp``: ``by``, one row per name for :data:`LISTS` columns; ``seen``
+    orders groups as first met (row, then place in the list)."""
+    by = _column(by)
+    if by in LISTS and explode:
+        names = f"string_split(coalesce({by}, ''), '、')"
+        return (f"(SELECT *, unnest({names}) AS grp, row_order * 1000 + generate_subscripts({names}, 1) AS seen "
+                f"FROM {{rows}})")
+    return f"(SELECT *, {by} AS grp, row_order AS seen FROM {{rows}})"
+
+
+def counts(scope: StatusScope) -> dict[str, int]:
+    """:func:`tracker.progress_queries.status_counts`."""
+    found = dict(scope.execute("SELECT status, count(*) FROM {rows} GROUP BY status").fetchall())
+    result = {"指标": int(sum(found.values())), **{s: int(found.get(s, 0)) for s in st_rules.STATUSES}}
+    if found.get(UNJUDGED, 0):
+        result[UNJUDGED] = int(found[UNJUDGED])
+    return result
+
+
+def has_demo(scope: StatusScope) -> bool:
+    """:func:`tracker.progress_queries.has_demo`."""
+    return bool(scope.execute("SELECT coalesce(bool_or(is_demo), false) FROM {rows}").fetchone()[0])
+
+
+def mix(scope: StatusScope, by: str) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`tracker.progress_queries.status_mix` (column ``by``) and the groups in the order first met.
+
+    For :data:`LISTS` columns the group column is named ``by`` too, one row per name."""
+    frame = scope.df(f"""
+        SELECT grp, status, count(*) AS n, min(seen) AS first
+        FROM {_grouped(by)} WHERE grp IS NOT NULL AND grp <> '' GROUP BY grp, status""")
+    order = list(frame.groupby("grp")["first"].min().sort_values(kind="stable").index)
+    if frame.empty:
+        return pd.DataFrame(columns=[by, "status", "n"]), order
+    out = frame.rename(columns={"grp": by})[[by, "status", "n"]]
+    out["status"] = pd.Categorical(out["status"], categories=[*st_rules.STATUSES, UNJUDGED], ordered=True)
+    return out.sort_values([by, "status"]).reset_index(drop=True), order
+
+
+def ranking(scope: StatusScope, by: str) -> pd.DataFrame:
+    """:func:`tracker.progress_queries.group_summary`."""
+    done, on, far = st_rules.COMPLETED, st_rules.ON_TRACK, st_rules.FAR_BEHIND
+    per_status = ", ".join(f"count(*) FILTER (WHERE status = '{s}') AS \"{s}\"" for s in st_rules.STATUSES)
+    frame = scope.df(f"""
+        SELECT grp AS "{by}", count(*) AS 指标, {per_status},
+               (count(*) FILTER (WHERE status IN ('{done}', '{on}')))::DOUBLE / count(*) AS 正常率,
+               avg(actual_share) FILTER (WHERE {_PACED}) AS 平均完成进度,
+               avg(expected_share) FILTER (WHERE {_PACED}) AS 平均时序进度
+        FROM {_grouped(by)} WHERE grp IS NOT NULL AND grp <> ''
+        GROUP BY grp
+        ORDER BY 正常率 DESC, "{far}" ASC, 平均完成进度 DESC NULLS LAST, "{by}" ASC""")
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    for status in ("指标", *st_rules.STATUSES):
+        frame[status] = frame[status].astype("int64")
+    return frame
+
+
+def pace(scope: StatusScope, by: str) -> pd.DataFrame:
+    """:func:`tracker.progress_queries.pace_by_group` (groups in the order first met; a list column is one group)."""
+    frame = scope.df(f"""
+        SELECT grp AS "{by}", avg(actual_share) AS 完成进度, avg(expected_share) AS 时序进度, count(*) AS 指标
+        FROM {_grouped(by, explode=False)} WHERE grp IS NOT NULL AND {_PACED} AND actual_share IS NOT NULL
+        GROUP BY grp ORDER BY min(seen)""")
+    if frame.empty:
+        return pd.DataFrame(columns=[by, "完成进度", "时序进度", "指标"])
+    frame["指标"] = frame["指标"].astype("int64")
+    return frame
+
+
+def _severity_sql() -> str:
+    return "CASE status " + " ".join(f"WHEN '{s}' THEN {n}" for s, n in SEVERITY.items()) + " END"
+
+
+def most_behind(scope: StatusScope, n: int = 10) -> pd.DataFrame:
+    """:func:`tracker.progress_queries.most_behind`: full status rows."""
+    bad = (st_rules.FAR_BEHIND, st_rules.BEHIND, st_rules.NOT_REPORTED)
+    return stored_frame(scope.df(f"""
+        SELECT {', '.join(STATUS_COLUMNS)} FROM {{rows}}
+        WHERE status IN {bad}
+        ORDER BY {_severity_sql()}, overdue DESC, coalesce(gap_points, -1e9) DESC, target_id, row_order
+        LIMIT ?""", [int(n)]))
+
+
+def rows_of(scope: StatusScope, by: str, value: str) -> pd.DataFrame:
+    """The full status rows of one group (a name inside the list for :data:`LISTS` columns), in order."""
+    by = _column(by)
+    test = f"list_contains(string_split(coalesce({by}, ''), '、'), ?)" if by in LISTS else f"{by} = ?"
+    return stored_frame(scope.df(f"SELECT {', '.join(STATUS_COLUMNS)} FROM {{rows}} WHERE {test} ORDER BY row_order",
+                                 [value]))
+
+
+def completion_matrix(scope: StatusScope) -> pd.DataFrame:
+    """:func:`tracker.progress_queries.completion_matrix` (jurisdictions × targets of actual_share)."""
+    cells = scope.df("""
+        SELECT jurisdiction_name, item_label || ' ' || indicator AS "column", avg(actual_share) AS share,
+               min(row_order) AS first
+        FROM {rows} GROUP BY ALL""")
+    if cells.empty:
+        return pd.DataFrame()
+    rows = list(cells.groupby("jurisdiction_name", dropna=False)["first"].min().sort_values(kind="stable").index)
+    columns = list(cells.groupby("column", dropna=False)["first"].min().sort_values(kind="stable").index)
+    matrix = cells.pivot(index="jurisdiction_name", columns="column", values="share")
+    return matrix.reindex(index=rows, columns=columns)

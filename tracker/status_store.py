@@ -1,0 +1,215 @@
+"""The status table of an as-of month, judged once and stored: what the dashboard pages read.
+
+Judging every target (:mod:`tracker.progress_queries`) reads the plans and the reports and runs
+the status rules row by row group; at province scale that takes a second or more. The result
+only changes when the data, the settings or the rules change, so it is kept in
+``status_rows`` (one *snapshot* per as-of month, level, plan year and settings) and labelled
+with the fingerprint of everything it was judged from (:func:`data_version` and
+:data:`RULES_VERSION`). A page then filters and aggregates the stored rows in SQL.
+
+A snapshot is built on first use, in one transaction that first checks the data it sees is the
+data the caller saw; a snapshot of an older fingerprint is never read again and is deleted at
+the next build. A read-only connection, or one inside a transaction of its own (whose data other
+connections cannot see), gets the same rows judged on the spot, registered as a view under a name
+of its own, so pages and exports run the same SQL either way (:class:`StatusScope`).
+
+Only whole as-of months are stored (``as_of_day`` at the month's end) and only for the plan
+year (or every year) the sidebar chooses; other filters are applied when reading.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from tracker.db import next_id, write_transaction
+from tracker.filters import Filters, target_where
+from tracker.settings import StatusSettings
+
+#: How many snapshots of the current data are kept (the most recently built; older ones are rebuilt on use).
+KEEP_SNAPSHOTS = 24
+
+#: The modules whose code decides a stored row: a new release of any of them makes old snapshots stale.
+_RULE_MODULES = ("status.py", "progress_queries.py", "actions.py", "reporting.py", "report_validity.py",
+                 "status_store.py", "settings.py", "filters.py")
+
+
+def _rules_version() -> str:
+    digest = hashlib.sha256()
+    for name in _RULE_MODULES:
+        digest.update((Path(__file__).with_name(name)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+RULES_VERSION = _rules_version()
+
+_VERSION_SQL = """
+SELECT (SELECT count(*) FROM source_files), (SELECT max(loaded_at) FROM source_files),
+       (SELECT count(*) FROM documents), (SELECT count(*) FROM items), (SELECT count(*) FROM targets),
+       (SELECT max(target_id) FROM targets), (SELECT count(*) FROM target_allocations),
+       (SELECT count(*) FROM assignments), (SELECT count(*) FROM item_leaders),
+       (SELECT count(*) FROM organisations), (SELECT count(*) FROM people), (SELECT count(*) FROM jurisdictions),
+       (SELECT count(*) FROM uploads), (SELECT max(upload_id) FROM uploads),
+       (SELECT count(*) FROM supervision_actions), (SELECT max(action_id) FROM supervision_actions)
+"""
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """A fingerprint of everything a status depends on; it changes whenever plans are loaded,
+    reports are uploaded (``progress_reports`` are only ever written with their upload) or
+    supervisors act. Reads only small tables and counts, so it costs about a millisecond."""
+    return tuple(str(v) if v is not None else None for v in con.execute(_VERSION_SQL).fetchone())
+
+
+@dataclass(frozen=True)
+class SnapshotKey:
+    as_of: str
+    level: str
+    scope: str            # "2024": the documents of that plan year; "all": every year
+    settings_key: str
+    data_version: str
+
+    @classmethod
+    def of(cls, con: duckdb.DuckDBPyConnection, as_of: str, level: str, year: int | None,
+           settings: StatusSettings) -> "SnapshotKey":
+        return cls(as_of, level, "all" if year is None else str(int(year)),
+                   json.dumps(asdict(settings), sort_keys=True, ensure_ascii=False),
+                   json.dumps([RULES_VERSION, *data_version(con)], ensure_ascii=False))
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(year=None if self.scope == "all" else int(self.scope))
+
+
+def _find(con: duckdb.DuckDBPyConnection, key: SnapshotKey) -> int | None:
+    row = con.execute("""SELECT snapshot_id FROM status_snapshots
+                         WHERE as_of = ? AND level = ? AND scope = ? AND settings_key = ? AND data_version = ?""",
+                      [key.as_of, key.level, key.scope, key.settings_key, key.data_version]).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _writable(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT current_setting('access_mode')").fetchone()[0] != "read_only"
+
+
+def snapshot_id(con: duckdb.DuckDBPyConnection, as_of: str, level: str, year: int | None,
+                settings: StatusSettings) -> int | None:
+    """The stored snapshot for these arguments, built now if there is none; None when it cannot be
+    stored (read-only connection, or ``con`` sees data other connections do not: judge on the spot)."""
+    key = SnapshotKey.of(con, as_of, level, year, settings)
+    found = _find(con, key)
+    if found is not None or not _writable(con):
+        return found
+    cursor = con.cursor()   # a transaction of its own, whatever ``con`` is in the middle of
+    try:
+        if SnapshotKey.of(cursor, as_of, level, year, settings) != key:
+            return None      # ``con`` has uncommitted changes (or the data changed this instant)
+        return write_transaction(cursor, lambda c: _build(c, key), label="status-snapshot")
+    finally:
+        cursor.close()
+
+
+def _build(con: duckdb.DuckDBPyConnection, key: SnapshotKey) -> int | None:
+    from tracker.progress_queries import live_status
+
+    if SnapshotKey.of(con, key.as_of, key.level, int(key.scope) if key.scope != "all" else None,
+                      StatusSettings(**json.loads(key.settings_key))) != key:
+        return None
+    found = _find(con, key)
+    if found is not None:
+        return found
+    settings = StatusSettings(**json.loads(key.settings_key))
+    frame = live_status(con, key.as_of, key.filters, settings, key.level)
+    new_id = next_id(con, "status_snapshots", "snapshot_id")   # before the deletes: a key is never re-used
+    _delete(con, "data_version <> ?", [key.data_version])        # within a transaction (DuckDB refuses that)
+    con.execute("INSERT INTO status_snapshots (snapshot_id, as_of, level, scope, settings_key, data_version, n_rows) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [new_id, key.as_of, key.level, key.scope, key.settings_key, key.data_version, len(frame)])
+    name = f"status_build_{uuid.uuid4().hex}"
+    con.register(name, frame)
+    try:
+        con.execute(f"INSERT INTO status_rows SELECT ?, row_number() OVER () - 1, * FROM {name}", [new_id])
+    finally:
+        con.unregister(name)
+    _delete(con, f"snapshot_id NOT IN (SELECT snapshot_id FROM status_snapshots "
+                 f"ORDER BY snapshot_id DESC LIMIT {KEEP_SNAPSHOTS})", [])
+    return new_id
+
+
+def _delete(con: duckdb.DuckDBPyConnection, where: str, params: list) -> None:
+    con.execute(f"DELETE FROM status_rows WHERE snapshot_id IN (SELECT snapshot_id FROM status_snapshots WHERE {where})",
+                params)
+    con.execute(f"DELETE FROM status_snapshots WHERE {where}", params)
+
+
+def clear(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget every stored snapshot (they are rebuilt on use)."""
+    con.execute("DELETE FROM status_rows")
+    con.execute("DELETE FROM status_snapshots")
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+class StatusScope:
+    """The status rows of an as-of month and filters, as a relation SQL can read: ``{rows}`` in a
+    query becomes a subquery over the stored snapshot (or over the rows judged on the spot).
+
+    Use as a context manager: ``with StatusScope(con, as_of, filters, settings, level) as s:
+    s.df("SELECT status, count(*) FROM {rows} GROUP BY status")``.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters,
+                 settings: StatusSettings, level: str) -> None:
+        self.con, self.as_of, self.filters, self.settings, self.level = con, as_of, filters, settings, level
+        self._registered: str | None = None
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> "StatusScope":
+        sid = snapshot_id(self.con, self.as_of, self.level, self.filters.year, self.settings)
+        clauses, params = [], []
+        if sid is None:
+            from tracker.progress_queries import live_status
+
+            frame = live_status(self.con, self.as_of, Filters(year=self.filters.year), self.settings, self.level)
+            self._cursor = self.con.cursor()
+            self._registered = f"status_live_{uuid.uuid4().hex}"
+            self._cursor.register(self._registered, frame.assign(row_order=range(len(frame))))
+            source = self._registered
+        else:
+            self._cursor = self.con.cursor()
+            source = "status_rows"
+            clauses.append("snapshot_id = ?")
+            params.append(sid)
+        rest = Filters(None, self.filters.doc_ids, self.filters.area_ids, self.filters.units, self.filters.leaders)
+        if rest != Filters():
+            where, where_params = target_where(rest)
+            clauses.append("target_id IN (SELECT t.target_id FROM targets t JOIN items i USING (item_id) "
+                           f"JOIN documents d ON d.doc_id = i.doc_id WHERE {where})")
+            params += where_params
+        if self.filters.jurisdictions:
+            clauses.append("list_contains(?::VARCHAR[], jurisdiction_code)")
+            params.append(list(self.filters.jurisdictions))
+        where = " AND ".join(clauses) or "TRUE"
+        self.rows = f"(SELECT * FROM {source} WHERE {where})"
+        self.params = params
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._cursor is not None:
+            if self._registered:
+                self._cursor.unregister(self._registered)
+            self._cursor.close()
+
+    def execute(self, sql: str, params: list | None = None) -> duckdb.DuckDBPyConnection:
+        """``sql`` with ``{rows}`` (at most once) standing for the status rows; ``params`` follow the rows' own."""
+        assert sql.count("{rows}") == 1, "one {rows} per query"
+        return self._cursor.execute(sql.replace("{rows}", self.rows), [*self.params, *(params or [])])
+
+    def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.execute(sql, params).df()
