@@ -71,7 +71,7 @@ else:
 
 # ---------------------------------------------------------------- actions
 st.header("销号与二次交办")
-rows = view.status
+rows = view.choices
 on_list = set(items["row_id"])
 choices = {f"{r.target_id}|{r.jurisdiction_code}": f"T{r.target_id}-{r.jurisdiction_code}｜{r.item_label}{r.indicator}"
            f"（{r.jurisdiction_name}）" for r in rows.itertuples()}

@@ -54,3 +54,34 @@ def test_same_as_row_by_row_on_the_demo(built_demo_db, as_of):
             expected = _by_rows(con, as_of, filters, settings)
             assert expected, "the demo has reporting units"
             assert _by_sql(con, as_of, filters, settings) == expected
+
+
+def test_same_from_the_stored_rows(built_demo_db, tmp_path):
+    """A writable connection stores the 催报 rows once (tracker.status_store, level 'reporting') and
+    counts over them; the list is the one built row by row, and a close-out needs no new snapshot."""
+    import shutil
+
+    from tracker.db import connect
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(built_demo_db, path)
+    con = connect(path)
+    try:
+        year = f.year_options(con)[0]
+        units = f.unit_options(con)
+        places = list(f.jurisdiction_options(con)["code"])
+        as_of = date(2024, 9, 30)
+        for filters in (f.Filters(year=year), f.Filters(year=year, units=tuple(units[:3])),
+                        f.Filters(year=year, jurisdictions=tuple(places[:2])), f.Filters(year=year, leaders=("不存在",))):
+            assert _by_sql(con, as_of, filters, StatusSettings()) == _by_rows(con, as_of, filters, StatusSettings())
+        stored = con.execute("SELECT count(*) FROM status_snapshots WHERE level = 'reporting'").fetchone()[0]
+        assert stored == 1
+        missing = sv.reporting_overview(con, as_of, f.Filters(year=year))
+        first = missing.loc[missing["n_missing"] > 0, "missing_rows"].iloc[0][0]
+        target_id, code = first[1:].split("-", 1)
+        sv_actions.close_out(con, int(target_id), code, "王五", "已验收", date(2024, 9, 1))
+        after = _by_sql(con, as_of, f.Filters(year=year), StatusSettings())
+        assert after == _by_rows(con, as_of, f.Filters(year=year), StatusSettings())
+        assert all(first not in rows for *_, rows in after)
+    finally:
+        con.close()

@@ -11,7 +11,7 @@ from tracker import actions
 from tracker import progress_queries as pq
 from tracker import supervision as sv
 from tracker import supervision_export as sx
-from tracker.supervision_view import supervision_view
+from tracker.supervision_view import CHOICE_COLUMNS, supervision_view
 
 JULY = date(2024, 7, 31)
 
@@ -28,7 +28,8 @@ def test_the_view_equals_the_lists_made_one_by_one(con):
     view = supervision_view(con, JULY, exports=True)
     pd.testing.assert_frame_equal(view.items, sv.supervision_items(con, JULY))
     pd.testing.assert_frame_equal(view.units, sv.unreported_units(con, JULY))
-    pd.testing.assert_frame_equal(view.status, pq.target_status(con, "2024-07", as_of_day=JULY))
+    status = pq.target_status(con, "2024-07", as_of_day=JULY)
+    pd.testing.assert_frame_equal(view.choices, status[CHOICE_COLUMNS])
     assert view.filters_text == "全部"
     assert list(view.items["row_id"]) == ["T4-330800"]   # the milestone due 2024-06-30, not reported
     assert view.items_csv == sx.csv_bytes(sx.item_rows(view.items), sx.ITEM_HEADERS)
@@ -50,3 +51,17 @@ def test_a_given_status_table_is_not_changed(con):
     items = sv.supervision_items(con, JULY, status=status)
     pd.testing.assert_frame_equal(status, before)
     pd.testing.assert_frame_equal(items, sv.supervision_items(con, JULY))
+
+
+@pytest.mark.parametrize("day", [date(2024, 7, 15), JULY])
+def test_stored_and_judged_on_the_day_give_the_same_lists(con, day, tmp_path):
+    """The month's last day reads the stored status table, another day judges on that day: both give
+    what the lists made one by one from the full status table give."""
+    for categories in ((), (sv.OVERDUE,), (sv.SENT_BACK,)):
+        view = supervision_view(con, day, categories=categories)
+        status = pq.live_status(con, "2024-07", as_of_day=day)
+        pd.testing.assert_frame_equal(view.items, sv.supervision_items(con, day, categories=categories,
+                                                                       status=status))
+        pd.testing.assert_frame_equal(view.choices, status[CHOICE_COLUMNS])
+    stored = con.execute("SELECT count(*) FROM status_snapshots WHERE level = 'city'").fetchone()[0]
+    assert stored == (1 if day == JULY else 0)

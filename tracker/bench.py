@@ -243,8 +243,9 @@ def bench_page_queries(db: Path, repeats: int, pages: tuple[str, ...] = QUERY_PA
 
 
 def bench_snapshot_build(db: Path) -> list[str]:
-    """Judge and store the status table of the sidebar's default year and month, city and jurisdiction rows
-    (:mod:`tracker.status_store`): what the first page view after an upload waits for. Writes to ``db``."""
+    """Judge and store the status table of the sidebar's default year and month, city and jurisdiction rows,
+    and the 催报 rows (:mod:`tracker.status_store`): what the first page view after an upload waits for.
+    Writes to ``db``."""
     from tracker import filters as f, status_store
     from tracker.db import connect
     from tracker.settings import StatusSettings
@@ -255,7 +256,7 @@ def bench_snapshot_build(db: Path) -> list[str]:
         year = f.year_options(con)[0]
         as_of = default_as_of(f.report_periods(con, year), year)
         lines = []
-        for level in ("city", "jurisdiction"):
+        for level in ("city", "jurisdiction", status_store.REPORTING):
             start = time.perf_counter()
             if status_store.snapshot_id(con, as_of, level, year, StatusSettings()) is None:
                 raise RuntimeError("the status snapshot was not stored")

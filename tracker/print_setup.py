@@ -53,5 +53,14 @@ def row_height(values: list, widths: list[float], line_points: float = 13.0, max
     for value, width in zip(values, widths):
         if isinstance(value, str) and value:
             room = max(width - 1, 1)
-            lines = max(lines, sum(max(1, math.ceil(text_width(part) / room)) for part in value.split("\n")))
+            if "\n" in value:
+                needed = sum(max(1, math.ceil(text_width(part) / room)) for part in value.split("\n"))
+            elif 2 * len(value) <= room:   # one line whatever its characters (each at most 2 wide)
+                continue
+            else:
+                needed = math.ceil(text_width(value) / room)
+            if needed > lines:
+                lines = needed
+                if lines >= max_lines:
+                    break
     return min(lines, max_lines) * line_points + 3

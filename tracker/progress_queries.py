@@ -467,8 +467,9 @@ def target_status(
     if item_id is None and as_of_day in (None, last_day):
         from tracker import status_store
 
-        if status_store.snapshot_id(con, as_of, level, filters.year, settings) is not None:
-            with status_store.StatusScope(con, as_of, filters, settings, level) as scope:
+        stored = status_store.snapshot_id(con, as_of, level, filters.year, settings)
+        if stored is not None:
+            with status_store.StatusScope(con, as_of, filters, settings, level, snapshot=stored) as scope:
                 return stored_frame(scope.df(f"SELECT {', '.join(STATUS_COLUMNS)} FROM {{rows}} ORDER BY row_order"))
     return live_status(con, as_of, filters, settings, level, as_of_day, item_id)
 

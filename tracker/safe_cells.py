@@ -20,6 +20,9 @@ from typing import Any, Iterable
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: Full-width forms some input methods produce; WPS treats a few of them like the ASCII ones.
 _WIDE_TRIGGERS = ("＝", "＋", "－", "＠")
+#: A text whose first character is none of these is never changed by :func:`neutralise` (a quick test
+#: for writers of many cells).
+FIRST_CHARACTERS = frozenset(FORMULA_TRIGGERS + _WIDE_TRIGGERS + (" ", "\n"))
 
 
 def is_dangerous(text: str) -> bool:

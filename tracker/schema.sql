@@ -401,3 +401,17 @@ CREATE TABLE IF NOT EXISTS status_rows (
     action_note       VARCHAR,
     action_deadline   DATE
 );
+
+-- The 催报 rows of a reporting period (tracker.supervision.reporting_rows): every unit and row it reports
+-- for the period, with whether the row has a current report; a snapshot of level 'reporting'.
+CREATE TABLE IF NOT EXISTS reporting_rows (
+    snapshot_id       INTEGER NOT NULL,
+    org_id            INTEGER NOT NULL,
+    target_id         INTEGER NOT NULL,
+    jurisdiction_code VARCHAR NOT NULL,
+    doc_id            INTEGER NOT NULL,
+    item_id           INTEGER NOT NULL,
+    seq               INTEGER NOT NULL,
+    city_row          BOOLEAN NOT NULL,
+    reported          BOOLEAN NOT NULL
+);

@@ -8,6 +8,7 @@ pandas namesake on the same rows.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from tracker import status as st_rules
@@ -101,13 +102,19 @@ def _severity_sql() -> str:
 
 
 def most_behind(scope: StatusScope, n: int = 10) -> pd.DataFrame:
-    """:func:`tracker.progress_queries.most_behind`: full status rows."""
+    """:func:`tracker.progress_queries.most_behind`: full status rows (ordered on a few columns, then
+    only the chosen rows read in full)."""
     bad = (st_rules.FAR_BEHIND, st_rules.BEHIND, st_rules.NOT_REPORTED)
     return stored_frame(scope.df(f"""
-        SELECT {', '.join(STATUS_COLUMNS)} FROM {{rows}}
-        WHERE status IN {bad}
-        ORDER BY {_severity_sql()}, overdue DESC, coalesce(gap_points, -1e9) DESC, target_id, row_order
-        LIMIT ?""", [int(n)]))
+        WITH chosen AS (
+            SELECT row_order, row_number() OVER (ORDER BY {_severity_sql()}, overdue DESC,
+                                                 coalesce(gap_points, -1e9) DESC, target_id, row_order) AS place
+            FROM {{rows}}
+            WHERE status IN {bad}
+            ORDER BY place LIMIT ?
+        )
+        SELECT {', '.join(STATUS_COLUMNS)} FROM {{all}} s JOIN chosen c USING (row_order)
+        ORDER BY c.place""", [int(n)]))
 
 
 def rows_of(scope: StatusScope, by: str, value: str) -> pd.DataFrame:
@@ -119,14 +126,33 @@ def rows_of(scope: StatusScope, by: str, value: str) -> pd.DataFrame:
 
 
 def completion_matrix(scope: StatusScope) -> pd.DataFrame:
-    """:func:`tracker.progress_queries.completion_matrix` (jurisdictions × targets of actual_share)."""
-    cells = scope.df("""
-        SELECT jurisdiction_name, item_label || ' ' || indicator AS "column", avg(actual_share) AS share,
-               min(row_order) AS first
-        FROM {rows} GROUP BY ALL""")
-    if cells.empty:
+    """:func:`tracker.progress_queries.completion_matrix` (jurisdictions × targets of actual_share).
+
+    Cells come back as numbers (row, column, share) with each name only once: a province has
+    a hundred thousand cells and a few thousand names."""
+    cells = scope.execute("""
+        WITH cells AS (
+            SELECT jurisdiction_name AS r, item_label || ' ' || indicator AS c, avg(actual_share) AS share,
+                   min(row_order) AS first
+            FROM {rows} WHERE jurisdiction_name IS NOT NULL AND item_label || ' ' || indicator IS NOT NULL
+            GROUP BY ALL
+        ),
+        firsts AS (   -- a name's first row: different names never share one
+            SELECT *, min(first) OVER (PARTITION BY r) AS rf, min(first) OVER (PARTITION BY c) AS cf FROM cells
+        )
+        SELECT dense_rank() OVER (ORDER BY rf) - 1 AS ri, dense_rank() OVER (ORDER BY cf) - 1 AS ci, share,
+               CASE WHEN first = rf THEN r END AS row_name, CASE WHEN first = cf THEN c END AS column_name
+        FROM firsts""").fetchnumpy()
+    if len(cells["ri"]) == 0:
         return pd.DataFrame()
-    rows = list(cells.groupby("jurisdiction_name", dropna=False)["first"].min().sort_values(kind="stable").index)
-    columns = list(cells.groupby("column", dropna=False)["first"].min().sort_values(kind="stable").index)
-    matrix = cells.pivot(index="jurisdiction_name", columns="column", values="share")
-    return matrix.reindex(index=rows, columns=columns)
+    ri, ci = np.asarray(cells["ri"], dtype=np.int64), np.asarray(cells["ci"], dtype=np.int64)
+    rows, columns = [None] * (int(ri.max()) + 1), [None] * (int(ci.max()) + 1)
+    for names, codes, key in ((rows, ri, "row_name"), (columns, ci, "column_name")):
+        named = np.asarray(cells[key], dtype=object)
+        present = np.flatnonzero(pd.notna(named))
+        for position in present:
+            names[codes[position]] = named[position]
+    matrix = np.full((len(rows), len(columns)), np.nan)
+    matrix[ri, ci] = np.asarray(pd.to_numeric(pd.Series(cells["share"]), errors="coerce"), dtype=float)
+    frame = pd.DataFrame(matrix, index=pd.Index(rows, name="jurisdiction_name"), columns=pd.Index(columns, name="column"))
+    return frame

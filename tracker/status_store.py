@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from tracker.db import next_id, write_transaction
 from tracker.filters import Filters, target_where
@@ -36,7 +37,7 @@ KEEP_SNAPSHOTS = 24
 
 #: The modules whose code decides a stored row: a new release of any of them makes old snapshots stale.
 _RULE_MODULES = ("status.py", "progress_queries.py", "actions.py", "reporting.py", "report_validity.py",
-                 "status_store.py", "settings.py", "filters.py")
+                 "status_store.py", "settings.py", "filters.py", "supervision.py")
 
 
 def _rules_version() -> str:
@@ -114,17 +115,28 @@ def snapshot_id(con: duckdb.DuckDBPyConnection, as_of: str, level: str, year: in
         cursor.close()
 
 
+#: The snapshot level of the 催报 rows (:func:`tracker.supervision.reporting_rows`), kept in ``reporting_rows``.
+REPORTING = "reporting"
+#: Where each level's rows are stored.
+_TABLES = {"city": "status_rows", "jurisdiction": "status_rows", REPORTING: "reporting_rows"}
+
+
 def _build(con: duckdb.DuckDBPyConnection, key: SnapshotKey) -> int | None:
     from tracker.progress_queries import live_status
+    from tracker.supervision import reporting_rows
 
-    if SnapshotKey.of(con, key.as_of, key.level, int(key.scope) if key.scope != "all" else None,
-                      StatusSettings(**json.loads(key.settings_key))) != key:
+    year = int(key.scope) if key.scope != "all" else None
+    settings = StatusSettings(**json.loads(key.settings_key))
+    if SnapshotKey.of(con, key.as_of, key.level, year, settings) != key:
         return None
     found = _find(con, key)
     if found is not None:
         return found
-    settings = StatusSettings(**json.loads(key.settings_key))
-    frame = live_status(con, key.as_of, key.filters, settings, key.level)
+    if key.level == REPORTING:
+        frame = reporting_rows(con, key.as_of, year, settings)
+    else:
+        frame = live_status(con, key.as_of, key.filters, settings, key.level)
+        frame = frame.assign(row_order=range(len(frame)))[["row_order", *frame.columns]]
     new_id = next_id(con, "status_snapshots", "snapshot_id")   # before the deletes: a key is never re-used
     _delete(con, "data_version <> ?", [key.data_version])        # within a transaction (DuckDB refuses that)
     con.execute("INSERT INTO status_snapshots (snapshot_id, as_of, level, scope, settings_key, data_version, n_rows) "
@@ -133,7 +145,7 @@ def _build(con: duckdb.DuckDBPyConnection, key: SnapshotKey) -> int | None:
     name = f"status_build_{uuid.uuid4().hex}"
     con.register(name, frame)
     try:
-        con.execute(f"INSERT INTO status_rows SELECT ?, row_number() OVER () - 1, * FROM {name}", [new_id])
+        con.execute(f"INSERT INTO {_TABLES[key.level]} SELECT ?, * FROM {name}", [new_id])
     finally:
         con.unregister(name)
     _delete(con, f"snapshot_id NOT IN (SELECT snapshot_id FROM status_snapshots "
@@ -142,15 +154,15 @@ def _build(con: duckdb.DuckDBPyConnection, key: SnapshotKey) -> int | None:
 
 
 def _delete(con: duckdb.DuckDBPyConnection, where: str, params: list) -> None:
-    con.execute(f"DELETE FROM status_rows WHERE snapshot_id IN (SELECT snapshot_id FROM status_snapshots WHERE {where})",
-                params)
+    for table in sorted(set(_TABLES.values())):
+        con.execute(f"DELETE FROM {table} WHERE snapshot_id IN (SELECT snapshot_id FROM status_snapshots WHERE {where})",
+                    params)
     con.execute(f"DELETE FROM status_snapshots WHERE {where}", params)
 
 
 def clear(con: duckdb.DuckDBPyConnection) -> None:
     """Forget every stored snapshot (they are rebuilt on use)."""
-    con.execute("DELETE FROM status_rows")
-    con.execute("DELETE FROM status_snapshots")
+    _delete(con, "TRUE", [])
 
 
 # ---------------------------------------------------------------------------- reading
@@ -165,27 +177,28 @@ class StatusScope:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters,
-                 settings: StatusSettings, level: str) -> None:
+                 settings: StatusSettings, level: str, snapshot: int | None = None) -> None:
+        """``snapshot``: the id :func:`snapshot_id` gave for these arguments, when the caller has it."""
         self.con, self.as_of, self.filters, self.settings, self.level = con, as_of, filters, settings, level
+        self.snapshot = snapshot
         self._registered: str | None = None
         self._cursor: duckdb.DuckDBPyConnection | None = None
 
     def __enter__(self) -> "StatusScope":
-        sid = snapshot_id(self.con, self.as_of, self.level, self.filters.year, self.settings)
-        clauses, params = [], []
-        if sid is None:
+        if self.snapshot is None:
+            self.snapshot = snapshot_id(self.con, self.as_of, self.level, self.filters.year, self.settings)
+        self._cursor = self.con.cursor()
+        if self.snapshot is None:
             from tracker.progress_queries import live_status
 
             frame = live_status(self.con, self.as_of, Filters(year=self.filters.year), self.settings, self.level)
-            self._cursor = self.con.cursor()
             self._registered = f"status_live_{uuid.uuid4().hex}"
             self._cursor.register(self._registered, frame.assign(row_order=range(len(frame))))
-            source = self._registered
+            #: Every row of the snapshot (no filter but its year), for joins back to full rows.
+            self.unfiltered = f"(SELECT * FROM {self._registered})"
         else:
-            self._cursor = self.con.cursor()
-            source = "status_rows"
-            clauses.append("snapshot_id = ?")
-            params.append(sid)
+            self.unfiltered = f"(SELECT * FROM status_rows WHERE snapshot_id = {int(self.snapshot)})"
+        clauses, params = [], []
         rest = Filters(None, self.filters.doc_ids, self.filters.area_ids, self.filters.units, self.filters.leaders)
         if rest != Filters():
             where, where_params = target_where(rest)
@@ -195,8 +208,7 @@ class StatusScope:
         if self.filters.jurisdictions:
             clauses.append("list_contains(?::VARCHAR[], jurisdiction_code)")
             params.append(list(self.filters.jurisdictions))
-        where = " AND ".join(clauses) or "TRUE"
-        self.rows = f"(SELECT * FROM {source} WHERE {where})"
+        self.rows = f"(SELECT * FROM {self.unfiltered} WHERE {' AND '.join(clauses) or 'TRUE'})"
         self.params = params
         return self
 
@@ -207,9 +219,20 @@ class StatusScope:
             self._cursor.close()
 
     def execute(self, sql: str, params: list | None = None) -> duckdb.DuckDBPyConnection:
-        """``sql`` with ``{rows}`` (at most once) standing for the status rows; ``params`` follow the rows' own."""
+        """``sql`` with ``{rows}`` (once, before any ``?`` of ``params``) standing for the filtered status rows
+        and ``{all}`` (any number of times) for :attr:`unfiltered`."""
         assert sql.count("{rows}") == 1, "one {rows} per query"
-        return self._cursor.execute(sql.replace("{rows}", self.rows), [*self.params, *(params or [])])
+        sql = sql.replace("{rows}", self.rows).replace("{all}", self.unfiltered)
+        return self._cursor.execute(sql, [*self.params, *(params or [])])
 
     def df(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        return self.execute(sql, params).df()
+        """The result as a DataFrame, through Arrow (faster than ``.df()`` for wide rows of text), with the
+        column types ``.df()`` gives (dates as ``datetime64[us]``)."""
+        table = self.execute(sql, params).fetch_arrow_table()
+        frame = table.to_pandas(date_as_object=False, coerce_temporal_nanoseconds=False)
+        for field, column in zip(table.schema, table.columns):
+            if frame[field.name].dtype == "datetime64[ms]":
+                frame[field.name] = frame[field.name].astype("datetime64[us]")
+            elif pa.types.is_integer(field.type) and column.null_count:   # .df() gives nullable integers
+                frame[field.name] = frame[field.name].astype(f"Int{field.type.bit_width}")
+        return frame

@@ -24,6 +24,7 @@ when anyone sent any report for it (a number, a status or text).
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 import duckdb
@@ -168,6 +169,39 @@ def item_counts(items: pd.DataFrame) -> dict[str, int]:
 # ---------------------------------------------------------------------------- units (催报)
 
 
+def reporting_rows(con: duckdb.DuckDBPyConnection, period: str, year: int | None,
+                   settings: StatusSettings = StatusSettings()) -> pd.DataFrame:
+    """Every unit (org_id) and row it reports for ``period`` (:func:`tracker.reporting.assigned_sql`, the
+    rules of the monthly template), of the plans of ``year`` (None: every year), with ``reported``: the row
+    has a current report (for the period or up to ``report_fresh_months`` earlier).
+
+    The part of the 催报 list that depends only on the data, the period and the settings: stored per data
+    version as a snapshot of level :data:`tracker.status_store.REPORTING`."""
+    where, params = target_where(Filters(year=year))
+    sql = f"""
+        WITH assigned AS MATERIALIZED ({assigned_sql(where)}),
+        rows AS (
+            SELECT a.org_id, a.target_id, a.jurisdiction_code, d.doc_id, i.item_id, t.seq,
+                   a.jurisdiction_code = coalesce(d.city_code, '') AS city_row
+            FROM assigned a
+            JOIN targets t ON t.target_id = a.target_id
+            JOIN items i ON i.item_id = t.item_id
+            JOIN documents d ON d.doc_id = i.doc_id
+            WHERE d.period_start IS NULL OR d.period_start <= ?
+        ),
+        reported AS (
+            SELECT DISTINCT target_id, jurisdiction_code FROM progress_reports
+            WHERE period BETWEEN ? AND ? AND target_id IN (SELECT target_id FROM rows)
+        )
+        SELECT r.org_id, r.target_id, r.jurisdiction_code, r.doc_id, r.item_id, r.seq, r.city_row,
+               rep.target_id IS NOT NULL AS reported
+        FROM rows r
+        LEFT JOIN reported rep ON rep.target_id = r.target_id AND rep.jurisdiction_code = r.jurisdiction_code
+    """
+    return con.execute(sql, [*params, list(LOCAL_KINDS), st_rules.month_end(period),
+                             _earliest_current(period, settings), period]).df()
+
+
 def reporting_overview(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
@@ -178,64 +212,76 @@ def reporting_overview(
 
     ``filters.units`` keeps those units; the other filters keep their rows. Units left with
     no rows are dropped. Columns: :data:`UNIT_COLUMNS` (``state``: 已报送 / 部分报送 / 未报送).
+    The rows come from :func:`reporting_rows`, stored once per data version (:mod:`tracker.status_store`).
     """
+    from tracker import status_store
+
     period = st_rules.period_of(as_of)
-    where, params = target_where(Filters(filters.year, filters.doc_ids, filters.area_ids, (), filters.leaders))
     closed = [key for key, s in sv_actions.row_states(con, as_of).items() if s.kind == sv_actions.CLOSE_OUT]
-    # one row per unit, counted in SQL: the rows each unit reports (tracker.reporting.assigned_sql, the
-    # rules of the monthly template), kept by the filters, less the closed-out ones
-    sql = f"""
-        WITH assigned AS MATERIALIZED ({assigned_sql(where)}),
-        rows AS (
-            SELECT a.org_id, a.target_id, a.jurisdiction_code, d.doc_id, i.item_id, t.seq,
-                   a.jurisdiction_code = coalesce(d.city_code, '') AS city_row,
-                   i.label || t.indicator || CASE WHEN a.jurisdiction_code IN (SELECT code FROM jurisdictions
-                                                                                WHERE kind = 'city') THEN ''
-                       ELSE '（' || coalesce(j.name, a.jurisdiction_code) || '）' END AS label
-            FROM assigned a
-            JOIN targets t ON t.target_id = a.target_id
-            JOIN items i ON i.item_id = t.item_id
-            JOIN documents d ON d.doc_id = i.doc_id
-            LEFT JOIN jurisdictions j ON j.code = a.jurisdiction_code
-            WHERE (d.period_start IS NULL OR d.period_start <= ?)
-              AND (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], a.jurisdiction_code))
-              AND (a.target_id, a.jurisdiction_code) NOT IN (
-                  SELECT (unnest(?::INTEGER[]), unnest(?::VARCHAR[])))
-        ),
-        reported AS (
-            SELECT DISTINCT target_id, jurisdiction_code FROM progress_reports
-            WHERE period BETWEEN ? AND ? AND target_id IN (SELECT target_id FROM rows)
-        ),
-        counted AS (
-            SELECT r.org_id, count(*) AS n_rows, count(rep.target_id) AS n_reported,
-                   list('T' || r.target_id || '-' || r.jurisdiction_code
-                        ORDER BY r.doc_id, r.item_id, r.seq, r.city_row DESC, r.jurisdiction_code)
-                       FILTER (WHERE rep.target_id IS NULL) AS missing_rows,
-                   list(r.label ORDER BY r.doc_id, r.item_id, r.seq, r.city_row DESC, r.jurisdiction_code)
-                       FILTER (WHERE rep.target_id IS NULL) AS missing_labels
-            FROM rows r
-            LEFT JOIN reported rep ON rep.target_id = r.target_id AND rep.jurisdiction_code = r.jurisdiction_code
-            GROUP BY r.org_id
-        ),
-        last_upload AS (
-            SELECT unit_name, max(uploaded_at) AS last_upload FROM uploads
-            WHERE period = ? AND outcome <> 'rejected' GROUP BY unit_name
-        )
-        SELECT o.name, o.kind, coalesce(j.name, '') AS jurisdiction_name, c.n_rows, c.n_reported,
-               lu.last_upload, coalesce(c.missing_rows, []), coalesce(c.missing_labels, [])
-        FROM counted c
-        JOIN organisations o ON o.org_id = c.org_id
-        LEFT JOIN jurisdictions j ON j.code = o.jurisdiction_code
-        LEFT JOIN last_upload lu ON lu.unit_name = o.name
-        WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], o.name)
-        ORDER BY o.name, o.org_id
-    """
-    jurisdictions, units = list(filters.jurisdictions), list(filters.units)
-    rows = con.execute(sql, [
-        *params, list(LOCAL_KINDS), st_rules.month_end(period), jurisdictions, jurisdictions,
-        [t for t, _ in closed], [c for _, c in closed], _earliest_current(period, settings), period,
-        period, units, units,
-    ]).fetchall()
+    stored = status_store.snapshot_id(con, period, status_store.REPORTING, filters.year, settings)
+    cursor = con.cursor()
+    registered = None
+    try:
+        if stored is None:
+            registered = f"reporting_live_{uuid.uuid4().hex}"
+            cursor.register(registered, reporting_rows(con, period, filters.year, settings))
+            source = registered
+        else:
+            source = f"(SELECT * FROM reporting_rows WHERE snapshot_id = {int(stored)})"
+        rest = Filters(None, filters.doc_ids, filters.area_ids, (), filters.leaders)
+        where, params = target_where(rest)
+        keep = "" if rest == Filters() else (
+            "AND target_id IN (SELECT t.target_id FROM targets t JOIN items i USING (item_id) "
+            f"JOIN documents d ON d.doc_id = i.doc_id WHERE {where})")
+        order = "r.doc_id, r.item_id, r.seq, r.city_row DESC, r.jurisdiction_code"
+        sql = f"""
+            WITH rows AS (
+                SELECT * FROM {source}
+                WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], jurisdiction_code))
+                  AND (target_id, jurisdiction_code) NOT IN (SELECT (unnest(?::INTEGER[]), unnest(?::VARCHAR[])))
+                  {keep}
+            ),
+            counted AS (
+                SELECT org_id, count(*) AS n_rows, count(*) FILTER (WHERE reported) AS n_reported
+                FROM rows GROUP BY org_id
+            ),
+            missing AS (
+                SELECT r.*, row_number() OVER (PARTITION BY r.org_id ORDER BY {order}) AS place
+                FROM rows r WHERE NOT r.reported
+            ),
+            missing_lists AS (   -- every row id; labels only for the first SHORT_LIST (what the list shows)
+                SELECT r.org_id, list('T' || r.target_id || '-' || r.jurisdiction_code ORDER BY r.place) AS missing_rows,
+                       list(i.label || t.indicator
+                            || CASE WHEN r.jurisdiction_code IN (SELECT code FROM jurisdictions WHERE kind = 'city')
+                                    THEN '' ELSE '（' || coalesce(j.name, r.jurisdiction_code) || '）' END
+                            ORDER BY r.place) FILTER (WHERE r.place <= {SHORT_LIST}) AS missing_labels
+                FROM missing r
+                JOIN targets t ON t.target_id = r.target_id
+                JOIN items i ON i.item_id = r.item_id
+                LEFT JOIN jurisdictions j ON j.code = r.jurisdiction_code
+                GROUP BY r.org_id
+            ),
+            last_upload AS (
+                SELECT unit_name, max(uploaded_at) AS last_upload FROM uploads
+                WHERE period = ? AND outcome <> 'rejected' GROUP BY unit_name
+            )
+            SELECT o.name, o.kind, coalesce(j.name, '') AS jurisdiction_name, c.n_rows, c.n_reported,
+                   lu.last_upload, coalesce(m.missing_rows, []), coalesce(m.missing_labels, [])
+            FROM counted c
+            JOIN organisations o ON o.org_id = c.org_id
+            LEFT JOIN missing_lists m ON m.org_id = c.org_id
+            LEFT JOIN jurisdictions j ON j.code = o.jurisdiction_code
+            LEFT JOIN last_upload lu ON lu.unit_name = o.name
+            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], o.name)
+            ORDER BY o.name, o.org_id
+        """
+        jurisdictions, units = list(filters.jurisdictions), list(filters.units)
+        rows = cursor.execute(sql, [jurisdictions, jurisdictions, [t for t, _ in closed], [c for _, c in closed],
+                                    *(params if keep else []), period, units, units]).fetchall()
+    finally:
+        if registered:
+            cursor.unregister(registered)
+        cursor.close()
     records = []
     for name, kind, place, n_rows, n_reported, last_upload, missing, labels in rows:
         n_missing = n_rows - n_reported
@@ -243,7 +289,7 @@ def reporting_overview(
             "unit_name": name, "unit_kind": UNIT_KINDS.get(kind, "市直单位"), "jurisdiction_name": place,
             "n_rows": n_rows, "n_reported": n_reported, "n_missing": n_missing,
             "state": "已报送" if not n_missing else (NOT_REPORTED if n_reported == 0 else PARTLY_REPORTED),
-            "last_upload": last_upload, "missing_rows": list(missing), "missing_items": _short_list(labels),
+            "last_upload": last_upload, "missing_rows": list(missing), "missing_items": _short_list(labels, n_missing),
         })
     frame = pd.DataFrame.from_records(records, columns=UNIT_COLUMNS)
     frame["_state"] = frame["state"].map({NOT_REPORTED: 0, PARTLY_REPORTED: 1, "已报送": 2})
@@ -270,10 +316,15 @@ def _earliest_current(period: str, settings: StatusSettings) -> str:
     return f"{months // 12:04d}-{months % 12 + 1:02d}"
 
 
-def _short_list(labels: list[str], n: int = 8) -> str:
-    if len(labels) <= n:
+#: How many missing items the 催报 list names before "等N项".
+SHORT_LIST = 8
+
+
+def _short_list(labels: list[str], total: int) -> str:
+    """The first :data:`SHORT_LIST` of ``total`` labels, then "等N项" when there are more."""
+    if total <= SHORT_LIST:
         return "、".join(labels)
-    return "、".join(labels[:n]) + f"等{len(labels)}项"
+    return "、".join(labels[:SHORT_LIST]) + f"等{total}项"
 
 
 # ---------------------------------------------------------------------------- filters in words

@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from tracker import supervision as sv
+from tracker import supervision as sv, xlsx_rows
 from tracker.filters import NO_FILTERS, Filters
 from tracker.formatting import period_label, target_text
 from tracker.safe_cells import neutralise, set_text
@@ -210,14 +210,22 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
                f"生成时间：{(now or datetime.now()):%Y-%m-%d %H:%M}"
     ws = wb.active
     ws.title = ITEMS_SHEET
+    # The data rows are written straight to the sheets' XML (:mod:`tracker.xlsx_rows`): openpyxl
+    # building and then serialising one Cell object per value took most of the time of a large export.
+    write = write_table if xlsx_rows.UNAVAILABLE else _write_table_xml
     rows = item_rows(items)
-    write_table(ws, f"{ITEMS_TITLE}（截至{as_of.isoformat()}）", subtitle, ITEM_COLUMNS, rows,
-                fills={"研判状态": STATUS_COLORS, "督查类别": _CATEGORY_COLORS}, printed_columns=ITEM_PRINTED,
-                number_formats={header: "0.0%" for header in _PERCENT})
+    sheet_rows = {}
+    sheet_rows[ws] = write(ws, f"{ITEMS_TITLE}（截至{as_of.isoformat()}）", subtitle, ITEM_COLUMNS, rows,
+                           fills={"研判状态": STATUS_COLORS, "督查类别": _CATEGORY_COLORS},
+                           printed_columns=ITEM_PRINTED, number_formats={header: "0.0%" for header in _PERCENT})
     units_ws = wb.create_sheet(UNITS_SHEET)
-    write_table(units_ws, f"{UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{as_of.isoformat()}）", subtitle,
-                UNIT_COLUMNS, unit_rows(units), fills={"报送情况": _UNIT_STATE_COLORS})
-    wb.save(out)
+    sheet_rows[units_ws] = write(
+        units_ws, f"{UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{as_of.isoformat()}）", subtitle,
+        UNIT_COLUMNS, unit_rows(units), fills={"报送情况": _UNIT_STATE_COLORS})
+    if xlsx_rows.UNAVAILABLE:
+        wb.save(out)
+    else:
+        xlsx_rows.save_with_rows(wb, sheet_rows, out)
 
 
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
@@ -231,8 +239,78 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
     ``printed_columns``: print only the first N columns (the print area), so a wide sheet stays legible.
     ``number_formats``: header → number format of its cells (dates and times get theirs anyway).
     """
+    headers, widths = _table_head(ws, title, subtitle, columns, printed_columns)
+    fill_cache: dict[str, PatternFill] = {}
+    formats = number_formats or {}
+    # Styling a cell attribute by attribute costs openpyxl a lookup of each style object; the few
+    # combinations a table uses are styled once and their style ids copied to the other cells.
+    styled: dict[tuple[str | None, str | None], object] = {}
+    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+        ws.row_dimensions[r].height = row_height([row[h] for h in headers], widths)
+        for c, header in enumerate(headers, start=1):
+            cell = ws.cell(row=r, column=c)
+            value = row[header]
+            set_text(cell, value)
+            key = _style_key(value, formats.get(header), (fills or {}).get(header))
+            if key in styled:
+                cell._style = copy(styled[key])
+                continue
+            _style_body_cell(cell, key, fill_cache)
+            styled[key] = copy(cell._style)
+    _table_tail(ws, columns, len(rows), printed_columns)
+
+
+def _write_table_xml(ws, title: str, subtitle: str, columns, rows: list[dict],
+                     fills: dict[str, dict[str, str]] | None = None, printed_columns: int | None = None,
+                     number_formats: dict[str, str] | None = None) -> tuple[str, int]:
+    """:func:`write_table`, its data rows returned as (the sheet XML openpyxl would write for them, last row).
+
+    Title, header, widths and print set-up go on ``ws`` as before; the rows are for
+    :func:`tracker.xlsx_rows.save_with_rows`. Styles are registered with the workbook in the order
+    openpyxl's writer would meet them, so the file holds the same styles as :func:`write_table` makes.
+    """
+    headers, widths = _table_head(ws, title, subtitle, columns, printed_columns)
+    xlsx_rows.register_cell_styles(ws)    # the title and header cells come first in the sheet
+    formats = number_formats or {}
+    fill_cache: dict[str, PatternFill] = {}
+
+    def style(key, value, row, column):
+        cell = xlsx_rows.scratch_cell(ws, row, column)
+        set_text(cell, value)
+        _style_body_cell(cell, key, fill_cache)
+        return cell._style
+
+    xml = xlsx_rows.rows_xml(ws, FIRST_DATA_ROW, headers, widths, rows, style, _style_key,
+                             [formats.get(h) for h in headers], [(fills or {}).get(h) for h in headers])
+    _table_tail(ws, columns, len(rows), printed_columns)
+    return xml, FIRST_DATA_ROW - 1 + len(rows)
+
+
+def _style_key(value, number_format: str | None, colors: dict[str, str] | None) -> tuple[str | None, str | None]:
+    """(number format, fill colour) of a body cell holding ``value``."""
+    if isinstance(value, datetime):
+        number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, date):
+        number_format = "yyyy-mm-dd"
+    color = colors[value].lstrip("#") if colors and value in colors else None
+    return number_format, color
+
+
+def _style_body_cell(cell, key: tuple[str | None, str | None], fill_cache: dict[str, PatternFill]) -> None:
+    number_format, color = key
+    cell.border = _BORDER
+    cell.alignment = _WRAP
+    cell.font = _BODY_FONT
+    if number_format:
+        cell.number_format = number_format
+    if color:
+        cell.fill = fill_cache.setdefault(color, PatternFill("solid", fgColor=color))
+        cell.font = Font(color="FFFFFF", bold=True, size=10)
+
+
+def _table_head(ws, title: str, subtitle: str, columns, printed_columns: int | None) -> tuple[list, list]:
+    """Title, subtitle, header row and column widths; returns (headers, widths)."""
     headers = [h for h, _ in columns]
-    last_col = get_column_letter(len(columns))
     for r, text, font in ((TITLE_ROW, title, Font(bold=True, size=14)), (SUBTITLE_ROW, subtitle, Font(color="595959"))):
         cell = ws.cell(row=r, column=1)
         set_text(cell, text)
@@ -248,39 +326,16 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
         cell.border = _BORDER
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
-    fill_cache: dict[str, PatternFill] = {}
-    formats = number_formats or {}
     widths = [w for _, w in columns]
     ws.row_dimensions[HEADER_ROW].height = row_height(headers, widths)
-    # Styling a cell attribute by attribute costs openpyxl a lookup of each style object; the few
-    # combinations a table uses are styled once and their style ids copied to the other cells.
-    styled: dict[tuple[str | None, str | None], object] = {}
-    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
-        ws.row_dimensions[r].height = row_height([row[h] for h in headers], widths)
-        for c, header in enumerate(headers, start=1):
-            cell = ws.cell(row=r, column=c)
-            value = row[header]
-            set_text(cell, value)
-            number_format = ("yyyy-mm-dd hh:mm" if isinstance(value, datetime)
-                             else "yyyy-mm-dd" if isinstance(value, date) else formats.get(header))
-            colors = (fills or {}).get(header)
-            color = colors[value].lstrip("#") if colors and value in colors else None
-            key = (number_format, color)
-            if key in styled:
-                cell._style = copy(styled[key])
-                continue
-            cell.border = _BORDER
-            cell.alignment = _WRAP
-            cell.font = _BODY_FONT
-            if number_format:
-                cell.number_format = number_format
-            if color:
-                cell.fill = fill_cache.setdefault(color, PatternFill("solid", fgColor=color))
-                cell.font = Font(color="FFFFFF", bold=True, size=10)
-            styled[key] = copy(cell._style)
-    last_row = max(FIRST_DATA_ROW - 1 + len(rows), HEADER_ROW)
+    return headers, widths
+
+
+def _table_tail(ws, columns, n_rows: int, printed_columns: int | None) -> None:
+    """Frozen header, autofilter, print area and A4 print set-up."""
+    last_row = max(FIRST_DATA_ROW - 1 + n_rows, HEADER_ROW)
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{last_row}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last_row}"
     if printed_columns:
         ws.print_area = f"A1:{get_column_letter(printed_columns)}{last_row}"
     fit_a4(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")

@@ -3,7 +3,8 @@
 The page used to ask for the list, the 催报 units, the status table (for the action picker)
 and each download separately, and every one of them judged every target again; at province
 scale that was the status table four times before the page first appeared. :func:`supervision_view`
-judges once and derives the rest; the page caches the whole view until the data changes.
+reads the stored status table once (the rows that can be listed, and a few columns of every row
+for the picker) and derives the rest; the page caches the whole view until the data changes.
 """
 from __future__ import annotations
 
@@ -13,17 +14,23 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from tracker import actions as sv_actions
 from tracker import progress_queries as pq
 from tracker import supervision as sv
 from tracker import supervision_export as sx
 from tracker.filters import NO_FILTERS, Filters
 from tracker.settings import StatusSettings
-from tracker.status import period_of
+from tracker.status import month_end, period_of
+from tracker.status_store import StatusScope
+
+
+#: The columns of :attr:`SupervisionView.choices`.
+CHOICE_COLUMNS = ["target_id", "jurisdiction_code", "jurisdiction_name", "item_label", "indicator", "status", "note"]
 
 
 @dataclass(frozen=True)
 class SupervisionView:
-    status: pd.DataFrame          # every row, judged on the as-of date (the action picker's choices)
+    choices: pd.DataFrame         # every row of the status table (CHOICE_COLUMNS): the action picker's choices
     items: pd.DataFrame           # the 督查清单 (supervision.ITEM_COLUMNS)
     units: pd.DataFrame           # the units yet to report (supervision.UNIT_COLUMNS)
     filters_text: str             # the filters in words, for titles
@@ -35,13 +42,28 @@ class SupervisionView:
 def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
                      settings: StatusSettings = StatusSettings(), categories: tuple[str, ...] = (),
                      exports: bool = False) -> SupervisionView:
-    """The lists for ``as_of`` (a day of the sidebar's month); the three downloads too with ``exports``."""
-    status = pq.target_status(con, period_of(as_of), filters, settings, as_of_day=as_of)
-    items = sv.supervision_items(con, as_of, filters, settings, categories, status=status)
+    """The lists for ``as_of`` (a day of the sidebar's month); the three downloads too with ``exports``.
+
+    On a month's last day the rows come from the stored status table (:mod:`tracker.status_store`):
+    only the rows that can be listed are read in full; on another day the month is judged on that day.
+    """
+    period = period_of(as_of)
+    if as_of == month_end(period):
+        level = pq.JURISDICTION if filters.jurisdictions else pq.CITY
+        with StatusScope(con, period, filters, settings, level) as scope:
+            listed = pq.stored_frame(scope.df(f"""
+                SELECT {', '.join(pq.STATUS_COLUMNS)} FROM {{rows}}
+                WHERE status IN ('{sv.FAR_BEHIND}', '{sv.BEHIND}') OR overdue OR action = ?
+                ORDER BY row_order""", [sv_actions.KIND_LABELS[sv_actions.SEND_BACK]]))
+            choices = scope.df(f"SELECT {', '.join(CHOICE_COLUMNS)} FROM {{rows}} ORDER BY row_order")
+    else:
+        listed = pq.target_status(con, period, filters, settings, as_of_day=as_of)
+        choices = listed[CHOICE_COLUMNS]
+    items = sv.supervision_items(con, as_of, filters, settings, categories, status=listed)
     units = sv.unreported_units(con, as_of, filters, settings)
     text = sv.describe_filters(con, filters, categories)
     if not exports:
-        return SupervisionView(status, items, units, text)
-    return SupervisionView(status, items, units, text, sx.xlsx_bytes(items, units, as_of, text),
+        return SupervisionView(choices, items, units, text)
+    return SupervisionView(choices, items, units, text, sx.xlsx_bytes(items, units, as_of, text),
                            sx.csv_bytes(sx.item_rows(items), sx.ITEM_HEADERS),
                            sx.csv_bytes(sx.unit_rows(units), sx.UNIT_HEADERS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -12,7 +13,7 @@ import pandas as pd
 from tracker import progress_queries as pq
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
-from tracker.reporting import all_rows
+from tracker.reporting import LOCAL_KINDS, assigned_sql
 from tracker.settings import StatusSettings
 
 
@@ -26,6 +27,8 @@ def search_items(con: duckdb.DuckDBPyConnection, words: str = "", filters: Filte
     Columns: item_id, doc_number, label, title, kind, n_targets, lead_unit, units, leaders.
     """
     where, params = target_where(filters)
+    if not words.split():
+        return _first_items(con, where, params, limit)
     conditions = []
     for word in words.split():
         conditions.append("contains(lower(coalesce(p.title, '') || coalesce(p.text, '') || coalesce(p.target_text, '') "
@@ -53,6 +56,36 @@ def search_items(con: duckdb.DuckDBPyConnection, words: str = "", filters: Filte
         LIMIT {int(limit)}
     """
     return con.execute(sql, params).df()
+
+
+def _first_items(con: duckdb.DuckDBPyConnection, where: str, params: list, limit: int) -> pd.DataFrame:
+    """:func:`search_items` without words: the first ``limit`` filtered items in document order. The
+    page of items is chosen from (item, document, count) alone; titles, responsible units and leaders
+    are looked up for those items only, and no target text is gathered (nothing is searched)."""
+    return con.execute(
+        f"""
+        WITH picked AS MATERIALIZED (
+            SELECT i.item_id, d.doc_id, count(t.target_id) AS n_targets
+            FROM items i
+            JOIN documents d USING (doc_id)
+            JOIN targets t USING (item_id)
+            WHERE {where}
+            GROUP BY i.item_id, d.doc_id
+            ORDER BY d.doc_id, i.item_id
+            LIMIT {int(limit)}
+        ),
+        {pq.RESPONSIBILITY_CTES.replace("{items}", "picked")}
+        SELECT p.item_id, d.doc_number, i.label, i.title, i.kind, p.n_targets,
+               rs.lead_unit, rs.units, ld.leaders
+        FROM picked p
+        JOIN items i ON i.item_id = p.item_id
+        JOIN documents d ON d.doc_id = p.doc_id
+        LEFT JOIN responsible rs ON rs.item_id = p.item_id
+        LEFT JOIN led ld ON ld.item_id = p.item_id
+        ORDER BY p.doc_id, p.item_id
+        """,
+        params,
+    ).df()
 
 
 @dataclass(frozen=True)
@@ -167,15 +200,21 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     value, kind, steps_json, deadline, due_date, city_code, start, end = info
     last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
     code = jurisdiction_code or city_code
-    places = [r for r in all_rows(con, last, [target_id]) if r.jurisdiction_code != city_code]
+    places = [r for r in _target_rows(con, target_id, last) if r.jurisdiction_code != city_code]
     if code != city_code:
         value = next((r.target_value for r in places if r.jurisdiction_code == code), None)
     wanted = [code] + ([r.jurisdiction_code for r in places] if code == city_code else [])
     reports: dict[str, list[tuple[str, float | None, str | None]]] = {c: [] for c in wanted}
+    # latest_progress of one target: its reports are read on their own (see _TARGET_REPORTS) and the
+    # latest version picked among them, instead of windowing the whole table
     for c, period, reported, status in con.execute(
-        "SELECT jurisdiction_code, period, value, reported_status FROM latest_progress "
-        "WHERE target_id = ? AND list_contains(?::VARCHAR[], jurisdiction_code) ORDER BY period",
-        [target_id, wanted],
+        f"WITH p AS MATERIALIZED ({_TARGET_REPORTS}) "
+        "SELECT p.jurisdiction_code, p.period, p.value, p.reported_status "
+        "FROM p JOIN uploads u USING (upload_id) "
+        "WHERE list_contains(?::VARCHAR[], p.jurisdiction_code) "
+        "QUALIFY row_number() OVER (PARTITION BY p.target_id, p.jurisdiction_code, p.period "
+        "ORDER BY p.version DESC) = 1 ORDER BY p.period",
+        [int(target_id), wanted],
     ).fetchall():
         reports[c].append((period, reported, status))
     due = deadline or due_date or end
@@ -207,6 +246,52 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     )
 
 
+#: The reports of one target (parameter: target_id). DuckDB reads them through the unique index on
+#: progress_reports (target_id, …) only when ``target_id = constant`` is the scan's only filter: used
+#: as a MATERIALIZED CTE, so that no other condition or join filter is pushed into the scan (either
+#: turns the lookup into a scan of millions of rows).
+_TARGET_REPORTS = "SELECT * FROM progress_reports WHERE target_id = ?"
+
+
+class _TargetRow(NamedTuple):
+    jurisdiction_code: str
+    target_value: float | None
+
+
+#: The reporting rows of one target in a period, as :func:`tracker.reporting.all_rows` gives them for
+#: ``[target_id]`` (same rules: :func:`tracker.reporting.assigned_sql`; same order), only the
+#: jurisdiction and its target. Parameters: target_id, LOCAL_KINDS, target_id twice, the period's last day.
+_TARGET_ROWS = f"""
+WITH pairs AS MATERIALIZED ({assigned_sql("t.target_id = ?", pairs_only=True)}),
+keys AS (
+    SELECT target_id, jurisdiction_code FROM pairs
+    UNION ALL
+    -- a target nobody reports: one whole-city row
+    SELECT t.target_id, coalesce(d.city_code, '')
+    FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
+    WHERE t.target_id = ? AND t.target_id NOT IN (SELECT target_id FROM pairs)
+)
+SELECT k.jurisdiction_code, CASE WHEN al.target_id IS NULL THEN t.value ELSE al.value END
+FROM keys k
+JOIN (SELECT * FROM targets WHERE target_id = ?) t USING (target_id)   -- the target by its key, not a join
+JOIN items i USING (item_id)
+JOIN documents d ON d.doc_id = i.doc_id
+LEFT JOIN target_allocations al ON al.target_id = k.target_id AND al.jurisdiction_code = k.jurisdiction_code
+WHERE d.period_start IS NULL OR d.period_start <= ?
+ORDER BY k.jurisdiction_code = coalesce(d.city_code, '') DESC, k.jurisdiction_code
+"""
+
+
+def _target_rows(con: duckdb.DuckDBPyConnection, target_id: int, period: str) -> list[_TargetRow]:
+    """(jurisdiction, target value) of every row of one target in ``period``: what
+    :func:`target_history` needs of :func:`tracker.reporting.all_rows`, without its names, texts and
+    reporting units and with the target given as a constant (the index finds its allocations)."""
+    target_id = int(target_id)
+    rows = con.execute(_TARGET_ROWS, [target_id, list(LOCAL_KINDS), target_id, target_id,
+                                      st_rules.month_end(period)]).fetchall()
+    return [_TargetRow(code, value) for code, value in rows]
+
+
 def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
                settings: StatusSettings) -> tuple[str, float | None, str | None] | None:
     """The latest (period, value, status) on or before ``period`` that is current there, if any."""
@@ -216,19 +301,34 @@ def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
     return earlier[-1]
 
 
+#: Above this many targets in an item, :func:`item_notes` scans the reports once instead of looking
+#: each target up (a statement with hundreds of branches takes longer to plan than the scan).
+NOTES_LOOKUP_MAX = 64
+
+
 def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
     """Every report of the item's targets, corrections included: who sent what, when."""
+    target_ids = [r[0] for r in con.execute(
+        "SELECT target_id FROM targets WHERE item_id = ? ORDER BY target_id", [item_id]).fetchall()]
+    if len(target_ids) <= NOTES_LOOKUP_MAX:
+        # one index lookup per target (_TARGET_REPORTS) instead of a scan of millions of rows
+        reports = " UNION ALL ".join([_TARGET_REPORTS] * len(target_ids)) \
+            or "SELECT * FROM progress_reports WHERE FALSE"
+        params = [*target_ids, item_id]
+    else:
+        reports, params = "SELECT * FROM progress_reports", [item_id]
     return con.execute(
-        """
+        f"""
+        WITH p AS MATERIALIZED ({reports})
         SELECT p.period, t.seq, t.indicator, coalesce(j.name, p.jurisdiction_code) AS jurisdiction,
                p.value, t.unit, p.reported_status, p.progress_text, p.problems_text, p.next_steps_text,
                u.unit_name, u.uploaded_by, u.uploaded_at, p.version, u.is_demo
-        FROM progress_reports p
+        FROM p
         JOIN uploads u USING (upload_id)
         JOIN targets t USING (target_id)
         LEFT JOIN jurisdictions j ON j.code = p.jurisdiction_code
         WHERE t.item_id = ?
         ORDER BY p.period DESC, t.seq, p.jurisdiction_code, p.version DESC
         """,
-        [item_id],
+        params,
     ).df()

@@ -1,0 +1,237 @@
+"""The page queries of the 数据质量 and 任务 pages as they were before they were sped up (verbatim),
+kept as oracles: tests/test_page_query_speedups.py holds the current functions to the same frames."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from loaders.cn_numbers import PERCENT_UNITS
+from tracker import progress_queries as pq
+from tracker import status as st_rules
+from tracker.filters import NO_FILTERS, Filters, target_where
+from tracker.queries import ADDITIVE_KINDS
+from tracker.reporting import all_rows
+from tracker.settings import StatusSettings
+
+def loaded_documents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every document with its counts of items and targets."""
+    return con.execute(
+        """
+        SELECT d.doc_id, d.doc_number, d.title, d.issuer, d.issue_date, d.kind, d.year,
+               f.file_name, f.sha256,
+               count(DISTINCT i.item_id) AS n_items,
+               count(t.target_id) AS n_targets
+        FROM documents d
+        JOIN source_files f USING (file_id)
+        LEFT JOIN items i ON i.doc_id = d.doc_id
+        LEFT JOIN targets t ON t.item_id = i.item_id
+        GROUP BY ALL
+        ORDER BY d.doc_id
+        """
+    ).df()
+
+
+def counts_per_kind(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per document with items: number of items of each kind and of targets of each kind.
+
+    Columns: doc_number, then one column per item kind and per target kind present
+    (``item:<kind>`` / ``target:<kind>``), in a stable order.
+    """
+    rows = con.execute(
+        """
+        SELECT d.doc_id, d.doc_number, 'item:' || i.kind AS what, count(*) AS n
+        FROM documents d JOIN items i USING (doc_id) GROUP BY ALL
+        UNION ALL
+        SELECT d.doc_id, d.doc_number, 'target:' || t.kind, count(*)
+        FROM documents d JOIN items i USING (doc_id) JOIN targets t USING (item_id) GROUP BY ALL
+        """
+    ).df()
+    if rows.empty:
+        return pd.DataFrame(columns=["doc_number"])
+    wide = rows.pivot_table(index=["doc_id", "doc_number"], columns="what", values="n", fill_value=0, aggfunc="sum")
+    wide = wide.reset_index().sort_values("doc_id").drop(columns="doc_id")
+    wide.columns.name = None
+    order = ["doc_number", *sorted(c for c in wide.columns if c.startswith("item:")),
+             *sorted(c for c in wide.columns if c.startswith("target:"))]
+    return wide[order].astype({c: int for c in order[1:]}).reset_index(drop=True)
+
+
+def allocation_mismatches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Targets whose jurisdiction allocations do not add up to the whole-city value.
+
+    Only counts and levels in additive units (:data:`ADDITIVE_KINDS`, no percentages):
+    95 % in every county is not 685 % for the city, as in
+    :func:`loaders.allocation_sheet.sum_findings`.
+    """
+    return con.execute(
+        """
+        WITH candidates AS (
+            SELECT t.target_id, t.value, d.city_code
+            FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+            WHERE list_contains(?::VARCHAR[], t.kind) AND NOT list_contains(?::VARCHAR[], coalesce(t.unit, ''))
+              AND t.value IS NOT NULL
+        ),
+        sums AS (   -- narrow: one number per target, titles joined only to the mismatches
+            SELECT a.target_id, sum(a.value) AS allocated, count(a.value) AS n_allocations
+            FROM target_allocations a JOIN candidates c USING (target_id)
+            WHERE a.jurisdiction_code IS DISTINCT FROM c.city_code
+            GROUP BY a.target_id
+            HAVING abs(sum(a.value) - any_value(c.value)) > 1e-6 * greatest(abs(any_value(c.value)), 1)
+        )
+        SELECT d.doc_number, i.label, t.indicator, t.value AS city_value, t.unit,
+               s.allocated, s.n_allocations, s.allocated - t.value AS difference
+        FROM sums s JOIN targets t USING (target_id) JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+        ORDER BY d.doc_id, i.item_id, t.target_id
+        """,
+        [list(ADDITIVE_KINDS), list(PERCENT_UNITS)],
+    ).df()
+
+
+def uploads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        "SELECT upload_id, unit_name, period, file_name, uploaded_by, uploaded_at, is_demo, outcome, "
+        "n_rows, n_accepted, n_rejected, message FROM uploads ORDER BY uploaded_at DESC, upload_id DESC"
+    ).df()
+
+
+def upload_errors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(
+        "SELECT e.upload_id, u.unit_name, u.period, u.file_name, e.sheet, e.row_number, e.column_name, e.message "
+        "FROM upload_errors e JOIN uploads u USING (upload_id) ORDER BY e.upload_id DESC, e.sheet, e.row_number"
+    ).df()
+
+
+def search_items(con: duckdb.DuckDBPyConnection, words: str = "", filters: Filters = NO_FILTERS,
+                 limit: int = 200) -> pd.DataFrame:
+    """Items with targets whose title, text, indicator, raw phrase, unit, responsible units
+    (lead or cooperating) or leaders contain every word.
+
+    Words are split on white space; a number such as ``500``, a unit such as ``亩``, a
+    department such as ``市发改委`` or a leader's name is just another word.
+    Columns: item_id, doc_number, label, title, kind, n_targets, lead_unit, units, leaders.
+    """
+    where, params = target_where(filters)
+    conditions = []
+    for word in words.split():
+        conditions.append("contains(lower(coalesce(p.title, '') || coalesce(p.text, '') || coalesce(p.target_text, '') "
+                          "|| coalesce(rs.units, '') || coalesce(ld.leaders, '')), ?)")
+        params.append(word.lower())
+    sql = f"""
+        WITH picked AS MATERIALIZED (
+            SELECT i.item_id, d.doc_id, d.doc_number, i.label, i.title, i.kind, i.text,
+                   count(t.target_id) AS n_targets,
+                   string_agg(t.indicator || t.raw || coalesce(t.unit, ''), '') AS target_text
+            FROM items i
+            JOIN documents d USING (doc_id)
+            JOIN targets t USING (item_id)
+            WHERE {where}
+            GROUP BY i.item_id, d.doc_id, d.doc_number, i.label, i.title, i.kind, i.text
+        ),
+        {pq.RESPONSIBILITY_CTES.replace("{items}", "picked")}
+        SELECT p.item_id, p.doc_number, p.label, p.title, p.kind, p.n_targets,
+               rs.lead_unit, rs.units, ld.leaders
+        FROM picked p
+        LEFT JOIN responsible rs ON rs.item_id = p.item_id
+        LEFT JOIN led ld ON ld.item_id = p.item_id
+        WHERE {" AND ".join(conditions) if conditions else "TRUE"}
+        ORDER BY p.doc_id, p.item_id
+        LIMIT {int(limit)}
+    """
+    return con.execute(sql, params).df()
+
+
+def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str | None = None,
+                   as_of: str | None = None, settings: StatusSettings = StatusSettings()) -> pd.DataFrame:
+    """Month by month for one target (whole-city row unless a jurisdiction is given).
+
+    One row per month of the plan period up to ``as_of`` (default: the period end):
+    period, reported (the report current in that month, latest version; NaN when none),
+    expected (the expected share × target, for count and level targets; NaN for others),
+    target. A jurisdiction's target is its allocation.
+
+    A target reported per jurisdiction (allocated, or led by county governments) has no
+    whole-city report: the whole-city months then add up the jurisdictions' reports as
+    the status table does (:func:`tracker.progress_queries.summed_city_report`).
+    """
+    info = con.execute(
+        """
+        SELECT t.value, t.kind, t.steps, t.deadline, t.due_date, d.city_code,
+               coalesce(d.period_start, make_date(d.year, 1, 1)) AS start,
+               coalesce(d.period_end, make_date(d.year, 12, 31)) AS "end"
+        FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id) WHERE t.target_id = ?
+        """,
+        [target_id],
+    ).fetchone()
+    if info is None:
+        return pd.DataFrame(columns=["period", "reported", "expected", "target"])
+    value, kind, steps_json, deadline, due_date, city_code, start, end = info
+    last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
+    code = jurisdiction_code or city_code
+    places = [r for r in all_rows(con, last, [target_id]) if r.jurisdiction_code != city_code]
+    if code != city_code:
+        value = next((r.target_value for r in places if r.jurisdiction_code == code), None)
+    wanted = [code] + ([r.jurisdiction_code for r in places] if code == city_code else [])
+    reports: dict[str, list[tuple[str, float | None, str | None]]] = {c: [] for c in wanted}
+    for c, period, reported, status in con.execute(
+        "SELECT jurisdiction_code, period, value, reported_status FROM latest_progress "
+        "WHERE target_id = ? AND list_contains(?::VARCHAR[], jurisdiction_code) ORDER BY period",
+        [target_id, wanted],
+    ).fetchall():
+        reports[c].append((period, reported, status))
+    due = deadline or due_date or end
+    if due < start:
+        due = end
+    steps = [(date.fromisoformat(d), float(p)) for d, p in json.loads(steps_json)] if steps_json else []
+    rows = []
+    for month in range(1, 13):
+        period = f"{start.year:04d}-{month:02d}"
+        if period < st_rules.period_of(start) or period > last:
+            continue
+        expected = None
+        if value is not None and kind in (st_rules.COUNT, st_rules.LEVEL):
+            expected = st_rules.expected_share(st_rules.month_end(period), start, due, steps) * value
+        own = _report_in(reports[code], period, settings)
+        if own is not None:
+            reported = own[1]
+        elif code == city_code and places:
+            latest = [_report_in(reports[r.jurisdiction_code], period, settings) for r in places]
+            summed = pq.summed_city_report(
+                kind, [None if r is None else pq.current_value(kind, r[0], r[1], period, settings) for r in latest],
+                [None if r is None else r[2] for r in latest])
+            reported = None if summed is None else summed[0]
+        else:
+            reported = None
+        rows.append({"period": period, "reported": reported, "expected": expected, "target": value})
+    return pd.DataFrame(rows, columns=["period", "reported", "expected", "target"]).astype(
+        {"reported": float, "expected": float, "target": float}
+    )
+
+
+def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
+               settings: StatusSettings) -> tuple[str, float | None, str | None] | None:
+    """The latest (period, value, status) on or before ``period`` that is current there, if any."""
+    earlier = [r for r in reports if r[0] <= period]
+    if not earlier or not st_rules.report_is_current(earlier[-1][0], period, settings):
+        return None
+    return earlier[-1]
+
+
+def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
+    """Every report of the item's targets, corrections included: who sent what, when."""
+    return con.execute(
+        """
+        SELECT p.period, t.seq, t.indicator, coalesce(j.name, p.jurisdiction_code) AS jurisdiction,
+               p.value, t.unit, p.reported_status, p.progress_text, p.problems_text, p.next_steps_text,
+               u.unit_name, u.uploaded_by, u.uploaded_at, p.version, u.is_demo
+        FROM progress_reports p
+        JOIN uploads u USING (upload_id)
+        JOIN targets t USING (target_id)
+        LEFT JOIN jurisdictions j ON j.code = p.jurisdiction_code
+        WHERE t.item_id = ?
+        ORDER BY p.period DESC, t.seq, p.jurisdiction_code, p.version DESC
+        """,
+        [item_id],
+    ).df()
