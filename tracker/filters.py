@@ -71,6 +71,18 @@ def target_where(filters: Filters, target: str = "t", item: str = "i", doc: str 
     return " AND ".join(clauses), params
 
 
+def target_ids_where(filters: Filters) -> tuple[str, list]:
+    """A condition on a ``target_id`` column: the targets ``filters`` keep, ignoring the year and the
+    jurisdictions (for rows already of one plan year, e.g. a stored status snapshot). ``("TRUE", [])``
+    when nothing else is chosen."""
+    rest = Filters(None, filters.doc_ids, filters.area_ids, filters.units, filters.leaders)
+    if rest == Filters():
+        return "TRUE", []
+    where, params = target_where(rest)
+    return ("target_id IN (SELECT t.target_id FROM targets t JOIN items i USING (item_id) "
+            f"JOIN documents d ON d.doc_id = i.doc_id WHERE {where})"), params
+
+
 # ---------------------------------------------------------------------------
 # Options for the sidebar (only what has targets, so no choice leads to an empty page)
 

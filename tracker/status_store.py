@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tracker.db import next_id, write_transaction
-from tracker.filters import Filters, target_where
+from tracker.filters import Filters, target_ids_where
 from tracker.settings import StatusSettings
 
 #: How many snapshots of the current data are kept (the most recently built; older ones are rebuilt on use).
@@ -198,17 +198,12 @@ class StatusScope:
             self.unfiltered = f"(SELECT * FROM {self._registered})"
         else:
             self.unfiltered = f"(SELECT * FROM status_rows WHERE snapshot_id = {int(self.snapshot)})"
-        clauses, params = [], []
-        rest = Filters(None, self.filters.doc_ids, self.filters.area_ids, self.filters.units, self.filters.leaders)
-        if rest != Filters():
-            where, where_params = target_where(rest)
-            clauses.append("target_id IN (SELECT t.target_id FROM targets t JOIN items i USING (item_id) "
-                           f"JOIN documents d ON d.doc_id = i.doc_id WHERE {where})")
-            params += where_params
+        kept, params = target_ids_where(self.filters)
+        clauses = [kept]
         if self.filters.jurisdictions:
             clauses.append("list_contains(?::VARCHAR[], jurisdiction_code)")
             params.append(list(self.filters.jurisdictions))
-        self.rows = f"(SELECT * FROM {self.unfiltered} WHERE {' AND '.join(clauses) or 'TRUE'})"
+        self.rows = f"(SELECT * FROM {self.unfiltered} WHERE {' AND '.join(clauses)})"
         self.params = params
         return self
 

@@ -33,7 +33,7 @@ import pandas as pd
 from tracker import actions as sv_actions
 from tracker import progress_queries as pq
 from tracker import status as st_rules
-from tracker.filters import NO_FILTERS, Filters, target_where
+from tracker.filters import NO_FILTERS, Filters, target_ids_where, target_where
 from tracker.report_validity import OPEN_END
 from tracker.reporting import LOCAL_KINDS, assigned_sql, row_id
 from tracker.settings import StatusSettings
@@ -228,18 +228,15 @@ def reporting_overview(
             source = registered
         else:
             source = f"(SELECT * FROM reporting_rows WHERE snapshot_id = {int(stored)})"
-        rest = Filters(None, filters.doc_ids, filters.area_ids, (), filters.leaders)
-        where, params = target_where(rest)
-        keep = "" if rest == Filters() else (
-            "AND target_id IN (SELECT t.target_id FROM targets t JOIN items i USING (item_id) "
-            f"JOIN documents d ON d.doc_id = i.doc_id WHERE {where})")
+        # units choose the reporting units, not the items (tracker.filters), so they are left out here
+        kept, params = target_ids_where(Filters(None, filters.doc_ids, filters.area_ids, (), filters.leaders))
         order = "r.doc_id, r.item_id, r.seq, r.city_row DESC, r.jurisdiction_code"
         sql = f"""
             WITH rows AS (
                 SELECT * FROM {source}
                 WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], jurisdiction_code))
                   AND (target_id, jurisdiction_code) NOT IN (SELECT (unnest(?::INTEGER[]), unnest(?::VARCHAR[])))
-                  {keep}
+                  AND {kept}
             ),
             counted AS (
                 SELECT org_id, count(*) AS n_rows, count(*) FILTER (WHERE reported) AS n_reported
@@ -277,7 +274,7 @@ def reporting_overview(
         """
         jurisdictions, units = list(filters.jurisdictions), list(filters.units)
         rows = cursor.execute(sql, [jurisdictions, jurisdictions, [t for t, _ in closed], [c for _, c in closed],
-                                    *(params if keep else []), period, units, units]).fetchall()
+                                    *params, period, units, units]).fetchall()
     finally:
         if registered:
             cursor.unregister(registered)
