@@ -104,6 +104,22 @@ def test_a_read_only_connection_judges_on_the_spot(demo, tmp_path):
         con.close()
 
 
+def test_a_file_without_the_snapshot_tables_opened_read_only_judges_on_the_spot(demo, tmp_path):
+    """A file an earlier version made (no snapshot tables), opened read-only, as the CLI exports open it."""
+    expected = pq.live_status(demo, "2024-06")
+    for table in ("status_rows", "reporting_rows", "status_snapshots"):
+        demo.execute(f"DROP TABLE {table}")
+    demo.close()
+    con = duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True)
+    try:
+        assert status_store.snapshot_id(con, "2024-06", pq.CITY, None, StatusSettings()) is None
+        _same(pq.target_status(con, "2024-06"), expected)
+        with StatusScope(con, "2024-06", f.Filters(), StatusSettings(), pq.CITY) as scope:
+            assert sq.counts(scope) == pq.status_counts(expected)
+    finally:
+        con.close()
+
+
 def test_only_the_latest_snapshots_are_kept(demo, monkeypatch):
     monkeypatch.setattr(status_store, "KEEP_SNAPSHOTS", 3)
     for month in range(1, 7):
