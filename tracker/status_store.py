@@ -94,14 +94,6 @@ def _find(con: duckdb.DuckDBPyConnection, key: SnapshotKey) -> int | None:
     return None if row is None else int(row[0])
 
 
-def _has_snapshot_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the file holds the snapshot tables (a writable connection creates them: :func:`tracker.db.connect`)."""
-    tables = {"status_snapshots", *_TABLES.values()}
-    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                        "AND schema_name = 'main' AND table_name IN (SELECT unnest(?))", [sorted(tables)]).fetchone()[0]
-    return found == len(tables)
-
-
 def _writable(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT current_setting('access_mode')").fetchone()[0] != "read_only"
 
@@ -110,12 +102,14 @@ def snapshot_id(con: duckdb.DuckDBPyConnection, as_of: str, level: str, year: in
                 settings: StatusSettings) -> int | None:
     """The stored snapshot for these arguments, built now if there is none; None when it cannot be
     stored (read-only connection, or ``con`` sees data other connections do not: judge on the spot)."""
-    writable = _writable(con)
-    if not writable and not _has_snapshot_tables(con):
-        return None          # a file made before snapshots were stored, opened read-only: nothing to find
     key = SnapshotKey.of(con, as_of, level, year, settings)
-    found = _find(con, key)
-    if found is not None or not writable:
+    try:
+        found = _find(con, key)
+    except duckdb.CatalogException:
+        if _writable(con):   # a writable connection creates the tables (tracker.db.connect)
+            raise
+        return None          # a file made before snapshots were stored, opened read-only: nothing to find
+    if found is not None or not _writable(con):
         return found
     cursor = con.cursor()   # a transaction of its own, whatever ``con`` is in the middle of
     try:
