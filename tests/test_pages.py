@@ -4,6 +4,7 @@ Two databases: the tiny hand-made one of tests/dashboard_db.py, where every figu
 page is known exactly, and the real one built from the shipped sources with the seeded
 demo progress, where the pages must agree with the domain queries.
 """
+import json
 import shutil
 
 import duckdb
@@ -15,7 +16,8 @@ from loaders.build import build
 from tests.conftest import ROOT
 from tests.dashboard_db import add_report, add_upload, make_db
 from tracker import progress_queries as pq
-from tracker import queries
+from tracker import page_data, queries
+from tracker.filters import Filters
 from tracker.db import connect
 
 PAGES = ["pages/overview.py", "pages/departments.py", "pages/jurisdictions.py", "pages/leaders.py",
@@ -119,6 +121,31 @@ def test_jurisdictions_page_compares_people_s_congress_work(real_db):
     at.multiselect(key="f_jurisdictions").select("330822")
     rerun(at)
     assert frame(at, "县（市、区）", "年份")["县（市、区）"].tolist() == ["衢州市", "常山县"]
+
+
+@pytest.mark.parametrize("limit", [None, 5])
+def test_the_heatmap_shows_the_first_targets_and_says_how_many_there_are(real_db, monkeypatch, limit):
+    if limit:
+        monkeypatch.setattr(page_data, "HEATMAP_TARGETS", limit)
+    at = run(page="pages/jurisdictions.py")
+    con = connect(real_db)
+    try:
+        year = max(r[0] for r in con.execute("SELECT year FROM documents WHERE year IS NOT NULL").fetchall())
+        as_of = max(r[0] for r in con.execute("SELECT period FROM progress_reports WHERE period LIKE ?",
+                                               [f"{year}-%"]).fetchall())
+        expected = pq.completion_matrix(pq.live_status(con, as_of, Filters(year=year), level=pq.JURISDICTION))
+    finally:
+        con.close()
+    heatmap, = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
+                if trace["type"] == "heatmap"]
+    cut = [c.value for c in at.caption if "热力图显示前" in c.value]
+    if limit:
+        assert cut == [f"共 {expected.shape[1]} 项指标，热力图显示前 {limit} 项；可在左侧按文件、政策领域或责任单位筛选，查看其余指标。"]
+        assert len(heatmap["y"]) == limit
+    else:
+        assert cut == [] and 5 < expected.shape[1] <= page_data.HEATMAP_TARGETS
+        assert len(heatmap["y"]) == expected.shape[1]
+    assert heatmap["x"] == list(expected.index)
 
 
 def test_changing_the_month_changes_the_overview(real_db):

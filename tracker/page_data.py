@@ -75,7 +75,23 @@ def group_rows(con, as_of: str, filters: Filters, settings: StatusSettings, by: 
         return sq.rows_of(scope, by, value)
 
 
-def completion_matrix(con, as_of: str, filters: Filters, settings: StatusSettings) -> pd.DataFrame:
-    """Jurisdictions × targets of completion share, for the heatmap."""
+#: Targets a heatmap shows at most: a province's plans have thousands, a chart stays readable with a few dozen.
+HEATMAP_TARGETS = 50
+
+
+@dataclass
+class Heatmap:
+    matrix: pd.DataFrame        # jurisdictions × the first HEATMAP_TARGETS targets (tracker.status_sql.completion_matrix)
+    n_targets: int              # targets (columns) in all
+
+    @property
+    def cut(self) -> bool:
+        return self.n_targets > self.matrix.shape[1]
+
+
+def completion_matrix(con, as_of: str, filters: Filters, settings: StatusSettings,
+                      max_targets: int | None = None) -> Heatmap:
+    """Jurisdictions × targets of completion share, for the heatmap: the first ``max_targets``
+    (default :data:`HEATMAP_TARGETS`) targets."""
     with StatusScope(con, as_of, filters, settings, JURISDICTION) as scope:
-        return sq.completion_matrix(scope)
+        return Heatmap(*sq.completion_matrix(scope, HEATMAP_TARGETS if max_targets is None else max_targets))

@@ -125,34 +125,53 @@ def rows_of(scope: StatusScope, by: str, value: str) -> pd.DataFrame:
                                  [value]))
 
 
-def completion_matrix(scope: StatusScope) -> pd.DataFrame:
-    """:func:`tracker.progress_queries.completion_matrix` (jurisdictions × targets of actual_share).
+def completion_matrix(scope: StatusScope, max_columns: int | None = None) -> tuple[pd.DataFrame, int]:
+    """:func:`tracker.progress_queries.completion_matrix` (jurisdictions × targets of actual_share), and
+    how many target columns it has in all.
 
-    Cells come back as numbers (row, column, share) with each name only once: a province has
-    a hundred thousand cells and a few thousand names."""
-    cells = scope.execute("""
+    ``max_columns``: keep only that many target columns, the first in order (every jurisdiction row
+    stays): the matrix is then the full one's first ``max_columns`` columns. A province has a
+    hundred thousand cells; a heatmap can show a few dozen targets. Cells come back as numbers
+    (row, column, share) with each name only once."""
+    limit = -1 if max_columns is None else max(int(max_columns), 0)
+    found = scope.execute("""
         WITH cells AS (
-            SELECT jurisdiction_name AS r, item_label || ' ' || indicator AS c, avg(actual_share) AS share,
-                   min(row_order) AS first
-            FROM {rows} WHERE jurisdiction_name IS NOT NULL AND item_label || ' ' || indicator IS NOT NULL
-            GROUP BY ALL
+            SELECT jurisdiction_name AS r, target_id, item_label, indicator, actual_share AS share, row_order
+            FROM {rows} WHERE jurisdiction_name IS NOT NULL AND item_label IS NOT NULL AND indicator IS NOT NULL
         ),
-        firsts AS (   -- a name's first row: different names never share one
-            SELECT *, min(first) OVER (PARTITION BY r) AS rf, min(first) OVER (PARTITION BY c) AS cf FROM cells
-        )
-        SELECT dense_rank() OVER (ORDER BY rf) - 1 AS ri, dense_rank() OVER (ORDER BY cf) - 1 AS ci, share,
-               CASE WHEN first = rf THEN r END AS row_name, CASE WHEN first = cf THEN c END AS column_name
-        FROM firsts""").fetchnumpy()
-    if len(cells["ri"]) == 0:
-        return pd.DataFrame()
-    ri, ci = np.asarray(cells["ri"], dtype=np.int64), np.asarray(cells["ci"], dtype=np.int64)
-    rows, columns = [None] * (int(ri.max()) + 1), [None] * (int(ci.max()) + 1)
-    for names, codes, key in ((rows, ri, "row_name"), (columns, ci, "column_name")):
-        named = np.asarray(cells[key], dtype=object)
-        present = np.flatnonzero(pd.notna(named))
-        for position in present:
-            names[codes[position]] = named[position]
+        per_target AS MATERIALIZED (   -- label and indicator are the target's own: the same on each of its rows
+            SELECT target_id, any_value(item_label) || ' ' || any_value(indicator) AS c, min(row_order) AS first
+            FROM cells GROUP BY target_id
+        ),
+        columns_ AS MATERIALIZED (   -- targets of the same name share a column (the mean of their cells)
+            SELECT c, row_number() OVER (ORDER BY min(first)) - 1 AS ci FROM per_target GROUP BY c
+        ),
+        rows_ AS MATERIALIZED (
+            SELECT r, row_number() OVER (ORDER BY min(row_order)) - 1 AS ri FROM cells GROUP BY r
+        ),
+        kept AS MATERIALIZED (SELECT target_id, ci FROM per_target JOIN columns_ USING (c) WHERE ? < 0 OR ci < ?),
+        picked AS MATERIALIZED (SELECT r, ci, share FROM cells JOIN kept USING (target_id))
+        SELECT 0 AS kind, ri, ci, avg(share) AS share, NULL AS name FROM picked JOIN rows_ USING (r) GROUP BY ri, ci
+        UNION ALL SELECT 1, ri, NULL, NULL, r FROM rows_
+        UNION ALL SELECT 2, NULL, ci, NULL, c FROM columns_ WHERE ? < 0 OR ci < ?
+        UNION ALL SELECT 3, NULL, count(*), NULL, NULL FROM columns_""", [limit, limit, limit, limit]).fetchnumpy()
+    kind = np.asarray(found["kind"])
+    n_columns = int(np.asarray(found["ci"])[kind == 3][0])
+    if not (kind == 1).any():
+        return pd.DataFrame(), n_columns
+    rows = _names(found, kind == 1, "ri")
+    columns = _names(found, kind == 2, "ci")
+    cells = kind == 0
     matrix = np.full((len(rows), len(columns)), np.nan)
-    matrix[ri, ci] = np.asarray(pd.to_numeric(pd.Series(cells["share"]), errors="coerce"), dtype=float)
+    share = np.ma.filled(np.ma.asarray(found["share"], dtype=float), np.nan)[cells]   # NULL (masked) → NaN
+    matrix[np.asarray(found["ri"])[cells].astype(np.int64), np.asarray(found["ci"])[cells].astype(np.int64)] = share
     frame = pd.DataFrame(matrix, index=pd.Index(rows, name="jurisdiction_name"), columns=pd.Index(columns, name="column"))
-    return frame
+    return frame, n_columns
+
+
+def _names(found: dict, which: np.ndarray, code: str) -> list[str]:
+    """The names of the ``which`` result rows, placed by their code (0, 1, 2 … with no gap)."""
+    names = [None] * int(which.sum())
+    for position, name in zip(np.asarray(found[code])[which].astype(np.int64), np.asarray(found["name"], dtype=object)[which]):
+        names[position] = name
+    return names
