@@ -2,9 +2,11 @@
 and cached query results that are invalidated as soon as the data changes.
 
 ``cached(func, *args)`` calls ``func(connection, *args)`` through ``st.cache_data``,
-keyed on the database path and :func:`data_version`: a cheap fingerprint of the
-tables that change after loading (uploads, reports, allocations, supervision actions). An upload
-therefore shows up on the next rerun without anyone clearing a cache.
+keyed on the database path and :func:`tracker.status_store.data_version`: a cheap
+fingerprint of plans, allocations, uploads (reports are only written with theirs) and
+supervision actions, the same one stored status tables are keyed on. An upload therefore
+shows up on the next rerun without anyone clearing a cache. (It reads small tables only:
+a fingerprint that counted the reports read a province's 6 million rows on every call.)
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import streamlit as st
 
 from tracker import inbox
 from tracker.db import DEFAULT_DB, connect_when_free
+from tracker.status_store import data_version
 
 
 def database_path() -> Path:
@@ -41,20 +44,6 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
 def get_connection() -> duckdb.DuckDBPyConnection:
     """A cursor on the process-wide connection (cursors are safe to use per thread)."""
     return _connection(str(database_path())).cursor()
-
-
-_VERSION_SQL = """
-SELECT (SELECT count(*) FROM source_files), (SELECT count(*) FROM targets),
-       (SELECT count(*) FROM target_allocations),
-       (SELECT count(*) FROM uploads), (SELECT max(upload_id) FROM uploads),
-       (SELECT count(*) FROM progress_reports), (SELECT max(report_id) FROM progress_reports),
-       (SELECT count(*) FROM supervision_actions)
-"""
-
-
-def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Changes whenever sources, allocations, uploads, reports or supervision actions change."""
-    return tuple(con.execute(_VERSION_SQL).fetchone())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
