@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
+from tests.dashboard_db import make_db
 from tracker import filters as f
 
 
@@ -23,3 +25,95 @@ def test_a_refused_upload_adds_no_period(con):
                    VALUES (990, '市发改委', '2031-05', 'x.xlsx', 'x', 'test', 'rejected', 3, 0, 3)""")
     assert "2031-05" not in f.report_periods(con)
     assert f.report_periods(con, 2031) == []
+
+
+# The option queries as they were before :func:`tracker.filters.plan_options` worked them out in one pass (verbatim).
+
+def _old_year_options(con):
+    rows = con.execute(
+        "SELECT DISTINCT d.year FROM documents d JOIN items i USING (doc_id) JOIN targets t USING (item_id) "
+        "WHERE d.year IS NOT NULL ORDER BY d.year DESC"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _old_document_options(con, year=None):
+    return con.execute(
+        """
+        SELECT d.doc_id, coalesce(d.doc_number || ' ', '') || d.title AS label
+        FROM documents d
+        WHERE EXISTS (SELECT 1 FROM items i JOIN targets t USING (item_id) WHERE i.doc_id = d.doc_id)
+          AND (? IS NULL OR d.year = ?)
+        ORDER BY d.doc_id
+        """,
+        [year, year],
+    ).df()
+
+
+def _old_unit_options(con):
+    rows = con.execute(
+        """
+        WITH per_org AS (   -- (item, org) is unique, so a count per organisation counts items
+            SELECT org_id, count(*) AS n FROM assignments
+            WHERE item_id IN (SELECT item_id FROM targets) GROUP BY org_id
+        )
+        SELECT o.name FROM per_org JOIN organisations o USING (org_id)
+        GROUP BY o.name ORDER BY sum(n) DESC, o.name
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _old_leader_options(con):
+    rows = con.execute(
+        """
+        SELECT p.name FROM item_leaders l JOIN people p USING (person_id)
+        WHERE l.item_id IN (SELECT item_id FROM targets)
+        GROUP BY p.name ORDER BY count(*) DESC, p.name
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _same_options(con) -> None:
+    assert f.year_options(con) == _old_year_options(con)
+    assert f.unit_options(con) == _old_unit_options(con)
+    assert f.leader_options(con) == _old_leader_options(con)
+    for year in [None, *_old_year_options(con), 1999]:
+        pd.testing.assert_frame_equal(f.document_options(con, year), _old_document_options(con, year))
+
+
+def test_plan_options_are_the_options_each_query_gave(built_demo_db):
+    con = duckdb.connect(str(built_demo_db), read_only=True)
+    try:
+        options = f.plan_options(con)
+        assert options.years and len(options.units) > 20 and options.leaders
+        _same_options(con)
+    finally:
+        con.close()
+
+
+def test_plan_options_break_ties_by_name_and_leave_out_what_has_no_targets(tmp_path):
+    con = make_db(tmp_path / "tiny.duckdb")
+    try:
+        before = f.plan_options(con)
+        # a document without targets, one without a year, and departments/leaders tied on one item each
+        con.execute("INSERT INTO documents SELECT * REPLACE (doc_id + 100 AS doc_id, doc_number || '-2' AS doc_number, "
+                    "NULL AS year) FROM documents")
+        con.execute("INSERT INTO items SELECT * REPLACE (item_id + 100 AS item_id, doc_id + 100 AS doc_id, "
+                    "NULL AS parent_item_id) FROM items")
+        con.execute("INSERT INTO targets SELECT * REPLACE (target_id + 100 AS target_id, item_id + 100 AS item_id) "
+                    "FROM targets WHERE item_id = (SELECT min(item_id) FROM targets)")
+        con.execute("INSERT INTO assignments SELECT * REPLACE (item_id + 100 AS item_id) FROM assignments "
+                    "WHERE item_id = (SELECT min(item_id) FROM targets)")
+        con.execute("INSERT INTO organisations SELECT * REPLACE (3 AS org_id, '市财政局' AS name) FROM organisations "
+                    "WHERE org_id = 1")
+        con.execute("INSERT INTO assignments SELECT * REPLACE (3 AS org_id) FROM assignments WHERE org_id = 2")
+        con.execute("INSERT INTO documents SELECT * REPLACE (doc_id + 200 AS doc_id, NULL AS doc_number, "
+                    "'没有指标的文件' AS title) FROM documents WHERE doc_id < 100")
+        _same_options(con)
+        after = f.plan_options(con)
+        assert len(after.documents) == len(before.documents) * 2 and after.years == before.years
+        assert after.units == ("市发改委", "市经信局", "市财政局")   # 3, 2 and 2 items: a tie goes by name
+    finally:
+        con.close()

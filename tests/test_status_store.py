@@ -71,6 +71,29 @@ def test_a_snapshot_follows_the_data(demo):
     assert len(versions) == 1
 
 
+def test_uploads_and_actions_change_the_data_version_but_not_the_plan_version(demo):
+    from tests.dashboard_db import add_report, add_upload
+
+    def versions():
+        return status_store.plan_version(demo), status_store.data_version(demo)
+
+    plans, data = versions()
+    target, place = demo.execute("SELECT target_id, jurisdiction_code FROM progress_reports "
+                                 "ORDER BY report_id DESC LIMIT 1").fetchone()   # not one the fixture acted on
+    actions.close_out(demo, target, place, "王五", "已验收", date(2024, 6, 1))
+    assert versions()[0] == plans and versions()[1] != data
+    plans, data = versions()
+    upload = demo.execute("SELECT max(upload_id) + 1 FROM uploads").fetchone()[0]
+    add_upload(demo, upload, "市发改委", "2024-07")
+    add_report(demo, demo.execute("SELECT max(report_id) + 1 FROM progress_reports").fetchone()[0], upload, target,
+               place, "2024-07", 9, 5.0)   # a ninth version of that month: no earlier upload sent one
+    assert versions()[0] == plans and versions()[1] != data
+    plans, data = versions()
+    demo.execute("INSERT INTO targets SELECT * REPLACE (target_id + 100000 AS target_id, seq + 100 AS seq) "
+                 "FROM targets WHERE target_id = ?", [target])
+    assert versions()[0] != plans and versions()[1] != data
+
+
 def test_settings_are_part_of_the_key(demo):
     strict = StatusSettings(report_fresh_months=1)
     _same(pq.target_status(demo, "2024-06", settings=strict), pq.live_status(demo, "2024-06", settings=strict))

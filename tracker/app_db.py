@@ -20,7 +20,7 @@ import streamlit as st
 
 from tracker import inbox
 from tracker.db import DEFAULT_DB, connect_when_free
-from tracker.status_store import data_version
+from tracker.status_store import data_version, plan_version
 
 
 def database_path() -> Path:
@@ -60,6 +60,17 @@ def cached(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     connection first; arguments must be hashable values (str, int, tuples,
     frozen dataclasses such as :class:`tracker.filters.Filters`).
     """
+    return _cached(func, data_version, args, kwargs)
+
+
+def cached_on_plans(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """:func:`cached` for a ``func`` that reads the plans only (documents, items, targets, responsibilities,
+    places): cached until plans are loaded, so an upload or a supervisor's action leaves it cached."""
+    return _cached(func, plan_version, args, kwargs)
+
+
+def _cached(func: Callable[..., Any], version: Callable[[duckdb.DuckDBPyConnection], tuple], args: tuple,
+            kwargs: dict) -> Any:
     con = get_connection()
     qualname = f"{func.__module__}.{func.__qualname__}"
-    return _cached_call(qualname, str(database_path()), data_version(con), args, tuple(sorted(kwargs.items())))
+    return _cached_call(qualname, str(database_path()), version(con), args, tuple(sorted(kwargs.items())))

@@ -87,28 +87,6 @@ def target_ids_where(filters: Filters) -> tuple[str, list]:
 # Options for the sidebar (only what has targets, so no choice leads to an empty page)
 
 
-def year_options(con: duckdb.DuckDBPyConnection) -> list[int]:
-    rows = con.execute(
-        "SELECT DISTINCT d.year FROM documents d JOIN items i USING (doc_id) JOIN targets t USING (item_id) "
-        "WHERE d.year IS NOT NULL ORDER BY d.year DESC"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def document_options(con: duckdb.DuckDBPyConnection, year: int | None = None) -> pd.DataFrame:
-    """doc_id, label (文号 + short title) of documents with targets."""
-    return con.execute(
-        """
-        SELECT d.doc_id, coalesce(d.doc_number || ' ', '') || d.title AS label
-        FROM documents d
-        WHERE EXISTS (SELECT 1 FROM items i JOIN targets t USING (item_id) WHERE i.doc_id = d.doc_id)
-          AND (? IS NULL OR d.year = ?)
-        ORDER BY d.doc_id
-        """,
-        [year, year],
-    ).df()
-
-
 def area_options(con: duckdb.DuckDBPyConnection, doc_ids: tuple[int, ...] = ()) -> pd.DataFrame:
     """item_id, label of policy areas (optionally of some documents)."""
     return con.execute(
@@ -122,30 +100,77 @@ def area_options(con: duckdb.DuckDBPyConnection, doc_ids: tuple[int, ...] = ()) 
     ).df()
 
 
-def unit_options(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Organisations responsible for at least one item with targets, most items first."""
+@dataclass(frozen=True, eq=False)
+class PlanOptions:
+    """The sidebar's choices that come from the plans, worked out in one query (:func:`plan_options`):
+    only documents, departments and leaders of items with targets, so no choice leads to an empty page."""
+    years: tuple[int, ...]               # latest first
+    documents: pd.DataFrame              # doc_id, label (文号 + short title), year; in doc_id order
+    units: tuple[str, ...]               # most items first, then by name
+    leaders: tuple[str, ...]             # most items first, then by name
+
+    def documents_of(self, year: int | None) -> pd.DataFrame:
+        """doc_id, label of the documents of ``year`` (every year for None)."""
+        docs = self.documents if year is None else self.documents[self.documents["year"] == year]
+        return docs[["doc_id", "label"]].reset_index(drop=True)
+
+
+def plan_options(con: duckdb.DuckDBPyConnection) -> PlanOptions:
+    """Years, documents, departments and leaders to choose from, in one pass over the targets."""
     rows = con.execute(
         """
-        WITH per_org AS (   -- (item, org) is unique, so a count per organisation counts items
-            SELECT org_id, count(*) AS n FROM assignments
-            WHERE item_id IN (SELECT item_id FROM targets) GROUP BY org_id
+        WITH with_targets AS MATERIALIZED (SELECT DISTINCT item_id FROM targets),
+        docs AS (
+            SELECT d.doc_id, d.year, coalesce(d.doc_number || ' ', '') || d.title AS label
+            FROM documents d
+            WHERE d.doc_id IN (SELECT i.doc_id FROM items i JOIN with_targets USING (item_id))
+        ),
+        units AS (   -- (item, org) is unique, so a count per organisation counts items
+            SELECT o.name, sum(n) AS n
+            FROM (SELECT org_id, count(*) AS n FROM assignments
+                  WHERE item_id IN (SELECT item_id FROM with_targets) GROUP BY org_id)
+            JOIN organisations o USING (org_id)
+            GROUP BY o.name
+        ),
+        leaders AS (
+            SELECT p.name, count(*) AS n FROM item_leaders l JOIN people p USING (person_id)
+            WHERE l.item_id IN (SELECT item_id FROM with_targets)
+            GROUP BY p.name
         )
-        SELECT o.name FROM per_org JOIN organisations o USING (org_id)
-        GROUP BY o.name ORDER BY sum(n) DESC, o.name
+        SELECT 0 AS kind, doc_id, year, label AS name, NULL AS n FROM docs
+        UNION ALL SELECT 1, NULL, NULL, name, n FROM units
+        UNION ALL SELECT 2, NULL, NULL, name, n FROM leaders
+        ORDER BY kind, n DESC, doc_id, name
         """
     ).fetchall()
-    return [r[0] for r in rows]
+    docs = [r for r in rows if r[0] == 0]
+    documents = pd.DataFrame({"doc_id": pd.array([r[1] for r in docs], dtype="int32").to_numpy(),
+                              "label": pd.Series([r[3] for r in docs], dtype=object),
+                              "year": pd.Series([r[2] for r in docs], dtype="Int64")})
+    return PlanOptions(
+        years=tuple(sorted({r[2] for r in docs if r[2] is not None}, reverse=True)),
+        documents=documents,
+        units=tuple(r[3] for r in rows if r[0] == 1),
+        leaders=tuple(r[3] for r in rows if r[0] == 2),
+    )
+
+
+def year_options(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return list(plan_options(con).years)
+
+
+def document_options(con: duckdb.DuckDBPyConnection, year: int | None = None) -> pd.DataFrame:
+    """doc_id, label (文号 + short title) of documents with targets."""
+    return plan_options(con).documents_of(year)
+
+
+def unit_options(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Organisations responsible for at least one item with targets, most items first."""
+    return list(plan_options(con).units)
 
 
 def leader_options(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        """
-        SELECT p.name FROM item_leaders l JOIN people p USING (person_id)
-        WHERE l.item_id IN (SELECT item_id FROM targets)
-        GROUP BY p.name ORDER BY count(*) DESC, p.name
-        """
-    ).fetchall()
-    return [r[0] for r in rows]
+    return list(plan_options(con).leaders)
 
 
 def jurisdiction_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

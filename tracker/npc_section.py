@@ -11,7 +11,7 @@ import importlib
 import duckdb
 import streamlit as st
 
-from tracker.app_db import cached
+from tracker.app_db import cached_on_plans
 from tracker.formatting import display_table
 
 PLACEHOLDER = "人大常委会工作数据尚未加载：待人大工作报告（各县（市、区）年度工作统计）加载后在此对比。"
@@ -43,18 +43,18 @@ def render(sel) -> None:
     if module is None or not hasattr(module, "npc_comparison"):
         st.info(PLACEHOLDER, icon=":material/info:")
         return
-    city = cached(plan_city)
-    table = cached(module.npc_comparison, None, city)
+    city = cached_on_plans(plan_city)
+    table = cached_on_plans(module.npc_comparison, None, city)
     if table is None or len(table) == 0:
         st.info(PLACEHOLDER, icon=":material/info:")
         return
     if sel.filters.jurisdictions:
-        keep = set(cached(jurisdiction_names, sel.filters.jurisdictions)) | set(table["城市"])
+        keep = set(cached_on_plans(jurisdiction_names, sel.filters.jurisdictions)) | set(table["城市"])
         table = table[table["县（市、区）"].isin(keep)]
     st.caption("人大常委会年度工作报告中的计数（“—”：该报告未提及）。")
     st.dataframe(display_table(table.drop(columns=["城市"])), hide_index=True, key="npc_comparison")
     if hasattr(module, "npc_facts"):
         with st.expander("数字出处（原句）"):
-            facts = cached(module.npc_facts, None, city)
+            facts = cached_on_plans(module.npc_facts, None, city)
             st.dataframe(display_table(facts[["年份", "县（市、区）", "指标", "数值", "单位", "原句", "来源文件"]]),
                          hide_index=True, key="npc_facts")

@@ -12,7 +12,7 @@ from datetime import date
 import streamlit as st
 
 from tracker import filters as f
-from tracker.app_db import cached
+from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import period_label
 from tracker.settings import DEFAULT_SETTINGS_PATH, StatusSettings, load_settings
 
@@ -47,7 +47,8 @@ def default_as_of(periods: list[str], year: int | None, today: date | None = Non
 def render() -> Selection:
     """Draw the sidebar widgets and remember the selection for the page."""
     bar = st.sidebar
-    years = cached(f.year_options)
+    plans = cached_on_plans(f.plan_options)
+    years = list(plans.years)
     year = bar.selectbox("计划年度", years, key="f_year", format_func=lambda y: f"{y}年") if years else None
     periods = cached(f.report_periods, year)
     months = cached(f.month_options, year)
@@ -56,17 +57,17 @@ def render() -> Selection:
         "截至月份", months, index=months.index(default) if default in months else 0, key="f_as_of",
         format_func=lambda p: period_label(p) + ("" if p in periods else "（无报送）"),
     ) if months else None
-    docs = cached(f.document_options, year)
+    docs = plans.documents_of(year)
     doc_labels = dict(zip(docs["doc_id"], docs["label"]))
     doc_ids = bar.multiselect("文件", list(doc_labels), key="f_docs", format_func=doc_labels.get,
                               placeholder="全部文件")
-    areas = cached(f.area_options, tuple(doc_ids))
+    areas = cached_on_plans(f.area_options, tuple(doc_ids))
     area_labels = dict(zip(areas["item_id"], areas["label"]))
     area_ids = bar.multiselect("政策领域", list(area_labels), key="f_areas", format_func=area_labels.get,
                                placeholder="全部领域")
-    units = bar.multiselect("责任单位", cached(f.unit_options), key="f_units", placeholder="全部单位")
-    leaders = bar.multiselect("牵头市领导", cached(f.leader_options), key="f_leaders", placeholder="全部市领导")
-    places = cached(f.jurisdiction_options)
+    units = bar.multiselect("责任单位", list(plans.units), key="f_units", placeholder="全部单位")
+    leaders = bar.multiselect("牵头市领导", list(plans.leaders), key="f_leaders", placeholder="全部市领导")
+    places = cached_on_plans(f.jurisdiction_options)
     place_labels = dict(zip(places["code"], places["name"]))
     codes = bar.multiselect("县（市、区）", list(place_labels), key="f_jurisdictions",
                             format_func=place_labels.get, placeholder="全市（不分县市区）")
@@ -85,6 +86,6 @@ def selection() -> Selection:
     chosen = st.session_state.get(_STATE)
     if chosen is not None:
         return chosen
-    years = cached(f.year_options)
+    years = cached_on_plans(f.plan_options).years
     year = years[0] if years else None
     return Selection(f.Filters(year=year), default_as_of(cached(f.report_periods, year), year), _settings())

@@ -49,22 +49,31 @@ def _rules_version() -> str:
 
 RULES_VERSION = _rules_version()
 
-_VERSION_SQL = """
-SELECT (SELECT count(*) FROM source_files), (SELECT max(loaded_at) FROM source_files),
+#: What the plans are: files, documents, items, targets, responsibilities, organisations, people, places.
+_PLAN_PARTS = """(SELECT count(*) FROM source_files), (SELECT max(loaded_at) FROM source_files),
        (SELECT count(*) FROM documents), (SELECT count(*) FROM items), (SELECT count(*) FROM targets),
-       (SELECT max(target_id) FROM targets), (SELECT count(*) FROM target_allocations),
-       (SELECT count(*) FROM assignments), (SELECT count(*) FROM item_leaders),
-       (SELECT count(*) FROM organisations), (SELECT count(*) FROM people), (SELECT count(*) FROM jurisdictions),
-       (SELECT count(*) FROM uploads), (SELECT max(upload_id) FROM uploads),
-       (SELECT count(*) FROM supervision_actions), (SELECT max(action_id) FROM supervision_actions)
-"""
+       (SELECT max(target_id) FROM targets), (SELECT count(*) FROM assignments), (SELECT count(*) FROM item_leaders),
+       (SELECT count(*) FROM organisations), (SELECT count(*) FROM people), (SELECT count(*) FROM jurisdictions)"""
+#: What else a status depends on: allocations, uploads (with their reports) and supervisors' actions.
+_PROGRESS_PARTS = """(SELECT count(*) FROM target_allocations), (SELECT count(*) FROM uploads),
+       (SELECT max(upload_id) FROM uploads), (SELECT count(*) FROM supervision_actions),
+       (SELECT max(action_id) FROM supervision_actions)"""
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """A fingerprint of everything a status depends on; it changes whenever plans are loaded,
     reports are uploaded (``progress_reports`` are only ever written with their upload) or
     supervisors act. Reads only small tables and counts, so it costs about a millisecond."""
-    return tuple(str(v) if v is not None else None for v in con.execute(_VERSION_SQL).fetchone())
+    return _fingerprint(con, f"SELECT {_PLAN_PARTS}, {_PROGRESS_PARTS}")
+
+
+def plan_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """The part of :func:`data_version` that only loading plans changes: uploads and actions leave it as it is."""
+    return _fingerprint(con, f"SELECT {_PLAN_PARTS}")
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
+    return tuple(str(v) if v is not None else None for v in con.execute(sql).fetchone())
 
 
 @dataclass(frozen=True)
