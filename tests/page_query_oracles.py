@@ -235,3 +235,206 @@ def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
         """,
         [item_id],
     ).df()
+
+
+# ---------------------------------------------------------------- 督查 (tracker/supervision.py, supervision_view.py)
+# As they were before the 督查 page's queries were sped up (verbatim but for the module prefixes):
+# tests/test_supervision_speed.py holds the current functions to the same frames.
+
+import uuid  # noqa: E402
+
+from tracker import actions as sv_actions  # noqa: E402
+from tracker import supervision as sv  # noqa: E402
+from tracker.filters import target_ids_where  # noqa: E402
+from tracker.report_validity import OPEN_END  # noqa: E402
+from tracker.reporting import row_id  # noqa: E402
+
+
+def supervision_items(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+    categories: tuple[str, ...] = (),
+    level: str | None = None,
+    status: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    unknown = [c for c in categories if c not in sv.CATEGORIES]
+    if unknown:
+        raise ValueError(f"未知督查类别“{'、'.join(unknown)}”：可选{'、'.join(sv.CATEGORIES)}")
+    period = st_rules.period_of(as_of)
+    if status is None:
+        status = pq.target_status(con, period, filters, settings, level=level, as_of_day=as_of)
+    else:
+        status = status.copy()
+    status["row_id"] = [row_id(int(t), c) for t, c in zip(status["target_id"], status["jurisdiction_code"])]
+    status["sent_back"] = (status["action"] == sv_actions.KIND_LABELS[sv_actions.SEND_BACK]).fillna(False).astype(bool)
+    past_new_deadline = [b and isinstance(d, date) and as_of > d
+                         for b, d in zip(status["sent_back"], status["action_deadline"])]
+    status["overdue"] = status["overdue"].astype(bool) | pd.Series(past_new_deadline, index=status.index, dtype=bool)
+    status["category"] = [_sv_category(s, o, b) for s, o, b in zip(status["status"], status["overdue"],
+                                                                    status["sent_back"])]
+    items = status[status["category"].notna()].copy()
+    if categories:
+        keep = items["category"].isin(categories) | (items["sent_back"] & (sv.SENT_BACK in categories))
+        items = items[keep]
+    items["due"] = [_sv_due(d, n) for d, n in zip(items["due_date"], items["action_deadline"])]
+    items["days_overdue"] = pd.array([(as_of - d).days if o and d is not None else None
+                                      for d, o in zip(items["due"], items["overdue"])], dtype="Int64")
+    items = _sv_with_texts(con, items, period)
+    items["_order"] = items["category"].map({c: i for i, c in enumerate(sv.CATEGORIES)})
+    items["_days"] = items["days_overdue"].astype("float").fillna(-1)
+    items["_gap"] = items["gap_points"].astype("float").fillna(-1e9)
+    items = items.reset_index(drop=True).reset_index(names="_doc_order")
+    items = items.sort_values(["_order", "_days", "_gap", "_doc_order"], ascending=[True, False, False, True])
+    return items[sv.ITEM_COLUMNS].reset_index(drop=True)
+
+
+def _sv_category(status: str, overdue: bool, sent_back: bool) -> str | None:
+    if overdue and status != st_rules.COMPLETED:
+        return sv.OVERDUE
+    if status in (sv.FAR_BEHIND, sv.BEHIND):
+        return status
+    if sent_back:
+        return sv.SENT_BACK
+    return None
+
+
+def _sv_due(due_date, new_deadline) -> date | None:
+    if isinstance(new_deadline, date):
+        return new_deadline
+    if due_date is None or (isinstance(due_date, float) and due_date != due_date) or due_date is pd.NaT:
+        return None
+    return pd.Timestamp(due_date).date()
+
+
+def _sv_with_texts(con, items: pd.DataFrame, period: str) -> pd.DataFrame:
+    periods = items["report_period"].dropna()
+    if periods.empty:
+        texts = pd.DataFrame(columns=["target_id", "jurisdiction_code", "report_period", "progress_text",
+                                      "problems_text", "next_steps_text"])
+    else:   # the latest version of each period: the one no later version replaced (valid_until)
+        texts = con.execute(
+            f"""SELECT target_id, jurisdiction_code, period AS report_period, progress_text, problems_text,
+                       next_steps_text
+                FROM progress_reports
+                WHERE period BETWEEN ? AND ? AND coalesce(valid_until, '{OPEN_END}') > period
+                  AND (progress_text IS NOT NULL OR problems_text IS NOT NULL OR next_steps_text IS NOT NULL)
+                  AND target_id IN (SELECT unnest(?::INTEGER[]))""",
+            [periods.min(), min(periods.max(), period), sorted({int(t) for t in items["target_id"]})]).df()
+    merged = items.merge(texts, how="left", on=["target_id", "jurisdiction_code", "report_period"])
+    for column in ("progress_text", "problems_text", "next_steps_text"):
+        merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
+    return merged
+
+
+def reporting_overview(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    filters: Filters = NO_FILTERS,
+    settings: StatusSettings = StatusSettings(),
+) -> pd.DataFrame:
+    from tracker import status_store
+
+    period = st_rules.period_of(as_of)
+    closed = [key for key, s in sv_actions.row_states(con, as_of).items() if s.kind == sv_actions.CLOSE_OUT]
+    stored = status_store.snapshot_id(con, period, status_store.REPORTING, filters.year, settings)
+    cursor = con.cursor()
+    registered = None
+    try:
+        if stored is None:
+            registered = f"reporting_live_{uuid.uuid4().hex}"
+            cursor.register(registered, sv.reporting_rows(con, period, filters.year, settings))
+            source = registered
+        else:
+            source = f"(SELECT * FROM reporting_rows WHERE snapshot_id = {int(stored)})"
+        # units choose the reporting units, not the items (tracker.filters), so they are left out here
+        kept, params = target_ids_where(Filters(None, filters.doc_ids, filters.area_ids, (), filters.leaders))
+        order = "r.doc_id, r.item_id, r.seq, r.city_row DESC, r.jurisdiction_code"
+        sql = f"""
+            WITH rows AS (
+                SELECT * FROM {source}
+                WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], jurisdiction_code))
+                  AND (target_id, jurisdiction_code) NOT IN (SELECT (unnest(?::INTEGER[]), unnest(?::VARCHAR[])))
+                  AND {kept}
+            ),
+            counted AS (
+                SELECT org_id, count(*) AS n_rows, count(*) FILTER (WHERE reported) AS n_reported
+                FROM rows GROUP BY org_id
+            ),
+            missing AS (
+                SELECT r.*, row_number() OVER (PARTITION BY r.org_id ORDER BY {order}) AS place
+                FROM rows r WHERE NOT r.reported
+            ),
+            missing_lists AS (   -- every row id; labels only for the first SHORT_LIST (what the list shows)
+                SELECT r.org_id, list('T' || r.target_id || '-' || r.jurisdiction_code ORDER BY r.place) AS missing_rows,
+                       list(i.label || t.indicator
+                            || CASE WHEN r.jurisdiction_code IN (SELECT code FROM jurisdictions WHERE kind = 'city')
+                                    THEN '' ELSE '（' || coalesce(j.name, r.jurisdiction_code) || '）' END
+                            ORDER BY r.place) FILTER (WHERE r.place <= {sv.SHORT_LIST}) AS missing_labels
+                FROM missing r
+                JOIN targets t ON t.target_id = r.target_id
+                JOIN items i ON i.item_id = r.item_id
+                LEFT JOIN jurisdictions j ON j.code = r.jurisdiction_code
+                GROUP BY r.org_id
+            ),
+            last_upload AS (
+                SELECT unit_name, max(uploaded_at) AS last_upload FROM uploads
+                WHERE period = ? AND outcome <> 'rejected' GROUP BY unit_name
+            )
+            SELECT o.name, o.kind, coalesce(j.name, '') AS jurisdiction_name, c.n_rows, c.n_reported,
+                   lu.last_upload, coalesce(m.missing_rows, []), coalesce(m.missing_labels, [])
+            FROM counted c
+            JOIN organisations o ON o.org_id = c.org_id
+            LEFT JOIN missing_lists m ON m.org_id = c.org_id
+            LEFT JOIN jurisdictions j ON j.code = o.jurisdiction_code
+            LEFT JOIN last_upload lu ON lu.unit_name = o.name
+            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], o.name)
+            ORDER BY o.name, o.org_id
+        """
+        jurisdictions, units = list(filters.jurisdictions), list(filters.units)
+        rows = cursor.execute(sql, [jurisdictions, jurisdictions, [t for t, _ in closed], [c for _, c in closed],
+                                    *params, period, units, units]).fetchall()
+    finally:
+        if registered:
+            cursor.unregister(registered)
+        cursor.close()
+    records = []
+    for name, kind, place, n_rows, n_reported, last_upload, missing, labels in rows:
+        n_missing = n_rows - n_reported
+        records.append({
+            "unit_name": name, "unit_kind": sv.UNIT_KINDS.get(kind, "市直单位"), "jurisdiction_name": place,
+            "n_rows": n_rows, "n_reported": n_reported, "n_missing": n_missing,
+            "state": "已报送" if not n_missing else (sv.NOT_REPORTED if n_reported == 0 else sv.PARTLY_REPORTED),
+            "last_upload": last_upload, "missing_rows": list(missing),
+            "missing_items": sv._short_list(labels, n_missing),
+        })
+    frame = pd.DataFrame.from_records(records, columns=sv.UNIT_COLUMNS)
+    frame["_state"] = frame["state"].map({sv.NOT_REPORTED: 0, sv.PARTLY_REPORTED: 1, "已报送": 2})
+    frame = frame.sort_values(["_state", "n_missing", "unit_name"], ascending=[True, False, True])
+    return frame[sv.UNIT_COLUMNS].reset_index(drop=True)
+
+
+def supervision_view_lists(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
+                           settings: StatusSettings = StatusSettings(),
+                           categories: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(choices, items, units) of tracker.supervision_view.supervision_view, as it made them."""
+    from tracker.status import month_end
+    from tracker.status_store import StatusScope
+    from tracker.supervision_view import CHOICE_COLUMNS
+
+    period = st_rules.period_of(as_of)
+    if as_of == month_end(period):
+        level = pq.JURISDICTION if filters.jurisdictions else pq.CITY
+        with StatusScope(con, period, filters, settings, level) as scope:
+            listed = pq.stored_frame(scope.df(f"""
+                SELECT {', '.join(pq.STATUS_COLUMNS)} FROM {{rows}}
+                WHERE status IN ('{sv.FAR_BEHIND}', '{sv.BEHIND}') OR overdue OR action = ?
+                ORDER BY row_order""", [sv_actions.KIND_LABELS[sv_actions.SEND_BACK]]))
+            choices = scope.df(f"SELECT {', '.join(CHOICE_COLUMNS)} FROM {{rows}} ORDER BY row_order")
+    else:
+        listed = pq.target_status(con, period, filters, settings, as_of_day=as_of)
+        choices = listed[CHOICE_COLUMNS]
+    items = supervision_items(con, as_of, filters, settings, categories, status=listed)
+    units = reporting_overview(con, as_of, filters, settings)
+    return choices, items, units[units["n_missing"] > 0].reset_index(drop=True)

@@ -26,8 +26,10 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from tracker import actions as sv_actions
@@ -37,6 +39,9 @@ from tracker.filters import NO_FILTERS, Filters, target_ids_where, target_where
 from tracker.report_validity import OPEN_END
 from tracker.reporting import LOCAL_KINDS, assigned_sql, row_id
 from tracker.settings import StatusSettings
+
+if TYPE_CHECKING:
+    from tracker.status_store import StatusScope
 
 OVERDUE = "逾期"
 FAR_BEHIND = st_rules.FAR_BEHIND
@@ -89,9 +94,7 @@ def supervision_items(
     ``status``: the status table of the same arguments when the caller has it already
     (:func:`tracker.progress_queries.target_status` with ``as_of_day=as_of``); left unchanged.
     """
-    unknown = [c for c in categories if c not in CATEGORIES]
-    if unknown:
-        raise ValueError(f"未知督查类别“{'、'.join(unknown)}”：可选{'、'.join(CATEGORIES)}")
+    _check_categories(categories)
     period = st_rules.period_of(as_of)
     if status is None:
         status = pq.target_status(con, period, filters, settings, level=level, as_of_day=as_of)
@@ -120,6 +123,12 @@ def supervision_items(
     return items[ITEM_COLUMNS].reset_index(drop=True)
 
 
+def _check_categories(categories: tuple[str, ...]) -> None:
+    unknown = [c for c in categories if c not in CATEGORIES]
+    if unknown:
+        raise ValueError(f"未知督查类别“{'、'.join(unknown)}”：可选{'、'.join(CATEGORIES)}")
+
+
 def _category(status: str, overdue: bool, sent_back: bool) -> str | None:
     if overdue and status != st_rules.COMPLETED:
         return OVERDUE
@@ -138,25 +147,138 @@ def _due(due_date, new_deadline) -> date | None:
     return pd.Timestamp(due_date).date()
 
 
+_TEXT_KEYS = ["target_id", "jurisdiction_code", "report_period"]
+_TEXT_COLUMNS = ["progress_text", "problems_text", "next_steps_text"]
+
+
 def _with_texts(con, items: pd.DataFrame, period: str) -> pd.DataFrame:
-    """进展情况 / 存在问题 / 下步打算 of the report the status was judged on."""
+    """进展情况 / 存在问题 / 下步打算 of the report the status was judged on: ``items`` (the caller's own frame,
+    which may get the columns itself) with the three columns, numbered from 0."""
     periods = items["report_period"].dropna()
     if periods.empty:
-        texts = pd.DataFrame(columns=["target_id", "jurisdiction_code", "report_period", "progress_text",
-                                      "problems_text", "next_steps_text"])
-    else:   # the latest version of each period: the one no later version replaced (valid_until)
-        texts = con.execute(
-            f"""SELECT target_id, jurisdiction_code, period AS report_period, progress_text, problems_text,
-                       next_steps_text
-                FROM progress_reports
-                WHERE period BETWEEN ? AND ? AND coalesce(valid_until, '{OPEN_END}') > period
-                  AND (progress_text IS NOT NULL OR problems_text IS NOT NULL OR next_steps_text IS NOT NULL)
-                  AND target_id IN (SELECT unnest(?::INTEGER[]))""",
-            [periods.min(), min(periods.max(), period), sorted({int(t) for t in items["target_id"]})]).df()
-    merged = items.merge(texts, how="left", on=["target_id", "jurisdiction_code", "report_period"])
-    for column in ("progress_text", "problems_text", "next_steps_text"):
+        texts = pd.DataFrame(columns=[*_TEXT_KEYS, *_TEXT_COLUMNS])
+        merged = items.merge(texts, how="left", on=_TEXT_KEYS)
+    else:
+        texts = _texts(con, items, periods.min(), min(periods.max(), period))
+        merged = _merged_texts(items, texts)
+    for column in _TEXT_COLUMNS:
         merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
     return merged
+
+
+def _texts(con, items: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """The texts of the items' targets and places reported from ``first`` to ``last``: the latest version of
+    each period (the one no later version replaced: valid_until), with any text. The places are constants so
+    that the scan skips the other places' rows before it reads their texts."""
+    codes = sorted(set(items["jurisdiction_code"].dropna()))
+    return con.execute(
+        f"""SELECT target_id, jurisdiction_code, period AS report_period, {', '.join(_TEXT_COLUMNS)}
+            FROM progress_reports
+            WHERE period BETWEEN ? AND ? AND coalesce(valid_until, '{OPEN_END}') > period
+              AND (progress_text IS NOT NULL OR problems_text IS NOT NULL OR next_steps_text IS NOT NULL)
+              AND target_id IN (SELECT unnest(?::INTEGER[]))
+              AND jurisdiction_code IN ({', '.join('?' * len(codes)) or 'NULL'})""",
+        [first, last, sorted({int(t) for t in pd.unique(items["target_id"])}), *codes]).df()
+
+
+def _merged_texts(items: pd.DataFrame, texts: pd.DataFrame) -> pd.DataFrame:
+    """``items.merge(texts, how="left", on=_TEXT_KEYS)``, merging only the keys: when each key has at most one
+    text row and the key types agree, the merged keys are the items' own keys in their order, so the text
+    columns are added to the items as they are."""
+    if any(items[k].dtype != texts[k].dtype for k in _TEXT_KEYS):
+        return items.merge(texts, how="left", on=_TEXT_KEYS)
+    found = items[_TEXT_KEYS].merge(texts, how="left", on=_TEXT_KEYS)
+    if len(found) != len(items):   # a key with two text rows: the merge repeats the item, as it always did
+        return items.merge(texts, how="left", on=_TEXT_KEYS)
+    merged = items.reset_index(drop=True) if not _numbered(items) else items
+    for column in _TEXT_COLUMNS:
+        merged[column] = found[column].to_numpy()
+    return merged
+
+
+def _numbered(frame: pd.DataFrame) -> bool:
+    """Whether the frame's index is 0, 1, 2, … (what a merge gives)."""
+    index = frame.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+# ---------------------------------------------------------------------------- items from a stored status table
+
+
+#: The status rows the lists are made of (a superset: a completed row past its due date is read, not listed).
+#: One parameter: the send-back label.
+LISTED_ROWS = f"status IN ('{FAR_BEHIND}', '{BEHIND}') OR overdue OR action = ?"
+
+_SEND_BACK_LABEL = sv_actions.KIND_LABELS[sv_actions.SEND_BACK]
+
+# The columns supervision_items adds, worked out in SQL by the same rules (_category, _due); the row id as
+# tracker.reporting.row_id writes it (a missing code as Python prints None).
+_STORED_ITEMS_SQL = f"""
+    WITH base AS (SELECT * FROM {{rows}} WHERE {LISTED_ROWS}),
+    listed AS (SELECT *, coalesce(action = ?, false) AS sent_back, ?::DATE AS as_of_day FROM base),
+    judged AS (
+        SELECT *, coalesce(overdue, false) OR (sent_back AND action_deadline < as_of_day) AS overdue_now,
+               coalesce(action_deadline, due_date) AS due
+        FROM listed
+    )
+    SELECT {', '.join(pq.STATUS_COLUMNS)}, row_order, overdue_now, sent_back, due,
+           'T' || target_id || '-' || coalesce(jurisdiction_code, 'None') AS row_id,
+           CASE WHEN overdue_now AND status IS DISTINCT FROM '{st_rules.COMPLETED}' THEN '{OVERDUE}'
+                WHEN status IN ('{FAR_BEHIND}', '{BEHIND}') THEN status
+                WHEN sent_back THEN '{SENT_BACK}' END AS category,
+           CASE WHEN overdue_now AND due IS NOT NULL THEN as_of_day - due END AS days_overdue
+    FROM judged
+"""
+
+
+def stored_items(con: duckdb.DuckDBPyConnection, scope: StatusScope, as_of: date,
+                 categories: tuple[str, ...] = ()) -> pd.DataFrame:
+    """:func:`supervision_items` of the status rows of ``scope`` (a :class:`tracker.status_store.StatusScope` of
+    ``as_of``'s month, judged on its last day), reading only the rows that can be listed, with the category,
+    due date and days overdue worked out in SQL. The same frame, column types included.
+
+    A scope judged on the spot (no stored snapshot: its column types follow the frame) and a list left
+    empty by the categories (whose column types are pandas' own quirks) take :func:`supervision_items` itself.
+    """
+    _check_categories(categories)
+    if scope.snapshot is None:
+        return supervision_items(con, as_of, categories=categories, status=_listed_status(scope))
+    frame = scope.df(_STORED_ITEMS_SQL, [_SEND_BACK_LABEL, _SEND_BACK_LABEL, as_of])
+    keep = _kept(frame["category"], frame["sent_back"], categories).to_numpy()
+    if not keep.any():
+        status = frame.sort_values("row_order")[pq.STATUS_COLUMNS]
+        return supervision_items(con, as_of, categories=categories, status=pq.stored_frame(status))
+    # the kept rows in list order, in one copy; stored_frame gives each row the values it gives it among all
+    # the rows read (its column types follow the frame's, which the query decided)
+    items = pq.stored_frame(frame.take(_list_order(frame, keep)))
+    items["overdue"] = items["overdue_now"]
+    items["due"] = items["due"].dt.date.where(items["due"].notna(), None)
+    items["days_overdue"] = items["days_overdue"].astype("Int64")
+    return _with_texts(con, items, st_rules.period_of(as_of))[ITEM_COLUMNS]
+
+
+def _listed_status(scope: StatusScope) -> pd.DataFrame:
+    """The status rows of ``scope`` the lists can show, in the order they were judged."""
+    return pq.stored_frame(scope.df(f"SELECT {', '.join(pq.STATUS_COLUMNS)} FROM {{rows}} WHERE {LISTED_ROWS} "
+                                    "ORDER BY row_order", [_SEND_BACK_LABEL]))
+
+
+def _kept(category: pd.Series, sent_back: pd.Series, categories: tuple[str, ...]) -> pd.Series:
+    """The listed rows (those with a category) of ``categories`` (二次交办: every sent-back row); all when empty."""
+    keep = category.notna()
+    if categories:
+        keep &= category.isin(categories) | (sent_back & (SENT_BACK in categories))
+    return keep
+
+
+def _list_order(frame: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+    """The positions of the kept rows in list order (:func:`supervision_items`): category, days overdue (most
+    first), gap to pace (largest first), the order judged (unique: the sort is total)."""
+    order = frame["category"].map({c: i for i, c in enumerate(CATEGORIES)}).to_numpy()
+    days = frame["days_overdue"].astype("float").fillna(-1).to_numpy()
+    gap = frame["gap_points"].astype("float").fillna(-1e9).to_numpy()
+    kept = np.flatnonzero(keep)
+    return kept[np.lexsort((frame["row_order"].to_numpy()[kept], -gap[kept], -days[kept], order[kept]))]
 
 
 def item_counts(items: pd.DataFrame) -> dict[str, int]:
@@ -219,79 +341,107 @@ def reporting_overview(
     period = st_rules.period_of(as_of)
     closed = [key for key, s in sv_actions.row_states(con, as_of).items() if s.kind == sv_actions.CLOSE_OUT]
     stored = status_store.snapshot_id(con, period, status_store.REPORTING, filters.year, settings)
-    cursor = con.cursor()
-    registered = None
+    if stored is not None:
+        return _overview(con, f"(SELECT * FROM reporting_rows WHERE snapshot_id = {int(stored)})", period,
+                         filters, closed)
+    cursor = con.cursor()   # the rows judged on the spot, registered where only this call sees them
+    registered = f"reporting_live_{uuid.uuid4().hex}"
     try:
-        if stored is None:
-            registered = f"reporting_live_{uuid.uuid4().hex}"
-            cursor.register(registered, reporting_rows(con, period, filters.year, settings))
-            source = registered
-        else:
-            source = f"(SELECT * FROM reporting_rows WHERE snapshot_id = {int(stored)})"
-        # units choose the reporting units, not the items (tracker.filters), so they are left out here
-        kept, params = target_ids_where(Filters(None, filters.doc_ids, filters.area_ids, (), filters.leaders))
-        order = "r.doc_id, r.item_id, r.seq, r.city_row DESC, r.jurisdiction_code"
-        sql = f"""
-            WITH rows AS (
-                SELECT * FROM {source}
-                WHERE (len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], jurisdiction_code))
-                  AND (target_id, jurisdiction_code) NOT IN (SELECT (unnest(?::INTEGER[]), unnest(?::VARCHAR[])))
-                  AND {kept}
-            ),
-            counted AS (
-                SELECT org_id, count(*) AS n_rows, count(*) FILTER (WHERE reported) AS n_reported
-                FROM rows GROUP BY org_id
-            ),
-            missing AS (
-                SELECT r.*, row_number() OVER (PARTITION BY r.org_id ORDER BY {order}) AS place
-                FROM rows r WHERE NOT r.reported
-            ),
-            missing_lists AS (   -- every row id; labels only for the first SHORT_LIST (what the list shows)
-                SELECT r.org_id, list('T' || r.target_id || '-' || r.jurisdiction_code ORDER BY r.place) AS missing_rows,
-                       list(i.label || t.indicator
-                            || CASE WHEN r.jurisdiction_code IN (SELECT code FROM jurisdictions WHERE kind = 'city')
-                                    THEN '' ELSE '（' || coalesce(j.name, r.jurisdiction_code) || '）' END
-                            ORDER BY r.place) FILTER (WHERE r.place <= {SHORT_LIST}) AS missing_labels
-                FROM missing r
-                JOIN targets t ON t.target_id = r.target_id
-                JOIN items i ON i.item_id = r.item_id
-                LEFT JOIN jurisdictions j ON j.code = r.jurisdiction_code
-                GROUP BY r.org_id
-            ),
-            last_upload AS (
-                SELECT unit_name, max(uploaded_at) AS last_upload FROM uploads
-                WHERE period = ? AND outcome <> 'rejected' GROUP BY unit_name
-            )
-            SELECT o.name, o.kind, coalesce(j.name, '') AS jurisdiction_name, c.n_rows, c.n_reported,
-                   lu.last_upload, coalesce(m.missing_rows, []), coalesce(m.missing_labels, [])
-            FROM counted c
-            JOIN organisations o ON o.org_id = c.org_id
-            LEFT JOIN missing_lists m ON m.org_id = c.org_id
-            LEFT JOIN jurisdictions j ON j.code = o.jurisdiction_code
-            LEFT JOIN last_upload lu ON lu.unit_name = o.name
-            WHERE len(?::VARCHAR[]) = 0 OR list_contains(?::VARCHAR[], o.name)
-            ORDER BY o.name, o.org_id
-        """
-        jurisdictions, units = list(filters.jurisdictions), list(filters.units)
-        rows = cursor.execute(sql, [jurisdictions, jurisdictions, [t for t, _ in closed], [c for _, c in closed],
-                                    *params, period, units, units]).fetchall()
+        cursor.register(registered, reporting_rows(con, period, filters.year, settings))
+        return _overview(cursor, registered, period, filters, closed)
     finally:
-        if registered:
-            cursor.unregister(registered)
+        cursor.unregister(registered)
         cursor.close()
+
+
+def _overview(con, source: str, period: str, filters: Filters, closed: list[tuple[int, str]]) -> pd.DataFrame:
+    """:func:`reporting_overview` of the 催报 rows in ``source`` (a table or subquery of :func:`reporting_rows`)."""
+    rows, params = _unit_rows_sql(source, filters, closed)
+    units = con.execute(f"""
+        WITH counted AS (
+            SELECT org_id, count(*) AS n_rows, count_if(reported) AS n_reported FROM ({rows}) GROUP BY org_id
+        ),
+        last_upload AS (
+            SELECT unit_name, max(uploaded_at) AS last_upload FROM uploads
+            WHERE period = ? AND outcome <> 'rejected' GROUP BY unit_name
+        )
+        SELECT c.org_id, o.name, o.kind, coalesce(j.name, '') AS jurisdiction_name, c.n_rows, c.n_reported,
+               lu.last_upload
+        FROM counted c
+        JOIN organisations o ON o.org_id = c.org_id
+        LEFT JOIN jurisdictions j ON j.code = o.jurisdiction_code
+        LEFT JOIN last_upload lu ON lu.unit_name = o.name
+        ORDER BY o.name, o.org_id""", [*params, period]).fetchall()
+    missing, first = _missing_rows(con, rows, params)
+    labels = _row_labels(con, [key for keys in first.values() for key in keys])
     records = []
-    for name, kind, place, n_rows, n_reported, last_upload, missing, labels in rows:
+    for org_id, name, kind, place, n_rows, n_reported, last_upload in units:
         n_missing = n_rows - n_reported
         records.append({
             "unit_name": name, "unit_kind": UNIT_KINDS.get(kind, "市直单位"), "jurisdiction_name": place,
             "n_rows": n_rows, "n_reported": n_reported, "n_missing": n_missing,
             "state": "已报送" if not n_missing else (NOT_REPORTED if n_reported == 0 else PARTLY_REPORTED),
-            "last_upload": last_upload, "missing_rows": list(missing), "missing_items": _short_list(labels, n_missing),
+            "last_upload": last_upload, "missing_rows": missing.get(org_id, []),
+            "missing_items": _short_list([labels[t, c] for t, c, _ in first.get(org_id, [])], n_missing),
         })
     frame = pd.DataFrame.from_records(records, columns=UNIT_COLUMNS)
     frame["_state"] = frame["state"].map({NOT_REPORTED: 0, PARTLY_REPORTED: 1, "已报送": 2})
     frame = frame.sort_values(["_state", "n_missing", "unit_name"], ascending=[True, False, True])
     return frame[UNIT_COLUMNS].reset_index(drop=True)
+
+
+def _unit_rows_sql(source: str, filters: Filters, closed: list[tuple[int, str]]) -> tuple[str, list]:
+    """The 催报 rows of ``source`` the filters keep, without the closed-out ones: (SQL, parameters). Only the
+    conditions that apply are written, so the scan has nothing else to evaluate."""
+    clauses, params = [], []
+    if filters.jurisdictions:
+        clauses.append("list_contains(?::VARCHAR[], jurisdiction_code)")
+        params.append(list(filters.jurisdictions))
+    if closed:
+        clauses.append("(target_id, jurisdiction_code) NOT IN (SELECT (unnest(?::INTEGER[]), unnest(?::VARCHAR[])))")
+        params += [[t for t, _ in closed], [c for _, c in closed]]
+    # units choose the reporting units, not the items (tracker.filters): they keep the units' own rows
+    kept, kept_params = target_ids_where(Filters(None, filters.doc_ids, filters.area_ids, (), filters.leaders))
+    if kept != "TRUE":
+        clauses.append(kept)
+        params += kept_params
+    if filters.units:
+        clauses.append("org_id IN (SELECT org_id FROM organisations WHERE list_contains(?::VARCHAR[], name))")
+        params.append(list(filters.units))
+    return (f"SELECT org_id, target_id, jurisdiction_code, doc_id, item_id, seq, city_row, reported "
+            f"FROM {source} WHERE {' AND '.join(clauses) or 'TRUE'}"), params
+
+
+def _missing_rows(con, rows: str, params: list) -> tuple[dict[int, list[str]], dict[int, list[tuple]]]:
+    """Per unit (org_id): the ids of its rows without a current report in document order (document, item,
+    target, the whole-city row first, place), and (target_id, jurisdiction_code, item_id) of the first
+    :data:`SHORT_LIST` of them. Sorted here: a few thousand rows, cheaper than a window and ordered lists in SQL."""
+    found = con.execute(f"SELECT org_id, doc_id, item_id, seq, NOT city_row, jurisdiction_code, target_id "
+                        f"FROM ({rows}) WHERE NOT reported", params).fetchall()
+    found.sort()
+    missing: dict[int, list[str]] = {}
+    first: dict[int, list[tuple]] = {}
+    for org_id, _, item_id, _, _, code, target_id in found:
+        ids = missing.setdefault(org_id, [])
+        ids.append(row_id(target_id, code))
+        if len(ids) <= SHORT_LIST:
+            first.setdefault(org_id, []).append((target_id, code, item_id))
+    return missing, first
+
+
+def _row_labels(con, keys: list[tuple[int, str, int]]) -> dict[tuple[int, str], str | None]:
+    """(target_id, jurisdiction_code) → the row as the 催报 list names it: item label and indicator, and the
+    place unless it is a city's own row."""
+    return {(t, c): label for t, c, label in con.execute("""
+        SELECT k.target_id, k.jurisdiction_code, i.label || t.indicator
+               || CASE WHEN k.jurisdiction_code IN (SELECT code FROM jurisdictions WHERE kind = 'city')
+                       THEN '' ELSE '（' || coalesce(j.name, k.jurisdiction_code) || '）' END
+        FROM (SELECT unnest(?::INTEGER[]) AS target_id, unnest(?::VARCHAR[]) AS jurisdiction_code,
+                     unnest(?::INTEGER[]) AS item_id) k
+        JOIN targets t ON t.target_id = k.target_id
+        JOIN items i ON i.item_id = k.item_id
+        LEFT JOIN jurisdictions j ON j.code = k.jurisdiction_code""",
+        [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]]).fetchall()}
 
 
 def unreported_units(

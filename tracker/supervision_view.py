@@ -14,7 +14,6 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from tracker import actions as sv_actions
 from tracker import progress_queries as pq
 from tracker import supervision as sv
 from tracker import supervision_export as sx
@@ -45,21 +44,19 @@ def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filte
     """The lists for ``as_of`` (a day of the sidebar's month); the three downloads too with ``exports``.
 
     On a month's last day the rows come from the stored status table (:mod:`tracker.status_store`):
-    only the rows that can be listed are read in full; on another day the month is judged on that day.
+    only the rows that can be listed are read in full, their categories, due dates and days overdue worked out
+    in SQL (:func:`tracker.supervision.stored_items`); on another day the month is judged on that day.
     """
     period = period_of(as_of)
     if as_of == month_end(period):
         level = pq.JURISDICTION if filters.jurisdictions else pq.CITY
         with StatusScope(con, period, filters, settings, level) as scope:
-            listed = pq.stored_frame(scope.df(f"""
-                SELECT {', '.join(pq.STATUS_COLUMNS)} FROM {{rows}}
-                WHERE status IN ('{sv.FAR_BEHIND}', '{sv.BEHIND}') OR overdue OR action = ?
-                ORDER BY row_order""", [sv_actions.KIND_LABELS[sv_actions.SEND_BACK]]))
+            items = sv.stored_items(con, scope, as_of, categories)
             choices = scope.df(f"SELECT {', '.join(CHOICE_COLUMNS)} FROM {{rows}} ORDER BY row_order")
     else:
         listed = pq.target_status(con, period, filters, settings, as_of_day=as_of)
         choices = listed[CHOICE_COLUMNS]
-    items = sv.supervision_items(con, as_of, filters, settings, categories, status=listed)
+        items = sv.supervision_items(con, as_of, filters, settings, categories, status=listed)
     units = sv.unreported_units(con, as_of, filters, settings)
     text = sv.describe_filters(con, filters, categories)
     if not exports:
