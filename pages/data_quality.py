@@ -3,12 +3,12 @@ load findings, uploads and their rejected rows."""
 import streamlit as st
 
 from tracker import queries
-from tracker.app_db import cached
+from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import display_table, kind_label
 
 st.title("数据质量")
 
-documents = cached(queries.loaded_documents)
+documents = cached_on_plans(queries.loaded_documents)
 st.header("已加载文件")
 st.caption(f"共 {len(documents)} 份文件，{int(documents['n_items'].sum())} 个条目，"
            f"{int(documents['n_targets'].sum())} 个量化指标")
@@ -18,11 +18,11 @@ st.dataframe(display_table(documents.assign(kind=documents["kind"].map(kind_labe
         "n_targets": "指标数", "file_name": "源文件"}), hide_index=True, key="quality_documents")
 
 st.header("各类条目与指标数量")
-kinds = cached(queries.counts_per_kind)
+kinds = cached_on_plans(queries.counts_per_kind)
 st.dataframe(kinds.rename(columns={c: queries.kind_label(c) for c in kinds.columns} | {"doc_number": "文号"}),
              hide_index=True, key="quality_kinds")
 
-review = cached(queries.numbers_for_review)
+review = cached_on_plans(queries.numbers_for_review)
 st.header(f"待复核的数字（{len(review)}）")
 st.caption("条目正文中既未识别为指标、也未归入补助、门槛、名称等类别的数字，需人工确认。")
 st.dataframe(display_table(review).rename(columns={"doc_number": "文号", "label": "序号", "title": "条目", "raw": "数字",
@@ -37,7 +37,7 @@ st.dataframe(display_table(mismatches).rename(columns={"doc_number": "文号", "
                                         "n_allocations": "分解地区数", "difference": "差额"}),
              hide_index=True, key="quality_allocations")
 
-findings = cached(queries.load_findings)
+findings = cached_on_plans(queries.load_findings)
 st.header(f"加载时记录的问题（{len(findings)}）")
 st.dataframe(display_table(findings.assign(severity=findings["severity"].map(queries.SEVERITY_LABELS)
                                            .fillna(findings["severity"])))

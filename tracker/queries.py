@@ -1,19 +1,45 @@
 """Read-only queries the pages use. Each takes a connection and returns a DataFrame."""
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from loaders.cn_numbers import PERCENT_UNITS
 from tracker.formatting import kind_label as _kind_name
 
-def _arrow_frame(result: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """``result.df()`` by way of Arrow: the same frame for text, floating point, timestamp, boolean and
-    never-NULL integer columns, several times faster on tens of thousands of rows of text (Arrow makes
-    each distinct string once). Not for DATE columns or integers that can be NULL: Arrow gives those as
-    objects and floats where ``.df()`` gives datetime64 and Int32."""
-    return result.fetch_arrow_table().to_pandas()
+
+def _table_frame(table: pa.Table, distinct: Collection[str] = (), order: np.ndarray | None = None,
+                 columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """``columns`` (default: all) of a query's Arrow result as a frame, rows in ``order`` (default: as
+    they come).
+
+    The same frame as ``.df()`` for text, floating point, timestamp, boolean and never-NULL integer
+    columns, several times faster on tens of thousands of rows of text. Not for DATE columns or integers
+    that can be NULL: Arrow gives those as objects and floats where ``.df()`` gives datetime64 and Int32.
+
+    Columns are converted one by one, into blocks of their own (no copy into one block per dtype). Arrow
+    makes each distinct string of a text column once, which pays where values repeat (units, periods,
+    文号); ``distinct`` names the text columns whose values are mostly different (file names), where
+    that look-up only costs. Rows are put in order after conversion: taking from a column of Python
+    objects copies pointers, not strings."""
+    frame = {}
+    for name in table.column_names if columns is None else columns:
+        values = table.column(name).to_pandas(deduplicate_objects=name not in distinct)
+        frame[name] = values if order is None else values.to_numpy()[order]
+    return pd.DataFrame(frame, copy=False)
+
+
+def _row_order(table: pa.Table, keys: Sequence[str], descending: bool = False) -> np.ndarray:
+    """The positions of ``table``'s rows sorted by ``keys`` (first key first), as ``ORDER BY keys`` would
+    sort them: NOT NULL integer or timestamp columns that together tell every row apart (so ascending and
+    descending orders are each other's reverse). Cheaper than an ORDER BY in SQL, which carries every
+    text column through its sort."""
+    order = np.lexsort([table.column(name).to_numpy() for name in reversed(keys)])
+    return order[::-1] if descending else order
 
 
 def loaded_documents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -148,39 +174,62 @@ def allocation_mismatches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
     Only counts and levels in additive units (:data:`ADDITIVE_KINDS`, no percentages):
     95 % in every county is not 685 % for the city, as in
-    :func:`loaders.allocation_sheet.sum_findings`.
+    :func:`loaders.allocation_sheet.sum_findings`. An allocation to the document's own city
+    (the whole-city figure itself) is not part of the sum.
     """
-    return _arrow_frame(con.execute(   # text, floats and counts only: see _arrow_frame
-        """
-        WITH candidates AS (
-            SELECT t.target_id, t.value, d.city_code
-            FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id)
-            WHERE list_contains(?::VARCHAR[], t.kind) AND NOT list_contains(?::VARCHAR[], coalesce(t.unit, ''))
-              AND t.value IS NOT NULL
-        ),
-        sums AS (   -- narrow: one number per target, titles joined only to the mismatches
-            SELECT a.target_id, sum(a.value) AS allocated, count(a.value) AS n_allocations
-            FROM target_allocations a JOIN candidates c USING (target_id)
-            WHERE a.jurisdiction_code IS DISTINCT FROM c.city_code
-            GROUP BY a.target_id
-            HAVING abs(sum(a.value) - any_value(c.value)) > 1e-6 * greatest(abs(any_value(c.value)), 1)
-        )
-        SELECT d.doc_number, i.label, t.indicator, t.value AS city_value, t.unit,
-               s.allocated, s.n_allocations, s.allocated - t.value AS difference
-        FROM sums s JOIN targets t USING (target_id) JOIN items i USING (item_id) JOIN documents d USING (doc_id)
-        ORDER BY d.doc_id, i.item_id, t.target_id
-        """,
-        [list(ADDITIVE_KINDS), list(PERCENT_UNITS)],
-    ))
+    city_codes = [code for code, in con.execute(
+        "SELECT DISTINCT city_code FROM documents WHERE city_code IS NOT NULL").fetchall()]
+    table = con.execute(
+        _ALLOCATION_MISMATCHES_SQL,
+        {"kinds": list(ADDITIVE_KINDS), "percent_units": list(PERCENT_UNITS), "city_codes": city_codes},
+    ).fetch_arrow_table()
+    # text, floats and counts only (see _table_frame); in the order of document, item and target
+    return _table_frame(table, order=_row_order(table, ["doc_id", "item_id", "target_id"]),
+                        columns=["doc_number", "label", "indicator", "city_value", "unit", "allocated",
+                                 "n_allocations", "difference"])
+
+
+# Every allocation of a target is summed in one plain aggregate over target_allocations (no join of its
+# hundreds of thousands of rows). Only a target with an allocation at some document's city code (a
+# constant list the scan filters on; seldom any) is summed apart, by way of the join, without the row at
+# its own city's code. Either way a target's values are added in the order the join alone adds them.
+_ALLOCATION_MISMATCHES_SQL = """
+WITH at_city_codes AS MATERIALIZED (
+    SELECT DISTINCT target_id FROM target_allocations WHERE list_contains($city_codes::VARCHAR[], jurisdiction_code)
+),
+sums AS (
+    SELECT target_id, sum(value) AS allocated, count(value) AS n_allocations
+    FROM target_allocations
+    GROUP BY target_id
+    HAVING target_id NOT IN (SELECT target_id FROM at_city_codes)
+    UNION ALL
+    SELECT a.target_id, sum(a.value), count(a.value)
+    FROM (SELECT t.target_id, d.city_code
+          FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+          WHERE t.target_id IN (SELECT target_id FROM at_city_codes)) c
+    JOIN target_allocations a USING (target_id)
+    WHERE a.jurisdiction_code IS DISTINCT FROM c.city_code
+    GROUP BY a.target_id
+)
+SELECT d.doc_number, i.label, t.indicator, t.value AS city_value, t.unit,
+       s.allocated, s.n_allocations, s.allocated - t.value AS difference, d.doc_id, i.item_id, t.target_id
+FROM sums s JOIN targets t USING (target_id) JOIN items i USING (item_id) JOIN documents d USING (doc_id)
+WHERE list_contains($kinds::VARCHAR[], t.kind) AND NOT list_contains($percent_units::VARCHAR[], coalesce(t.unit, ''))
+  AND t.value IS NOT NULL
+  AND abs(s.allocated - t.value) > 1e-6 * greatest(abs(t.value), 1)
+"""
 
 
 def uploads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    # Every column is text, a timestamp, a boolean or a NOT NULL integer (see _arrow_frame): tens of
-    # thousands of rows at province scale, where .df() spends most of the time making strings.
-    return _arrow_frame(con.execute(
+    """Every upload, the latest first. Tens of thousands at province scale: read through Arrow (every
+    column is text, a timestamp, a boolean or a NOT NULL integer, see :func:`_table_frame`) and sorted
+    in numpy. Each upload has a file name of its own: no look-up for repeats there."""
+    table = con.execute(
         "SELECT upload_id, unit_name, period, file_name, uploaded_by, uploaded_at, is_demo, outcome, "
-        "n_rows, n_accepted, n_rejected, message FROM uploads ORDER BY uploaded_at DESC, upload_id DESC"
-    ))
+        "n_rows, n_accepted, n_rejected, message FROM uploads"
+    ).fetch_arrow_table()
+    return _table_frame(table, distinct=("file_name",),
+                        order=_row_order(table, ["uploaded_at", "upload_id"], descending=True))
 
 
 def upload_errors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
