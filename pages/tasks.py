@@ -3,7 +3,7 @@ monthly history against the expected pace, and every reported note."""
 import streamlit as st
 
 from tracker import charts, page_blocks as blocks, progress_queries as pq, task_queries as tq
-from tracker.app_db import cached
+from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import display_table, item_name, source_html
 from tracker.sidebar import selection
 
@@ -11,7 +11,7 @@ sel = selection()
 st.title("任务")
 words = st.text_input("搜索任务（词语、数字或单位，空格分隔）", key="task_search",
                       placeholder="如：充电桩 500 亩；也可搜责任单位或市领导，如：市发改委")
-found = cached(tq.search_items, words, sel.filters)
+found = cached_on_plans(tq.search_items, words, sel.filters)
 st.caption(f"找到 {len(found)} 项含量化指标的任务")
 st.dataframe(display_table(found[["doc_number", "label", "title", "n_targets", "lead_unit", "units", "leaders"]]).rename(
     columns={"doc_number": "文件", "label": "序号", "title": "任务", "n_targets": "指标数", "lead_unit": "牵头单位",
@@ -20,7 +20,7 @@ st.dataframe(display_table(found[["doc_number", "label", "title", "n_targets", "
 labels = {r.item_id: f"{r.doc_number} {item_name(r.label, r.title)}" for r in found.itertuples()}
 item_id = st.selectbox("查看任务", list(labels), format_func=labels.get, key="task_select")
 if item_id is not None:
-    detail = cached(tq.item_detail, int(item_id))
+    detail = cached_on_plans(tq.item_detail, int(item_id))
     st.header(item_name(detail["label"], detail["title"]), anchor=False)
     st.caption(f"{detail['doc_number']} {detail['doc_title']}" + (f" · {detail['area_title']}" if detail["area_title"] else ""))
     lead, coop, leaders = st.columns(3)
@@ -29,7 +29,7 @@ if item_id is not None:
     leaders.markdown("**牵头市领导**  \n" + ("、".join(detail["leaders"]) or "—"))
 
     st.subheader("原文")
-    st.markdown(source_html(cached(tq.item_source, int(item_id))), unsafe_allow_html=True)
+    st.markdown(source_html(cached_on_plans(tq.item_source, int(item_id))), unsafe_allow_html=True)
 
     st.subheader("指标与进度")
     mine = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings)

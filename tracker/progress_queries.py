@@ -121,10 +121,13 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
         ),
         -- the whole-city report made of the jurisdictions' current reports (summed_city_report)
         summed AS (
-            SELECT j.target_id, bool_and(current_value IS NOT NULL) AS complete, sum(current_value) AS total,
+            -- summed in jurisdiction order, as summed_city_report is given them: the same float whatever
+            -- the rows (one item, the whole table) and the threads (sum() adds in the order rows arrive)
+            SELECT j.target_id, bool_and(current_value IS NOT NULL) AS complete,
+                   list_sum(list(current_value ORDER BY j.jurisdiction_code)) AS total,
                    bool_and(coalesce(j.reported_status = '{st_rules.COMPLETED}', false)) AS done,
                    bool_or(coalesce(u.is_demo, false)) AS demo
-            FROM (SELECT target_id, reported_status, upload_id,
+            FROM (SELECT target_id, jurisdiction_code, reported_status, upload_id,
                          CASE WHEN NOT is_current THEN NULL
                               WHEN reported_value IS NULL THEN CASE WHEN kind = '{st_rules.MILESTONE}' THEN 0.0 END
                               ELSE reported_value END AS current_value
@@ -464,14 +467,49 @@ def target_status(
     last_day = st_rules.month_end(as_of)  # validates the period, with a readable message
     if level is None:
         level = JURISDICTION if filters.jurisdictions else CITY
-    if item_id is None and as_of_day in (None, last_day):
+    if as_of_day in (None, last_day):
         from tracker import status_store
 
         stored = status_store.snapshot_id(con, as_of, level, filters.year, settings)
         if stored is not None:
             with status_store.StatusScope(con, as_of, filters, settings, level, snapshot=stored) as scope:
-                return stored_frame(scope.df(f"SELECT {', '.join(STATUS_COLUMNS)} FROM {{rows}} ORDER BY row_order"))
+                return _stored_rows(scope, item_id)
     return live_status(con, as_of, filters, settings, level, as_of_day, item_id)
+
+
+def _stored_rows(scope, item_id: int | None) -> pd.DataFrame:
+    """The rows of a :class:`tracker.status_store.StatusScope` in the order they were judged, with the
+    column types :func:`live_status` gives; ``item_id``: that item's rows only."""
+    columns = ", ".join(STATUS_COLUMNS)
+    if item_id is None:
+        return stored_frame(scope.df(f"SELECT {columns} FROM {{rows}} ORDER BY row_order"))
+    frame = stored_frame(scope.df(f"SELECT {columns} FROM {{rows}} WHERE item_id = ? ORDER BY row_order",
+                                  [int(item_id)]))
+    return frame if len(frame) else frame.astype(_empty_item_types(scope.con, scope.filters, item_id))
+
+
+#: Whether an item has targets that ``filters`` keep whose policy area is unknown (``area_id`` as
+#: :data:`_DESCRIBED` works it out). Parameters: those of the filters, then the item.
+_AREA_UNKNOWN = """
+SELECT bool_or(CASE WHEN i.kind = 'policy_area' THEN i.item_id ELSE area.item_id END IS NULL)
+FROM targets t
+JOIN items i USING (item_id)
+JOIN documents d ON d.doc_id = i.doc_id
+LEFT JOIN items area ON area.item_id = i.parent_item_id
+WHERE {where} AND i.item_id = ?
+"""
+
+
+def _empty_item_types(con: duckdb.DuckDBPyConnection, filters: Filters, item_id: int) -> dict:
+    """The column types of :func:`live_status`'s frame of an item without rows (none of the level, or
+    none of the jurisdictions chosen) where they are not those of an empty :func:`stored_frame`: the
+    judged columns, filled from empty lists, are float; ``area_id`` is a nullable integer when a target
+    of the item has no area (the descriptive columns come from the item's targets, not from its rows)."""
+    types = {"status": float, "overdue": float, "note": float}
+    where, params = target_where(filters)
+    if con.execute(_AREA_UNKNOWN.format(where=where), [*params, int(item_id)]).fetchone()[0]:
+        types["area_id"] = "Int32"
+    return types
 
 
 def stored_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -536,7 +574,9 @@ def item_status(
     level: str | None = None,
     as_of_day: date | None = None,
 ) -> pd.DataFrame:
-    """:func:`target_status` of one item's targets only (the item is picked in SQL, not from the whole table)."""
+    """:func:`target_status` of one item's targets only: its rows of the stored snapshot (the rows the
+    other pages read), or, when the month is not whole or cannot be stored, judged on the spot for that
+    item only (picked in SQL, not from the whole table)."""
     return target_status(con, as_of, filters, settings, level, as_of_day, item_id=int(item_id))
 
 

@@ -186,37 +186,18 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     whole-city report: the whole-city months then add up the jurisdictions' reports as
     the status table does (:func:`tracker.progress_queries.summed_city_report`).
     """
-    info = con.execute(
-        """
-        SELECT t.value, t.kind, t.steps, t.deadline, t.due_date, d.city_code,
-               coalesce(d.period_start, make_date(d.year, 1, 1)) AS start,
-               coalesce(d.period_end, make_date(d.year, 12, 31)) AS "end"
-        FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id) WHERE t.target_id = ?
-        """,
-        [target_id],
-    ).fetchone()
+    info = con.execute(_TARGET_INFO, [target_id]).fetchone()
     if info is None:
         return pd.DataFrame(columns=["period", "reported", "expected", "target"])
-    value, kind, steps_json, deadline, due_date, city_code, start, end = info
+    value, kind, steps_json, deadline, due_date, city_code, stated_start, start, end = info
     last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
     code = jurisdiction_code or city_code
-    places = [r for r in _target_rows(con, target_id, last) if r.jurisdiction_code != city_code]
+    rows = _target_rows(con, target_id, _TargetPlan(value, city_code, stated_start), last)
+    places = [r for r in rows if r.jurisdiction_code != city_code]
     if code != city_code:
         value = next((r.target_value for r in places if r.jurisdiction_code == code), None)
     wanted = [code] + ([r.jurisdiction_code for r in places] if code == city_code else [])
-    reports: dict[str, list[tuple[str, float | None, str | None]]] = {c: [] for c in wanted}
-    # latest_progress of one target: its reports are read on their own (see _TARGET_REPORTS) and the
-    # latest version picked among them, instead of windowing the whole table
-    for c, period, reported, status in con.execute(
-        f"WITH p AS MATERIALIZED ({_TARGET_REPORTS}) "
-        "SELECT p.jurisdiction_code, p.period, p.value, p.reported_status "
-        "FROM p JOIN uploads u USING (upload_id) "
-        "WHERE list_contains(?::VARCHAR[], p.jurisdiction_code) "
-        "QUALIFY row_number() OVER (PARTITION BY p.target_id, p.jurisdiction_code, p.period "
-        "ORDER BY p.version DESC) = 1 ORDER BY p.period",
-        [int(target_id), wanted],
-    ).fetchall():
-        reports[c].append((period, reported, status))
+    reports = _latest_reports(con, target_id, wanted)
     due = deadline or due_date or end
     if due < start:
         due = end
@@ -246,11 +227,48 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     )
 
 
-#: The reports of one target (parameter: target_id). DuckDB reads them through the unique index on
-#: progress_reports (target_id, …) only when ``target_id = constant`` is the scan's only filter: used
-#: as a MATERIALIZED CTE, so that no other condition or join filter is pushed into the scan (either
-#: turns the lookup into a scan of millions of rows).
-_TARGET_REPORTS = "SELECT * FROM progress_reports WHERE target_id = ?"
+#: What :func:`target_history` needs of one target (parameter: target_id); ``stated_start`` is the plan's
+#: own start (NULL when it states none), ``start``/``end`` the period with the plan year filled in.
+_TARGET_INFO = """
+SELECT t.value, t.kind, t.steps, t.deadline, t.due_date, d.city_code, d.period_start AS stated_start,
+       coalesce(d.period_start, make_date(d.year, 1, 1)) AS start,
+       coalesce(d.period_end, make_date(d.year, 12, 31)) AS "end"
+FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id) WHERE t.target_id = ?
+"""
+
+#: The reports of one target (parameter: target_id), every version, of uploads that exist. The scan is
+#: quick only while ``target_id = constant`` is its only filter (a filter on one column, skipping row
+#: groups): hence the MATERIALIZED CTE, so that no join filter is pushed into it (that reads every column
+#: of millions of rows). The latest version of each period is picked in Python (:func:`_latest_reports`):
+#: a window over a hundred rows costs more to plan than to run.
+_TARGET_REPORTS = """
+WITH p AS MATERIALIZED (
+    SELECT upload_id, jurisdiction_code, period, version, value, reported_status
+    FROM progress_reports WHERE target_id = ?
+)
+SELECT jurisdiction_code, period, version, value, reported_status FROM p SEMI JOIN uploads u USING (upload_id)
+"""
+
+
+def _latest_reports(con: duckdb.DuckDBPyConnection, target_id: int,
+                    codes: list[str]) -> dict[str, list[tuple[str, float | None, str | None]]]:
+    """Per jurisdiction of ``codes``: (period, value, reported status) of the latest version of each
+    reported period, by period (what ``latest_progress`` gives for the target)."""
+    wanted = set(codes)
+    latest: dict[tuple[str, str], tuple[int, float | None, str | None]] = {}
+    for code, period, version, value, status in con.execute(_TARGET_REPORTS, [int(target_id)]).fetchall():
+        if code in wanted and ((code, period) not in latest or version > latest[code, period][0]):
+            latest[code, period] = (version, value, status)
+    reports: dict[str, list[tuple[str, float | None, str | None]]] = {c: [] for c in codes}
+    for (code, period), (_, value, status) in sorted(latest.items(), key=lambda kv: kv[0][1]):
+        reports[code].append((period, value, status))
+    return reports
+
+
+class _TargetPlan(NamedTuple):
+    value: float | None             # the whole-city target
+    city_code: str | None           # the plan's city
+    stated_start: date | None       # the plan's stated start
 
 
 class _TargetRow(NamedTuple):
@@ -258,38 +276,26 @@ class _TargetRow(NamedTuple):
     target_value: float | None
 
 
-#: The reporting rows of one target in a period, as :func:`tracker.reporting.all_rows` gives them for
-#: ``[target_id]`` (same rules: :func:`tracker.reporting.assigned_sql`; same order), only the
-#: jurisdiction and its target. Parameters: target_id, LOCAL_KINDS, target_id twice, the period's last day.
-_TARGET_ROWS = f"""
-WITH pairs AS MATERIALIZED ({assigned_sql("t.target_id = ?", pairs_only=True)}),
-keys AS (
-    SELECT target_id, jurisdiction_code FROM pairs
-    UNION ALL
-    -- a target nobody reports: one whole-city row
-    SELECT t.target_id, coalesce(d.city_code, '')
-    FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
-    WHERE t.target_id = ? AND t.target_id NOT IN (SELECT target_id FROM pairs)
-)
-SELECT k.jurisdiction_code, CASE WHEN al.target_id IS NULL THEN t.value ELSE al.value END
-FROM keys k
-JOIN (SELECT * FROM targets WHERE target_id = ?) t USING (target_id)   -- the target by its key, not a join
-JOIN items i USING (item_id)
-JOIN documents d ON d.doc_id = i.doc_id
-LEFT JOIN target_allocations al ON al.target_id = k.target_id AND al.jurisdiction_code = k.jurisdiction_code
-WHERE d.period_start IS NULL OR d.period_start <= ?
-ORDER BY k.jurisdiction_code = coalesce(d.city_code, '') DESC, k.jurisdiction_code
-"""
+#: The (target, jurisdiction) pairs someone reports of one target, by the rules of
+#: :func:`tracker.reporting.assigned_sql`. Parameters: target_id, LOCAL_KINDS.
+_TARGET_PAIRS = assigned_sql("t.target_id = ?", pairs_only=True)
 
 
-def _target_rows(con: duckdb.DuckDBPyConnection, target_id: int, period: str) -> list[_TargetRow]:
-    """(jurisdiction, target value) of every row of one target in ``period``: what
-    :func:`target_history` needs of :func:`tracker.reporting.all_rows`, without its names, texts and
-    reporting units and with the target given as a constant (the index finds its allocations)."""
-    target_id = int(target_id)
-    rows = con.execute(_TARGET_ROWS, [target_id, list(LOCAL_KINDS), target_id, target_id,
-                                      st_rules.month_end(period)]).fetchall()
-    return [_TargetRow(code, value) for code, value in rows]
+def _target_rows(con: duckdb.DuckDBPyConnection, target_id: int, plan: _TargetPlan, period: str) -> list[_TargetRow]:
+    """(jurisdiction, target value) of every row of one target in ``period``, as
+    :func:`tracker.reporting.all_rows` gives them for ``[target_id]`` (same rules, same order: the plan's
+    city first, then by code), without names, texts and reporting units: the rows someone reports, or
+    the whole-city row when nobody does; none before the plan's stated start. An allocated jurisdiction's
+    target is its allocation."""
+    target_id, last_day = int(target_id), st_rules.month_end(period)
+    if plan.stated_start is not None and plan.stated_start > last_day:
+        return []
+    home = plan.city_code or ""
+    codes = [code for _, code in con.execute(_TARGET_PAIRS, [target_id, list(LOCAL_KINDS)]).fetchall()] or [home]
+    allocations = dict(con.execute("SELECT jurisdiction_code, value FROM target_allocations WHERE target_id = ?",
+                                   [target_id]).fetchall())
+    return [_TargetRow(code, allocations[code] if code in allocations else plan.value)
+            for code in sorted(codes, key=lambda code: (code != home, code))]
 
 
 def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
@@ -305,14 +311,17 @@ def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
 #: each target up (a statement with hundreds of branches takes longer to plan than the scan).
 NOTES_LOOKUP_MAX = 64
 
+#: Every report of one target (parameter: target_id), with the target a constant (see _TARGET_REPORTS).
+_ONE_TARGET_REPORTS = "SELECT * FROM progress_reports WHERE target_id = ?"
+
 
 def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
     """Every report of the item's targets, corrections included: who sent what, when."""
     target_ids = [r[0] for r in con.execute(
         "SELECT target_id FROM targets WHERE item_id = ? ORDER BY target_id", [item_id]).fetchall()]
     if len(target_ids) <= NOTES_LOOKUP_MAX:
-        # one index lookup per target (_TARGET_REPORTS) instead of a scan of millions of rows
-        reports = " UNION ALL ".join([_TARGET_REPORTS] * len(target_ids)) \
+        # one lookup per target (_ONE_TARGET_REPORTS) instead of a scan of millions of rows
+        reports = " UNION ALL ".join([_ONE_TARGET_REPORTS] * len(target_ids)) \
             or "SELECT * FROM progress_reports WHERE FALSE"
         params = [*target_ids, item_id]
     else:
