@@ -36,7 +36,7 @@ from loaders.db_writer import LoadResult, Registry
 from loaders.organisations import Directory, Jurisdiction
 from loaders.plan_items import split_names
 from loaders.sheet_reader import Problem
-from tracker.db import next_id
+from tracker.db import insert_rows, next_id
 from tracker.reporting import unknown_unit_message
 
 META_SHEET = "说明"
@@ -494,9 +494,9 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
                         [source_file_id, doc_id, item_id, f.severity, f.message, f.start, f.end])
     registry.flush(con)
     if assignments:
-        con.executemany("INSERT INTO assignments VALUES (?, ?, ?, ?, ?)", assignments)
+        insert_rows(con, "assignments", assignments)
     if allocations:
-        con.executemany("INSERT INTO target_allocations VALUES (?, ?, ?, ?, ?, ?, ?)", allocations)
+        insert_rows(con, "target_allocations", allocations)
     return LoadResult(book.file_name, False, n_docs, n_items, n_targets)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from loaders.extract import ExtractedDocument, ExtractedFile, default_deadline
 from loaders.organisations import Directory, Unit
-from tracker.db import next_id
+from tracker.db import insert_rows, next_id
 
 LEAD, COOPERATE = "lead", "cooperate"
 
@@ -110,9 +110,9 @@ class Registry:
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.new_orgs:
-            con.executemany("INSERT INTO organisations VALUES (?, ?, ?, ?, ?, ?)", self.new_orgs)
+            insert_rows(con, "organisations", self.new_orgs)
         if self.new_people:
-            con.executemany("INSERT INTO people VALUES (?, ?, ?)", self.new_people)
+            insert_rows(con, "people", self.new_people)
         for kind, code, org_id in self.reviewed:
             con.execute("UPDATE organisations SET reviewed = true, kind = ?, jurisdiction_code = ? "
                         "WHERE org_id = ?", [kind, code, org_id])

@@ -1,0 +1,37 @@
+"""tracker.db.insert_rows stores what executemany stores: every row, NULLs, dates, in any number of chunks."""
+from datetime import date
+
+import duckdb
+import pytest
+
+from tracker.db import insert_rows
+
+ROWS = [(1, "市发改委", None, date(2024, 1, 31), 1.5), (2, "柯城区", "330802", None, None),
+        (3, "'; DROP TABLE t; --", "x", date(2024, 12, 31), -0.0), (4, "", None, None, 1e300),
+        (5, "江山市", "330881", date(2025, 2, 28), 3.0)]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 500])
+def test_the_rows_are_those_executemany_stores(chunk):
+    con = duckdb.connect()
+    for name in ("t", "u"):
+        con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name VARCHAR, code VARCHAR, day DATE, v DOUBLE)")
+    insert_rows(con, "t", ROWS, chunk=chunk)
+    con.executemany("INSERT INTO u VALUES (?, ?, ?, ?, ?)", ROWS)
+    assert con.execute("SELECT * FROM t ORDER BY id").fetchall() == con.execute("SELECT * FROM u ORDER BY id").fetchall()
+    assert con.execute("SELECT * FROM t ORDER BY id").fetchall() == ROWS
+
+
+def test_a_bad_row_stores_nothing_of_its_statement():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name VARCHAR)")
+    with pytest.raises(duckdb.ConstraintException):
+        insert_rows(con, "t", [(1, "a"), (1, "b")])
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+
+
+def test_no_rows_is_no_statement():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id INTEGER)")
+    insert_rows(con, "t", [])
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
