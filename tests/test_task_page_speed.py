@@ -75,7 +75,7 @@ def _telling_items(con) -> list[int]:
     summed = city.loc[city["unit_name"] == pq.SUMMED, "item_id"].drop_duplicates().head(3)
     chosen = {r[0] for r in [*allocated, *by_places, *acted]} | {int(i) for i in summed}
     assert len(acted) == 2 and len(summed) and allocated and by_places
-    return sorted(chosen | set(_items(con)[::25])) + [ABSENT_ITEM]
+    return sorted(chosen | set(_items(con)[::60])) + [ABSENT_ITEM]
 
 
 def _filters(con) -> list[f.Filters]:
