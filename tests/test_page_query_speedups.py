@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from tests import page_query_oracles as old
 from tests.dashboard_db import make_db
+from tests.status_checks import same
 from tracker import filters as f
 from tracker import queries
 from tracker import task_queries as tq
@@ -43,14 +43,6 @@ def tiny(tmp_path):
     con = make_db(tmp_path / "t.duckdb")
     yield con
     con.close()
-
-
-def same(new: pd.DataFrame, before: pd.DataFrame) -> None:
-    """Equal frames, dtypes and index included, and None where None was (not NaN)."""
-    pd.testing.assert_frame_equal(new, before, check_exact=True)
-    for column in before.columns:
-        if before[column].dtype == object:
-            assert [type(v) for v in new[column]] == [type(v) for v in before[column]], column
 
 
 DATA_QUALITY = ("loaded_documents", "counts_per_kind", "allocation_mismatches", "uploads", "upload_errors")

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tests.status_checks import close_out_and_send_back
 from tracker import actions, filters as f, progress_queries as pq, status_sql as sq, status_store
 from tracker.db import connect
 from tracker.settings import StatusSettings
@@ -20,10 +21,7 @@ def demo(built_demo_db, tmp_path):
     path = tmp_path / "demo.duckdb"
     shutil.copy(built_demo_db, path)
     con = connect(path)
-    # a supervisor's actions, so the action columns are exercised too
-    rows = con.execute("SELECT target_id, jurisdiction_code FROM progress_reports ORDER BY report_id LIMIT 3").fetchall()
-    actions.close_out(con, rows[0][0], rows[0][1], "王五", "年报确认已达标", date(2024, 3, 20))
-    actions.send_back(con, rows[2][0], rows[2][1], "王五", "请核实", date(2024, 9, 30), date(2024, 4, 2))
+    close_out_and_send_back(con)   # a supervisor's actions, so the action columns are exercised too
     yield con
     con.close()
 

@@ -18,6 +18,7 @@ import pytest
 
 from tests import page_query_oracles as old
 from tests.dashboard_db import add_report, add_upload, make_db
+from tests.status_checks import close_out_and_send_back, same
 from tracker import actions, filters as f, progress_queries as pq, status_store
 from tracker import task_queries as tq
 from tracker.db import connect
@@ -33,9 +34,7 @@ def demo_path(built_demo_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("task_speed") / "demo.duckdb"
     shutil.copy(built_demo_db, path)
     con = connect(path)
-    rows = con.execute("SELECT target_id, jurisdiction_code FROM progress_reports ORDER BY report_id LIMIT 3").fetchall()
-    actions.close_out(con, rows[0][0], rows[0][1], "王五", "年报确认已达标", date(2024, 3, 20))
-    actions.send_back(con, rows[2][0], rows[2][1], "王五", "请核实", date(2024, 9, 30), date(2024, 4, 2))
+    close_out_and_send_back(con)
     con.close()
     return path
 
@@ -46,14 +45,6 @@ def demo(demo_path):
     con = connect(demo_path)
     yield con
     con.close()
-
-
-def same(new: pd.DataFrame, before: pd.DataFrame) -> None:
-    """Equal frames, dtypes and index included, and None where None was (not NaN)."""
-    pd.testing.assert_frame_equal(new, before, check_exact=True)
-    for column in before.columns:
-        if before[column].dtype == object:
-            assert [type(v) for v in new[column]] == [type(v) for v in before[column]], column
 
 
 def _items(con) -> list[int]:
