@@ -92,6 +92,19 @@ def test_uploads_and_actions_change_the_data_version_but_not_the_plan_version(de
     assert versions()[0] != plans and versions()[1] != data
 
 
+def test_the_fingerprint_is_each_part_in_order(demo):
+    """data_version is its parts' values as DuckDB writes them as text, in the order listed, each read on its own."""
+    def one(part: str):
+        return demo.execute(f"SELECT CAST((SELECT {part}) AS VARCHAR)").fetchone()[0]
+
+    parts = (*status_store._PLAN_PARTS, *status_store._PROGRESS_PARTS)
+    expected = tuple(one(part) for part in parts)
+    assert status_store.data_version(demo) == expected
+    assert status_store.plan_version(demo) == expected[:len(status_store._PLAN_PARTS)]
+    assert expected[parts.index("count(*) FROM targets")] == str(demo.execute("SELECT count(*) FROM targets").fetchone()[0])
+    assert expected[parts.index("max(action_id) FROM supervision_actions")] is not None   # the fixture acted
+
+
 def test_settings_are_part_of_the_key(demo):
     strict = StatusSettings(report_fresh_months=1)
     _same(pq.target_status(demo, "2024-06", settings=strict), pq.live_status(demo, "2024-06", settings=strict))

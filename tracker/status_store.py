@@ -49,31 +49,36 @@ def _rules_version() -> str:
 
 RULES_VERSION = _rules_version()
 
-#: What the plans are: files, documents, items, targets, responsibilities, organisations, people, places.
-_PLAN_PARTS = """(SELECT count(*) FROM source_files), (SELECT max(loaded_at) FROM source_files),
-       (SELECT count(*) FROM documents), (SELECT count(*) FROM items), (SELECT count(*) FROM targets),
-       (SELECT max(target_id) FROM targets), (SELECT count(*) FROM assignments), (SELECT count(*) FROM item_leaders),
-       (SELECT count(*) FROM organisations), (SELECT count(*) FROM people), (SELECT count(*) FROM jurisdictions)"""
+#: What the plans are: files, documents, items, targets, responsibilities, organisations, people, places
+#: (each "aggregate FROM table").
+_PLAN_PARTS = ("count(*) FROM source_files", "max(loaded_at) FROM source_files", "count(*) FROM documents",
+               "count(*) FROM items", "count(*) FROM targets", "max(target_id) FROM targets",
+               "count(*) FROM assignments", "count(*) FROM item_leaders", "count(*) FROM organisations",
+               "count(*) FROM people", "count(*) FROM jurisdictions")
 #: What else a status depends on: allocations, uploads (with their reports) and supervisors' actions.
-_PROGRESS_PARTS = """(SELECT count(*) FROM target_allocations), (SELECT count(*) FROM uploads),
-       (SELECT max(upload_id) FROM uploads), (SELECT count(*) FROM supervision_actions),
-       (SELECT max(action_id) FROM supervision_actions)"""
+_PROGRESS_PARTS = ("count(*) FROM target_allocations", "count(*) FROM uploads", "max(upload_id) FROM uploads",
+                   "count(*) FROM supervision_actions", "max(action_id) FROM supervision_actions")
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """A fingerprint of everything a status depends on; it changes whenever plans are loaded,
     reports are uploaded (``progress_reports`` are only ever written with their upload) or
     supervisors act. Reads only small tables and counts, so it costs about a millisecond."""
-    return _fingerprint(con, f"SELECT {_PLAN_PARTS}, {_PROGRESS_PARTS}")
+    return _fingerprint(con, (*_PLAN_PARTS, *_PROGRESS_PARTS))
 
 
 def plan_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """The part of :func:`data_version` that only loading plans changes: uploads and actions leave it as it is."""
-    return _fingerprint(con, f"SELECT {_PLAN_PARTS}")
+    return _fingerprint(con, _PLAN_PARTS)
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection, sql: str) -> tuple:
-    return tuple(str(v) if v is not None else None for v in con.execute(sql).fetchone())
+def _fingerprint(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...]) -> tuple:
+    """The values of ``parts`` as text, in order. One UNION ALL of single-table aggregates: the same values as
+    one SELECT of scalar subqueries, but a SELECT of eight to eleven subqueries sent DuckDB 1.4's join-order
+    optimizer through every order of their cross product (30-60 ms for the eleven plan parts, 1 ms this way)."""
+    sql = " UNION ALL ".join(f"SELECT {n} AS part, ({part.replace(' FROM ', ')::VARCHAR FROM ', 1)}"
+                             for n, part in enumerate(parts))
+    return tuple(value for _, value in sorted(con.execute(sql).fetchall()))
 
 
 @dataclass(frozen=True)
