@@ -52,8 +52,11 @@ CATEGORIES = (OVERDUE, FAR_BEHIND, BEHIND, SENT_BACK)
 NOT_REPORTED = "未报送"
 PARTLY_REPORTED = "部分报送"
 
-ITEM_COLUMNS = [*pq.STATUS_COLUMNS, "row_id", "category", "sent_back", "due", "days_overdue",
-                "progress_text", "problems_text", "next_steps_text"]
+#: 进展情况 / 存在问题 / 下步打算 of the report a row was judged on (read from the reports, not the status table).
+TEXT_COLUMNS = ["progress_text", "problems_text", "next_steps_text"]
+#: The 督查清单's columns without the texts (what the page shows), and with them (what the downloads hold).
+LIST_COLUMNS = [*pq.STATUS_COLUMNS, "row_id", "category", "sent_back", "due", "days_overdue"]
+ITEM_COLUMNS = [*LIST_COLUMNS, *TEXT_COLUMNS]
 UNIT_COLUMNS = ["unit_name", "unit_kind", "jurisdiction_name", "n_rows", "n_reported", "n_missing", "state",
                 "last_upload", "missing_rows", "missing_items"]
 
@@ -86,8 +89,10 @@ def supervision_items(
     categories: tuple[str, ...] = (),
     level: str | None = None,
     status: pd.DataFrame | None = None,
+    texts: bool = True,
 ) -> pd.DataFrame:
-    """The rows a supervisor chases on ``as_of``, worst first. Columns: :data:`ITEM_COLUMNS`.
+    """The rows a supervisor chases on ``as_of``, worst first. Columns: :data:`ITEM_COLUMNS`, or
+    :data:`LIST_COLUMNS` without ``texts`` (the reports' texts are then not read).
 
     ``categories`` keeps rows of those 督查类别 (二次交办 keeps every sent-back row);
     empty keeps all. Order: category, days overdue (most first), gap to pace, document order.
@@ -114,13 +119,14 @@ def supervision_items(
     items["due"] = [_due(d, n) for d, n in zip(items["due_date"], items["action_deadline"])]
     items["days_overdue"] = pd.array([(as_of - d).days if o and d is not None else None
                                       for d, o in zip(items["due"], items["overdue"])], dtype="Int64")
-    items = _with_texts(con, items, period)
+    if texts:
+        items = _with_texts(con, items, period)
     items["_order"] = items["category"].map({c: i for i, c in enumerate(CATEGORIES)})
     items["_days"] = items["days_overdue"].astype("float").fillna(-1)
     items["_gap"] = items["gap_points"].astype("float").fillna(-1e9)
     items = items.reset_index(drop=True).reset_index(names="_doc_order")
     items = items.sort_values(["_order", "_days", "_gap", "_doc_order"], ascending=[True, False, False, True])
-    return items[ITEM_COLUMNS].reset_index(drop=True)
+    return items[ITEM_COLUMNS if texts else LIST_COLUMNS].reset_index(drop=True)
 
 
 def _check_categories(categories: tuple[str, ...]) -> None:
@@ -148,7 +154,6 @@ def _due(due_date, new_deadline) -> date | None:
 
 
 _TEXT_KEYS = ["target_id", "jurisdiction_code", "report_period"]
-_TEXT_COLUMNS = ["progress_text", "problems_text", "next_steps_text"]
 
 
 def _with_texts(con, items: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -156,12 +161,12 @@ def _with_texts(con, items: pd.DataFrame, period: str) -> pd.DataFrame:
     which may get the columns itself) with the three columns, numbered from 0."""
     periods = items["report_period"].dropna()
     if periods.empty:
-        texts = pd.DataFrame(columns=[*_TEXT_KEYS, *_TEXT_COLUMNS])
+        texts = pd.DataFrame(columns=[*_TEXT_KEYS, *TEXT_COLUMNS])
         merged = items.merge(texts, how="left", on=_TEXT_KEYS)
     else:
         texts = _texts(con, items, periods.min(), min(periods.max(), period))
         merged = _merged_texts(items, texts)
-    for column in _TEXT_COLUMNS:
+    for column in TEXT_COLUMNS:
         merged[column] = merged[column].astype(object).where(merged[column].notna(), None)
     return merged
 
@@ -172,7 +177,7 @@ def _texts(con, items: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
     that the scan skips the other places' rows before it reads their texts."""
     codes = sorted(set(items["jurisdiction_code"].dropna()))
     return con.execute(
-        f"""SELECT target_id, jurisdiction_code, period AS report_period, {', '.join(_TEXT_COLUMNS)}
+        f"""SELECT target_id, jurisdiction_code, period AS report_period, {', '.join(TEXT_COLUMNS)}
             FROM progress_reports
             WHERE period BETWEEN ? AND ? AND coalesce(valid_until, '{OPEN_END}') > period
               AND (progress_text IS NOT NULL OR problems_text IS NOT NULL OR next_steps_text IS NOT NULL)
@@ -191,7 +196,7 @@ def _merged_texts(items: pd.DataFrame, texts: pd.DataFrame) -> pd.DataFrame:
     if len(found) != len(items):   # a key with two text rows: the merge repeats the item, as it always did
         return items.merge(texts, how="left", on=_TEXT_KEYS)
     merged = items.reset_index(drop=True) if not _numbered(items) else items
-    for column in _TEXT_COLUMNS:
+    for column in TEXT_COLUMNS:
         merged[column] = found[column].to_numpy()
     return merged
 
@@ -232,28 +237,31 @@ _STORED_ITEMS_SQL = f"""
 
 
 def stored_items(con: duckdb.DuckDBPyConnection, scope: StatusScope, as_of: date,
-                 categories: tuple[str, ...] = ()) -> pd.DataFrame:
+                 categories: tuple[str, ...] = (), texts: bool = True) -> pd.DataFrame:
     """:func:`supervision_items` of the status rows of ``scope`` (a :class:`tracker.status_store.StatusScope` of
     ``as_of``'s month, judged on its last day), reading only the rows that can be listed, with the category,
-    due date and days overdue worked out in SQL. The same frame, column types included.
+    due date and days overdue worked out in SQL. The same frame, column types included (without ``texts``:
+    :data:`LIST_COLUMNS`, the texts not read).
 
     A scope judged on the spot (no stored snapshot: its column types follow the frame) and a list left
     empty by the categories (whose column types are pandas' own quirks) take :func:`supervision_items` itself.
     """
     _check_categories(categories)
     if scope.snapshot is None:
-        return supervision_items(con, as_of, categories=categories, status=_listed_status(scope))
+        return supervision_items(con, as_of, categories=categories, status=_listed_status(scope), texts=texts)
     frame = scope.df(_STORED_ITEMS_SQL, [_SEND_BACK_LABEL, _SEND_BACK_LABEL, as_of])
     keep = _kept(frame["category"], frame["sent_back"], categories).to_numpy()
     if not keep.any():
         status = frame.sort_values("row_order")[pq.STATUS_COLUMNS]
-        return supervision_items(con, as_of, categories=categories, status=pq.stored_frame(status))
+        return supervision_items(con, as_of, categories=categories, status=pq.stored_frame(status), texts=texts)
     # the kept rows in list order, in one copy; stored_frame gives each row the values it gives it among all
     # the rows read (its column types follow the frame's, which the query decided)
     items = pq.stored_frame(frame.take(_list_order(frame, keep)))
     items["overdue"] = items["overdue_now"]
     items["due"] = items["due"].dt.date.where(items["due"].notna(), None)
     items["days_overdue"] = items["days_overdue"].astype("Int64")
+    if not texts:
+        return items[LIST_COLUMNS]
     return _with_texts(con, items, st_rules.period_of(as_of))[ITEM_COLUMNS]
 
 

@@ -98,7 +98,10 @@ def _action_text(row) -> str:
 
 
 def item_rows(items: pd.DataFrame) -> list[dict]:
-    """One dict per item (keys: :data:`ITEM_HEADERS`), in the list's order."""
+    """One dict per item (keys: :data:`ITEM_HEADERS`), in the list's order. A list read without the
+    reports' texts (:data:`tracker.supervision.LIST_COLUMNS`, what the page shows) gets them empty."""
+    if not set(sv.TEXT_COLUMNS) <= set(items.columns):
+        items = items.assign(**{column: None for column in sv.TEXT_COLUMNS})
     rows = []
     for n, r in enumerate(items.itertuples(index=False), start=1):
         rows.append({
