@@ -12,6 +12,7 @@ import pytest
 from tests.status_checks import close_out_and_send_back
 from tracker import actions, filters as f, progress_queries as pq, status_sql as sq, status_store
 from tracker.db import connect
+from tracker.formatting import STATUS_TABLE_COLUMNS, status_table
 from tracker.settings import StatusSettings
 from tracker.status_store import StatusScope
 
@@ -193,17 +194,45 @@ def test_sql_summaries_equal_the_pandas_ones(demo, as_of):
                         _close(mix, expected)
                     assert len(mix) == len(expected)
                     assert order == list(dict.fromkeys(exploded[by].dropna()))
+                    ranked, ranked_mix = sq.ranking_with_mix(scope, by)   # the pages' one scan for both
+                    pd.testing.assert_frame_equal(ranked, sq.ranking(scope, by))
+                    pd.testing.assert_frame_equal(ranked_mix, mix)
                     _close(sq.pace(scope, by), pq.pace_by_group(frame.dropna(subset=[by]), by))
                 for n in (1, 15, 1000):
                     _same(sq.most_behind(scope, n), pq.most_behind(frame, n), dtypes=False)
                 for value in frame["lead_unit"].dropna().unique()[:3]:
                     _same(sq.rows_of(scope, "lead_unit", value),
                           frame[frame["lead_unit"] == value].reset_index(drop=True), dtypes=False)
+                    # the pages read only the columns of their table, which is the table of the full rows
+                    table_rows = sq.rows_of(scope, "lead_unit", value, STATUS_TABLE_COLUMNS)
+                    full = sq.rows_of(scope, "lead_unit", value)
+                    pd.testing.assert_frame_equal(table_rows, full[list(STATUS_TABLE_COLUMNS)])
+                    pd.testing.assert_frame_equal(status_table(table_rows, True), status_table(full, True))
                 for value in frame["leaders"].dropna().str.split("、").explode().unique()[:3]:
                     mine = frame[frame["leaders"].fillna("").str.split("、").apply(lambda names: value in names)]
                     _same(sq.rows_of(scope, "leaders", value), mine.reset_index(drop=True), dtypes=False)
                 if level == pq.JURISDICTION:
                     _same_matrix(scope, pq.completion_matrix(frame))
+
+
+def test_one_scan_for_ranking_and_mix_counts_rows_that_cannot_be_judged(demo):
+    """ranking_with_mix is ranking and mix also with a 无法研判 row (a rule that raised) and with no rows."""
+    pq.target_status(demo, "2024-06")
+    demo.execute(f"""UPDATE status_rows SET status = '{pq.UNJUDGED}' WHERE rowid IN (
+                         SELECT r.rowid FROM status_rows r JOIN status_snapshots USING (snapshot_id)
+                         WHERE as_of = '2024-06' AND r.level = 'city' AND leaders <> '' AND lead_unit <> ''
+                         ORDER BY row_order LIMIT 2)""")
+    for filters in (f.Filters(), f.Filters(units=("没有这个单位",))):
+        with StatusScope(demo, "2024-06", filters, StatusSettings(), pq.CITY) as scope:
+            for by in ("lead_unit", "leaders"):
+                ranked, mix = sq.ranking_with_mix(scope, by)
+                pd.testing.assert_frame_equal(ranked, sq.ranking(scope, by))
+                expected = sq.mix(scope, by)[0]
+                pd.testing.assert_frame_equal(mix, expected, check_dtype=not expected.empty)
+                assert (pq.UNJUDGED in set(mix["status"])) == (not expected.empty)
+            counts, demo_rows = sq.counts_and_demo(scope)
+            assert counts.get(pq.UNJUDGED, 0) == (2 if not filters.units else 0)
+            assert demo_rows == (not filters.units)   # the demo progress is marked as such; no rows, no demo
 
 
 def _same_matrix(scope: StatusScope, expected: pd.DataFrame) -> None:

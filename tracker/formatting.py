@@ -97,8 +97,15 @@ def period_label(period: str | None) -> str:
     return f"{int(year)}年{int(month)}月"
 
 
+#: The status columns :func:`status_table` reads (what a page needs to fetch for it).
+STATUS_TABLE_COLUMNS = ("doc_number", "item_label", "item_title", "indicator", "status", "target_value",
+                        "target_value_high", "unit", "comparator", "reported_value", "report_period", "actual_share",
+                        "expected_share", "note", "lead_unit", "leaders", "target_id", "item_id", "jurisdiction_name")
+
+
 def status_table(status: pd.DataFrame, with_jurisdiction: bool = False) -> pd.DataFrame:
-    """The status rows as the pages show them: Chinese headings, values with units."""
+    """The status rows as the pages show them: Chinese headings, values with units. Reads only
+    :data:`STATUS_TABLE_COLUMNS`."""
     table = pd.DataFrame({
         "文件": status["doc_number"],
         "序号": status["item_label"],

@@ -12,6 +12,7 @@ import pandas as pd
 
 from tracker import status_sql as sq
 from tracker.filters import Filters
+from tracker.formatting import STATUS_TABLE_COLUMNS
 from tracker.progress_queries import CITY, JURISDICTION
 from tracker.settings import StatusSettings
 from tracker.status_store import StatusScope
@@ -41,7 +42,7 @@ class Overview:
 def overview(con, as_of: str, filters: Filters, settings: StatusSettings, n_behind: int = 15) -> Overview:
     """总览: headline counts, status mix by document and by policy area, pace by area, the most behind rows."""
     with StatusScope(con, as_of, filters, settings, _level(filters, None)) as scope:
-        return Overview(sq.counts(scope), sq.has_demo(scope), Mix(*sq.mix(scope, "doc_number")),
+        return Overview(*sq.counts_and_demo(scope), Mix(*sq.mix(scope, "doc_number")),
                         Mix(*sq.mix(scope, "area_title")), sq.pace(scope, "area_title"),
                         sq.most_behind(scope, n_behind))
 
@@ -63,16 +64,16 @@ def groups(con, as_of: str, filters: Filters, settings: StatusSettings, by: str,
     """部门 (``lead_unit``), 牵头市领导 (``leaders``), 县（市、区） (``jurisdiction_name``, jurisdiction level):
     counts, ranking and status mix per group."""
     with StatusScope(con, as_of, filters, settings, _level(filters, level)) as scope:
-        ranking = sq.ranking(scope, by)
-        frame, _ = sq.mix(scope, by)
-        return Groups(sq.counts(scope), sq.has_demo(scope), ranking, Mix(frame, ranking[by].tolist()))
+        ranking, mix = sq.ranking_with_mix(scope, by)
+        return Groups(*sq.counts_and_demo(scope), ranking, Mix(mix, ranking[by].tolist()))
 
 
 def group_rows(con, as_of: str, filters: Filters, settings: StatusSettings, by: str, value: str,
                level: str | None = None) -> pd.DataFrame:
-    """The status rows of one group (one department, leader or jurisdiction)."""
+    """The status rows of one group (one department, leader or jurisdiction), with the columns the pages'
+    table shows (:data:`tracker.formatting.STATUS_TABLE_COLUMNS`)."""
     with StatusScope(con, as_of, filters, settings, _level(filters, level)) as scope:
-        return sq.rows_of(scope, by, value)
+        return sq.rows_of(scope, by, value, STATUS_TABLE_COLUMNS)
 
 
 #: Targets a heatmap shows at most: a province's plans have thousands, a chart stays readable with a few dozen.

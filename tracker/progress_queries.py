@@ -513,15 +513,19 @@ def _empty_item_types(con: duckdb.DuckDBPyConnection, filters: Filters, item_id:
 
 
 def stored_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Status rows read back from ``status_rows`` with the column types :func:`live_status` gives."""
+    """Status rows read back from ``status_rows`` with the column types :func:`live_status` gives (of the
+    columns ``frame`` has)."""
     frame = frame.reset_index(drop=True)
-    frame["action_id"] = frame["action_id"].astype("Int64")
+    if "action_id" in frame:
+        frame["action_id"] = frame["action_id"].astype("Int64")
     for column in ("action_date", "action_deadline"):
-        values = frame[column]
-        frame[column] = [None if _missing(v) else pd.Timestamp(v).date() for v in values] if values.notna().any() \
-            else None
+        if column in frame:
+            values = frame[column]
+            frame[column] = [None if _missing(v) else pd.Timestamp(v).date() for v in values] \
+                if values.notna().any() else None
     for column in ("allocated", "is_demo", "overdue"):
-        frame[column] = frame[column].astype(bool)
+        if column in frame:
+            frame[column] = frame[column].astype(bool)
     return frame
 
 

@@ -40,16 +40,22 @@ def _grouped(by: str, explode: bool = True) -> str:
 
 def counts(scope: StatusScope) -> dict[str, int]:
     """:func:`tracker.progress_queries.status_counts`."""
-    found = dict(scope.execute("SELECT status, count(*) FROM {rows} GROUP BY status").fetchall())
-    result = {"指标": int(sum(found.values())), **{s: int(found.get(s, 0)) for s in st_rules.STATUSES}}
-    if found.get(UNJUDGED, 0):
-        result[UNJUDGED] = int(found[UNJUDGED])
-    return result
+    return counts_and_demo(scope)[0]
 
 
 def has_demo(scope: StatusScope) -> bool:
     """:func:`tracker.progress_queries.has_demo`."""
-    return bool(scope.execute("SELECT coalesce(bool_or(is_demo), false) FROM {rows}").fetchone()[0])
+    return counts_and_demo(scope)[1]
+
+
+def counts_and_demo(scope: StatusScope) -> tuple[dict[str, int], bool]:
+    """:func:`counts` and :func:`has_demo` from one scan."""
+    found = scope.execute("SELECT status, count(*), bool_or(is_demo) FROM {rows} GROUP BY status").fetchall()
+    per_status = {status: n for status, n, _ in found}
+    result = {"指标": int(sum(per_status.values())), **{s: int(per_status.get(s, 0)) for s in st_rules.STATUSES}}
+    if per_status.get(UNJUDGED, 0):
+        result[UNJUDGED] = int(per_status[UNJUDGED])
+    return result, any(bool(demo) for _, _, demo in found)
 
 
 def mix(scope: StatusScope, by: str) -> tuple[pd.DataFrame, list[str]]:
@@ -62,25 +68,51 @@ def mix(scope: StatusScope, by: str) -> tuple[pd.DataFrame, list[str]]:
     order = list(frame.groupby("grp")["first"].min().sort_values(kind="stable").index)
     if frame.empty:
         return pd.DataFrame(columns=[by, "status", "n"]), order
-    out = frame.rename(columns={"grp": by})[[by, "status", "n"]]
-    out["status"] = pd.Categorical(out["status"], categories=[*st_rules.STATUSES, UNJUDGED], ordered=True)
-    return out.sort_values([by, "status"]).reset_index(drop=True), order
+    return _mix_frame(frame.rename(columns={"grp": by})[[by, "status", "n"]], by), order
+
+
+def _mix_frame(long: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Rows (``by``, status, n) as :func:`mix` gives them: statuses as an ordered category, sorted."""
+    long["status"] = pd.Categorical(long["status"], categories=[*st_rules.STATUSES, UNJUDGED], ordered=True)
+    return long.sort_values([by, "status"]).reset_index(drop=True)
+
+
+_UNJUDGED_COUNT = "_unjudged"
 
 
 def ranking(scope: StatusScope, by: str) -> pd.DataFrame:
     """:func:`tracker.progress_queries.group_summary`."""
+    return _ranking(scope, by).drop(columns=_UNJUDGED_COUNT)
+
+
+def ranking_with_mix(scope: StatusScope, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`ranking` and the frame of :func:`mix` from one grouped scan: the mix is the ranking's counts
+    per status (and of rows that cannot be judged) in long form."""
+    frame = _ranking(scope, by)
+    statuses = [*st_rules.STATUSES, UNJUDGED]
+    if frame.empty:
+        return frame.drop(columns=_UNJUDGED_COUNT), pd.DataFrame(columns=[by, "status", "n"])
+    counts = frame[[*st_rules.STATUSES, _UNJUDGED_COUNT]].to_numpy()
+    group, status = np.nonzero(counts)
+    long = pd.DataFrame({by: frame[by].to_numpy()[group], "status": np.asarray(statuses, dtype=object)[status],
+                         "n": counts[group, status].astype("int64")})
+    return frame.drop(columns=_UNJUDGED_COUNT), _mix_frame(long, by)
+
+
+def _ranking(scope: StatusScope, by: str) -> pd.DataFrame:
     done, on, far = st_rules.COMPLETED, st_rules.ON_TRACK, st_rules.FAR_BEHIND
     per_status = ", ".join(f"count(*) FILTER (WHERE status = '{s}') AS \"{s}\"" for s in st_rules.STATUSES)
     frame = scope.df(f"""
         SELECT grp AS "{by}", count(*) AS 指标, {per_status},
                (count(*) FILTER (WHERE status IN ('{done}', '{on}')))::DOUBLE / count(*) AS 正常率,
                avg(actual_share) FILTER (WHERE {_PACED}) AS 平均完成进度,
-               avg(expected_share) FILTER (WHERE {_PACED}) AS 平均时序进度
+               avg(expected_share) FILTER (WHERE {_PACED}) AS 平均时序进度,
+               count(*) FILTER (WHERE status = '{UNJUDGED}') AS {_UNJUDGED_COUNT}
         FROM {_grouped(by)} WHERE grp IS NOT NULL AND grp <> ''
         GROUP BY grp
         ORDER BY 正常率 DESC, "{far}" ASC, 平均完成进度 DESC NULLS LAST, "{by}" ASC""")
     frame.insert(0, "rank", range(1, len(frame) + 1))
-    for status in ("指标", *st_rules.STATUSES):
+    for status in ("指标", *st_rules.STATUSES, _UNJUDGED_COUNT):
         frame[status] = frame[status].astype("int64")
     return frame
 
@@ -117,11 +149,13 @@ def most_behind(scope: StatusScope, n: int = 10) -> pd.DataFrame:
         ORDER BY c.place""", [int(n)]))
 
 
-def rows_of(scope: StatusScope, by: str, value: str) -> pd.DataFrame:
-    """The full status rows of one group (a name inside the list for :data:`LISTS` columns), in order."""
+def rows_of(scope: StatusScope, by: str, value: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The status rows of one group (a name inside the list for :data:`LISTS` columns), in order: every
+    column, or ``columns`` (status columns, in that order)."""
     by = _column(by)
+    wanted = STATUS_COLUMNS if columns is None else [_column(c) for c in columns]
     test = f"list_contains(string_split(coalesce({by}, ''), '、'), ?)" if by in LISTS else f"{by} = ?"
-    return stored_frame(scope.df(f"SELECT {', '.join(STATUS_COLUMNS)} FROM {{rows}} WHERE {test} ORDER BY row_order",
+    return stored_frame(scope.df(f"SELECT {', '.join(wanted)} FROM {{rows}} WHERE {test} ORDER BY row_order",
                                  [value]))
 
 
