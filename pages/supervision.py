@@ -43,9 +43,7 @@ for column, (label, n) in zip(st.columns(5), [*counts.items(), ("未报送单位
 st.header("督查清单")
 st.caption("督查类别取第一项适用的：逾期（过截止日期未完成，含未报送的）、严重滞后、滞后、二次交办（已交办未销号）。")
 table = sx.item_rows(items)
-ITEM_COLUMNS = ["序号", "督查类别", "研判状态", "条目", "指标", "县（市、区）", "目标", "累计完成值", "计量单位",
-                "完成进度", "截止日期", "逾期天数", "牵头单位", "研判说明", "督查记录", "填报编号"]
-st.dataframe(display_table(pd.DataFrame(table, columns=ITEM_COLUMNS), percents=("完成进度",)),
+st.dataframe(display_table(pd.DataFrame(table, columns=list(sx.PAGE_HEADERS)), percents=("完成进度",)),
              hide_index=True, key="sv_items")
 if can_export:
     left, middle, right = st.columns(3)

@@ -43,7 +43,7 @@ def test_without_exports_no_files_are_made(con):
     view = supervision_view(con, JULY, categories=(sv.OVERDUE,))
     assert view.xlsx is view.items_csv is view.units_csv is None
     assert set(view.items["category"]) == {sv.OVERDUE}
-    assert list(view.items.columns) == sv.LIST_COLUMNS   # the reports' texts are read for the downloads only
+    assert list(view.items.columns) == list(sx.PAGE_ITEM_COLUMNS)   # texts and plan details: for the downloads only
 
 
 def test_a_given_status_table_is_not_changed(con):
@@ -64,17 +64,22 @@ def test_stored_and_judged_on_the_day_give_the_same_lists(con, day, tmp_path):
         full = sv.supervision_items(con, day, categories=categories, status=status)
         # an empty list with texts has the key types of pandas' merge with an empty frame (objects)
         same_types = not full.empty
-        pd.testing.assert_frame_equal(view.items, full[sv.LIST_COLUMNS], check_dtype=same_types)
-        pd.testing.assert_frame_equal(sv.supervision_items(con, day, categories=categories, status=status, texts=False),
-                                      full[sv.LIST_COLUMNS], check_dtype=same_types)
+        page = list(sx.PAGE_ITEM_COLUMNS)
+        pd.testing.assert_frame_equal(view.items, full[page], check_dtype=same_types)
+        pd.testing.assert_frame_equal(sv.supervision_items(con, day, categories=categories, status=status, columns=page),
+                                      full[page], check_dtype=same_types)
         pd.testing.assert_frame_equal(view.choices, status[CHOICE_COLUMNS])
     stored = con.execute("SELECT count(*) FROM status_snapshots WHERE level = 'city'").fetchone()[0]
     assert stored == (1 if day == JULY else 0)
 
 
-def test_the_page_table_of_a_list_without_texts_has_them_empty(con):
-    """The page builds its table with item_rows from the list without texts: same rows, empty texts."""
-    with_texts = supervision_view(con, JULY, exports=True).items
-    without = supervision_view(con, JULY).items
-    blank = {"进展情况": "", "存在问题": "", "下步打算": ""}
-    assert sx.item_rows(without) == [row | blank for row in sx.item_rows(with_texts)]
+def test_the_page_table_of_the_narrow_list_is_that_of_the_full_one(con):
+    """The page builds its table with item_rows from the list of its own columns: the same cells under its
+    headers."""
+    full = sx.item_rows(supervision_view(con, JULY, exports=True).items)
+    narrow = sx.item_rows(supervision_view(con, JULY).items)
+    assert [{h: row[h] for h in sx.PAGE_HEADERS} for row in narrow] == [{h: row[h] for h in sx.PAGE_HEADERS}
+                                                                          for row in full]
+    assert any(row["条目"] and row["目标"] for row in narrow)
+    with pytest.raises(ValueError, match="not a column of the list: raw_text"):
+        sv.supervision_items(con, JULY, columns=["row_id", "raw_text"])

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 import duckdb
 import numpy as np
@@ -54,9 +54,8 @@ PARTLY_REPORTED = "部分报送"
 
 #: 进展情况 / 存在问题 / 下步打算 of the report a row was judged on (read from the reports, not the status table).
 TEXT_COLUMNS = ["progress_text", "problems_text", "next_steps_text"]
-#: The 督查清单's columns without the texts (what the page shows), and with them (what the downloads hold).
-LIST_COLUMNS = [*pq.STATUS_COLUMNS, "row_id", "category", "sent_back", "due", "days_overdue"]
-ITEM_COLUMNS = [*LIST_COLUMNS, *TEXT_COLUMNS]
+#: The 督查清单's columns (what the downloads hold).
+ITEM_COLUMNS = [*pq.STATUS_COLUMNS, "row_id", "category", "sent_back", "due", "days_overdue", *TEXT_COLUMNS]
 UNIT_COLUMNS = ["unit_name", "unit_kind", "jurisdiction_name", "n_rows", "n_reported", "n_missing", "state",
                 "last_upload", "missing_rows", "missing_items"]
 
@@ -89,10 +88,10 @@ def supervision_items(
     categories: tuple[str, ...] = (),
     level: str | None = None,
     status: pd.DataFrame | None = None,
-    texts: bool = True,
+    columns: Sequence[str] = tuple(ITEM_COLUMNS),
 ) -> pd.DataFrame:
-    """The rows a supervisor chases on ``as_of``, worst first. Columns: :data:`ITEM_COLUMNS`, or
-    :data:`LIST_COLUMNS` without ``texts`` (the reports' texts are then not read).
+    """The rows a supervisor chases on ``as_of``, worst first. Columns: :data:`ITEM_COLUMNS`, or those of
+    ``columns`` (in that order; the reports' texts are read only when one of them is asked for).
 
     ``categories`` keeps rows of those 督查类别 (二次交办 keeps every sent-back row);
     empty keeps all. Order: category, days overdue (most first), gap to pace, document order.
@@ -119,14 +118,21 @@ def supervision_items(
     items["due"] = [_due(d, n) for d, n in zip(items["due_date"], items["action_deadline"])]
     items["days_overdue"] = pd.array([(as_of - d).days if o and d is not None else None
                                       for d, o in zip(items["due"], items["overdue"])], dtype="Int64")
-    if texts:
+    if _wants_texts(columns):
         items = _with_texts(con, items, period)
     items["_order"] = items["category"].map({c: i for i, c in enumerate(CATEGORIES)})
     items["_days"] = items["days_overdue"].astype("float").fillna(-1)
     items["_gap"] = items["gap_points"].astype("float").fillna(-1e9)
     items = items.reset_index(drop=True).reset_index(names="_doc_order")
     items = items.sort_values(["_order", "_days", "_gap", "_doc_order"], ascending=[True, False, False, True])
-    return items[ITEM_COLUMNS if texts else LIST_COLUMNS].reset_index(drop=True)
+    return items[list(columns)].reset_index(drop=True)
+
+
+def _wants_texts(columns: Sequence[str]) -> bool:
+    unknown = [c for c in columns if c not in ITEM_COLUMNS]
+    if unknown:
+        raise ValueError(f"not a column of the list: {', '.join(unknown)}")
+    return any(c in TEXT_COLUMNS for c in columns)
 
 
 def _check_categories(categories: tuple[str, ...]) -> None:
@@ -216,8 +222,11 @@ LISTED_ROWS = f"status IN ('{FAR_BEHIND}', '{BEHIND}') OR overdue OR action = ?"
 
 _SEND_BACK_LABEL = sv_actions.KIND_LABELS[sv_actions.SEND_BACK]
 
+#: The status columns the list is ordered by (_list_order) besides the ones worked out in SQL.
+_ORDER_COLUMNS = ("gap_points",)
+
 # The columns supervision_items adds, worked out in SQL by the same rules (_category, _due); the row id as
-# tracker.reporting.row_id writes it (a missing code as Python prints None).
+# tracker.reporting.row_id writes it (a missing code as Python prints None). {columns}: the status columns read.
 _STORED_ITEMS_SQL = f"""
     WITH base AS (SELECT * FROM {{rows}} WHERE {LISTED_ROWS}),
     listed AS (SELECT *, coalesce(action = ?, false) AS sent_back, ?::DATE AS as_of_day FROM base),
@@ -226,7 +235,7 @@ _STORED_ITEMS_SQL = f"""
                coalesce(action_deadline, due_date) AS due
         FROM listed
     )
-    SELECT {', '.join(pq.STATUS_COLUMNS)}, row_order, overdue_now, sent_back, due,
+    SELECT {{columns}}, row_order, overdue_now, sent_back, due,
            'T' || target_id || '-' || coalesce(jurisdiction_code, 'None') AS row_id,
            CASE WHEN overdue_now AND status IS DISTINCT FROM '{st_rules.COMPLETED}' THEN '{OVERDUE}'
                 WHEN status IN ('{FAR_BEHIND}', '{BEHIND}') THEN status
@@ -237,32 +246,34 @@ _STORED_ITEMS_SQL = f"""
 
 
 def stored_items(con: duckdb.DuckDBPyConnection, scope: StatusScope, as_of: date,
-                 categories: tuple[str, ...] = (), texts: bool = True) -> pd.DataFrame:
+                 categories: tuple[str, ...] = (), columns: Sequence[str] = tuple(ITEM_COLUMNS)) -> pd.DataFrame:
     """:func:`supervision_items` of the status rows of ``scope`` (a :class:`tracker.status_store.StatusScope` of
-    ``as_of``'s month, judged on its last day), reading only the rows that can be listed, with the category,
-    due date and days overdue worked out in SQL. The same frame, column types included (without ``texts``:
-    :data:`LIST_COLUMNS`, the texts not read).
+    ``as_of``'s month, judged on its last day), reading only the rows that can be listed and of them only
+    ``columns`` (and what orders them), with the category, due date and days overdue worked out in SQL.
+    The same frame, column types included.
 
     A scope judged on the spot (no stored snapshot: its column types follow the frame) and a list left
     empty by the categories (whose column types are pandas' own quirks) take :func:`supervision_items` itself.
     """
     _check_categories(categories)
+    texts = _wants_texts(columns)
     if scope.snapshot is None:
-        return supervision_items(con, as_of, categories=categories, status=_listed_status(scope), texts=texts)
-    frame = scope.df(_STORED_ITEMS_SQL, [_SEND_BACK_LABEL, _SEND_BACK_LABEL, as_of])
+        return supervision_items(con, as_of, categories=categories, status=_listed_status(scope), columns=columns)
+    read = [c for c in pq.STATUS_COLUMNS if c in columns or c in _ORDER_COLUMNS or (texts and c in _TEXT_KEYS)]
+    frame = scope.df(_STORED_ITEMS_SQL.replace("{columns}", ", ".join(read)),
+                     [_SEND_BACK_LABEL, _SEND_BACK_LABEL, as_of])
     keep = _kept(frame["category"], frame["sent_back"], categories).to_numpy()
-    if not keep.any():
-        status = frame.sort_values("row_order")[pq.STATUS_COLUMNS]
-        return supervision_items(con, as_of, categories=categories, status=pq.stored_frame(status), texts=texts)
+    if not keep.any():   # read in full again: the empty list's column types are those of all its rows
+        return supervision_items(con, as_of, categories=categories, status=_listed_status(scope), columns=columns)
     # the kept rows in list order, in one copy; stored_frame gives each row the values it gives it among all
     # the rows read (its column types follow the frame's, which the query decided)
     items = pq.stored_frame(frame.take(_list_order(frame, keep)))
     items["overdue"] = items["overdue_now"]
     items["due"] = items["due"].dt.date.where(items["due"].notna(), None)
     items["days_overdue"] = items["days_overdue"].astype("Int64")
-    if not texts:
-        return items[LIST_COLUMNS]
-    return _with_texts(con, items, st_rules.period_of(as_of))[ITEM_COLUMNS]
+    if texts:
+        items = _with_texts(con, items, st_rules.period_of(as_of))
+    return items[list(columns)]
 
 
 def _listed_status(scope: StatusScope) -> pd.DataFrame:

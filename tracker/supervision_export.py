@@ -48,6 +48,15 @@ ITEM_COLUMNS = (
 ITEM_HEADERS = tuple(h for h, _ in ITEM_COLUMNS)
 ITEM_PRINTED = ITEM_HEADERS.index("督查记录") + 1
 
+#: The 督查 page's table: its headers (of :func:`item_rows`) and the list columns they and the page's
+#: counts and demo warning are made of (:func:`tracker.supervision.stored_items` reads only these).
+PAGE_HEADERS = ("序号", "督查类别", "研判状态", "条目", "指标", "县（市、区）", "目标", "累计完成值", "计量单位",
+                "完成进度", "截止日期", "逾期天数", "牵头单位", "研判说明", "督查记录", "填报编号")
+PAGE_ITEM_COLUMNS = ("target_id", "jurisdiction_code", "jurisdiction_name", "item_label", "item_title", "indicator",
+                     "comparator", "target_value", "target_value_high", "unit", "reported_value", "is_demo", "status",
+                     "actual_share", "note", "lead_unit", "action", "action_date", "action_by", "action_note",
+                     "action_deadline", "row_id", "category", "sent_back", "due", "days_overdue")
+
 UNIT_COLUMNS = (
     ("序号", 6), ("报送单位", 18), ("单位类型", 14), ("县（市、区）", 11), ("应报事项", 9), ("已报事项", 9),
     ("缺报事项数", 10), ("报送情况", 10), ("最近上传时间", 18), ("缺报事项", 80),
@@ -98,10 +107,11 @@ def _action_text(row) -> str:
 
 
 def item_rows(items: pd.DataFrame) -> list[dict]:
-    """One dict per item (keys: :data:`ITEM_HEADERS`), in the list's order. A list read without the
-    reports' texts (:data:`tracker.supervision.LIST_COLUMNS`, what the page shows) gets them empty."""
-    if not set(sv.TEXT_COLUMNS) <= set(items.columns):
-        items = items.assign(**{column: None for column in sv.TEXT_COLUMNS})
+    """One dict per item (keys: :data:`ITEM_HEADERS`), in the list's order. A list read with fewer
+    columns (:data:`PAGE_ITEM_COLUMNS`: what the page shows) leaves the cells of the others empty."""
+    missing = [column for column in sv.ITEM_COLUMNS if column not in items.columns]
+    if missing:
+        items = items.assign(**{column: None for column in missing})
     rows = []
     for n, r in enumerate(items.itertuples(index=False), start=1):
         rows.append({

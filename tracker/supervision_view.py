@@ -30,7 +30,7 @@ CHOICE_COLUMNS = ["target_id", "jurisdiction_code", "jurisdiction_name", "item_l
 @dataclass(frozen=True)
 class SupervisionView:
     choices: pd.DataFrame         # every row of the status table (CHOICE_COLUMNS): the action picker's choices
-    items: pd.DataFrame           # the 督查清单: supervision.ITEM_COLUMNS with exports, else LIST_COLUMNS (no texts)
+    items: pd.DataFrame           # the 督查清单: supervision.ITEM_COLUMNS with exports, else supervision_export.PAGE_ITEM_COLUMNS
     units: pd.DataFrame           # the units yet to report (supervision.UNIT_COLUMNS)
     filters_text: str             # the filters in words, for titles
     xlsx: bytes | None = None     # the downloads, when asked for
@@ -42,22 +42,24 @@ def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filte
                      settings: StatusSettings = StatusSettings(), categories: tuple[str, ...] = (),
                      exports: bool = False) -> SupervisionView:
     """The lists for ``as_of`` (a day of the sidebar's month); the three downloads too with ``exports``.
-    The reports' texts are only read for the downloads: the page does not show them.
+    Without ``exports`` the list has only the columns the page shows
+    (:data:`tracker.supervision_export.PAGE_ITEM_COLUMNS`: no reports' texts, no plan details).
 
     On a month's last day the rows come from the stored status table (:mod:`tracker.status_store`):
     only the rows that can be listed are read in full, their categories, due dates and days overdue worked out
     in SQL (:func:`tracker.supervision.stored_items`); on another day the month is judged on that day.
     """
     period = period_of(as_of)
+    columns = sv.ITEM_COLUMNS if exports else sx.PAGE_ITEM_COLUMNS
     if as_of == month_end(period):
         level = pq.JURISDICTION if filters.jurisdictions else pq.CITY
         with StatusScope(con, period, filters, settings, level) as scope:
-            items = sv.stored_items(con, scope, as_of, categories, texts=exports)
+            items = sv.stored_items(con, scope, as_of, categories, columns)
             choices = scope.df(f"SELECT {', '.join(CHOICE_COLUMNS)} FROM {{rows}} ORDER BY row_order")
     else:
         listed = pq.target_status(con, period, filters, settings, as_of_day=as_of)
         choices = listed[CHOICE_COLUMNS]
-        items = sv.supervision_items(con, as_of, filters, settings, categories, status=listed, texts=exports)
+        items = sv.supervision_items(con, as_of, filters, settings, categories, status=listed, columns=columns)
     units = sv.unreported_units(con, as_of, filters, settings)
     text = sv.describe_filters(con, filters, categories)
     if not exports:
