@@ -29,7 +29,6 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import DataPoint
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.pagebreak import Break
-from openpyxl.utils import get_column_letter
 
 from tracker import actions as sv_actions
 from tracker import progress_queries as pq

@@ -45,7 +45,7 @@ import calendar
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Sequence, Union
 
 from tracker.settings import StatusSettings
