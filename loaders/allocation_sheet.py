@@ -23,6 +23,7 @@ sheet --read_allocation_book--> AllocationBook --verify_against_source--> proble
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -30,12 +31,13 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 
 from loaders.db_writer import LoadResult, Registry
 from loaders.organisations import Directory, Jurisdiction
 from loaders.plan_items import split_names
 from loaders.sheet_reader import Problem
+from loaders.xlsx_guard import XlsxRefused, check_xlsx
 from tracker.db import insert_rows, next_id
 from tracker.reporting import unknown_unit_message
 
@@ -137,24 +139,23 @@ def read_allocation_book(path: Path, directory: Directory, known_units: set[str]
     """
     data = path.read_bytes()
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a file that is not xlsx
-        raise AllocationSheetError(path.name, [Problem(None, None, None, f"无法作为 xlsx 打开：{exc}")]) from exc
+        book = _read_book(path, data)
+    except XlsxRefused as exc:
+        raise AllocationSheetError(path.name, [Problem(None, None, None, str(exc))]) from None
+    except BaseException as exc:  # python-calamine raises several kinds (a Rust panic too) for a broken file
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
+        raise AllocationSheetError(path.name, [Problem(None, None, None, f"无法作为 xlsx 打开：{exc}")]) from None
     problems: list[Problem] = []
-    try:
-        meta = _read_meta(wb, problems)
-        city = _city(meta.get("城市", ""), directory, problems)
-        year = _year(meta.get("年份"), problems)
-        provenance = _read_provenance(wb, problems) if PROVENANCE_SHEET in wb.sheetnames else None
-        tables = []
-        for ws in wb.worksheets:
-            if ws.title in (META_SHEET, PROVENANCE_SHEET):
-                continue
-            tables.append(_read_table(ws, city, directory, known_units, provenance or {}, problems))
-        if not tables:
-            problems.append(Problem(None, None, None, "没有数据工作表（除“说明”“来源”外至少一张）"))
-    finally:
-        wb.close()
+    meta = _read_meta(book, problems)
+    city = _city(meta.get("城市", ""), directory, problems)
+    year = _year(meta.get("年份"), problems)
+    provenance = _read_provenance(book[PROVENANCE_SHEET], problems) if PROVENANCE_SHEET in book else None
+    by_row = _by_row(provenance or {})
+    tables = [_read_table(sheet, rows, city, directory, known_units, by_row, problems)
+              for sheet, rows in book.items() if sheet not in (META_SHEET, PROVENANCE_SHEET)]
+    if not tables:
+        problems.append(Problem(None, None, None, "没有数据工作表（除“说明”“来源”外至少一张）"))
     if problems:
         raise AllocationSheetError(path.name, problems)
     return AllocationBook(
@@ -165,6 +166,16 @@ def read_allocation_book(path: Path, directory: Directory, known_units: set[str]
     )
 
 
+def _read_book(path: Path, data: bytes) -> dict[str, list[tuple]]:
+    """Every sheet's rows of cell values, in sheet order, empty cells as None (read with python-calamine,
+    after :func:`loaders.xlsx_guard.check_xlsx` has looked at the zip: it is ten times faster than openpyxl)."""
+    check_xlsx(path, data=data)
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return {name: [tuple(None if v == "" else v for v in row)
+                   for row in wb.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+            for name in wb.sheet_names}
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -173,12 +184,12 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _read_meta(wb, problems: list[Problem]) -> dict[str, str]:
-    if META_SHEET not in wb.sheetnames:
+def _read_meta(book: dict[str, list[tuple]], problems: list[Problem]) -> dict[str, str]:
+    if META_SHEET not in book:
         problems.append(Problem(None, None, None, f"缺少工作表“{META_SHEET}”（项目/内容：标题、年份、城市、文号、来源文件）"))
         return {}
     meta = {}
-    for row in wb[META_SHEET].iter_rows(values_only=True):
+    for row in book[META_SHEET]:
         if row and row[0] is not None:
             meta[_text(row[0])] = _text(row[1] if len(row) > 1 else None)
     return meta
@@ -199,10 +210,9 @@ def _year(value: str | None, problems: list[Problem]) -> int:
     return 0
 
 
-def _read_provenance(wb, problems: list[Problem]) -> dict[tuple[str, int, str], tuple[str, CellSource]]:
+def _read_provenance(cells: list[tuple], problems: list[Problem]) -> dict[tuple[str, int, str], tuple[str, CellSource]]:
     """(sheet, row, column) -> (value as written, source)."""
-    ws = wb[PROVENANCE_SHEET]
-    rows = ws.iter_rows(values_only=True)
+    rows = iter(cells)
     header = [_text(h) for h in next(rows, ())]
     missing = [h for h in PROVENANCE_HEADERS if h not in header]
     if missing:
@@ -230,22 +240,31 @@ def _read_provenance(wb, problems: list[Problem]) -> dict[tuple[str, int, str], 
     return found
 
 
-def _header_row(ws) -> tuple[int, list[str]] | None:
-    for n, row in enumerate(ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
+def _by_row(provenance: dict[tuple[str, int, str], tuple[str, CellSource]]) -> dict[tuple[str, int], dict]:
+    """The provenance entries of each (sheet, row)."""
+    found: dict[tuple[str, int], dict] = {}
+    for key, value in provenance.items():
+        found.setdefault(key[:2], {})[key] = value
+    return found
+
+
+def _header_row(rows: list[tuple]) -> tuple[int, list[str]] | None:
+    for n, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
         cells = [_text(c) for c in row]
         if TOTAL in cells:
             return n, cells
     return None
 
 
-def _read_table(ws, city, directory: Directory, known_units, provenance, problems: list[Problem]) -> AllocationTable:
-    sheet = ws.title
-    found = _header_row(ws)
+def _read_table(sheet: str, cells: list[tuple], city, directory: Directory, known_units, provenance_by_row,
+                problems: list[Problem]) -> AllocationTable:
+    """One data sheet; ``provenance_by_row``: the 来源 entries per (sheet, row) (:func:`_by_row`)."""
+    found = _header_row(cells)
     if found is None:
         problems.append(Problem(sheet, None, None, f"前 {HEADER_SEARCH_ROWS} 行中找不到表头（含“{TOTAL}”的一行）"))
         return AllocationTable(sheet, sheet, {}, [])
     header_at, header = found
-    title = next((_text(r[0]) for r in ws.iter_rows(max_row=header_at - 1, values_only=True) if r and r[0]), sheet)
+    title = next((_text(r[0]) for r in cells[:header_at - 1] if r and r[0]), sheet)
     for h in REQUIRED_HEADERS:
         if h not in header:
             problems.append(Problem(sheet, header_at, h, f"缺少列“{h}”"))
@@ -263,13 +282,14 @@ def _read_table(ws, city, directory: Directory, known_units, provenance, problem
             columns[j.code] = h
     index = {h: i for i, h in enumerate(header) if h}
     rows = []
-    for n, values in enumerate(ws.iter_rows(min_row=header_at + 1, values_only=True), start=header_at + 1):
+    for n, values in enumerate(cells[header_at:], start=header_at + 1):
         if all(v is None or _text(v) == "" for v in values):
             continue
         cell = {h: (values[i] if i < len(values) else None) for h, i in index.items()}
         row = _read_row(sheet, n, cell, columns, city, directory, known_units, problems)
         if row is not None:
-            row.sources = {col: src for (s, r, col), (_, src) in provenance.items() if s == sheet and r == n}
+            provenance = provenance_by_row.get((sheet, n), {})
+            row.sources = {col: src for (_, _, col), (_, src) in provenance.items()}
             _check_provenance_values(row, columns, provenance, problems)
             rows.append(row)
     return AllocationTable(sheet, title, columns, rows)
@@ -337,7 +357,7 @@ def _units(value, sheet, n, column, city, directory: Directory, known_units, pro
 
 def _check_provenance_values(row: AllocationRow, columns: dict[str, str], provenance,
                              problems: list[Problem]) -> None:
-    """A provenance row must repeat the value of the cell it speaks for."""
+    """A provenance row must repeat the value of the cell it speaks for (``provenance``: at least the row's entries)."""
     by_header = {TOTAL: row.total} | {columns[c]: v for c, v in row.cells.items()}
     for key, (written, _src) in provenance.items():
         if key[0] != row.sheet or key[1] != row.row or key[2] not in by_header:

@@ -194,6 +194,26 @@ def test_missing_meta_and_header(tmp_path, directory):
     ]
 
 
+def test_a_file_that_is_not_a_workbook_is_refused_with_its_name(tmp_path, directory):
+    renamed = tmp_path / "分解表.xlsx"
+    renamed.write_bytes("序号,事项名称\n1,青少年宫\n".encode())   # a csv saved with the wrong extension
+    found = problems(renamed, directory)
+    assert len(found) == 1 and "xlsx" in found[0], found
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(ALLOCATIONS.read_bytes()[:5000])   # a download broken off
+    assert len(problems(cut, directory)) == 1
+
+
+def test_empty_cells_and_whole_numbers_read_as_before(tmp_path, directory):
+    """python-calamine gives "" for an empty cell and 3.0 for 3: the rows are what openpyxl's reading gave."""
+    path = sheet(tmp_path, [row(total=12, cells=(None, 3, 2, 2, 1, 1, 1, 1, 1)), row(number=2, total="/")])
+    book = read_allocation_book(path, directory, {"团市委"})
+    first, second = book.tables[0].rows
+    assert (first.number, first.total, first.unit, first.cooperating) == (1, 12.0, "个", ["各县（市、区）政府"])
+    assert "330800" not in first.cells or first.cells["330800"] is None
+    assert list(first.cells.values())[1:3] == [3.0, 2.0] and second.total == "/"
+
+
 def test_a_number_the_source_does_not_hold_is_refused(tmp_path):
     path = built_db(tmp_path, allocations=False)
     bad = tmp_path / "bad.xlsx"
