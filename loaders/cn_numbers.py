@@ -155,9 +155,14 @@ def _skip_space(text: str, pos: int, limit: int = 1) -> int:
 
 
 def _base_unit_at(text: str, pos: int) -> str | None:
-    if any(text.startswith(word, pos) for word in _WORD_AFTER_MEASURE):
+    """The longest base unit written at ``pos`` (None before a word such as 项目). The units and words are
+    looked up by their first character: this runs for every number of every document."""
+    if pos >= len(text):
         return None
-    for unit in BASE_UNITS:
+    first = text[pos]
+    if any(text.startswith(word, pos) for word in _WORDS_BY_FIRST.get(first, ())):
+        return None
+    for unit in _UNITS_BY_FIRST.get(first, ()):
         if text.startswith(unit, pos):
             return unit
     return None
@@ -167,6 +172,18 @@ def _base_unit_at(text: str, pos: int) -> str | None:
 _WORD_AFTER_MEASURE = ("项目", "个体", "家庭", "条件", "处理", "处置", "名单", "名称", "位置", "位于",
                        "台账", "期间", "场所", "场景", "组织", "批次", "次数", "起步", "例如", "所在",
                        "件事", "类型", "门类", "间隔", "张贴")
+
+
+def _by_first_character(words) -> dict[str, tuple[str, ...]]:
+    """``words`` grouped by their first character, each group in the order given (longest first for units)."""
+    found: dict[str, list[str]] = {}
+    for word in words:
+        found.setdefault(word[0], []).append(word)
+    return {first: tuple(group) for first, group in found.items()}
+
+
+_UNITS_BY_FIRST = _by_first_character(BASE_UNITS)
+_WORDS_BY_FIRST = _by_first_character(_WORD_AFTER_MEASURE)
 
 
 _UNIT_WINDOW = 24                      # longer than any space + 余 + scale + unit "/" unit

@@ -106,3 +106,23 @@ def test_words_with_numeral_characters_are_not_numbers(text):
 def test_offsets_point_into_the_text():
     text = "新增公共充电桩 500个以上，建设国家级一刻钟便民生活圈 5家"
     assert [(t.raw, text[t.start:t.end]) for t in find_numbers(text)] == [("500", "500"), ("5", "5")]
+
+
+def test_base_units_looked_up_by_first_character_as_by_the_full_list():
+    """_base_unit_at indexes the units and the words that are not units by their first character: at every
+    position of every shipped source it finds what trying the whole longest-first list finds."""
+    from pathlib import Path
+
+    from loaders import cn_numbers
+
+    def by_full_list(text: str, pos: int):
+        if any(text.startswith(word, pos) for word in cn_numbers._WORD_AFTER_MEASURE):
+            return None
+        return next((unit for unit in cn_numbers.BASE_UNITS if text.startswith(unit, pos)), None)
+
+    sources = Path(__file__).resolve().parent.parent / "data" / "sources"
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(sources.glob("*.txt")))
+    text += "3个体户 5个百分点 2万元/吨 7项目 9亩"
+    found = [cn_numbers._base_unit_at(text, pos) for pos in range(len(text) + 1)]
+    assert found == [by_full_list(text, pos) for pos in range(len(text) + 1)]
+    assert {"个百分点", "元", "亩"} <= set(found)

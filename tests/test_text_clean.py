@@ -39,3 +39,13 @@ def test_is_furniture_line():
     assert is_furniture_line("2024年/第三期 市政府文件市政府文件")
     assert is_furniture_line("衢州政报(总第171期)")
     assert not is_furniture_line("现将《实施方案》印发给你们，请结合实际认真组织实施。")
+
+
+def test_lines_without_either_marker_skip_the_furniture_patterns():
+    """Every furniture pattern needs 期 or 文件, so a line with neither has no furniture spans."""
+    from loaders import text_clean
+
+    for sample in ("市政府文件市政府文件", "2024年/第三期", "衢州政报(总第171期)"):
+        assert text_clean._furniture_spans(sample) == [(0, len(sample))]
+        assert "期" in sample or "文件" in sample
+    assert text_clean._furniture_spans("新增公共充电桩500个以上") == []
