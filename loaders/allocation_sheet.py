@@ -486,38 +486,23 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
                 [sheet_id, book.file_name, book.sha256, source_file_id])
     findings = sum_findings(book)
     registry = Registry(con)
-    assignments: list[tuple] = []
-    allocations: list[tuple] = []
-    n_docs = n_items = n_targets = 0
+    rows = _BookRows(next_id(con, "documents", "doc_id"), next_id(con, "items", "item_id"),
+                     next_id(con, "targets", "target_id"))
     for table in book.tables:
-        doc_id = next_id(con, "documents", "doc_id")
-        con.execute(
-            "INSERT INTO documents (doc_id, file_id, doc_number, title, notice_title, issuer, issue_date, year, kind, "
-            "city_code, period_start, period_end) VALUES (?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?, ?, ?)",
-            [doc_id, source_file_id, book.doc_number, table.title, book.year, DOCUMENT_KIND, book.city.code,
-             date(book.year, 1, 1), date(book.year, 12, 31)])
-        n_docs += 1
+        doc_id = rows.document(source_file_id, book, table)
         items: dict[int, int] = {}
         for row in table.rows:
             if row.number not in items:
-                items[row.number] = _insert_item(con, doc_id, row, book, directory, lines.get((table.sheet, row.row)),
-                                                 registry, assignments)
-                n_items += 1
-            item_id = items[row.number]
+                items[row.number] = rows.item(doc_id, row, book, directory, lines.get((table.sheet, row.row)), registry)
             if row.total == NO_TASK:
                 continue
-            allocations.extend(_insert_target(con, item_id, row, table, book, lines.get((table.sheet, row.row))))
-            n_targets += 1
+            rows.target(items[row.number], row, table, book, lines.get((table.sheet, row.row)))
         for f in (f for f in findings if f.sheet == table.sheet):
             item_id = items.get(next(r.number for r in table.rows if r.row == f.row))
-            con.execute("INSERT INTO load_findings VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [source_file_id, doc_id, item_id, f.severity, f.message, f.start, f.end])
+            rows.findings.append((source_file_id, doc_id, item_id, f.severity, f.message, f.start, f.end))
     registry.flush(con)
-    if assignments:
-        insert_rows(con, "assignments", assignments)
-    if allocations:
-        insert_rows(con, "target_allocations", allocations)
-    return LoadResult(book.file_name, False, n_docs, n_items, n_targets)
+    rows.insert(con)
+    return LoadResult(book.file_name, False, len(rows.documents), len(rows.items), len(rows.targets))
 
 
 def _span(row: AllocationRow, line: tuple[int, int] | None, *columns: str) -> tuple[int, int]:
@@ -529,52 +514,87 @@ def _span(row: AllocationRow, line: tuple[int, int] | None, *columns: str) -> tu
     return line or (0, 0)
 
 
-def _insert_item(con, doc_id: int, row: AllocationRow, book: AllocationBook, directory: Directory,
-                 line: tuple[int, int] | None, registry: Registry, assignments: list[tuple]) -> int:
-    item_id = next_id(con, "items", "item_id")
-    s, e = _span(row, line, "事项名称", TOTAL)
-    con.execute("INSERT INTO items (item_id, doc_id, kind, number, label, parent_item_id, title, text, source_start, "
-                "source_end, text_start, text_end) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-                [item_id, doc_id, ITEM_KIND, row.number, str(row.number), row.name, row.name, s, e, s, e])
-    position = 0
-    seen: set[int] = set()
-    for role, names in (("lead", row.lead), ("cooperate", row.cooperating)):
-        for name in names:
-            for unit in directory.resolve(name, book.city):
-                org_id = registry.org_id(book.city.code, unit)
-                if org_id in seen:
-                    continue
-                seen.add(org_id)
-                position += 1
-                assignments.append((item_id, org_id, role, position, name))
-    return item_id
+class _BookRows:
+    """The rows of one book, numbered from the first free ids and inserted table by table at the end (a few
+    statements, not several per sheet row)."""
 
+    DOCUMENT_COLUMNS = ("doc_id", "file_id", "doc_number", "title", "notice_title", "issuer", "issue_date", "year",
+                        "kind", "city_code", "period_start", "period_end")
+    ITEM_COLUMNS = ("item_id", "doc_id", "kind", "number", "label", "parent_item_id", "title", "text", "source_start",
+                    "source_end", "text_start", "text_end")
+    TARGET_COLUMNS = ("target_id", "item_id", "seq", "indicator", "raw", "value", "value_high", "unit", "base_value",
+                      "base_value_high", "base_unit", "comparator", "kind", "tiers", "steps", "deadline", "due_date",
+                      "source_start", "source_end")
 
-def _insert_target(con, item_id: int, row: AllocationRow, table: AllocationTable, book: AllocationBook,
-                   line: tuple[int, int] | None) -> list[tuple]:
-    """Insert the city-wide target; return its allocation rows for the caller to insert in bulk."""
-    target_id = next_id(con, "targets", "target_id")
-    seq = con.execute("SELECT count(*) + 1 FROM targets WHERE item_id = ?", [item_id]).fetchone()[0]
-    src = row.source(TOTAL)
-    raw = row.target_text or (src.text if src and src.text else "") or (
-        _fmt(row.total) + row.unit if isinstance(row.total, float) else row.name)
-    value = row.total if isinstance(row.total, float) else None
-    comparator = ">=" if value is not None and re.search(r"≥|以上|不低于|不少于", raw) else "="
-    s, e = _span(row, line, TOTAL, "事项名称")
-    con.execute(
-        "INSERT INTO targets (target_id, item_id, seq, indicator, raw, value, value_high, unit, base_value, "
-        "base_value_high, base_unit, comparator, kind, tiers, steps, deadline, due_date, source_start, source_end) "
-        "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?)",
-        [target_id, item_id, seq, row.indicator, raw, value, row.unit, value, row.unit, comparator, KINDS[row.kind],
-         date(book.year, 12, 31), s, e])
-    allocations = []
-    for code, v in row.cells.items():
-        if not isinstance(v, float):
-            continue
-        src = row.source(table.columns[code])
-        allocations.append((target_id, code, v, v, bool(src and src.basis == "推断"),
-                            src.start if src else None, src.end if src else None))
-    return allocations
+    def __init__(self, doc_id: int, item_id: int, target_id: int):
+        self._next = {"doc": doc_id, "item": item_id, "target": target_id}
+        self.documents: list[tuple] = []
+        self.items: list[tuple] = []
+        self.targets: list[tuple] = []
+        self.assignments: list[tuple] = []
+        self.allocations: list[tuple] = []
+        self.findings: list[tuple] = []
+        self._seq: dict[int, int] = {}
+
+    def _id(self, kind: str) -> int:
+        self._next[kind] += 1
+        return self._next[kind] - 1
+
+    def document(self, source_file_id: int, book: AllocationBook, table: AllocationTable) -> int:
+        doc_id = self._id("doc")
+        self.documents.append((doc_id, source_file_id, book.doc_number, table.title, None, None, None, book.year,
+                               DOCUMENT_KIND, book.city.code, date(book.year, 1, 1), date(book.year, 12, 31)))
+        return doc_id
+
+    def item(self, doc_id: int, row: AllocationRow, book: AllocationBook, directory: Directory,
+             line: tuple[int, int] | None, registry: Registry) -> int:
+        item_id = self._id("item")
+        s, e = _span(row, line, "事项名称", TOTAL)
+        self.items.append((item_id, doc_id, ITEM_KIND, row.number, str(row.number), None, row.name, row.name,
+                           s, e, s, e))
+        position = 0
+        seen: set[int] = set()
+        for role, names in (("lead", row.lead), ("cooperate", row.cooperating)):
+            for name in names:
+                for unit in directory.resolve(name, book.city):
+                    org_id = registry.org_id(book.city.code, unit)
+                    if org_id in seen:
+                        continue
+                    seen.add(org_id)
+                    position += 1
+                    self.assignments.append((item_id, org_id, role, position, name))
+        return item_id
+
+    def target(self, item_id: int, row: AllocationRow, table: AllocationTable, book: AllocationBook,
+               line: tuple[int, int] | None) -> None:
+        """The city-wide target of ``row`` (the item's next) and its allocation rows."""
+        target_id = self._id("target")
+        self._seq[item_id] = seq = self._seq.get(item_id, 0) + 1
+        src = row.source(TOTAL)
+        raw = row.target_text or (src.text if src and src.text else "") or (
+            _fmt(row.total) + row.unit if isinstance(row.total, float) else row.name)
+        value = row.total if isinstance(row.total, float) else None
+        comparator = ">=" if value is not None and re.search(r"≥|以上|不低于|不少于", raw) else "="
+        s, e = _span(row, line, TOTAL, "事项名称")
+        self.targets.append((target_id, item_id, seq, row.indicator, raw, value, None, row.unit, value, None, row.unit,
+                             comparator, KINDS[row.kind], None, None, None, date(book.year, 12, 31), s, e))
+        for code, v in row.cells.items():
+            if not isinstance(v, float):
+                continue
+            src = row.source(table.columns[code])
+            self.allocations.append((target_id, code, v, v, bool(src and src.basis == "推断"),
+                                     src.start if src else None, src.end if src else None))
+
+    def insert(self, con) -> None:
+        """Insert every table's rows, each after the tables it refers to."""
+        for table, rows, columns in (("documents", self.documents, self.DOCUMENT_COLUMNS),
+                                     ("items", self.items, self.ITEM_COLUMNS),
+                                     ("targets", self.targets, self.TARGET_COLUMNS),
+                                     ("assignments", self.assignments, None),
+                                     ("target_allocations", self.allocations, None),
+                                     ("load_findings", self.findings, None)):
+            if rows:
+                insert_rows(con, table, rows, columns=columns)
 
 
 def _as_text(book: AllocationBook) -> tuple[str, dict[tuple[str, int], tuple[int, int]]]:

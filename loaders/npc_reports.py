@@ -31,7 +31,7 @@ from loaders.extract import read_source
 from loaders.numbered_runs import chinese_ordinal
 from loaders.organisations import COUNTY_LEVEL_KINDS, Directory, Jurisdiction
 from loaders.text_clean import CleanText, clean
-from tracker.db import next_id
+from tracker.db import insert_rows, next_id
 
 WORK_REPORT, BULLETIN = "work_report", "bulletin"
 
@@ -425,20 +425,21 @@ def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport) -> tuple
                     [report_id, file_id, report.title, report.kind, report.jurisdiction.code,
                      report.report_date, report.year])
         fact_id = next_id(con, "npc_facts", "fact_id")
-        for f in report.facts:
+        facts = []
+        for n, f in enumerate(report.facts):
             s, e = report.clean.source_span(*f.span)
             ss, se = report.clean.source_span(*f.sentence_span)
-            con.execute("INSERT INTO npc_facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [fact_id, report_id, f.jurisdiction.code, f.body, f.year, f.metric, f.label, f.value,
-                         f.unit, f.approx, f.phrase, f.sentence, s, e, ss, se])
-            fact_id += 1
+            facts.append((fact_id + n, report_id, f.jurisdiction.code, f.body, f.year, f.metric, f.label, f.value,
+                          f.unit, f.approx, f.phrase, f.sentence, s, e, ss, se))
         task_id = next_id(con, "npc_tasks", "task_id")
-        for t in report.tasks:
+        tasks = []
+        for n, t in enumerate(report.tasks):
             s, e = report.clean.source_span(*t.span)
-            con.execute("INSERT INTO npc_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [task_id, report_id, t.jurisdiction.code, t.body, t.year, t.number, t.label, t.title,
-                         t.text, s, e])
-            task_id += 1
+            tasks.append((task_id + n, report_id, t.jurisdiction.code, t.body, t.year, t.number, t.label, t.title,
+                          t.text, s, e))
+        for table, rows in (("npc_facts", facts), ("npc_tasks", tasks)):
+            if rows:
+                insert_rows(con, table, rows)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

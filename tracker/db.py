@@ -73,13 +73,15 @@ def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     return con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()[0]
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], chunk: int = 500) -> None:
-    """``INSERT INTO table VALUES`` every row of ``rows`` (tuples in the table's column order), a few hundred
-    rows per statement: what ``executemany`` does, without one statement per row (tables are ours)."""
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], chunk: int = 500,
+                columns: tuple[str, ...] | None = None) -> None:
+    """``INSERT INTO table VALUES`` every row of ``rows`` (tuples in the table's column order, or of ``columns``),
+    a few hundred rows per statement: what ``executemany`` does, without one statement per row (tables are ours)."""
+    into = f"{table} ({', '.join(columns)})" if columns else table
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         row = "(" + ", ".join("?" * len(part[0])) + ")"
-        con.execute(f"INSERT INTO {table} VALUES {', '.join([row] * len(part))}",
+        con.execute(f"INSERT INTO {into} VALUES {', '.join([row] * len(part))}",
                     [value for values in part for value in values])
 
 
