@@ -30,43 +30,47 @@ class LoadResult:
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None:
-    """Jurisdictions and the reviewed organisations with their aliases (adds what is new)."""
+    """Jurisdictions and the reviewed organisations with their aliases (adds what is new, updates what
+    changed), in one transaction of a few statements."""
     con.execute("BEGIN")
     try:
-        for j in directory.jurisdictions:
-            con.execute(
-                "INSERT INTO jurisdictions VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
-                "name = excluded.name, short_name = excluded.short_name, kind = excluded.kind, "
-                "parent_code = excluded.parent_code",
-                [j.code, j.name, j.short_name, j.kind, j.parent_code],
-            )
+        places = list({j.code: (j.code, j.name, j.short_name, j.kind, j.parent_code)
+                       for j in directory.jurisdictions}.values())   # a code listed twice: the last wins
+        if places:
+            con.execute(f"INSERT INTO jurisdictions VALUES {', '.join(['(?, ?, ?, ?, ?)'] * len(places))} "
+                        "ON CONFLICT (code) DO UPDATE SET name = excluded.name, short_name = excluded.short_name, "
+                        "kind = excluded.kind, parent_code = excluded.parent_code",
+                        [value for place in places for value in place])
         codes = {j.name: j.code for j in directory.jurisdictions}
+        known = {(c, n): (i, r) for i, c, n, r in
+                 con.execute("SELECT org_id, city_code, name, reviewed FROM organisations").fetchall()}
+        next_org = next_id(con, "organisations", "org_id")
+        new_orgs, aliases = [], []
         for org in directory.organisations:
-            org_id = _org_id(con, codes.get(org.city), org.name, org.kind,
-                             codes.get(org.jurisdiction) if org.jurisdiction else None, reviewed=True)
-            for alias in org.aliases:
-                con.execute("INSERT INTO org_aliases VALUES (?, ?) ON CONFLICT DO NOTHING", [alias, org_id])
+            city_code = codes.get(org.city)
+            place = codes.get(org.jurisdiction) if org.jurisdiction else None
+            found = known.get((city_code, org.name))
+            if found is None:
+                org_id = next_org
+                next_org += 1
+                new_orgs.append((org_id, org.name, city_code, org.kind, place, True))
+            else:
+                org_id = found[0]
+                if not found[1]:   # first seen in a document, now in the reviewed table
+                    con.execute("UPDATE organisations SET reviewed = true, kind = ?, jurisdiction_code = ? "
+                                "WHERE org_id = ?", [org.kind, place, org_id])
+            known[(city_code, org.name)] = (org_id, True)
+            aliases.extend((alias, org_id) for alias in org.aliases)
+        if new_orgs:
+            insert_rows(con, "organisations", new_orgs)
+        aliases = list(dict.fromkeys(aliases))
+        if aliases:
+            con.execute(f"INSERT INTO org_aliases VALUES {', '.join(['(?, ?)'] * len(aliases))} ON CONFLICT DO NOTHING",
+                        [value for alias in aliases for value in alias])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-
-
-def _org_id(con, city_code: str | None, name: str, kind: str, jurisdiction_code: str | None,
-            reviewed: bool) -> int:
-    row = con.execute(
-        "SELECT org_id, reviewed FROM organisations WHERE city_code IS NOT DISTINCT FROM ? AND name = ?",
-        [city_code, name],
-    ).fetchone()
-    if row:
-        if reviewed and not row[1]:
-            con.execute("UPDATE organisations SET reviewed = true, kind = ?, jurisdiction_code = ? "
-                        "WHERE org_id = ?", [kind, jurisdiction_code, row[0]])
-        return row[0]
-    org_id = next_id(con, "organisations", "org_id")
-    con.execute("INSERT INTO organisations VALUES (?, ?, ?, ?, ?, ?)",
-                [org_id, name, city_code, kind, jurisdiction_code, reviewed])
-    return org_id
 
 
 class Registry:

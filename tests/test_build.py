@@ -95,3 +95,34 @@ def test_cli_build(tmp_path):
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert "004_d96df1f4540694e4.txt: 7 份文件，218 个条目" in out.stdout
+
+
+def test_reference_tables_update_what_a_document_added_and_keep_ids(tmp_path):
+    """load_reference on a database where a reference unit was first met in a document (unreviewed, another
+    kind) and a place's name changed: the unit is marked reviewed with the reference's kind and keeps its id,
+    its aliases are added once, the place gets the reference's name; a second load changes nothing."""
+    from pathlib import Path
+
+    from loaders.db_writer import load_reference
+    from loaders.organisations import Directory
+    from tracker.db import connect
+
+    directory = Directory.from_reference(Path(ROOT) / "data" / "reference")
+    org = next(o for o in directory.organisations if o.aliases)
+    city = next(j for j in directory.jurisdictions if j.name == org.city)
+    con = connect(tmp_path / "t.duckdb")
+    try:
+        con.execute("INSERT INTO jurisdictions VALUES (?, '旧名', '旧', ?, ?)", [city.code, city.kind, city.parent_code])
+        con.execute("INSERT INTO organisations VALUES (41, ?, ?, 'other', NULL, false)", [org.name, city.code])
+        for _ in range(2):
+            load_reference(con, directory)
+            assert con.execute("SELECT org_id, kind, reviewed FROM organisations WHERE name = ?",
+                               [org.name]).fetchall() == [(41, org.kind, True)]
+            assert sorted(r[0] for r in con.execute("SELECT alias FROM org_aliases WHERE org_id = 41").fetchall()) \
+                == sorted(org.aliases)
+            assert con.execute("SELECT name FROM jurisdictions WHERE code = ?", [city.code]).fetchall() == [(city.name,)]
+            assert con.execute("SELECT count(*) FROM organisations").fetchone()[0] == len(
+                {(o.city, o.name) for o in directory.organisations})
+            assert con.execute("SELECT count(*) FROM jurisdictions").fetchone()[0] == len(directory.jurisdictions)
+    finally:
+        con.close()
