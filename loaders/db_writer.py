@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
-import pandas as pd
 
 from loaders.extract import ExtractedDocument, ExtractedFile, default_deadline
 from loaders.organisations import Directory, Unit
@@ -221,7 +220,7 @@ def _responsibility_rows(registry: Registry, rows, item_id: int, units: list[Uni
 
 
 class _Rows:
-    """Rows collected per table and inserted in bulk (one statement per table)."""
+    """Rows collected per table and inserted in bulk (a statement per few hundred rows of a table)."""
 
     COLUMNS = {
         "documents": ["doc_id", "file_id", "doc_number", "title", "notice_title", "issuer", "issue_date",
@@ -247,6 +246,4 @@ class _Rows:
                             ("item_leaders", self.leaders), ("load_findings", self.findings)):
             if not rows:
                 continue
-            columns = self.COLUMNS[table]
-            frame = pd.DataFrame(rows, columns=columns)  # noqa: F841 (read by DuckDB below)
-            con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM frame")
+            insert_rows(con, table, rows, columns=tuple(self.COLUMNS[table]))

@@ -35,3 +35,19 @@ def test_no_rows_is_no_statement():
     con.execute("CREATE TABLE t (id INTEGER)")
     insert_rows(con, "t", [])
     assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+
+
+def test_a_column_arrow_cannot_type_goes_in_as_values():
+    """A column mixing numbers and text (Arrow refuses it) still goes in: DuckDB casts each value."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id INTEGER, label VARCHAR, v DOUBLE)")
+    rows = [(1, "一", 1), (2, 3, 2.5), (3, None, None)]
+    insert_rows(con, "t", rows, chunk=2)
+    assert con.execute("SELECT * FROM t ORDER BY id").fetchall() == [(1, "一", 1.0), (2, "3", 2.5), (3, None, None)]
+
+
+def test_named_columns_and_a_column_of_nulls_only():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (id INTEGER, note VARCHAR DEFAULT '无', day DATE, flag BOOLEAN)")
+    insert_rows(con, "t", [(2, None, True), (1, None, None)], columns=("id", "day", "flag"))
+    assert con.execute("SELECT * FROM t ORDER BY id").fetchall() == [(1, "无", None, None), (2, "无", None, True)]
