@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from loaders.plan_items import ORG_ENDINGS, RawItem
-from loaders.text_clean import CleanText, Fragment
+from loaders.text_clean import CleanText
 
 DECISION_LIST = "decision_list"
 DECISION = "decision"
