@@ -32,7 +32,6 @@ import math
 import operator
 import re
 import unicodedata
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -43,6 +42,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa   # a requirement of streamlit (and DuckDB reads its tables without the GIL)
 
+from loaders import background
 from loaders.progress_template import (
     DATA_SHEET, META_PERIOD, META_SHEET, META_UNIT, META_VERSION, NEXT_STEPS, PROBLEMS, PROGRESS,
     REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
@@ -176,18 +176,19 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
     if account is not None and (refusal := upload_refusal(account, unit)):
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name,
                                                        problems=[Problem(None, None, None, refusal)]))
-    # the rows the unit reports, read on a second connection while the file is read and parsed
-    # (DuckDB and python-calamine both release the GIL); used when the file's period is this one
-    ahead = _in_background(_rows_on, con.cursor(), unit, period) if period else None
+    # the rows the unit reports and their latest versions, read on a second connection while the
+    # file is read and parsed (DuckDB and python-calamine both release the GIL); used when the
+    # file's period is this one
+    ahead = background.submit(_prepared_on, con.cursor(), unit, period) if period else None
     try:
         sheet = read_sheet(path, DATA_SHEET, ROW_ID, META_SHEET, max_bytes, max_rows)
         check_columns(sheet)
         period = check_meta(con, sheet, unit, period, now)   # refuses a file of another period than asked
     except FileRefused as exc:
-        _finished(ahead)
+        background.result_or_none(ahead)
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name,
                                                        problems=[exc.problem]))
-    expected, known = _finished(ahead) or _rows_to_check(con, unit, period)
+    expected, known, batch = background.result_or_none(ahead) or (*_rows_to_check(con, unit, period), None)
     reports, problems, n_blank = validate_rows(sheet.name, sheet.header, sheet.rows, expected, known, unit, period)
     n_rows = len(sheet.rows)
     if problems and not partial:
@@ -196,8 +197,14 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
     sha = sheet.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
 
     def write(c):   # may run again from the start after a write conflict (tracker.db.write_transaction)
+        nonlocal batch
+        ready, batch = batch, None      # the batch read ahead serves the first attempt, if still current
+        if ready is not None and not ready.is_current(c):
+            ready = None
         stored = store(c, unit, period, reports, file_name=path.name, sha256=sha, uploaded_by=uploaded_by,
-                       uploaded_at=now, n_rows=n_rows, n_blank=n_blank, problems=problems)
+                       uploaded_at=now, n_rows=n_rows, n_blank=n_blank, problems=problems, batch=ready)
+        if ready is not None:
+            ready.flush(c)
         _audit_upload(c, actor, stored, sha, now)
         return stored
 
@@ -206,37 +213,24 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
     return result
 
 
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _in_background(work, *args) -> Future:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="upload")
-    return _POOL.submit(work, *args)
-
-
-def _finished(job: Future | None):
-    """The job's result once it has finished; None when there is none or it failed (the caller
-    then does the work itself, and meets the error there if there is one)."""
-    if job is None:
-        return None
-    try:
-        return job.result()
-    except Exception:
-        return None
-
-
 def _rows_to_check(con, unit: Unit, period: str) -> tuple[dict[str, RowKey], set[int]]:
     """The rows ``unit`` reports for ``period`` and every target id (for the messages about ids)."""
     return (unit_row_keys(con, unit, period),
             {r[0] for r in con.execute("SELECT target_id FROM targets").fetchall()})
 
 
-def _rows_on(cursor, unit: Unit, period: str) -> tuple[dict[str, RowKey], set[int]]:
-    """:func:`_rows_to_check` on a connection of its own, closed afterwards."""
+def _prepared_on(cursor, unit: Unit, period: str) -> tuple[dict[str, RowKey], set[int], "Batch"]:
+    """:func:`_rows_to_check` and the :class:`Batch` of those rows' targets, read on a connection
+    of its own (closed afterwards) while the file is parsed. The write uses the batch only if
+    nothing was uploaded in between (:meth:`Batch.is_current`)."""
     try:
-        return _rows_to_check(cursor, unit, period)
+        expected, known = _rows_to_check(cursor, unit, period)
+        cursor.execute("BEGIN TRANSACTION")   # latest versions and next ids from one snapshot
+        try:
+            batch = Batch.load(cursor, period, sorted({key.target_id for key in expected.values()}))
+        finally:
+            cursor.execute("ROLLBACK")
+        return expected, known, batch
     finally:
         cursor.close()
 
@@ -582,10 +576,13 @@ class Batch:
                QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code, period
                                           ORDER BY version DESC) = 1""",
             [period, period, target_ids, target_ids]).fetchall()
-        next_upload, next_report = con.execute(
-            "SELECT (SELECT coalesce(max(upload_id), 0) + 1 FROM uploads), "
-            "(SELECT coalesce(max(report_id), 0) + 1 FROM progress_reports)").fetchone()
+        next_upload, next_report = con.execute(_NEXT_IDS).fetchone()
         return cls({(r[0], r[1], r[2]): (r[3], r[4:]) for r in rows}, next_upload, next_report)
+
+    def is_current(self, con) -> bool:
+        """Whether nothing was stored since :meth:`load`: uploads and reports are only ever
+        appended, each with the next id, so the next ids tell."""
+        return con.execute(_NEXT_IDS).fetchone() == (self.next_upload, self.next_report)
 
     def flush(self, con) -> None:
         for table, columns, rows in (("uploads", _UPLOAD_COLUMNS, self.uploads),
@@ -605,6 +602,8 @@ class Batch:
                 rows.clear()
 
 
+_NEXT_IDS = ("SELECT (SELECT coalesce(max(upload_id), 0) + 1 FROM uploads), "
+             "(SELECT coalesce(max(report_id), 0) + 1 FROM progress_reports)")
 _REPORT_TYPES = {"report_id": pa.int32(), "upload_id": pa.int32(), "target_id": pa.int32(),
                  "jurisdiction_code": pa.string(), "period": pa.string(), "version": pa.int32(),
                  "value": pa.float64(), "reported_status": pa.string(), "progress_text": pa.string(),

@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
+from loaders import background
 from loaders.xlsx_guard import MAX_CELLS, XlsxRefused, check_xlsx
 from tracker.safe_cells import neutralise, set_text
 
@@ -118,6 +119,9 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(wb.sheet_names)
+        # the metadata sheet is parsed on a workbook of its own while this thread parses the data
+        # sheet (python-calamine releases the GIL); its errors come out below, after the data sheet's
+        meta_job = background.submit(_sheet_cells_of, data, meta_sheet, max_rows) if meta_sheet in names else None
         candidates = [data_sheet] if data_sheet in names else [n for n in names if n != meta_sheet]
         found = None
         for name in candidates:
@@ -125,7 +129,7 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
             found = _with_header(name, kind, cells, key_header, max_rows)
             if found is not None or name == data_sheet:
                 break
-        meta_cells = _sheet_cells(wb, meta_sheet, max_rows) if meta_sheet in names else None
+        meta_cells = meta_job.result() if meta_job is not None else None
     except FileRefused:
         raise
     except CalamineError as exc:
@@ -140,6 +144,11 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
     if meta_cells is not None:
         found.meta, found.meta_ids = _meta(meta_cells, key_header)
     return found
+
+
+def _sheet_cells_of(data: bytes, name: str, max_rows: int) -> list[list]:
+    """:func:`_sheet_cells` of a workbook opened from ``data`` (a calamine workbook is used by one thread at a time)."""
+    return _sheet_cells(CalamineWorkbook.from_filelike(io.BytesIO(data)), name, max_rows)
 
 
 def _sheet_cells(wb: CalamineWorkbook, name: str, max_rows: int, skip_empty_area: bool = True) -> list[list]:

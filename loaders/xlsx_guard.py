@@ -29,6 +29,8 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,8 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from loaders import background
+
 MAX_UNPACKED = 100 * 1024 * 1024   # a 50,000-row template unpacks to about 40 MB
 MAX_RATIO = 100                     # plain spreadsheet XML compresses 5–30 times
 RATIO_FLOOR = 5 * 1024 * 1024       # small parts may compress as well as they like
@@ -46,6 +50,7 @@ MAX_CELLS = 2_000_000               # rows × columns of a sheet's grid (the tem
 CHUNK = 1024 * 1024
 PROLOG_SLICE = 4096
 XML_SUFFIXES = (".xml", ".rels", ".vml")
+PENDING = 3        # slices of a sheet part scanned ahead on the thread pool
 
 
 class XlsxRefused(ValueError):
@@ -120,7 +125,7 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max
     """
     xml = info.filename.lower().endswith(XML_SUFFIXES)
     prolog = _Prolog(info.filename, path) if xml else None
-    extent = _Extent() if xml and sheet else None
+    extent = _Extent(parallel=True) if xml and sheet else None
     with zf.open(info) as f:
         while chunk := f.read(CHUNK):
             unpacked += len(chunk)
@@ -158,12 +163,19 @@ def _any_refs(data: bytes) -> list[tuple[bytes, bytes]]:
 
 
 class _Extent:
-    """An upper bound of the grid a sheet part spans, read as a stream (tags are never split)."""
+    """An upper bound of the grid a sheet part spans, read as a stream (tags are never split).
 
-    def __init__(self):
+    ``parallel``: each slice is scanned (:func:`scan_extent`) on the shared thread pool while
+    the caller inflates the next one; the slices are still counted in order, at most
+    :data:`PENDING` of them waiting at a time.
+    """
+
+    def __init__(self, parallel: bool = False):
         self.carry = b""
         self.max_row = self.max_col = self.n_rows = 0
         self.implicit = self.max_implicit = 0   # cells without a reference in the current row, and at most
+        self.parallel = parallel
+        self.pending: deque[tuple[bytes, Future]] = deque()
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         data = self.carry + chunk
@@ -172,7 +184,19 @@ class _Extent:
             self.carry = data
             return
         data, self.carry = data[:cut], data[cut:]
-        fast = scan_extent(data)
+        if not self.parallel:
+            self._count(data, scan_extent(data))
+            return
+        self.pending.append((data, background.submit(scan_extent, data)))
+        while len(self.pending) > PENDING or (self.pending and self.pending[0][1].done()):
+            self._count_next()
+
+    def _count_next(self) -> None:
+        data, job = self.pending.popleft()
+        self._count(data, job.result())
+
+    def _count(self, data: bytes, fast: "Extent | None") -> None:
+        """Add one slice, given what :func:`scan_extent` found in it."""
         if fast is not None:
             if fast.n_cells == fast.n_refs:
                 self._counted(fast)
@@ -228,6 +252,8 @@ class _Extent:
 
     def grid(self) -> tuple[int, int]:
         """(rows, columns); a cell without a reference goes right of the one before it, so they add up."""
+        while self.pending:
+            self._count_next()
         return max(self.max_row, self.n_rows), self.max_col + self.max_implicit
 
 

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from loaders.__main__ import main as loaders_main
 from loaders.progress_template import DATA_SHEET, HEADERS, META_SHEET, NEXT_STEPS, PROBLEMS, PROGRESS, STATUS, VALUE
+from loaders import progress_upload
 from loaders.progress_upload import parse_number, upload_file
 from loaders.sheet_reader import ERROR_HEADER, error_copy_path, write_error_copy
 from tests.conftest import table_contents
@@ -103,6 +104,53 @@ def test_a_correction_adds_a_version_and_keeps_the_earlier_one(con, tmp_path, tp
     # sending the first file again makes its values the latest again: the latest upload counts
     assert upload(con, first, now=datetime(2024, 10, 10)).n_new == 1
     assert con.execute("SELECT value, version FROM latest_progress WHERE target_id = ?", [tb]).fetchall() == [(20.0, 3)]
+
+
+def _versions(con, target_id):
+    return con.execute("SELECT version, value FROM progress_reports WHERE target_id = ? ORDER BY version",
+                       [target_id]).fetchall()
+
+
+def test_the_latest_versions_read_while_the_file_is_parsed_serve_the_write(con, tmp_path, tpl, rows, monkeypatch):
+    a = sheet_row(rows, "count")
+    upload(con, fill(tpl, tmp_path / "first.xlsx", {a: {VALUE: 10}}))
+    loads = []
+    real = progress_upload.Batch.load.__func__
+    monkeypatch.setattr(progress_upload.Batch, "load", classmethod(lambda cls, *a: loads.append(a[1:]) or real(cls, *a)))
+    result = upload(con, fill(tpl, tmp_path / "second.xlsx", {a: {VALUE: 25}}), period=PERIOD)
+    assert (result.outcome, result.n_new) == ("accepted", 1)
+    assert len(loads) == 1 and loads[0][0] == PERIOD and len(loads[0][1]) == len({r.target_id for r in rows})
+    assert _versions(con, rows[a - 2].target_id) == [(1, 10.0), (2, 25.0)]
+
+
+def test_latest_versions_read_ahead_are_read_again_after_another_upload(con, tmp_path, tpl, rows, monkeypatch):
+    """Another upload of the same rows lands while the file is parsed: the write reads the versions again."""
+    a = sheet_row(rows, "count")
+    real = progress_upload._prepared_on
+
+    def overtaken(cursor, unit, period):
+        found = real(cursor, unit, period)
+        other = con.cursor()
+        try:
+            assert upload(other, fill(tpl, tmp_path / "other.xlsx", {a: {VALUE: 10}})).outcome == "accepted"
+        finally:
+            other.close()
+        return found
+
+    monkeypatch.setattr(progress_upload, "_prepared_on", overtaken)
+    once = progress_upload.write_transaction   # in one attempt: not rescued by a retry after a key conflict
+    monkeypatch.setattr(progress_upload, "write_transaction", lambda c, work, **kw: once(c, work, attempts=1, **kw))
+    result = upload(con, fill(tpl, tmp_path / "mine.xlsx", {a: {VALUE: 25}}), period=PERIOD)
+    assert (result.outcome, result.n_new, result.upload_id) == ("accepted", 1, 2)
+    assert _versions(con, rows[a - 2].target_id) == [(1, 10.0), (2, 25.0)]
+
+
+def test_a_batch_is_current_until_something_is_stored(con, tmp_path, tpl, rows):
+    batch = progress_upload.Batch.load(con, PERIOD, [r.target_id for r in rows])
+    assert batch.is_current(con)
+    upload(con, fill(tpl, tmp_path / "f.xlsx", {sheet_row(rows, "count"): {VALUE: 10}}))
+    assert not batch.is_current(con)
+    assert progress_upload.Batch.load(con, PERIOD, [r.target_id for r in rows]).is_current(con)
 
 
 def test_an_empty_template_changes_nothing_and_says_so(con, tpl, rows):

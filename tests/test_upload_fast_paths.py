@@ -75,8 +75,8 @@ def _grid_by_regex(xml: bytes, chunk: int) -> tuple[int, int]:
         guard.scan_extent = saved
 
 
-def _grid(xml: bytes, chunk: int) -> tuple[int, int]:
-    extent = _Extent()
+def _grid(xml: bytes, chunk: int, parallel: bool = False) -> tuple[int, int]:
+    extent = _Extent(parallel=parallel)
     for i in range(0, len(xml), chunk):
         extent.feed(xml[i:i + chunk])
     extent.feed(b"", final=True)
@@ -90,10 +90,15 @@ def _grid(xml: bytes, chunk: int) -> tuple[int, int]:
 ])
 def test_extent_grid_equals_the_regexes(xml, grid):
     for chunk in (7, 64, 1 << 20):
-        assert _grid(xml, chunk) == _grid_by_regex(xml, chunk) == grid
+        assert _grid(xml, chunk) == _grid(xml, chunk, parallel=True) == _grid_by_regex(xml, chunk) == grid
 
 
-# ---------------------------------------------------------------- reading a sheet in halves
+@FAST
+@given(st.lists(st.sampled_from(_TOKENS), max_size=60), st.integers(1, 40))
+def test_extent_scanned_on_the_pool_equals_in_order(tokens, chunk):
+    """Slices scanned on the thread pool (some of them left to the regexes) add up as in order."""
+    xml = b"".join(tokens)
+    assert _grid(xml, chunk, parallel=True) == _grid(xml, chunk)
 
 
 # ---------------------------------------------------------------- validation and row keys
