@@ -29,7 +29,7 @@ st.dataframe(display_table(review).rename(columns={"doc_number": "文号", "labe
                                     "reason": "原因", "context": "上下文", "source_start": "起始位置",
                                     "source_end": "结束位置"}), hide_index=True, key="quality_numbers")
 
-mismatches = cached(queries.allocation_mismatches)
+mismatches = cached_on_plans(queries.allocation_mismatches)
 st.header(f"分解数之和与全市目标不一致（{len(mismatches)}）")
 st.caption("只核对数量类、存量类指标；比率、限值类指标（如“95%”）各地分别达到，不相加。")
 st.dataframe(display_table(mismatches).rename(columns={"doc_number": "文号", "label": "序号", "indicator": "指标",

@@ -88,6 +88,9 @@ def test_uploads_and_actions_change_the_data_version_but_not_the_plan_version(de
                place, "2024-07", 9, 5.0)   # a ninth version of that month: no earlier upload sent one
     assert versions()[0] == plans and versions()[1] != data
     plans, data = versions()
+    demo.execute("DELETE FROM target_allocations WHERE target_id = (SELECT min(target_id) FROM target_allocations)")
+    assert versions()[0] != plans and versions()[1] != data   # a target's shares per place are part of the plans
+    plans, data = versions()
     demo.execute("INSERT INTO targets SELECT * REPLACE (target_id + 100000 AS target_id, seq + 100 AS seq) "
                  "FROM targets WHERE target_id = ?", [target])
     assert versions()[0] != plans and versions()[1] != data

@@ -14,8 +14,8 @@ What is measured (issue 9):
   scale (≤ 150 ms and ≤ 3 × ``aggregate_scan_progress``: one plain aggregate scan of
   ``progress_reports``, counts and sums per month): the sidebar's months and the page's own queries,
   uncached. What reads the plans only (the sidebar's choices, the 县（市、区） page's People's Congress
-  comparison, the 任务 page's search and item text, the 数据质量 page's document counts, numbers and
-  findings) stays cached across uploads (:func:`tracker.app_db.cached_on_plans`): it runs on the first
+  comparison, the 任务 page's search and item text, the 数据质量 page's document counts, numbers,
+  allocation totals and findings) stays cached across uploads (:func:`tracker.app_db.cached_on_plans`): it runs on the first
   view after a plan load and is timed on lines of its own, ``plan_queries_<page>`` (``sidebar`` for
   the choices every page shows), with the same budget;
 * ``page_<page>`` — each page script through AppTest at city scale (< 1 s; :mod:`tracker.page_bench`);
@@ -175,7 +175,8 @@ def plan_queries(con, page: str) -> Callable[[], object]:
         tq.item_source(con, item_id)
 
     def data_quality():
-        for query in (q.loaded_documents, q.counts_per_kind, q.numbers_for_review, q.load_findings):
+        for query in (q.loaded_documents, q.counts_per_kind, q.numbers_for_review, q.allocation_mismatches,
+                      q.load_findings):
             query(con)
 
     return {"sidebar": sidebar, "jurisdictions": jurisdictions, "tasks": tasks, "data_quality": data_quality}[page]
@@ -227,7 +228,7 @@ def page_queries(con, page: str) -> Callable[[], object]:
 
     def data_quality():
         sidebar()
-        for query in (queries.allocation_mismatches, queries.uploads, queries.upload_errors):   # the rest: plan_queries
+        for query in (queries.uploads, queries.upload_errors):   # the rest: plan_queries
             query(con)
 
     def supervision():   # the page of an account without downloads (the export is measured on its own)

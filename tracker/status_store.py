@@ -49,14 +49,15 @@ def _rules_version() -> str:
 
 RULES_VERSION = _rules_version()
 
-#: What the plans are: files, documents, items, targets, responsibilities, organisations, people, places
+#: What the plans are: files, documents, items, targets and their shares per place, responsibilities,
+#: organisations, people, places
 #: (each "aggregate FROM table").
 _PLAN_PARTS = ("count(*) FROM source_files", "max(loaded_at) FROM source_files", "count(*) FROM documents",
                "count(*) FROM items", "count(*) FROM targets", "max(target_id) FROM targets",
-               "count(*) FROM assignments", "count(*) FROM item_leaders", "count(*) FROM organisations",
-               "count(*) FROM people", "count(*) FROM jurisdictions")
-#: What else a status depends on: allocations, uploads (with their reports) and supervisors' actions.
-_PROGRESS_PARTS = ("count(*) FROM target_allocations", "count(*) FROM uploads", "max(upload_id) FROM uploads",
+               "count(*) FROM target_allocations", "count(*) FROM assignments", "count(*) FROM item_leaders",
+               "count(*) FROM organisations", "count(*) FROM people", "count(*) FROM jurisdictions")
+#: What else a status depends on: uploads (with their reports) and supervisors' actions.
+_PROGRESS_PARTS = ("count(*) FROM uploads", "max(upload_id) FROM uploads",
                    "count(*) FROM supervision_actions", "max(action_id) FROM supervision_actions")
 
 
