@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 from python_calamine import CalamineWorkbook
 
-from loaders.db_writer import LoadResult, Registry
+from loaders.db_writer import LoadResult, OnStored, Registry
 from loaders.organisations import Directory, Jurisdiction
 from loaders.plan_items import split_names
 from loaders.sheet_reader import Problem
@@ -445,8 +445,11 @@ def sum_findings(book: AllocationBook) -> list[Finding]:
 
 # ----------------------------------------------------------------------------- writing
 
-def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory) -> LoadResult:
-    """Read, check and store one spreadsheet in one transaction; skip it when already stored."""
+def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory,
+                         on_stored: OnStored | None = None) -> LoadResult:
+    """Read, check and store one spreadsheet in one transaction; skip it when already stored.
+
+    ``on_stored`` runs in the same transaction, after the rows are in (:data:`loaders.db_writer.OnStored`)."""
     if con.execute("SELECT 1 FROM allocation_sheets WHERE sha256 = (?)",
                    [hashlib.sha256(path.read_bytes()).hexdigest()]).fetchone():
         return LoadResult(path.name, skipped=True)
@@ -465,6 +468,8 @@ def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: 
     con.execute("BEGIN")
     try:
         result = write_allocation_book(con, book, source[0] if source else None, directory)
+        if on_stored is not None:
+            on_stored(con, result)
         con.execute("COMMIT")
         return result
     except BaseException:

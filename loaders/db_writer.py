@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 
 import duckdb
 
@@ -26,6 +27,11 @@ class LoadResult:
     documents: int = 0
     items: int = 0
     targets: int = 0
+
+
+#: Called by a writer inside its transaction, once a file's rows are in and before COMMIT, with what was
+#: stored: the build's audit record of the load commits with the rows it describes (:mod:`loaders.build`).
+OnStored = Callable[[duckdb.DuckDBPyConnection, LoadResult], None]
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None:
@@ -122,14 +128,18 @@ class Registry:
         self.new_orgs, self.new_people, self.reviewed = [], [], []
 
 
-def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile) -> LoadResult:
-    """Store one extracted source file; skip it when the same text is already stored."""
+def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile, on_stored: OnStored | None = None) -> LoadResult:
+    """Store one extracted source file; skip it when the same text is already stored.
+
+    ``on_stored`` runs in the same transaction, after the rows are in (not for a file skipped)."""
     name = extracted.path.name
     if con.execute("SELECT 1 FROM source_files WHERE sha256 = ?", [extracted.sha256]).fetchone():
         return LoadResult(name, skipped=True)
     con.execute("BEGIN")
     try:
         result = _write(con, extracted)
+        if on_stored is not None:
+            on_stored(con, result)
         con.execute("COMMIT")
         return result
     except BaseException:

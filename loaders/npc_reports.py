@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.db_writer import LoadResult
+from loaders.db_writer import LoadResult, OnStored
 from loaders.extract import read_source
 from loaders.numbered_runs import chinese_ordinal
 from loaders.organisations import COUNTY_LEVEL_KINDS, Directory, Jurisdiction
@@ -411,8 +411,11 @@ def _split_title(body: str) -> tuple[str, str]:
 
 # ----------------------------------------------------------------------------- writing
 
-def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport) -> tuple[bool, int, int]:
-    """Store one report in one transaction: (stored?, facts, tasks); skipped when the text is stored."""
+def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport,
+                     on_stored: OnStored | None = None) -> tuple[bool, int, int]:
+    """Store one report in one transaction: (stored?, facts, tasks); skipped when the text is stored.
+
+    ``on_stored`` runs in the same transaction, after the rows are in (:data:`loaders.db_writer.OnStored`)."""
     if con.execute("SELECT 1 FROM source_files WHERE sha256 = ?", [report.sha256]).fetchone():
         return False, 0, 0
     con.execute("BEGIN")
@@ -440,6 +443,8 @@ def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport) -> tuple
         for table, rows in (("npc_facts", facts), ("npc_tasks", tasks)):
             if rows:
                 insert_rows(con, table, rows)
+        if on_stored is not None:
+            on_stored(con, stored_result(report))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -452,8 +457,14 @@ def is_npc_source(path: Path) -> bool:
     return looks_like_npc_report(clean(read_source(path)[:2000]))
 
 
-def load_npc_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory) -> LoadResult:
-    """Extract and store one report; ``items`` counts its facts and tasks."""
+def stored_result(report: NpcReport) -> LoadResult:
+    """What storing ``report`` adds: one document; ``items`` counts its facts and tasks."""
+    return LoadResult(report.path.name, skipped=False, documents=1, items=len(report.facts) + len(report.tasks))
+
+
+def load_npc_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory,
+                  on_stored: OnStored | None = None) -> LoadResult:
+    """Extract and store one report (``on_stored`` as for :func:`write_npc_report`)."""
     report = extract_npc_report(path, read_source(path), directory)
-    stored, n_facts, n_tasks = write_npc_report(con, report)
-    return LoadResult(path.name, skipped=not stored, documents=1 if stored else 0, items=n_facts + n_tasks)
+    stored, _, _ = write_npc_report(con, report, on_stored)
+    return stored_result(report) if stored else LoadResult(path.name, skipped=True)

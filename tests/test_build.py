@@ -4,7 +4,9 @@ import sys
 import duckdb
 import pytest
 
-from loaders.build import build
+from loaders.build import build, load_details
+from loaders.db_writer import LoadResult
+from tracker import audit
 from tests.conftest import ROOT
 
 
@@ -126,3 +128,28 @@ def test_reference_tables_update_what_a_document_added_and_keep_ids(tmp_path):
             assert con.execute("SELECT count(*) FROM jurisdictions").fetchone()[0] == len(directory.jurisdictions)
     finally:
         con.close()
+
+
+def test_load_details_are_the_counts_stored():
+    assert load_details(LoadResult("004_d96df1f4540694e4.txt", False, 7, 218, 263)) == {
+        "documents": 7, "items": 218, "targets": 263}
+
+
+def test_a_file_and_its_audit_record_commit_together(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    (data / "sources").mkdir(parents=True)
+    (data / "reference").symlink_to(ROOT / "data" / "reference")
+    name = "004_d96df1f4540694e4.txt"
+    (data / "sources" / name).symlink_to(ROOT / "data" / "sources" / name)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+    monkeypatch.setattr(audit, "record", fail)
+    with pytest.raises(RuntimeError):
+        build(tmp_path / "t.duckdb", data, demo=False)
+    assert rows(tmp_path / "t.duckdb", "SELECT (SELECT count(*) FROM source_files), (SELECT count(*) FROM items), "
+                                       "(SELECT count(*) FROM audit_log)") == [(0, 0, 0)]
+    monkeypatch.undo()
+    assert build(tmp_path / "t.duckdb", data, demo=False).ok
+    assert rows(tmp_path / "t.duckdb", "SELECT action, target, details FROM audit_log") == [
+        ("document_load", f"file:{name}", '{"documents": 7, "items": 218, "targets": 263}')]

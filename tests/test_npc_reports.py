@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.npc_reports import NotAnNpcReport, extract_npc_report, write_npc_report
-from loaders.db_writer import load_reference
+from loaders.npc_reports import NotAnNpcReport, extract_npc_report, stored_result, write_npc_report
+from loaders.db_writer import LoadResult, load_reference
 from loaders.organisations import Directory
 from loaders.text_clean import clean
 from tests.conftest import SOURCES
@@ -139,3 +139,24 @@ def test_facts_and_tasks_keep_their_source(con):
 
 def test_a_report_is_stored_once(con, reports):
     assert write_npc_report(con, reports[HANGZHOU]) == (False, 0, 0)
+
+
+def test_stored_result_counts_a_report_as_one_document_with_its_facts_and_tasks(reports):
+    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, items=54, targets=0)
+    assert stored_result(reports[CHANGSHAN]) == LoadResult(CHANGSHAN, skipped=False, documents=1, items=13, targets=0)
+
+
+def test_on_stored_runs_in_the_report_s_transaction(reports, directory):
+    con = connect(":memory:")
+    load_reference(con, directory)
+    seen = []
+    write_npc_report(con, reports[CHANGSHAN],
+                     lambda c, result: seen.append((result, c.execute("SELECT count(*) FROM npc_facts").fetchone()[0])))
+    assert seen == [(stored_result(reports[CHANGSHAN]), 13)]
+
+    def fail(c, result):
+        raise RuntimeError("audit failed")
+    with pytest.raises(RuntimeError):
+        write_npc_report(con, reports[KECHENG], fail)
+    assert con.execute("SELECT file_name FROM source_files").fetchall() == [(CHANGSHAN,)]   # nothing of KECHENG
+    con.close()
