@@ -61,6 +61,8 @@ _OVERSIGHT = ("执法检查", "视察", "询问", "调研")
 _COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(余|多)?\s*(人次|件次|次|个|项|件|条|部|名|场|篇|人|家|%)")
 _SENTENCE_END = "。！？；;"
 _CLAUSE_END = "，,：:"
+_SENTENCE_END_CHAR = re.compile(f"[{re.escape(_SENTENCE_END)}]")
+_CLAUSE_CUT_CHAR = re.compile(f"[{re.escape(_CLAUSE_END)}、]")   # where a clause may end (、 only after a count)
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _CREDIT = re.compile(r"[（(][^（）()]{0,30}(?:文\s*/|人大常委会办公室|工委|研究室)[^（）()]{0,30}[）)]")
 _TASK_HEADING = re.compile(r"([一二三四五六七八九十]{1,3})、\s*(\d{4})\s*年\s*(?:主要任务|工作安排|工作任务|主要工作任务)")
@@ -241,10 +243,9 @@ def _scope_at(scopes: list[_Scope], pos: int) -> _Scope:
 
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for i, ch in enumerate(text):
-        if ch in _SENTENCE_END:
-            spans.append((start, i + 1))
-            start = i + 1
+    for m in _SENTENCE_END_CHAR.finditer(text):   # the regex engine finds the ends, not a loop over every character
+        spans.append((start, m.end()))
+        start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
     return spans
@@ -253,8 +254,8 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Clauses of a sentence: cut at ，： and at 、 right after a count."""
     spans, s = [], start
-    for i in range(start, end):
-        ch = text[i]
+    for m in _CLAUSE_CUT_CHAR.finditer(text, start, end):
+        i, ch = m.start(), m.group()
         if ch in _CLAUSE_END or (ch == "、" and re.search(r"\d\s*(?:余|多)?\s*\S{0,2}$", text[s:i])
                                  and _COUNT.search(text[s:i])):
             spans.append((s, i))

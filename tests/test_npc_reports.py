@@ -160,3 +160,13 @@ def test_on_stored_runs_in_the_report_s_transaction(reports, directory):
         write_npc_report(con, reports[KECHENG], fail)
     assert con.execute("SELECT file_name FROM source_files").fetchall() == [(CHANGSHAN,)]   # nothing of KECHENG
     con.close()
+
+
+def test_sentences_and_clauses_of_a_bulletin_line():
+    from loaders.npc_reports import _clauses, _sentences
+
+    text = "全年共召开常委会会议8次，听取审议报告25个、开展执法检查4次；督办代表建议112件。余下"
+    assert _sentences(text) == [(0, 32), (32, 43), (43, 45)]
+    assert _sentences("") == [] and _sentences("无句号") == [(0, 3)]
+    assert _clauses(text, 0, 32) == [(0, 12), (13, 22), (23, 32)]   # 、 cuts only after a count
+    assert _clauses("安排3个、5项：完成", 0, 10) == [(0, 4), (5, 7), (8, 10)]
