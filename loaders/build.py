@@ -14,7 +14,7 @@ from loaders.allocation_sheet import AllocationSheetError, load_allocation_file
 from loaders.npc_reports import NotAnNpcReport, is_npc_source, load_npc_file
 from loaders.organisations import Directory
 from tracker import audit
-from tracker.db import DATA_DIR, connect
+from tracker.db import DATA_DIR, checkpoints_deferred, connect
 
 log = logging.getLogger(__name__)
 SOURCE_SUFFIXES = (".txt",)
@@ -89,10 +89,13 @@ def _audit_refusal(con, actor: str, path: Path, error: str) -> None:
 
 
 def build(db_path: Path, data_dir: Path = DATA_DIR, demo: bool = True, actor: str = "system") -> BuildReport:
-    """Load everything into the database at ``db_path``; with ``demo`` (the default) also add the demo progress once."""
+    """Load everything into the database at ``db_path``; with ``demo`` (the default) also add the demo progress once.
+
+    The file is checkpointed once, when the connection closes (:func:`tracker.db.checkpoints_deferred`)."""
     con = connect(db_path)
     try:
-        return build_into(con, data_dir, demo, actor)
+        with checkpoints_deferred(con):
+            return build_into(con, data_dir, demo, actor)
     finally:
         con.close()
 

@@ -7,6 +7,7 @@ import pytest
 from loaders.build import build, load_details
 from loaders.db_writer import LoadResult
 from tracker import audit
+from tracker.db import checkpoints_deferred, connect
 from tests.conftest import ROOT
 
 
@@ -153,3 +154,23 @@ def test_a_file_and_its_audit_record_commit_together(tmp_path, monkeypatch):
     assert build(tmp_path / "t.duckdb", data, demo=False).ok
     assert rows(tmp_path / "t.duckdb", "SELECT action, target, details FROM audit_log") == [
         ("document_load", f"file:{name}", '{"documents": 7, "items": 218, "targets": 263}')]
+
+
+def test_checkpoints_deferred_raises_the_threshold_and_restores_it(tmp_path):
+    con = connect(tmp_path / "c.duckdb")
+    setting = "SELECT current_setting('checkpoint_threshold')"
+    assert con.execute(setting).fetchone() == ("16.0 MiB",)
+    with checkpoints_deferred(con):
+        assert con.execute(setting).fetchone() == ("953.6 MiB",)   # 1GB
+    with pytest.raises(RuntimeError):
+        with checkpoints_deferred(con):
+            raise RuntimeError("a failed build")
+    assert con.execute(setting).fetchone() == ("16.0 MiB",)
+    con.close()
+
+
+def test_a_build_leaves_a_checkpointed_file(tmp_path):
+    path = tmp_path / "t.duckdb"
+    assert build(path, demo=False).ok
+    assert not path.with_name("t.duckdb.wal").exists()
+    assert rows(path, "SELECT count(*) FROM targets") == [(300,)]
