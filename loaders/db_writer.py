@@ -15,7 +15,7 @@ import duckdb
 
 from loaders.extract import ExtractedDocument, ExtractedFile, default_deadline
 from loaders.organisations import Directory, Unit
-from tracker.db import insert_rows, next_id
+from tracker.db import insert_rows, next_id, next_ids
 
 LEAD, COOPERATE = "lead", "cooperate"
 
@@ -148,16 +148,14 @@ def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile, on_stor
 
 
 def _write(con, extracted: ExtractedFile) -> LoadResult:
-    file_id = next_id(con, "source_files", "file_id")
+    file_id, doc_id, item_id, target_id = next_ids(con, ("source_files", "file_id"), ("documents", "doc_id"),
+                                                   ("items", "item_id"), ("targets", "target_id"))
     con.execute(
         "INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (?, ?, ?, ?, ?)",
         [file_id, extracted.path.name, extracted.sha256, len(extracted.raw), extracted.raw],
     )
     rows = _Rows()
     registry = Registry(con)
-    doc_id = next_id(con, "documents", "doc_id")
-    item_id = next_id(con, "items", "item_id")
-    target_id = next_id(con, "targets", "target_id")
     n_items = n_targets = 0
     for document in extracted.documents:
         _document_row(rows, extracted, document, doc_id, file_id)

@@ -31,7 +31,7 @@ from loaders.extract import read_source
 from loaders.numbered_runs import chinese_ordinal
 from loaders.organisations import COUNTY_LEVEL_KINDS, Directory, Jurisdiction
 from loaders.text_clean import CleanText, clean
-from tracker.db import insert_rows, next_id
+from tracker.db import insert_rows, next_ids
 
 WORK_REPORT, BULLETIN = "work_report", "bulletin"
 
@@ -421,21 +421,20 @@ def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport,
         return False, 0, 0
     con.execute("BEGIN")
     try:
-        file_id = next_id(con, "source_files", "file_id")
+        file_id, report_id, fact_id, task_id = next_ids(
+            con, ("source_files", "file_id"), ("npc_reports", "report_id"), ("npc_facts", "fact_id"),
+            ("npc_tasks", "task_id"))
         con.execute("INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (?, ?, ?, ?, ?)",
                     [file_id, report.path.name, report.sha256, len(report.raw), report.raw])
-        report_id = next_id(con, "npc_reports", "report_id")
         con.execute("INSERT INTO npc_reports VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [report_id, file_id, report.title, report.kind, report.jurisdiction.code,
                      report.report_date, report.year])
-        fact_id = next_id(con, "npc_facts", "fact_id")
         facts = []
         for n, f in enumerate(report.facts):
             s, e = report.clean.source_span(*f.span)
             ss, se = report.clean.source_span(*f.sentence_span)
             facts.append((fact_id + n, report_id, f.jurisdiction.code, f.body, f.year, f.metric, f.label, f.value,
                           f.unit, f.approx, f.phrase, f.sentence, s, e, ss, se))
-        task_id = next_id(con, "npc_tasks", "task_id")
         tasks = []
         for n, t in enumerate(report.tasks):
             s, e = report.clean.source_span(*t.span)

@@ -100,6 +100,15 @@ def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     return con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()[0]
 
 
+def next_ids(con: duckdb.DuckDBPyConnection, *keys: tuple[str, str]) -> list[int]:
+    """:func:`next_id` of each ``(table, column)`` in ``keys``, in that order, read in one statement (a
+    statement costs DuckDB about a millisecond however small; scalar subqueries would make its
+    optimizer try join orders, a ``UNION ALL`` of one aggregate per table does not)."""
+    sql = " UNION ALL ".join(f"SELECT {k} AS k, coalesce(max({column}), 0) + 1 FROM {table}"
+                             for k, (table, column) in enumerate(keys))
+    return [value for _, value in sorted(con.execute(sql).fetchall())]
+
+
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], chunk: int = 500,
                 columns: tuple[str, ...] | None = None) -> None:
     """``INSERT INTO table`` every row of ``rows`` (tuples in the table's column order, or of ``columns``):
