@@ -64,3 +64,17 @@ def test_next_ids_reads_each_key_in_the_order_given():
     assert next_ids(con, *keys) == [4, 1, 8, 4]
     assert next_ids(con, *keys) == [next_id(con, table, column) for table, column in keys]
     con.close()
+
+
+def test_with_and_without_column_names_the_same_rows_and_the_caller_s_transaction():
+    con = duckdb.connect()
+    for name in ("t", "u"):
+        con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name VARCHAR, code VARCHAR, day DATE, v DOUBLE)")
+    insert_rows(con, "t", ROWS)
+    insert_rows(con, "u", ROWS, columns=("id", "name", "code", "day", "v"))
+    assert con.execute("SELECT * FROM t ORDER BY id").fetchall() == ROWS
+    assert con.execute("SELECT * FROM u ORDER BY id").fetchall() == ROWS
+    con.execute("BEGIN")
+    insert_rows(con, "t", [(6, "衢江区", None, None, None)])
+    con.execute("ROLLBACK")
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 5
