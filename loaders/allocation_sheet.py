@@ -33,12 +33,12 @@ from pathlib import Path
 import duckdb
 from python_calamine import CalamineWorkbook
 
-from loaders.db_writer import LoadResult, Registry
+from loaders.db_writer import LoadResult, OnStored, Registry
 from loaders.organisations import Directory, Jurisdiction
 from loaders.plan_items import split_names
 from loaders.sheet_reader import Problem
 from loaders.xlsx_guard import XlsxRefused, check_xlsx
-from tracker.db import insert_rows, next_id
+from tracker.db import insert_rows, next_id, next_ids
 from tracker.reporting import unknown_unit_message
 
 META_SHEET = "说明"
@@ -445,8 +445,11 @@ def sum_findings(book: AllocationBook) -> list[Finding]:
 
 # ----------------------------------------------------------------------------- writing
 
-def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory) -> LoadResult:
-    """Read, check and store one spreadsheet in one transaction; skip it when already stored."""
+def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory,
+                         on_stored: OnStored | None = None) -> LoadResult:
+    """Read, check and store one spreadsheet in one transaction; skip it when already stored.
+
+    ``on_stored`` runs in the same transaction, after the rows are in (:data:`loaders.db_writer.OnStored`)."""
     if con.execute("SELECT 1 FROM allocation_sheets WHERE sha256 = (?)",
                    [hashlib.sha256(path.read_bytes()).hexdigest()]).fetchone():
         return LoadResult(path.name, skipped=True)
@@ -465,6 +468,8 @@ def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: 
     con.execute("BEGIN")
     try:
         result = write_allocation_book(con, book, source[0] if source else None, directory)
+        if on_stored is not None:
+            on_stored(con, result)
         con.execute("COMMIT")
         return result
     except BaseException:
@@ -474,7 +479,8 @@ def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: 
 
 def write_allocation_book(con, book: AllocationBook, source_file_id: int | None, directory: Directory) -> LoadResult:
     """Insert documents, items, targets, assignments, allocations and findings (caller holds the transaction)."""
-    sheet_id = next_id(con, "allocation_sheets", "sheet_id")
+    sheet_id, *first_ids = next_ids(con, ("allocation_sheets", "sheet_id"), ("documents", "doc_id"),
+                                    ("items", "item_id"), ("targets", "target_id"))
     lines: dict[tuple[str, int], tuple[int, int]] = {}
     if source_file_id is None:
         # No source text: the sheet itself, as tab-separated text, is what the offsets point into.
@@ -486,8 +492,7 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
                 [sheet_id, book.file_name, book.sha256, source_file_id])
     findings = sum_findings(book)
     registry = Registry(con)
-    rows = _BookRows(next_id(con, "documents", "doc_id"), next_id(con, "items", "item_id"),
-                     next_id(con, "targets", "target_id"))
+    rows = _BookRows(*first_ids)
     for table in book.tables:
         doc_id = rows.document(source_file_id, book, table)
         items: dict[int, int] = {}

@@ -8,13 +8,13 @@ from pathlib import Path
 import duckdb
 
 from loaders.demo_progress import DemoReport, seed_demo
-from loaders.db_writer import LoadResult, load_reference, write_file
+from loaders.db_writer import LoadResult, OnStored, load_reference, write_file
 from loaders.extract import ExtractionError, extract_file
 from loaders.allocation_sheet import AllocationSheetError, load_allocation_file
 from loaders.npc_reports import NotAnNpcReport, is_npc_source, load_npc_file
 from loaders.organisations import Directory
 from tracker import audit
-from tracker.db import DATA_DIR, connect
+from tracker.db import DATA_DIR, checkpoints_deferred, connect
 
 log = logging.getLogger(__name__)
 SOURCE_SUFFIXES = (".txt",)
@@ -43,7 +43,8 @@ def allocation_files(data_dir: Path = DATA_DIR) -> list[Path]:
 def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR, actor: str = "system") -> BuildReport:
     """Load reference tables, every source file, then the allocation sheets; each file is all in or all out.
 
-    Each file stored (or refused) gets an audit record by ``actor`` (:func:`_audit_load`).
+    Each file stored gets an audit record by ``actor`` in the transaction that stores it (:func:`_audit_load`),
+    each file refused one of its own (:func:`_audit_refusal`).
     """
     directory = Directory.from_reference(data_dir / "reference")
     load_reference(con, directory)
@@ -51,41 +52,50 @@ def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR, acto
     for path in source_files(data_dir):
         try:
             if is_npc_source(path):
-                report.loaded.append(load_npc_file(con, path, directory))
+                report.loaded.append(load_npc_file(con, path, directory, _audit_load(actor, path)))
             else:
-                report.loaded.append(write_file(con, extract_file(path, directory)))
-            _audit_load(con, actor, path, report.loaded[-1])
+                report.loaded.append(write_file(con, extract_file(path, directory), _audit_load(actor, path)))
         except (ExtractionError, NotAnNpcReport) as exc:
             log.error("not loaded: %s", exc)
             report.errors.append(str(exc))
-            _audit_load(con, actor, path, None, str(exc))
+            _audit_refusal(con, actor, path, str(exc))
     for path in allocation_files(data_dir):  # after the sources: sheets are checked against their text
         try:
-            report.loaded.append(load_allocation_file(con, path, directory))
-            _audit_load(con, actor, path, report.loaded[-1])
+            report.loaded.append(load_allocation_file(con, path, directory, _audit_load(actor, path)))
         except AllocationSheetError as exc:
             log.error("not loaded: %s", exc)
             report.errors.append(str(exc))
-            _audit_load(con, actor, path, None, str(exc))
+            _audit_refusal(con, actor, path, str(exc))
     return report
 
 
-def _audit_load(con, actor: str, path: Path, result: LoadResult | None, error: str | None = None) -> None:
-    """``document_load`` for a file stored, ``document_load_failed`` for one refused; a file
-    skipped because it is already stored is not a write and leaves no record."""
-    if result is not None and result.skipped:
-        return
-    details = ({"error": error} if result is None else
-               {"documents": result.documents, "items": result.items, "targets": result.targets})
-    audit.record_now(con, actor, "document_load" if result is not None else "document_load_failed",
-                     f"file:{path.name}", details, audit.file_sha256(path))
+def _audit_load(actor: str, path: Path) -> OnStored:
+    """What a writer calls once ``path`` is stored: ``document_load``, in the transaction that stores the
+    file, so the record commits with the rows (one commit per file, not two). A file skipped because it
+    is already stored is not a write and leaves no record (writers do not call it then)."""
+    def record(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
+        audit.record(con, actor, "document_load", f"file:{path.name}", load_details(result), audit.file_sha256(path))
+    return record
+
+
+def load_details(result: LoadResult) -> dict[str, int]:
+    """The details of a ``document_load`` audit record."""
+    return {"documents": result.documents, "items": result.items, "targets": result.targets}
+
+
+def _audit_refusal(con, actor: str, path: Path, error: str) -> None:
+    """``document_load_failed`` for a file refused, in a transaction of its own (nothing else was written)."""
+    audit.record_now(con, actor, "document_load_failed", f"file:{path.name}", {"error": error}, audit.file_sha256(path))
 
 
 def build(db_path: Path, data_dir: Path = DATA_DIR, demo: bool = True, actor: str = "system") -> BuildReport:
-    """Load everything into the database at ``db_path``; with ``demo`` (the default) also add the demo progress once."""
+    """Load everything into the database at ``db_path``; with ``demo`` (the default) also add the demo progress once.
+
+    The file is checkpointed once, when the connection closes (:func:`tracker.db.checkpoints_deferred`)."""
     con = connect(db_path)
     try:
-        return build_into(con, data_dir, demo, actor)
+        with checkpoints_deferred(con):
+            return build_into(con, data_dir, demo, actor)
     finally:
         con.close()
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 
 import duckdb
 
 from loaders.extract import ExtractedDocument, ExtractedFile, default_deadline
 from loaders.organisations import Directory, Unit
-from tracker.db import insert_rows, next_id
+from tracker.db import insert_rows, next_id, next_ids
 
 LEAD, COOPERATE = "lead", "cooperate"
 
@@ -26,6 +27,11 @@ class LoadResult:
     documents: int = 0
     items: int = 0
     targets: int = 0
+
+
+#: Called by a writer inside its transaction, once a file's rows are in and before COMMIT, with what was
+#: stored: the build's audit record of the load commits with the rows it describes (:mod:`loaders.build`).
+OnStored = Callable[[duckdb.DuckDBPyConnection, LoadResult], None]
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None:
@@ -122,14 +128,18 @@ class Registry:
         self.new_orgs, self.new_people, self.reviewed = [], [], []
 
 
-def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile) -> LoadResult:
-    """Store one extracted source file; skip it when the same text is already stored."""
+def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile, on_stored: OnStored | None = None) -> LoadResult:
+    """Store one extracted source file; skip it when the same text is already stored.
+
+    ``on_stored`` runs in the same transaction, after the rows are in (not for a file skipped)."""
     name = extracted.path.name
     if con.execute("SELECT 1 FROM source_files WHERE sha256 = ?", [extracted.sha256]).fetchone():
         return LoadResult(name, skipped=True)
     con.execute("BEGIN")
     try:
         result = _write(con, extracted)
+        if on_stored is not None:
+            on_stored(con, result)
         con.execute("COMMIT")
         return result
     except BaseException:
@@ -138,16 +148,14 @@ def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile) -> Load
 
 
 def _write(con, extracted: ExtractedFile) -> LoadResult:
-    file_id = next_id(con, "source_files", "file_id")
+    file_id, doc_id, item_id, target_id = next_ids(con, ("source_files", "file_id"), ("documents", "doc_id"),
+                                                   ("items", "item_id"), ("targets", "target_id"))
     con.execute(
         "INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (?, ?, ?, ?, ?)",
         [file_id, extracted.path.name, extracted.sha256, len(extracted.raw), extracted.raw],
     )
     rows = _Rows()
     registry = Registry(con)
-    doc_id = next_id(con, "documents", "doc_id")
-    item_id = next_id(con, "items", "item_id")
-    target_id = next_id(con, "targets", "target_id")
     n_items = n_targets = 0
     for document in extracted.documents:
         _document_row(rows, extracted, document, doc_id, file_id)

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.db_writer import LoadResult
+from loaders.db_writer import LoadResult, OnStored
 from loaders.extract import read_source
 from loaders.numbered_runs import chinese_ordinal
 from loaders.organisations import COUNTY_LEVEL_KINDS, Directory, Jurisdiction
 from loaders.text_clean import CleanText, clean
-from tracker.db import insert_rows, next_id
+from tracker.db import insert_rows, next_ids
 
 WORK_REPORT, BULLETIN = "work_report", "bulletin"
 
@@ -61,6 +61,8 @@ _OVERSIGHT = ("执法检查", "视察", "询问", "调研")
 _COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(余|多)?\s*(人次|件次|次|个|项|件|条|部|名|场|篇|人|家|%)")
 _SENTENCE_END = "。！？；;"
 _CLAUSE_END = "，,：:"
+_SENTENCE_END_CHAR = re.compile(f"[{re.escape(_SENTENCE_END)}]")
+_CLAUSE_CUT_CHAR = re.compile(f"[{re.escape(_CLAUSE_END)}、]")   # where a clause may end (、 only after a count)
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _CREDIT = re.compile(r"[（(][^（）()]{0,30}(?:文\s*/|人大常委会办公室|工委|研究室)[^（）()]{0,30}[）)]")
 _TASK_HEADING = re.compile(r"([一二三四五六七八九十]{1,3})、\s*(\d{4})\s*年\s*(?:主要任务|工作安排|工作任务|主要工作任务)")
@@ -241,10 +243,9 @@ def _scope_at(scopes: list[_Scope], pos: int) -> _Scope:
 
 def _sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
-    for i, ch in enumerate(text):
-        if ch in _SENTENCE_END:
-            spans.append((start, i + 1))
-            start = i + 1
+    for m in _SENTENCE_END_CHAR.finditer(text):   # the regex engine finds the ends, not a loop over every character
+        spans.append((start, m.end()))
+        start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
     return spans
@@ -253,8 +254,8 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Clauses of a sentence: cut at ，： and at 、 right after a count."""
     spans, s = [], start
-    for i in range(start, end):
-        ch = text[i]
+    for m in _CLAUSE_CUT_CHAR.finditer(text, start, end):
+        i, ch = m.start(), m.group()
         if ch in _CLAUSE_END or (ch == "、" and re.search(r"\d\s*(?:余|多)?\s*\S{0,2}$", text[s:i])
                                  and _COUNT.search(text[s:i])):
             spans.append((s, i))
@@ -411,27 +412,29 @@ def _split_title(body: str) -> tuple[str, str]:
 
 # ----------------------------------------------------------------------------- writing
 
-def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport) -> tuple[bool, int, int]:
-    """Store one report in one transaction: (stored?, facts, tasks); skipped when the text is stored."""
+def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport,
+                     on_stored: OnStored | None = None) -> tuple[bool, int, int]:
+    """Store one report in one transaction: (stored?, facts, tasks); skipped when the text is stored.
+
+    ``on_stored`` runs in the same transaction, after the rows are in (:data:`loaders.db_writer.OnStored`)."""
     if con.execute("SELECT 1 FROM source_files WHERE sha256 = ?", [report.sha256]).fetchone():
         return False, 0, 0
     con.execute("BEGIN")
     try:
-        file_id = next_id(con, "source_files", "file_id")
+        file_id, report_id, fact_id, task_id = next_ids(
+            con, ("source_files", "file_id"), ("npc_reports", "report_id"), ("npc_facts", "fact_id"),
+            ("npc_tasks", "task_id"))
         con.execute("INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (?, ?, ?, ?, ?)",
                     [file_id, report.path.name, report.sha256, len(report.raw), report.raw])
-        report_id = next_id(con, "npc_reports", "report_id")
         con.execute("INSERT INTO npc_reports VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [report_id, file_id, report.title, report.kind, report.jurisdiction.code,
                      report.report_date, report.year])
-        fact_id = next_id(con, "npc_facts", "fact_id")
         facts = []
         for n, f in enumerate(report.facts):
             s, e = report.clean.source_span(*f.span)
             ss, se = report.clean.source_span(*f.sentence_span)
             facts.append((fact_id + n, report_id, f.jurisdiction.code, f.body, f.year, f.metric, f.label, f.value,
                           f.unit, f.approx, f.phrase, f.sentence, s, e, ss, se))
-        task_id = next_id(con, "npc_tasks", "task_id")
         tasks = []
         for n, t in enumerate(report.tasks):
             s, e = report.clean.source_span(*t.span)
@@ -440,6 +443,8 @@ def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport) -> tuple
         for table, rows in (("npc_facts", facts), ("npc_tasks", tasks)):
             if rows:
                 insert_rows(con, table, rows)
+        if on_stored is not None:
+            on_stored(con, stored_result(report))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -452,8 +457,14 @@ def is_npc_source(path: Path) -> bool:
     return looks_like_npc_report(clean(read_source(path)[:2000]))
 
 
-def load_npc_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory) -> LoadResult:
-    """Extract and store one report; ``items`` counts its facts and tasks."""
+def stored_result(report: NpcReport) -> LoadResult:
+    """What storing ``report`` adds: one document; ``items`` counts its facts and tasks."""
+    return LoadResult(report.path.name, skipped=False, documents=1, items=len(report.facts) + len(report.tasks))
+
+
+def load_npc_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory,
+                  on_stored: OnStored | None = None) -> LoadResult:
+    """Extract and store one report (``on_stored`` as for :func:`write_npc_report`)."""
     report = extract_npc_report(path, read_source(path), directory)
-    stored, n_facts, n_tasks = write_npc_report(con, report)
-    return LoadResult(path.name, skipped=not stored, documents=1 if stored else 0, items=n_facts + n_tasks)
+    stored, _, _ = write_npc_report(con, report, on_stored)
+    return stored_result(report) if stored else LoadResult(path.name, skipped=True)

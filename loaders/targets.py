@@ -195,6 +195,8 @@ def _strip_indicator(s: str) -> str:
 
 def _balanced_spans(text: str, open_ch: str, close_ch: str) -> list[tuple[int, int]]:
     spans, stack = [], []
+    if open_ch not in text:   # most texts: no quotes or titles, nothing to pair
+        return spans
     for i, ch in enumerate(text):
         if ch == open_ch:
             stack.append(i)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 # A running header printed twice side by side: "市政府文件市政府文件", "市府办文件市府办文件".
 _DOUBLED_HEADER = re.compile(r"([\u4e00-\u9fff]{1,6}文件)\1")
@@ -82,20 +83,12 @@ class CleanText(Fragment):
         return list(zip(self.line_starts, ends))
 
 
-@dataclass(frozen=True)
-class _Line:
-    text: str
-    start: int  # raw offset of text[0]
+def _raw_lines(raw: str) -> list[tuple[str, int]]:
+    """Every line of ``raw`` without its line break, with the raw offset of its first character.
 
-
-def _raw_lines(raw: str) -> list[_Line]:
-    lines = []
-    pos = 0
-    for chunk in raw.splitlines(keepends=True):
-        body = chunk.rstrip("\r\n")
-        lines.append(_Line(body, pos))
-        pos += len(chunk)
-    return lines
+    Plain pairs, not objects: a source has thousands of lines."""
+    chunks = raw.splitlines(keepends=True)
+    return list(zip([chunk.rstrip("\r\n") for chunk in chunks], accumulate(map(len, chunks), initial=0)))
 
 
 def _furniture_spans(line: str) -> list[tuple[int, int]]:
@@ -115,25 +108,25 @@ def is_furniture_line(line: str) -> bool:
     return bool(line.strip()) and not rest.strip()
 
 
-def _drop_page_numbers(lines: list[_Line]) -> list[_Line]:
-    """Remove a lone page number that sits next to a furniture line.
+def _drop_page_numbers(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Remove a lone page number (lines as from :func:`_raw_lines`) that sits next to a furniture line.
 
     A number alone on a line is only treated as a page number when the nearest
     non-blank line before or after it is furniture: tables hold lone numbers too.
     """
-    nonblank = [i for i, line in enumerate(lines) if line.text.strip()]
+    nonblank = [i for i, (text, _) in enumerate(lines) if text.strip()]
     drop = set()
     for k, i in enumerate(nonblank):
-        if not _PAGE_NUMBER.fullmatch(lines[i].text):
+        if not _PAGE_NUMBER.fullmatch(lines[i][0]):
             continue
         neighbours = []
         if k > 0:
-            neighbours.append(lines[nonblank[k - 1]].text)
+            neighbours.append(lines[nonblank[k - 1]][0])
         if k + 1 < len(nonblank):
-            neighbours.append(lines[nonblank[k + 1]].text)
+            neighbours.append(lines[nonblank[k + 1]][0])
         if any(is_furniture_line(n) for n in neighbours):
             drop.add(i)
-    return [line for i, line in enumerate(lines) if i not in drop]
+    return [line for i, line in enumerate(lines) if i not in drop] if drop else lines
 
 
 def clean(raw: str) -> CleanText:
@@ -141,21 +134,25 @@ def clean(raw: str) -> CleanText:
     chars: list[str] = []
     offsets: list[int] = []
     line_starts: list[int] = []
-    for line in _drop_page_numbers(_raw_lines(raw)):
-        pieces = _kept_pieces(line.text)
+    for text, start in _drop_page_numbers(_raw_lines(raw)):
+        pieces = _kept_pieces(text)
         if not pieces:
             continue
         line_starts.append(len(offsets))
         for s, e in pieces:
-            chars.append(line.text[s:e])
-            offsets.extend(range(line.start + s, line.start + e))
+            chars.append(text[s:e])
+            offsets.extend(range(start + s, start + e))
     return CleanText("".join(chars), tuple(offsets), tuple(line_starts), len(raw))
 
 
 def _kept_pieces(text: str) -> list[tuple[int, int]]:
     """Spans of a line that remain once furniture and the blanks at both ends are cut."""
+    furniture = _furniture_spans(text)
+    if not furniture:   # most lines: the line less its blanks at both ends, or nothing
+        s, e = len(text) - len(text.lstrip()), len(text.rstrip())
+        return [(s, e)] if s < e else []
     pieces, pos = [], 0
-    for s, e in _furniture_spans(text):
+    for s, e in furniture:
         if s > pos:
             pieces.append((pos, s))
         pos = max(pos, e)

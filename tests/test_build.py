@@ -4,7 +4,10 @@ import sys
 import duckdb
 import pytest
 
-from loaders.build import build
+from loaders.build import build, load_details
+from loaders.db_writer import LoadResult
+from tracker import audit
+from tracker.db import checkpoints_deferred, connect
 from tests.conftest import ROOT
 
 
@@ -126,3 +129,48 @@ def test_reference_tables_update_what_a_document_added_and_keep_ids(tmp_path):
             assert con.execute("SELECT count(*) FROM jurisdictions").fetchone()[0] == len(directory.jurisdictions)
     finally:
         con.close()
+
+
+def test_load_details_are_the_counts_stored():
+    assert load_details(LoadResult("004_d96df1f4540694e4.txt", False, 7, 218, 263)) == {
+        "documents": 7, "items": 218, "targets": 263}
+
+
+def test_a_file_and_its_audit_record_commit_together(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    (data / "sources").mkdir(parents=True)
+    (data / "reference").symlink_to(ROOT / "data" / "reference")
+    name = "004_d96df1f4540694e4.txt"
+    (data / "sources" / name).symlink_to(ROOT / "data" / "sources" / name)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+    monkeypatch.setattr(audit, "record", fail)
+    with pytest.raises(RuntimeError):
+        build(tmp_path / "t.duckdb", data, demo=False)
+    assert rows(tmp_path / "t.duckdb", "SELECT (SELECT count(*) FROM source_files), (SELECT count(*) FROM items), "
+                                       "(SELECT count(*) FROM audit_log)") == [(0, 0, 0)]
+    monkeypatch.undo()
+    assert build(tmp_path / "t.duckdb", data, demo=False).ok
+    assert rows(tmp_path / "t.duckdb", "SELECT action, target, details FROM audit_log") == [
+        ("document_load", f"file:{name}", '{"documents": 7, "items": 218, "targets": 263}')]
+
+
+def test_checkpoints_deferred_raises_the_threshold_and_restores_it(tmp_path):
+    con = connect(tmp_path / "c.duckdb")
+    setting = "SELECT current_setting('checkpoint_threshold')"
+    assert con.execute(setting).fetchone() == ("16.0 MiB",)
+    with checkpoints_deferred(con):
+        assert con.execute(setting).fetchone() == ("953.6 MiB",)   # 1GB
+    with pytest.raises(RuntimeError):
+        with checkpoints_deferred(con):
+            raise RuntimeError("a failed build")
+    assert con.execute(setting).fetchone() == ("16.0 MiB",)
+    con.close()
+
+
+def test_a_build_leaves_a_checkpointed_file(tmp_path):
+    path = tmp_path / "t.duckdb"
+    assert build(path, demo=False).ok
+    assert not path.with_name("t.duckdb.wal").exists()
+    assert rows(path, "SELECT count(*) FROM targets") == [(300,)]

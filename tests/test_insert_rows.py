@@ -51,3 +51,30 @@ def test_named_columns_and_a_column_of_nulls_only():
     con.execute("CREATE TABLE t (id INTEGER, note VARCHAR DEFAULT '无', day DATE, flag BOOLEAN)")
     insert_rows(con, "t", [(2, None, True), (1, None, None)], columns=("id", "day", "flag"))
     assert con.execute("SELECT * FROM t ORDER BY id").fetchall() == [(1, "无", None, None), (2, "无", None, True)]
+
+
+def test_next_ids_reads_each_key_in_the_order_given():
+    from tracker.db import connect, next_id, next_ids
+
+    con = connect(":memory:")
+    assert next_ids(con, ("source_files", "file_id"), ("documents", "doc_id")) == [1, 1]
+    con.execute("INSERT INTO organisations VALUES (7, '市发改委', NULL, 'department', NULL, true)")
+    con.execute("INSERT INTO people VALUES (3, '张三', NULL)")
+    keys = [("people", "person_id"), ("source_files", "file_id"), ("organisations", "org_id"), ("people", "person_id")]
+    assert next_ids(con, *keys) == [4, 1, 8, 4]
+    assert next_ids(con, *keys) == [next_id(con, table, column) for table, column in keys]
+    con.close()
+
+
+def test_with_and_without_column_names_the_same_rows_and_the_caller_s_transaction():
+    con = duckdb.connect()
+    for name in ("t", "u"):
+        con.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name VARCHAR, code VARCHAR, day DATE, v DOUBLE)")
+    insert_rows(con, "t", ROWS)
+    insert_rows(con, "u", ROWS, columns=("id", "name", "code", "day", "v"))
+    assert con.execute("SELECT * FROM t ORDER BY id").fetchall() == ROWS
+    assert con.execute("SELECT * FROM u ORDER BY id").fetchall() == ROWS
+    con.execute("BEGIN")
+    insert_rows(con, "t", [(6, "衢江区", None, None, None)])
+    con.execute("ROLLBACK")
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 5

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.npc_reports import NotAnNpcReport, extract_npc_report, write_npc_report
-from loaders.db_writer import load_reference
+from loaders.npc_reports import NotAnNpcReport, extract_npc_report, stored_result, write_npc_report
+from loaders.db_writer import LoadResult, load_reference
 from loaders.organisations import Directory
 from loaders.text_clean import clean
 from tests.conftest import SOURCES
@@ -139,3 +139,34 @@ def test_facts_and_tasks_keep_their_source(con):
 
 def test_a_report_is_stored_once(con, reports):
     assert write_npc_report(con, reports[HANGZHOU]) == (False, 0, 0)
+
+
+def test_stored_result_counts_a_report_as_one_document_with_its_facts_and_tasks(reports):
+    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, items=54, targets=0)
+    assert stored_result(reports[CHANGSHAN]) == LoadResult(CHANGSHAN, skipped=False, documents=1, items=13, targets=0)
+
+
+def test_on_stored_runs_in_the_report_s_transaction(reports, directory):
+    con = connect(":memory:")
+    load_reference(con, directory)
+    seen = []
+    write_npc_report(con, reports[CHANGSHAN],
+                     lambda c, result: seen.append((result, c.execute("SELECT count(*) FROM npc_facts").fetchone()[0])))
+    assert seen == [(stored_result(reports[CHANGSHAN]), 13)]
+
+    def fail(c, result):
+        raise RuntimeError("audit failed")
+    with pytest.raises(RuntimeError):
+        write_npc_report(con, reports[KECHENG], fail)
+    assert con.execute("SELECT file_name FROM source_files").fetchall() == [(CHANGSHAN,)]   # nothing of KECHENG
+    con.close()
+
+
+def test_sentences_and_clauses_of_a_bulletin_line():
+    from loaders.npc_reports import _clauses, _sentences
+
+    text = "全年共召开常委会会议8次，听取审议报告25个、开展执法检查4次；督办代表建议112件。余下"
+    assert _sentences(text) == [(0, 32), (32, 43), (43, 45)]
+    assert _sentences("") == [] and _sentences("无句号") == [(0, 3)]
+    assert _clauses(text, 0, 32) == [(0, 12), (13, 22), (23, 32)]   # 、 cuts only after a count
+    assert _clauses("安排3个、5项：完成", 0, 10) == [(0, 4), (5, 7), (8, 10)]

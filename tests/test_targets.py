@@ -477,3 +477,11 @@ TOTAL_ROLES = {"name": 182, "year": 47, "threshold": 17, "parameter": 15, "count
 
 def test_parse_quantity_is_exported():
     assert parse_quantity("1.5亿美元") == (1.5, "亿美元", 150_000_000.0, "美元")
+
+
+def test_balanced_spans_pair_each_close_with_the_last_open():
+    from loaders.targets import _balanced_spans
+
+    assert _balanced_spans("按“不超过《办法》规定”执行”", "“", "”") == [(1, 12)]   # a stray close is ignored
+    assert _balanced_spans("《甲《乙》》", "《", "》") == [(2, 5), (0, 6)]
+    assert _balanced_spans("新增公共充电桩500个", "“", "”") == []

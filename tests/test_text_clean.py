@@ -49,3 +49,21 @@ def test_lines_without_either_marker_skip_the_furniture_patterns():
         assert text_clean._furniture_spans(sample) == [(0, len(sample))]
         assert "期" in sample or "文件" in sample
     assert text_clean._furniture_spans("新增公共充电桩500个以上") == []
+
+
+def test_raw_lines_are_pairs_of_text_and_raw_offset():
+    from loaders import text_clean
+
+    assert text_clean._raw_lines("全市\r\n\n 3万亩。\r末行") == [("全市", 0), ("", 4), (" 3万亩。", 5), ("末行", 11)]
+    assert text_clean._raw_lines("") == []
+    assert text_clean._raw_lines("一行\n") == [("一行", 0)]
+
+
+def test_kept_pieces_of_lines_with_and_without_furniture():
+    from loaders import text_clean
+
+    assert text_clean._kept_pieces("\u3000 新增公共充电桩500个以上 ") == [(2, 15)]
+    assert text_clean._kept_pieces(" \u3000 ") == []
+    assert text_clean._kept_pieces("") == []
+    assert text_clean._kept_pieces(" 引进人才 市政府文件市政府文件 以上") == [(1, 6), (16, 19)]
+    assert text_clean._kept_pieces("市政府文件市政府文件 ") == []

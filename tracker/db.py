@@ -10,8 +10,9 @@ import os
 import random
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -70,9 +71,42 @@ def _migrate(con: duckdb.DuckDBPyConnection, current: int) -> None:
     con.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
 
 
+#: DuckDB's ``checkpoint_threshold`` while a batch of write transactions runs (:func:`checkpoints_deferred`).
+BATCH_CHECKPOINT_THRESHOLD = "1GB"
+
+
+@contextmanager
+def checkpoints_deferred(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Hold DuckDB's automatic checkpoints back while a batch of write transactions runs; the threshold
+    is restored after, and closing the connection writes the one checkpoint.
+
+    DuckDB checkpoints at a COMMIT when the WAL plus the transaction's estimated size pass
+    ``checkpoint_threshold`` (16 MiB). In DuckDB 1.4 the estimate counts the in-memory buffers of the
+    indexes the transaction added to (primary, unique and foreign keys; 256 KiB a buffer), so storing
+    one source file, a few hundred KB of WAL, triggers a checkpoint, and every checkpoint writes all
+    indexes of the database again. A build is a batch of such transactions: one checkpoint at the end
+    costs less than one after each large file. Commits stay durable through the WAL meanwhile.
+    """
+    before = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0]
+    con.execute(f"SET checkpoint_threshold = '{BATCH_CHECKPOINT_THRESHOLD}'")
+    try:
+        yield con
+    finally:
+        con.execute(f"SET checkpoint_threshold = '{before}'")
+
+
 def next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
     """The next free integer key of ``table`` (tables and columns are ours, never user input)."""
     return con.execute(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}").fetchone()[0]
+
+
+def next_ids(con: duckdb.DuckDBPyConnection, *keys: tuple[str, str]) -> list[int]:
+    """:func:`next_id` of each ``(table, column)`` in ``keys``, in that order, read in one statement (a
+    statement costs DuckDB about a millisecond however small; scalar subqueries would make its
+    optimizer try join orders, a ``UNION ALL`` of one aggregate per table does not)."""
+    sql = " UNION ALL ".join(f"SELECT {k} AS k, coalesce(max({column}), 0) + 1 FROM {table}"
+                             for k, (table, column) in enumerate(keys))
+    return [value for _, value in sorted(con.execute(sql).fetchall())]
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], chunk: int = 500,
@@ -81,8 +115,10 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], c
     what ``executemany`` stores, without one statement per row (tables are ours).
 
     The rows go in as one Arrow table DuckDB scans: a statement of a few hundred rows of ``?`` took
-    DuckDB four to five times longer to bind than the scan. Rows whose columns Arrow cannot type (a
-    column mixing numbers and text, say) go in as ``VALUES``, ``chunk`` rows per statement."""
+    DuckDB four to five times longer to bind than the scan. Without ``columns`` the Arrow table goes in
+    as a relation (by position), with them through a view registered for the statement (a view made and
+    dropped costs about a millisecond more). Rows whose columns Arrow cannot type (a column mixing
+    numbers and text, say) go in as ``VALUES``, ``chunk`` rows per statement."""
     if not rows:
         return
     into = f"{table} ({', '.join(columns)})" if columns else table
@@ -90,6 +126,9 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], c
         data = pa.table({f"c{i}": pa.array([row[i] for row in rows]) for i in range(len(rows[0]))})
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         data = None
+    if data is not None and columns is None:
+        con.from_arrow(data).insert_into(table)
+        return
     if data is not None:
         name = f"insert_rows_{uuid.uuid4().hex}"
         con.register(name, data)
