@@ -26,10 +26,11 @@ SETTINGS = [StatusSettings(), StatusSettings(report_fresh_months=2)]
 CATEGORY_CHOICES = [(), (sv.OVERDUE,), (sv.FAR_BEHIND,), (sv.BEHIND, sv.SENT_BACK), (sv.SENT_BACK,)]
 
 
-def _assert_same_view(con, as_of, filters, settings, categories=(), exports=False) -> pd.DataFrame:
-    """The view (without ``exports``: the list with the page's columns only) is the former one."""
+def _assert_same_view(con, as_of, filters, settings, categories=(), exports=False, former=None) -> pd.DataFrame:
+    """The view (without ``exports``: the list with the page's columns only) is the former one
+    (``former``: the former lists of these arguments, when the caller has them already)."""
     view = supervision_view(con, as_of, filters, settings, categories, exports)
-    choices, items, units = old.supervision_view_lists(con, as_of, filters, settings, categories)
+    choices, items, units = former or old.supervision_view_lists(con, as_of, filters, settings, categories)
     expected = items if exports else items[list(sx.PAGE_ITEM_COLUMNS)]
     # without texts there is no merge with an empty frame of texts, whose object keys the former list kept
     pd.testing.assert_frame_equal(view.items, expected, check_dtype=exports or expected["target_id"].dtype != object)
@@ -169,8 +170,11 @@ def test_the_tiny_database_as_before(tiny):
     for as_of in TINY_DAYS:
         for filters in TINY_FILTERS:
             for settings in SETTINGS:
-                for exports in (False, True):
-                    _assert_same_view(tiny, as_of, filters, settings, exports=exports)
+                former = old.supervision_view_lists(tiny, as_of, filters, settings, ())   # once for both views
+                # with the downloads (every column, the files written) for the filters that change which
+                # rows and places are listed; the other filters only pick rows, which the page's list shows
+                for exports in (False, True) if filters in TINY_FILTERS[:3] else (False,):
+                    _assert_same_view(tiny, as_of, filters, settings, exports=exports, former=former)
                 pd.testing.assert_frame_equal(sv.reporting_overview(tiny, as_of, filters, settings),
                                               old.reporting_overview(tiny, as_of, filters, settings))
         for categories in CATEGORY_CHOICES[1:]:   # the categories pick among the rows whatever the filters
