@@ -50,7 +50,7 @@ from loaders.progress_template import (
 from loaders.sheet_reader import MAX_BYTES, MAX_ROWS, FileRefused, Problem, Sheet, clean_text, read_sheet
 from tracker import audit, report_validity
 from tracker.auth import Account, upload_refusal
-from tracker.db import write_transaction
+from tracker.db import next_ids, write_transaction
 from tracker.reporting import ReportingRow, RowKey, Unit, UnknownUnit, parse_row_id, resolve_unit, unit_row_keys
 from tracker.status import MILESTONE, month_end, period_of
 
@@ -576,13 +576,13 @@ class Batch:
                QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code, period
                                           ORDER BY version DESC) = 1""",
             [period, period, target_ids, target_ids]).fetchall()
-        next_upload, next_report = con.execute(_NEXT_IDS).fetchone()
+        next_upload, next_report = next_ids(con, *_ID_KEYS)
         return cls({(r[0], r[1], r[2]): (r[3], r[4:]) for r in rows}, next_upload, next_report)
 
     def is_current(self, con) -> bool:
         """Whether nothing was stored since :meth:`load`: uploads and reports are only ever
         appended, each with the next id, so the next ids tell."""
-        return con.execute(_NEXT_IDS).fetchone() == (self.next_upload, self.next_report)
+        return next_ids(con, *_ID_KEYS) == [self.next_upload, self.next_report]
 
     def flush(self, con) -> None:
         for table, columns, rows in (("uploads", _UPLOAD_COLUMNS, self.uploads),
@@ -602,8 +602,7 @@ class Batch:
                 rows.clear()
 
 
-_NEXT_IDS = ("SELECT (SELECT coalesce(max(upload_id), 0) + 1 FROM uploads), "
-             "(SELECT coalesce(max(report_id), 0) + 1 FROM progress_reports)")
+_ID_KEYS = (("uploads", "upload_id"), ("progress_reports", "report_id"))
 _REPORT_TYPES = {"report_id": pa.int32(), "upload_id": pa.int32(), "target_id": pa.int32(),
                  "jurisdiction_code": pa.string(), "period": pa.string(), "version": pa.int32(),
                  "value": pa.float64(), "reported_status": pa.string(), "progress_text": pa.string(),
