@@ -145,10 +145,12 @@ class App:
         return self.sidebar.get_by_test_id("stSidebarNavLink").filter(has=self.page.get_by_text(title, exact=True))
 
     def go(self, title: str) -> None:
-        link = self._nav_link(title)
-        with self.rerun():
-            link.click()
-        expect(self.main.locator("h1").first).to_have_text(exactly(title))
+        """Open the page ``title`` from the sidebar; returns once its run has finished. Waits for the new
+        page's title and then for the app to be idle, not for a counted run: a fast run of a cached page
+        can go from running to finished within one render, leaving no "running" state to count."""
+        self._nav_link(title).click()
+        expect(self.main.locator("h1").first).to_have_text(exactly(title), timeout=RUN_TIMEOUT)
+        self.page.wait_for_selector(_IDLE, timeout=RUN_TIMEOUT)
 
     def widget(self, kind: str, label: str, within: Locator | None = None) -> Locator:
         label_el = self.page.get_by_test_id("stWidgetLabel").filter(has_text=exactly(label))
