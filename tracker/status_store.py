@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from tracker.db import next_id, write_transaction
+from tracker.db import next_id, table_aggregates, write_transaction
 from tracker.filters import Filters, target_ids_where
 from tracker.settings import StatusSettings
 
@@ -74,12 +74,8 @@ def plan_version(con: duckdb.DuckDBPyConnection) -> tuple:
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...]) -> tuple:
-    """The values of ``parts`` as text, in order. One UNION ALL of single-table aggregates: the same values as
-    one SELECT of scalar subqueries, but a SELECT of eight to eleven subqueries sent DuckDB 1.4's join-order
-    optimizer through every order of their cross product (30-60 ms for the eleven plan parts, 1 ms this way)."""
-    sql = " UNION ALL ".join(f"SELECT {n} AS part, ({part.replace(' FROM ', ')::VARCHAR FROM ', 1)}"
-                             for n, part in enumerate(parts))
-    return tuple(value for _, value in sorted(con.execute(sql).fetchall()))
+    """The values of ``parts`` as text, in order, in one statement (:func:`tracker.db.table_aggregates`)."""
+    return tuple(table_aggregates(con, parts, cast="VARCHAR"))
 
 
 @dataclass(frozen=True)
