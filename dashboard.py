@@ -6,9 +6,14 @@ from tracker import auth, session, sidebar
 
 st.set_page_config(page_title="衢州市政策目标跟踪", page_icon=":material/dashboard:", layout="wide")
 
-account = session.render_sign_in()
+# The sign-in form is drawn after st.navigation: until the first st.navigation of a server process,
+# Streamlit's active page hash is not the main script's, so a form drawn before it got other widget
+# ids on the next run and the first sign-in after a start was silently lost (tests/e2e/test_sign_in.py).
+account = session.current_account()
 if account is None and not session.demo_mode():
-    st.navigation([st.Page(session.please_sign_in, title="登录", icon=":material/login:")]).run()
+    navigation = st.navigation([st.Page(session.please_sign_in, title="登录", icon=":material/login:")])
+    session.render_sign_in()
+    navigation.run()
     st.stop()
 
 pages = {
@@ -35,5 +40,6 @@ if auth.has(account, auth.MANAGE_ACCOUNTS):
 if work:
     pages["填报与管理"] = work
 navigation = st.navigation(pages)
+session.render_sign_in()
 sidebar.render()
 navigation.run()

@@ -17,7 +17,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -131,12 +133,12 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
-@pytest.fixture(scope="session")
-def dashboard_url(e2e_db, chromium_path, tmp_path_factory):
-    """``streamlit run dashboard.py`` on a free port with TRACKER_DB set; its log is kept in tmp."""
+@contextmanager
+def dashboard_server(db: Path, log_path: Path, demo: bool = True) -> Iterator[str]:
+    """``streamlit run dashboard.py`` on a free port with TRACKER_DB=``db``; yields its URL once healthy.
+    The log goes to ``log_path``."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard.py",
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -144,7 +146,7 @@ def dashboard_url(e2e_db, chromium_path, tmp_path_factory):
         "--server.fileWatcherType", "none",  # colleagues editing files must not rerun our sessions
     ]
     # demo mode: visitors see the dashboards read-only without signing in (tracker/session.py)
-    env = os.environ | {"TRACKER_DB": str(e2e_db), "TRACKER_DEMO_MODE": "1", "PYTHONUNBUFFERED": "1"}
+    env = os.environ | {"TRACKER_DB": str(db), "TRACKER_DEMO_MODE": "1" if demo else "0", "PYTHONUNBUFFERED": "1"}
     with open(log_path, "w") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                   preexec_fn=_die_with_parent if sys.platform == "linux" else None)
@@ -168,6 +170,13 @@ def dashboard_url(e2e_db, chromium_path, tmp_path_factory):
             server.wait()
         if "Traceback" in log_path.read_text():
             print(f"\nstreamlit server log with tracebacks: {log_path}")
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(e2e_db, chromium_path, tmp_path_factory):
+    """The session's server (:func:`dashboard_server`) on :func:`e2e_db`; its log is kept in tmp."""
+    with dashboard_server(e2e_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""Signing in on a server that has just started (its own server and database, demo mode off).
+
+The first sign-in after a start used to be lost without a word: the form was drawn before the
+first st.navigation of the server process, while Streamlit's active page hash was not yet the
+main script's, so the submitted form came back under other widget ids (fixed in dashboard.py).
+"""
+import shutil
+
+from tests.e2e.conftest import VIEWPORT, dashboard_server, require_playwright
+
+require_playwright()
+
+from playwright.sync_api import expect  # noqa: E402
+
+from tests.accounts import PASSWORD  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS  # noqa: E402
+from tests.e2e.streamlit_page import App, exactly  # noqa: E402
+from tracker import auth  # noqa: E402
+from tracker.db import connect  # noqa: E402
+
+
+def test_the_first_sign_in_after_a_start_signs_in(browser, built_plain_db, tmp_path, request):
+    db = tmp_path / "tracker.duckdb"
+    shutil.copy(built_plain_db, db)
+    con = connect(db)
+    auth.create_account(con, "os:tester", "fgw", "发改委填报员", auth.DEPARTMENT, PASSWORD, unit="市发改委")
+    con.close()
+    folder = ARTIFACTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    with dashboard_server(db, tmp_path / "streamlit.log", demo=False) as url:
+        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        try:
+            app = App(context.new_page(), url, folder)
+            app.page.set_default_timeout(20_000)
+            app.open()
+            assert app.title() == "衢州市政策目标跟踪"   # demo mode off: the sign-in page alone
+            app.sidebar.get_by_label("用户名").fill("fgw")
+            app.sidebar.get_by_label("密码").fill(PASSWORD)
+            app.sidebar.get_by_role("button", name="登录").click()
+            expect(app.sidebar).to_contain_text("已登录：", timeout=30_000)
+            expect(app.main.locator("h1").first).to_have_text(exactly("总览"))
+            assert "数据填报" in app.nav_links()
+            app.wait_for_charts(2)
+            app.assert_no_exception()
+            app.screenshot("signed-in")
+        finally:
+            context.close()
