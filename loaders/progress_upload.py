@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import math
 import operator
 import re
@@ -69,8 +68,7 @@ class Report(NamedTuple):
     progress: str | None
     problems: str | None
     next_steps: str | None
-    raw_cells: str          # JSON of the cells as uploaded, with the row number
-    row_number: int
+    row_number: int         # in the file's data sheet (progress_reports.source_row)
 
     def content(self) -> tuple:
         return (self.value, self.status, self.progress, self.problems, self.next_steps)
@@ -194,7 +192,8 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
     if problems and not partial:
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows,
                                                        n_blank=n_blank, problems=problems, sheet=sheet))
-    sha = sheet.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
+    content = sheet.content if sheet.content is not None else path.read_bytes()
+    sha = sheet.sha256 or hashlib.sha256(content).hexdigest()
 
     def write(c):   # may run again from the start after a write conflict (tracker.db.write_transaction)
         nonlocal batch
@@ -205,12 +204,21 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
                        uploaded_at=now, n_rows=n_rows, n_blank=n_blank, problems=problems, batch=ready)
         if ready is not None:
             ready.flush(c)
+        if stored.upload_id is not None:
+            store_file(c, sha, content)
         _audit_upload(c, actor, stored, sha, now)
         return stored
 
     result = write_transaction(con, write, label="upload")
     result.sheet = sheet
     return result
+
+
+def store_file(con, sha256: str, content: bytes) -> None:
+    """Keep the uploaded file (once per content): a report's cells as uploaded are its upload's
+    file at its ``source_row``. The caller holds the transaction."""
+    con.execute("INSERT INTO upload_files (file_sha256, n_bytes, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [sha256, len(content), content])
 
 
 def _rows_to_check(con, unit: Unit, period: str) -> tuple[dict[str, RowKey], set[int]]:
@@ -318,11 +326,11 @@ def validate_rows(
 ) -> tuple[list[Report], list[Problem], int]:
     """Valid reports, the problems found (sheet, row, column, message) and the count of blank rows.
 
-    ``raw_cells`` keeps the id and the five cells a unit fills in, exactly as read.
+    The cells as read stay in the file itself (:func:`store_file`); a report keeps its row number.
 
     The common cells (text, finite floats, empty) take inline fast paths that give what
-    :func:`clean_text`, :func:`_text`, :func:`parse_number` and the JSON encoder give; any
-    other cell goes through those functions.
+    :func:`clean_text`, :func:`_text` and :func:`parse_number` give; any other cell goes
+    through those functions.
     """
     kept = (ROW_ID, VALUE, STATUS, PROGRESS, PROBLEMS, NEXT_STEPS)
     i_id, i_value, i_status, i_progress, i_problems, i_next = (
@@ -334,7 +342,6 @@ def validate_rows(
     statuses = set(REPORTED_STATUSES)
     cleaned: dict[str, str] = {}                   # status text → clean_text of it (few distinct ones)
     ranges: dict[tuple[str, str], tuple[float, float]] = {}
-    keys = [_json_key(h) for h in kept]            # '"填报编号": ' …
     indices = (i_id, i_value, i_status, i_progress, i_problems, i_next)
     # every column present (the template): one C-level pick per row instead of six checks
     pick = operator.itemgetter(*indices) if None not in indices else None
@@ -411,60 +418,8 @@ def validate_rows(
             problems.extend(Problem(sheet_name, n, column, message) for column, message in found)
             continue
         reports.append(Report(row.target_id, row.jurisdiction_code, value, status or None, texts[0], texts[1],
-                              texts[2], _raw_json(n, kept, keys, picked), n))
+                              texts[2], n))
     return reports, problems, n_blank
-
-
-def _json_key(header: str) -> str:
-    return ", " + _encode_string(header) + ": "
-
-
-def _raw_json(n: int, headers: tuple[str, ...], keys: list[str], picked) -> str:
-    """``_to_json(_raw_cells(n, headers, picked))``, written directly when every cell is text,
-    a finite float, an int or empty (the JSON encoder writes those with ``repr`` and
-    :data:`_encode_string`); through the encoder otherwise."""
-    c0, c1, c2, c3, c4, c5 = picked
-    if (c0.__class__ is str and c1.__class__ is float and c2.__class__ is str and c3.__class__ is str
-            and c4.__class__ is str and c5.__class__ is str and math.isfinite(c1)
-            and c0.strip() and c2.strip() and c3.strip() and c4.strip() and c5.strip()):   # a row filled in
-        k0, k1, k2, k3, k4, k5 = keys
-        return (f'{{"row": {n!r}{k0}{_encode_string(c0)}{k1}{c1!r}{k2}{_encode_string(c2)}'
-                f'{k3}{_encode_string(c3)}{k4}{_encode_string(c4)}{k5}{_encode_string(c5)}}}')
-    parts = ['{"row": ', repr(n)]
-    for key, c in zip(keys, picked):
-        t = c.__class__
-        if c is None:
-            continue
-        if t is str:
-            if c.strip():
-                parts += (key, _encode_string(c))
-        elif t is float and math.isfinite(c) or t is int:
-            parts += (key, repr(c))
-        else:
-            return _to_json(_raw_cells(n, headers, picked))
-    parts.append("}")
-    return "".join(parts)
-
-
-def _raw_cells(n: int, headers: tuple[str, ...], picked) -> dict:
-    """The row number and every cell that is not empty, as JSON can hold it."""
-    raw = {"row": n}
-    for h, c in zip(headers, picked):
-        if c is None:
-            continue
-        t = c.__class__
-        if t is str:
-            if c.strip():
-                raw[h] = c
-        elif t is int or (t is float and math.isfinite(c)):
-            raw[h] = c
-        else:
-            raw[h] = _jsonable(c)
-    return raw
-
-
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
-_encode_string = json.encoder.encode_basestring   # what that encoder writes for a str (the C version)
 
 
 def _id_problem(rid: str, seen: dict[str, int], known_targets: set[int], unit: Unit, period: str) -> str:
@@ -522,14 +477,6 @@ def _empty(cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _jsonable(c):
-    if isinstance(c, (date, datetime, time)):
-        return c.isoformat()
-    if isinstance(c, float) and not math.isfinite(c):
-        return str(c)
-    return c
-
-
 def _fmt(x: float) -> str:
     if abs(x) >= 1e15:   # 1e308 as "1e+308", not 309 digits
         return f"{x:.6g}"
@@ -544,7 +491,7 @@ _NO_VERSION = (0, None)
 _UPLOAD_COLUMNS = ("upload_id", "unit_name", "period", "file_name", "file_sha256", "uploaded_by", "uploaded_at",
                    "is_demo", "outcome", "n_rows", "n_accepted", "n_rejected", "message")
 _REPORT_COLUMNS = ("report_id", "upload_id", "target_id", "jurisdiction_code", "period", "version", "value",
-                   "reported_status", "progress_text", "problems_text", "next_steps_text", "raw_cells")
+                   "reported_status", "progress_text", "problems_text", "next_steps_text", "source_row")
 _ERROR_COLUMNS = ("upload_id", "sheet", "row_number", "column_name", "message")
 
 
@@ -606,7 +553,7 @@ _ID_KEYS = (("uploads", "upload_id"), ("progress_reports", "report_id"))
 _REPORT_TYPES = {"report_id": pa.int32(), "upload_id": pa.int32(), "target_id": pa.int32(),
                  "jurisdiction_code": pa.string(), "period": pa.string(), "version": pa.int32(),
                  "value": pa.float64(), "reported_status": pa.string(), "progress_text": pa.string(),
-                 "problems_text": pa.string(), "next_steps_text": pa.string(), "raw_cells": pa.string()}
+                 "problems_text": pa.string(), "next_steps_text": pa.string(), "source_row": pa.int32()}
 
 
 def store(
@@ -653,7 +600,7 @@ def store(
     batch.uploads.append((upload_id, unit.name, period, file_name, sha256, uploaded_by, uploaded_at, is_demo,
                           outcome, n_rows, len(new) + unchanged, result.n_rejected, result.summary()))
     next_report = batch.next_report
-    batch.reports.extend((next_report + i, upload_id, key[0], key[1], period, version, *reported, rep.raw_cells)
+    batch.reports.extend((next_report + i, upload_id, key[0], key[1], period, version, *reported, rep.row_number)
                          for i, (key, version, reported, rep) in enumerate(new))
     batch.next_report += len(new)
     for key, version, reported, _ in new:

@@ -69,6 +69,7 @@ class Sheet:
     meta: dict[str, str] | None = None  # the hidden metadata sheet, when there is one
     meta_ids: list[str] = field(default_factory=list)
     sha256: str | None = None          # of the file's bytes as read (read once: checked, parsed and hashed)
+    content: bytes | None = field(default=None, repr=False)   # those bytes (kept with the upload)
 
     def column(self, header: str) -> int | None:
         return self.header.index(header) if header in self.header else None
@@ -104,6 +105,7 @@ def read_sheet(path: Path, data_sheet: str, key_header: str, meta_sheet: str | N
     else:
         sheet = _workbook_sheet(path, suffix[1:], data_sheet, key_header, meta_sheet, max_rows, data)
     sheet.sha256 = hashlib.sha256(data).hexdigest()
+    sheet.content = data
     return sheet
 
 

@@ -81,6 +81,21 @@ if auth.has(account, auth.UPLOAD):
         "upload_id": "编号", "period": "报送期", "file_name": "文件", "uploaded_by": "上传人", "uploaded_at": "上传时间",
         "n_rows": "行数", "n_accepted": "接收行数", "n_rejected": "问题行数", "message": "说明"}),
         hide_index=True, key="up_history")
+    kept = history[history["原文件"] == "已保存"]
+    if len(kept):
+        labels = {int(r.upload_id): f"第{r.upload_id}次 · {period_label(r.period)} · {r.file_name}" for r in kept.itertuples()}
+        chosen = st.selectbox("下载当时上传的原文件", list(labels), format_func=labels.get, key="up_original")
+        if st.button("取出原文件", key="up_original_fetch"):
+            try:
+                st.session_state["up_original_file"] = (chosen, *unit_uploads.original_file(
+                    get_connection(), account, unit, chosen))
+            except (ValueError, auth.PermissionDenied) as exc:
+                st.session_state.pop("up_original_file", None)
+                st.error(str(exc))
+        fetched = st.session_state.get("up_original_file")
+        if fetched and fetched[0] == chosen:
+            st.download_button(f"下载 {fetched[1]}", fetched[2], file_name=fetched[1], key="up_original_download",
+                               on_click="ignore")
     with st.expander("全部上传尝试（含被拒）"):
         tries = unit_uploads.attempts(get_connection(), account, unit)
         st.dataframe(tries.rename(columns={"at": "时间", "actor": "操作人", "action_label": "结果", "details": "详情"}),

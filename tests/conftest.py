@@ -66,7 +66,7 @@ def con(plain_db):
     connection.close()
 
 
-PROGRESS_TABLES = ("uploads", "progress_reports", "upload_errors", "target_allocations")
+PROGRESS_TABLES = ("uploads", "progress_reports", "upload_errors", "target_allocations", "upload_files")
 
 
 def table_contents(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

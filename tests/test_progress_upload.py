@@ -1,14 +1,15 @@
 """Uploads: reading xlsx/xls/csv, every refusal, versions, idempotence, a rejected file changes nothing."""
 import csv
-import json
+import io
 from datetime import datetime
 
 import pytest
 import xlwt
 from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 
 from loaders.__main__ import main as loaders_main
-from loaders.progress_template import DATA_SHEET, HEADERS, META_SHEET, NEXT_STEPS, PROBLEMS, PROGRESS, STATUS, VALUE
+from loaders.progress_template import DATA_SHEET, HEADERS, META_SHEET, NEXT_STEPS, PROBLEMS, PROGRESS, ROW_ID, STATUS, VALUE
 from loaders import progress_upload
 from loaders.progress_upload import parse_number, upload_file
 from loaders.sheet_reader import ERROR_HEADER, error_copy_path, write_error_copy
@@ -75,8 +76,15 @@ def test_an_accepted_upload_stores_exactly_what_was_reported(con, tmp_path, tpl,
     [upload_row] = con.execute("""SELECT upload_id, unit_name, period, file_name, uploaded_by, uploaded_at, is_demo,
                                          outcome, n_rows, n_accepted, n_rejected FROM uploads""").fetchall()
     assert upload_row == (1, "市发改委", PERIOD, "f.xlsx", "张三", NOW, False, "accepted", len(rows), 3, 0)
-    raw = json.loads(con.execute("SELECT raw_cells FROM progress_reports WHERE value = 1200").fetchone()[0])
-    assert raw["row"] == c2 and raw[VALUE] == " 1,200 " and raw["填报编号"] == t[c2].row_id
+    # what a report came from: its upload's file, byte for byte, at its row
+    row, content = con.execute(
+        """SELECT p.source_row, f.content FROM progress_reports p JOIN uploads u USING (upload_id)
+           JOIN upload_files f USING (file_sha256) WHERE p.value = 1200""").fetchone()
+    assert row == c2 and content == f.read_bytes()
+    cells = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_name(DATA_SHEET).to_python()
+    header = cells[0]
+    assert cells[row - 1][header.index(VALUE)] == " 1,200 " and cells[row - 1][header.index(ROW_ID)] == t[c2].row_id
+    assert con.execute("SELECT n_bytes FROM upload_files").fetchall() == [(f.stat().st_size,)]
 
 
 def test_reuploading_the_same_file_changes_nothing(con, tmp_path, tpl, rows):

@@ -82,28 +82,34 @@ def test_refresh_all_in_chunks(tmp_path, monkeypatch):
 def test_migration_from_version_1_fills_the_column_and_keeps_every_row(tmp_path):
     path = tmp_path / "old.duckdb"
     con = dashboard_db.make_db(path)
-    before = con.execute("SELECT * EXCLUDE (valid_until) FROM progress_reports ORDER BY report_id").fetchall()
-    # what a version-1 file looks like: no valid_until
+    before = con.execute("SELECT * EXCLUDE (valid_until, source_row) FROM progress_reports ORDER BY report_id").fetchall()
+    # what a version-1 file looks like: no valid_until (nor what version 3 added)
+    con.execute("ALTER TABLE progress_reports DROP COLUMN source_row")
     con.execute("ALTER TABLE progress_reports DROP COLUMN valid_until")
+    con.execute("DROP TABLE upload_files")
     con.execute("DELETE FROM schema_version")
     con.execute("INSERT INTO schema_version (version) VALUES (1)")
     con.close()
 
     con = connect(path)
-    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 2
-    assert con.execute("SELECT * EXCLUDE (valid_until) FROM progress_reports ORDER BY report_id").fetchall() == before
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert con.execute("SELECT * EXCLUDE (valid_until, source_row) FROM progress_reports ORDER BY report_id"
+                       ).fetchall() == before
+    # the columns in the order a new file has them
+    assert [c[0] for c in con.execute("DESCRIBE progress_reports").fetchall()][-2:] == ["valid_until", "source_row"]
     assert report_validity.stale_rows(con) == 0
     assert con.execute("SELECT count(*) FROM progress_reports WHERE valid_until IS NOT NULL").fetchone()[0] == 2
     assert con.execute("SELECT count(*), count(valid_until) FROM latest_progress").fetchone() == (5, 1)
     con.close()
     # opening it again migrates nothing twice
     con = connect(path)
-    assert con.execute("SELECT count(*) FROM schema_version WHERE version = 2").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM schema_version WHERE version = 3").fetchone()[0] == 1
 
 
 def test_read_only_connection_of_an_old_file_is_not_migrated(tmp_path):
     path = tmp_path / "old.duckdb"
     con = dashboard_db.make_db(path)
+    con.execute("ALTER TABLE progress_reports DROP COLUMN source_row")
     con.execute("ALTER TABLE progress_reports DROP COLUMN valid_until")
     con.execute("UPDATE schema_version SET version = 1")
     con.close()
@@ -127,9 +133,11 @@ def test_a_version_1_backup_restores_and_is_brought_up_to_date(tmp_path):
 
     old = tmp_path / "old.duckdb"
     con = dashboard_db.make_db(old)
-    before = con.execute("SELECT * EXCLUDE (valid_until) FROM progress_reports ORDER BY report_id").fetchall()
+    before = con.execute("SELECT * EXCLUDE (valid_until, source_row) FROM progress_reports ORDER BY report_id").fetchall()
     con.execute("DROP VIEW latest_progress")   # the view reads p.*: recreated with the old columns below
+    con.execute("ALTER TABLE progress_reports DROP COLUMN source_row")
     con.execute("ALTER TABLE progress_reports DROP COLUMN valid_until")
+    con.execute("DROP TABLE upload_files")
     con.execute("UPDATE schema_version SET version = 1")
     con.execute("""CREATE VIEW latest_progress AS
         SELECT p.*, u.unit_name, u.uploaded_by, u.uploaded_at, u.file_name, u.is_demo
@@ -144,6 +152,7 @@ def test_a_version_1_backup_restores_and_is_brought_up_to_date(tmp_path):
     backup.restore(tmp_path / "bk", restored)
     con = connect(restored)
     assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
-    assert con.execute("SELECT * EXCLUDE (valid_until) FROM progress_reports ORDER BY report_id").fetchall() == before
+    assert con.execute("SELECT * EXCLUDE (valid_until, source_row) FROM progress_reports ORDER BY report_id"
+                       ).fetchall() == before
     assert report_validity.stale_rows(con) == 0
     assert con.execute("SELECT count(*) FROM latest_progress").fetchone()[0] == 5

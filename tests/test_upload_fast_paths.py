@@ -5,20 +5,15 @@
   (tests/upload_reference.py) on random rows;
 * :func:`tracker.reporting.unit_row_keys` holds the rows of :func:`~tracker.reporting.unit_rows`.
 """
-import io
-import zipfile
 from datetime import date, datetime, time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 
-from loaders.progress_template import DATA_SHEET, HEADERS, META_SHEET, NEXT_STEPS, PROBLEMS, PROGRESS, ROW_ID, STATUS, VALUE
-from loaders.progress_upload import Report, _raw_json, _json_key, _raw_cells, _to_json, upload_file, validate_rows
+from loaders.progress_template import NEXT_STEPS, PROBLEMS, PROGRESS, ROW_ID, STATUS, VALUE
+from loaders.progress_upload import Report, validate_rows
 from loaders.xlsx_guard import Extent, _Extent, extent_by_regex, scan_extent
-from tests.conftest import table_contents
-from tests.progress_files import NOW, fill, template
 from tests.upload_reference import reference_validate_rows
 from tracker.reporting import RowKey, Unit, reporting_units, unit_row_keys, unit_rows
 
@@ -130,22 +125,8 @@ def test_validate_rows_exact_report():
     reports, problems, blank = validate_rows("填报", header, [(2, ["T1-330800", 12.0, " 正常", "进展 ", None, ""]),
                                                            (3, ["T2-330800", "", "", "", "", ""])],
                                              EXPECTED, {1, 2}, UNIT, "2024-03")
-    assert reports == [Report(1, "330800", 12.0, "正常", "进展", None, None,
-                              '{"row": 2, "填报编号": "T1-330800", "累计完成值": 12.0, "状态": " 正常", "进展情况": "进展 "}', 2)]
+    assert reports == [Report(1, "330800", 12.0, "正常", "进展", None, None, 2)]
     assert problems == [] and blank == 1
-
-
-def test_raw_json_exact_values():
-    keys = [_json_key(h) for h in KEPT]
-    assert _json_key("状态") == ', "状态": '
-    assert _raw_json(7, KEPT, keys, ("T1-1", 3, "", ' "引号"\n', None, 2.5)) == \
-        '{"row": 7, "填报编号": "T1-1", "累计完成值": 3, "进展情况": " \\"引号\\"\\n", "下步打算": 2.5}'
-    filled = ("T1-1", 1.5, "正常", "a", 'b"\\', "下\n")
-    assert _raw_json(9, KEPT, keys, filled) == _to_json(_raw_cells(9, KEPT, filled)) == \
-        '{"row": 9, "填报编号": "T1-1", "累计完成值": 1.5, "状态": "正常", "进展情况": "a", "存在问题": "b\\"\\\\", "下步打算": "下\\n"}'
-    odd = ("T1-1", True, date(2024, 1, 2), float("inf"), None, "x")
-    assert _raw_json(8, KEPT, keys, odd) == _to_json(_raw_cells(8, KEPT, odd)) == \
-        '{"row": 8, "填报编号": "T1-1", "累计完成值": true, "状态": "2024-01-02", "进展情况": "inf", "下步打算": "x"}'
 
 
 # ---------------------------------------------------------------- rows a unit reports

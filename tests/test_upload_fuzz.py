@@ -78,11 +78,13 @@ def attempt(con, path: Path, tmp_path: Path, partial: bool = False, **kw):
         assert sum(added["upload_errors"].values()) == len(result.problems)
         assert {t: after[t] for t in after if t not in PROGRESS_TABLES} == \
                {t: before[t] for t in before if t not in PROGRESS_TABLES}
-        new = con.execute("SELECT value, raw_cells FROM progress_reports WHERE upload_id = ?",
+        new = con.execute("SELECT value, source_row FROM progress_reports WHERE upload_id = ?",
                           [result.upload_id]).fetchall()
         assert all(v is None or math.isfinite(v) for v, _ in new)
         bad_rows = {p.row for p in result.problems}
-        assert not bad_rows & {int(re.search(r'"row": (\d+)', raw).group(1)) for _, raw in new}
+        assert not bad_rows & {row for _, row in new} and None not in {row for _, row in new}
+        assert con.execute("SELECT f.content FROM uploads JOIN upload_files f USING (file_sha256) WHERE upload_id = ?",
+                           [result.upload_id]).fetchone()[0] == path.read_bytes()
     if result.problems and result.sheet is not None:
         out = write_error_copy(path, result.sheet, result.problems, tmp_path / f"错误说明{path.suffix}")
         assert out.stat().st_size > 0

@@ -187,12 +187,17 @@ def test_upload_with_progress_messages_history_and_audit(app_db, tmp_path, monke
     run(at)
     assert at.success[0].value.startswith(f"市发改委 {PERIOD}《九月.xlsx》已接收：新增2条")
     history = at.dataframe[0].value
-    assert history[["编号", "报送期", "文件", "上传人", "结果", "接收行数"]].values.tolist() == [
-        [1, PERIOD, "九月.xlsx", "fgw", "已接收", 2]]
+    assert history[["编号", "报送期", "文件", "上传人", "结果", "接收行数", "原文件"]].values.tolist() == [
+        [1, PERIOD, "九月.xlsx", "fgw", "已接收", 2, "已保存"]]
+    # the file as it was uploaded, to download again
+    assert at.selectbox(key="up_original").options == ["第1次 · 2024年9月 · 九月.xlsx"]
+    at.button(key="up_original_fetch").click()
+    run(at)
+    assert at.session_state["up_original_file"] == (1, "九月.xlsx", (tmp_path / "九月.xlsx").read_bytes())
     st.cache_resource.clear()
     con = connect(plain_db)
-    assert con.execute("SELECT actor, action, target FROM audit_log WHERE action = 'upload'").fetchall() == [
-        ("fgw", "upload", "upload:1")]
+    assert con.execute("SELECT actor, action, target FROM audit_log WHERE action IN ('upload', 'export') "
+                       "ORDER BY audit_id").fetchall() == [("fgw", "upload", "upload:1"), ("fgw", "export", "upload:1")]
     con.close()
 
 

@@ -2,11 +2,9 @@
 that tests/test_upload_fast_paths.py holds :func:`loaders.progress_upload.validate_rows` to)."""
 from __future__ import annotations
 
-import math
-
 from loaders.progress_template import NEXT_STEPS, PROBLEMS, PROGRESS, REPORTED_STATUSES, ROW_ID, STATUS, VALUE, value_range
 from loaders.progress_upload import (
-    MAX_TEXT, _empty, _fmt, _id_problem, _jsonable, _text, _to_json, parse_number,
+    MAX_TEXT, _empty, _fmt, _id_problem, _text, parse_number,
 )
 from loaders.sheet_reader import Problem, clean_text
 from tracker.status import MILESTONE
@@ -63,16 +61,5 @@ def reference_validate_rows(sheet_name, header, rows, expected, known_targets, u
         if found:
             problems.extend(Problem(sheet_name, n, column, message) for column, message in found)
             continue
-        raw = {"row": n}
-        for h, c in zip(kept, picked):
-            if c is None:
-                continue
-            if c.__class__ is str:
-                if c.strip():
-                    raw[h] = c
-            elif c.__class__ is int or (c.__class__ is float and math.isfinite(c)):
-                raw[h] = c
-            else:
-                raw[h] = _jsonable(c)
-        reports.append((row.target_id, row.jurisdiction_code, value, status or None, *texts, _to_json(raw), n))
+        reports.append((row.target_id, row.jurisdiction_code, value, status or None, *texts, n))
     return reports, problems, n_blank

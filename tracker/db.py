@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEFAULT_DB = DATA_DIR / "tracker.duckdb"
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-#: 2: progress_reports.valid_until (tracker.report_validity).
-SCHEMA_VERSION = 2
+#: 2: progress_reports.valid_until (tracker.report_validity). 3: progress_reports.source_row and the
+#: upload_files table (the uploaded file kept instead of each row's cells as JSON).
+SCHEMA_VERSION = 3
 
 
 def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -65,9 +66,17 @@ def _migrate(con: duckdb.DuckDBPyConnection, current: int) -> None:
     filled in, never dropped; one transaction, so a failure leaves the file as it was."""
     from tracker import report_validity
 
+    # every column first, then the fills: DuckDB refuses to commit a transaction that alters a table
+    # again after updating it
     if current < 2:
         con.execute("ALTER TABLE progress_reports ADD COLUMN IF NOT EXISTS valid_until VARCHAR")
+    if current < 3:   # upload_files itself comes from schema.sql
+        con.execute("ALTER TABLE progress_reports ADD COLUMN IF NOT EXISTS source_row INTEGER")
+    if current < 2:
         report_validity.refresh_all(con)
+    if current < 3:   # the rows of earlier reports, from the JSON of their cells
+        con.execute("UPDATE progress_reports SET source_row = TRY_CAST(json_extract_string(raw_cells, '$.row') AS INTEGER) "
+                    "WHERE raw_cells IS NOT NULL AND json_valid(raw_cells)")
     con.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
 
 

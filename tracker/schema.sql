@@ -205,11 +205,20 @@ CREATE TABLE IF NOT EXISTS progress_reports (
     progress_text     VARCHAR,             -- 进展情况
     problems_text     VARCHAR,             -- 存在问题
     next_steps_text   VARCHAR,             -- 下步打算
-    raw_cells         VARCHAR,             -- JSON of the cells as uploaded
+    raw_cells         VARCHAR,             -- before schema 3: JSON of the cells as uploaded (now: the file itself)
     -- the first as-of month this report no longer answers for: the pair's next reported period, or its
     -- own period once a later version replaces it; NULL while nothing has (tracker.report_validity)
     valid_until       VARCHAR,
+    source_row        INTEGER,             -- its row in the uploaded file's data sheet (upload_files)
     UNIQUE (target_id, jurisdiction_code, period, version)
+);
+
+-- The files that stored something, byte for byte, once per content (uploads.file_sha256): what a
+-- report came from is its upload's file at its source_row. Demo uploads have no file.
+CREATE TABLE IF NOT EXISTS upload_files (
+    file_sha256 VARCHAR PRIMARY KEY,
+    n_bytes     INTEGER NOT NULL,
+    content     BLOB NOT NULL
 );
 
 -- Rows of an upload that were refused, with the reason, for the unit and the data-quality page.

@@ -102,7 +102,7 @@ def _sha(data: bytes) -> str:
 
 
 HISTORY_COLUMNS = ["upload_id", "period", "file_name", "uploaded_by", "uploaded_at", "结果", "n_rows", "n_accepted",
-                   "n_rejected", "数据类型", "message"]
+                   "n_rejected", "数据类型", "原文件", "message"]
 
 
 def history(con: duckdb.DuckDBPyConnection, account: Account | None, unit_name: str) -> pd.DataFrame:
@@ -110,11 +110,33 @@ def history(con: duckdb.DuckDBPyConnection, account: Account | None, unit_name: 
     unit = unit_of(con, account, unit_name)
     frame = con.execute(
         """SELECT upload_id, period, file_name, uploaded_by, uploaded_at, outcome, n_rows, n_accepted, n_rejected,
-                  is_demo, message
+                  is_demo, message,
+                  file_sha256 IN (SELECT file_sha256 FROM upload_files) AS kept
            FROM uploads WHERE unit_name = ? ORDER BY uploaded_at DESC, upload_id DESC""", [unit.name]).df()
     frame["结果"] = frame["outcome"].map(OUTCOME_LABELS).fillna(frame["outcome"])
     frame["数据类型"] = frame["is_demo"].map({True: "演示数据", False: "正式报送"})
+    frame["原文件"] = frame["kept"].map({True: "已保存", False: "无"})
     return frame[HISTORY_COLUMNS]
+
+
+def original_file(con: duckdb.DuckDBPyConnection, account: Account | None, unit_name: str,
+                  upload_id: int) -> tuple[str, bytes]:
+    """(file name, bytes) of the file ``unit_name`` uploaded as ``upload_id``, byte for byte as stored
+    (the source of its reports: each keeps its row). Raises ValueError with a Chinese message for an
+    upload of another unit or one without a kept file (demo data, uploads before the files were kept).
+    The download is audited."""
+    unit = unit_of(con, account, unit_name)
+    row = con.execute(
+        """SELECT u.file_name, u.file_sha256, f.content FROM uploads u LEFT JOIN upload_files f USING (file_sha256)
+           WHERE u.upload_id = ? AND u.unit_name = ?""", [upload_id, unit.name]).fetchone()
+    if row is None:
+        raise ValueError(f"“{unit.name}”没有编号为{upload_id}的上传记录")
+    name, sha, content = row
+    if content is None:
+        raise ValueError(f"第{upload_id}次上传没有保存原文件（演示数据，或本系统开始保存原文件之前的上传）")
+    audit.record_now(con, account.username, "export", f"upload:{upload_id}",
+                     {"unit": unit.name, "file_name": name, "original": True}, sha)
+    return name, bytes(content)
 
 
 def attempts(con: duckdb.DuckDBPyConnection, account: Account | None, unit_name: str) -> pd.DataFrame:
