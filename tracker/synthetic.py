@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from tracker import report_validity
-from tracker.db import DEFAULT_DB, connect
+from tracker.db import DEFAULT_DB, SCHEMA_VERSION, connect
 
 #: Bump when the generated data changes shape, so cached files are rebuilt.
 GENERATOR_VERSION = 2
@@ -254,7 +254,8 @@ def _fill(con: duckdb.DuckDBPyConnection, s: Scale) -> None:
                CASE WHEN r.kind = 'milestone' AND u.m >= 9 AND r.pace > 0.3 THEN '已完成' ELSE '正常' END,
                CASE WHEN r.pace < 0.5 THEN '按计划推进，本月完成阶段任务。' END,
                CASE WHEN r.pace < 0.2 THEN '资金到位较慢。' END,
-               NULL, NULL, NULL
+               NULL, NULL, NULL,
+               r.place + 2                                  -- source_row: its row in the unit's file
         FROM p_upload u JOIN p_row r ON r.org_id = u.org_id AND r.year = u.year,
              range(1, CASE WHEN rnd(r.target_id * 100 + u.m + hash(r.jurisdiction_code) % 97, 31) < 0.1
                            THEN 3 ELSE 2 END) v(version)
@@ -277,12 +278,13 @@ def cache_dir() -> Path:
 def cached_database(scale: Scale) -> Path:
     """The file of ``scale``, generated on first use and kept under :func:`cache_dir`.
 
-    The name carries the generator version and the scale, so a change of either makes a new file.
+    The name carries the generator version, the schema version and the scale, so a change of any
+    makes a new file.
     Benchmarks must only read it (or copy it before writing).
     """
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / (f"synthetic-v{GENERATOR_VERSION}-{scale.name}-{scale.cities}x{len(scale.years)}"
+    path = folder / (f"synthetic-v{GENERATOR_VERSION}-schema{SCHEMA_VERSION}-{scale.name}-{scale.cities}x{len(scale.years)}"
                      f"x{scale.targets_per_year}x{scale.months}-s{scale.seed}.duckdb")
     if not path.exists():
         partial = path.with_suffix(f".{os.getpid()}.partial")
