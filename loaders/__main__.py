@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from loaders.build import build
+from loaders.build import build, load_summary
 from loaders.extract import ExtractionError, extract_file, to_json
 from loaders.organisations import Directory
 from loaders.progress_cli import PROGRESS_COMMANDS, add_progress_commands
@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = build(args.db, args.data, demo=not args.no_demo, actor=os_actor())
     for r in report.loaded:
-        state = "已存在，跳过" if r.skipped else f"{r.documents} 份文件，{r.items} 个条目，{r.targets} 个指标"
-        print(f"{r.file_name}: {state}")
+        print(f"{r.file_name}: {load_summary(r)}")
     if report.demo is not None and not report.demo.skipped:
         print(f"演示数据：{report.demo.uploads} 次上传，{report.demo.reports} 条进展记录")
     for error in report.errors:

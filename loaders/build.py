@@ -79,8 +79,21 @@ def _audit_load(actor: str, path: Path) -> OnStored:
 
 
 def load_details(result: LoadResult) -> dict[str, int]:
-    """The details of a ``document_load`` audit record."""
-    return {"documents": result.documents, "items": result.items, "targets": result.targets}
+    """The details of a ``document_load`` audit record (a People's Congress report's facts and tasks too)."""
+    details = {"documents": result.documents, "items": result.items, "targets": result.targets}
+    if result.facts or result.tasks:
+        details |= {"facts": result.facts, "tasks": result.tasks}
+    return details
+
+
+def load_summary(result: LoadResult) -> str:
+    """One line for the console: what loading a file stored (a People's Congress report has counts and
+    tasks, not plan items and targets)."""
+    if result.skipped:
+        return "已存在，跳过"
+    if result.facts or result.tasks:
+        return f"{result.documents} 份人大报告，{result.facts} 项计数，{result.tasks} 项工作任务"
+    return f"{result.documents} 份文件，{result.items} 个条目，{result.targets} 个指标"
 
 
 def _audit_refusal(con, actor: str, path: Path, error: str) -> None:

@@ -27,6 +27,8 @@ class LoadResult:
     documents: int = 0
     items: int = 0
     targets: int = 0
+    facts: int = 0      # a People's Congress report's counted facts (npc_facts) …
+    tasks: int = 0      # … and its tasks without numbers (npc_tasks)
 
 
 #: Called by a writer inside its transaction, once a file's rows are in and before COMMIT, with what was

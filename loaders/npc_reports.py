@@ -458,8 +458,8 @@ def is_npc_source(path: Path) -> bool:
 
 
 def stored_result(report: NpcReport) -> LoadResult:
-    """What storing ``report`` adds: one document; ``items`` counts its facts and tasks."""
-    return LoadResult(report.path.name, skipped=False, documents=1, items=len(report.facts) + len(report.tasks))
+    """What storing ``report`` adds: one document with its counted facts and its tasks."""
+    return LoadResult(report.path.name, skipped=False, documents=1, facts=len(report.facts), tasks=len(report.tasks))
 
 
 def load_npc_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory,

@@ -4,7 +4,7 @@ import sys
 import duckdb
 import pytest
 
-from loaders.build import build, load_details
+from loaders.build import build, load_details, load_summary
 from loaders.db_writer import LoadResult
 from tracker import audit
 from tracker.db import checkpoints_deferred, connect
@@ -134,6 +134,14 @@ def test_reference_tables_update_what_a_document_added_and_keep_ids(tmp_path):
 def test_load_details_are_the_counts_stored():
     assert load_details(LoadResult("004_d96df1f4540694e4.txt", False, 7, 218, 263)) == {
         "documents": 7, "items": 218, "targets": 263}
+    assert load_details(LoadResult("000_4ec0b0851ef5408a.txt", False, 1, facts=40, tasks=14)) == {
+        "documents": 1, "items": 0, "targets": 0, "facts": 40, "tasks": 14}
+
+
+def test_load_summary_says_what_a_file_stored():
+    assert load_summary(LoadResult("004.txt", False, 7, 218, 263)) == "7 份文件，218 个条目，263 个指标"
+    assert load_summary(LoadResult("000.txt", False, 1, facts=40, tasks=14)) == "1 份人大报告，40 项计数，14 项工作任务"
+    assert load_summary(LoadResult("000.txt", True)) == "已存在，跳过"
 
 
 def test_a_file_and_its_audit_record_commit_together(tmp_path, monkeypatch):

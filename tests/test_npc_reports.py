@@ -142,8 +142,8 @@ def test_a_report_is_stored_once(con, reports):
 
 
 def test_stored_result_counts_a_report_as_one_document_with_its_facts_and_tasks(reports):
-    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, items=54, targets=0)
-    assert stored_result(reports[CHANGSHAN]) == LoadResult(CHANGSHAN, skipped=False, documents=1, items=13, targets=0)
+    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, facts=54, tasks=0)
+    assert stored_result(reports[CHANGSHAN]) == LoadResult(CHANGSHAN, skipped=False, documents=1, facts=13, tasks=0)
 
 
 def test_on_stored_runs_in_the_report_s_transaction(reports, directory):
