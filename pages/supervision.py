@@ -26,7 +26,9 @@ last = month_end(sel.as_of)
 as_of = st.date_input("截至日期", value=last, min_value=last.replace(day=1), max_value=last, key="sv_as_of",
                       help="在侧栏所选月份内；研判和销号、交办记录均按这一天计算")
 categories = tuple(st.multiselect("督查类别", sv.CATEGORIES, key="sv_categories", placeholder="全部类别"))
-view = cached(supervision_view, as_of, sel.filters, sel.settings, categories, can_export)
+# the action picker offers the listed rows unless asked for every row (its checkbox is drawn below)
+every_row = bool(st.session_state.get("sv_every_row", False))
+view = cached(supervision_view, as_of, sel.filters, sel.settings, categories, can_export, every_row)
 items, units = view.items, view.units
 st.caption(f"截至{as_of.year}年{as_of.month}月{as_of.day}日（报送期{period_label(sel.as_of)}）；"
            f"范围：{view.filters_text}")
@@ -69,7 +71,11 @@ else:
 
 # ---------------------------------------------------------------- actions
 st.header("销号与二次交办")
+st.checkbox("也可选督查清单以外的事项", key="sv_every_row",
+            help="默认只列督查清单上的事项；勾选后可选当前范围内的全部事项（数据多时上万项，加载稍慢）")
 rows = view.choices
+if rows.empty and not every_row:
+    st.info("督查清单上没有事项；要对其他事项操作，请勾选上方选项。")
 on_list = set(items["row_id"])
 choices = {f"{r.target_id}|{r.jurisdiction_code}": f"T{r.target_id}-{r.jurisdiction_code}｜{r.item_label}{r.indicator}"
            f"（{r.jurisdiction_name}）" for r in rows.itertuples()}

@@ -87,8 +87,23 @@ def test_month_and_category_choices(tiny_db):
     assert all(d.value.empty for d in at.dataframe if "督查类别" in d.value.columns)
 
 
-def test_close_out_from_the_page(tiny_db):
+def every_row(at):
+    """Tick 也可选督查清单以外的事项: the picker then offers every row, not only the listed ones."""
+    at.checkbox(key="sv_every_row").check()
+    return run(at)
+
+
+def test_the_picker_offers_the_listed_rows_then_every_row(tiny_db):
     at = run()
+    listed = set(table(at, "督查类别")["填报编号"])
+    offered = at.selectbox(key="sv_row").options
+    assert 0 < len(listed) < 4 and {o.split("｜")[0] for o in offered} == listed and len(offered) == len(listed)
+    every_row(at)
+    assert len(at.selectbox(key="sv_row").options) == 4
+
+
+def test_close_out_from_the_page(tiny_db):
+    at = every_row(run())
     at.selectbox(key="sv_row").set_value("4|330800")
     at.text_area(key="sv_close_note").input("一期已验收")
     at.button(key="sv_close_submit").click()
@@ -104,7 +119,7 @@ def test_close_out_from_the_page(tiny_db):
 
 
 def test_send_back_and_undo_from_the_page(tiny_db):
-    at = run()
+    at = every_row(run())
     at.selectbox(key="sv_row").set_value("1|330800")
     at.text_area(key="sv_send_reason").input("数据需核实")
     at.date_input(key="sv_send_deadline").set_value(date(2024, 4, 30))
@@ -120,7 +135,7 @@ def test_send_back_and_undo_from_the_page(tiny_db):
 
 
 def test_a_refused_action_shows_why(tiny_db):
-    at = run()
+    at = every_row(run())
     at.selectbox(key="sv_row").set_value("1|330800")
     at.button(key="sv_close_submit").click()
     run(at)
@@ -145,7 +160,7 @@ def test_evidence_can_be_downloaded_again(tiny_db):
     con = connect(tiny_db)
     actions.close_out(con, 4, "330800", "王五", "验收", date(2024, 3, 20), actions.Evidence("验收单.pdf", b"%PDF-1.4"))
     con.close()
-    at = run()
+    at = every_row(run())
     at.selectbox(key="sv_row").set_value("4|330800")
     run(at)
     assert "下载佐证材料：验收单.pdf（记录1）" in downloads(at)

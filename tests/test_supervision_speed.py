@@ -29,7 +29,7 @@ CATEGORY_CHOICES = [(), (sv.OVERDUE,), (sv.FAR_BEHIND,), (sv.BEHIND, sv.SENT_BAC
 def _assert_same_view(con, as_of, filters, settings, categories=(), exports=False, former=None) -> pd.DataFrame:
     """The view (without ``exports``: the list with the page's columns only) is the former one
     (``former``: the former lists of these arguments, when the caller has them already)."""
-    view = supervision_view(con, as_of, filters, settings, categories, exports)
+    view = supervision_view(con, as_of, filters, settings, categories, exports, every_row=True)
     choices, items, units = former or old.supervision_view_lists(con, as_of, filters, settings, categories)
     expected = items if exports else items[list(sx.PAGE_ITEM_COLUMNS)]
     # without texts there is no merge with an empty frame of texts, whose object keys the former list kept

@@ -25,7 +25,7 @@ def con(tmp_path):
 
 
 def test_the_view_equals_the_lists_made_one_by_one(con):
-    view = supervision_view(con, JULY, exports=True)
+    view = supervision_view(con, JULY, exports=True, every_row=True)
     pd.testing.assert_frame_equal(view.items, sv.supervision_items(con, JULY))
     pd.testing.assert_frame_equal(view.units, sv.unreported_units(con, JULY))
     status = pq.target_status(con, "2024-07", as_of_day=JULY)
@@ -37,6 +37,18 @@ def test_the_view_equals_the_lists_made_one_by_one(con):
     sheet = load_workbook(io.BytesIO(view.xlsx))[sx.ITEMS_SHEET]
     assert sheet.cell(row=sx.FIRST_DATA_ROW, column=sx.ITEM_HEADERS.index("填报编号") + 1).value == "T4-330800"
     assert sheet.cell(row=sx.FIRST_DATA_ROW + 1, column=1).value is None
+
+
+@pytest.mark.parametrize("day", [date(2024, 7, 15), JULY])
+def test_the_picker_offers_the_listed_rows_unless_asked_for_every_row(con, day):
+    for categories in ((), (sv.SENT_BACK,), (sv.BEHIND,)):
+        listed = supervision_view(con, day, categories=categories)
+        pd.testing.assert_frame_equal(listed.choices, listed.items[CHOICE_COLUMNS].reset_index(drop=True))
+        every = supervision_view(con, day, categories=categories, every_row=True)
+        pd.testing.assert_frame_equal(every.items, listed.items)
+        assert len(every.choices) == 4 and set(listed.choices["target_id"]) <= set(every.choices["target_id"])
+    assert list(supervision_view(con, JULY).choices["target_id"]) == [4]
+    assert supervision_view(con, JULY, categories=(sv.BEHIND,)).choices.empty
 
 
 def test_without_exports_no_files_are_made(con):
@@ -59,7 +71,7 @@ def test_stored_and_judged_on_the_day_give_the_same_lists(con, day, tmp_path):
     """The month's last day reads the stored status table, another day judges on that day: both give
     what the lists made one by one from the full status table give."""
     for categories in ((), (sv.OVERDUE,), (sv.SENT_BACK,)):
-        view = supervision_view(con, day, categories=categories)
+        view = supervision_view(con, day, categories=categories, every_row=True)
         status = pq.live_status(con, "2024-07", as_of_day=day)
         full = sv.supervision_items(con, day, categories=categories, status=status)
         # an empty list with texts has the key types of pandas' merge with an empty frame (objects)

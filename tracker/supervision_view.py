@@ -29,7 +29,7 @@ CHOICE_COLUMNS = ["target_id", "jurisdiction_code", "jurisdiction_name", "item_l
 
 @dataclass(frozen=True)
 class SupervisionView:
-    choices: pd.DataFrame         # every row of the status table (CHOICE_COLUMNS): the action picker's choices
+    choices: pd.DataFrame         # the action picker's choices (CHOICE_COLUMNS): the listed rows, or every row
     items: pd.DataFrame           # the 督查清单: supervision.ITEM_COLUMNS with exports, else supervision_export.PAGE_ITEM_COLUMNS
     units: pd.DataFrame           # the units yet to report (supervision.UNIT_COLUMNS)
     filters_text: str             # the filters in words, for titles
@@ -40,10 +40,13 @@ class SupervisionView:
 
 def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
                      settings: StatusSettings = StatusSettings(), categories: tuple[str, ...] = (),
-                     exports: bool = False) -> SupervisionView:
+                     exports: bool = False, every_row: bool = False) -> SupervisionView:
     """The lists for ``as_of`` (a day of the sidebar's month); the three downloads too with ``exports``.
     Without ``exports`` the list has only the columns the page shows
     (:data:`tracker.supervision_export.PAGE_ITEM_COLUMNS`: no reports' texts, no plan details).
+
+    ``choices`` are the rows of the list, or with ``every_row`` every row of the status table in plan
+    order (at province scale some 11,000, which the page reads only when asked to).
 
     On a month's last day the rows come from the stored status table (:mod:`tracker.status_store`):
     only the rows that can be listed are read in full, their categories, due dates and days overdue worked out
@@ -55,11 +58,15 @@ def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filte
         level = pq.JURISDICTION if filters.jurisdictions else pq.CITY
         with StatusScope(con, period, filters, settings, level) as scope:
             items = sv.stored_items(con, scope, as_of, categories, columns)
-            choices = scope.df(f"SELECT {', '.join(CHOICE_COLUMNS)} FROM {{rows}} ORDER BY row_order")
+            if every_row:
+                choices = scope.df(f"SELECT {', '.join(CHOICE_COLUMNS)} FROM {{rows}} ORDER BY row_order")
     else:
         listed = pq.target_status(con, period, filters, settings, as_of_day=as_of)
-        choices = listed[CHOICE_COLUMNS]
+        if every_row:
+            choices = listed[CHOICE_COLUMNS]
         items = sv.supervision_items(con, as_of, filters, settings, categories, status=listed, columns=columns)
+    if not every_row:
+        choices = items[CHOICE_COLUMNS].reset_index(drop=True)
     units = sv.unreported_units(con, as_of, filters, settings)
     text = sv.describe_filters(con, filters, categories)
     if not exports:
