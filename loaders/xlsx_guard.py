@@ -16,8 +16,10 @@ files with a message in Chinese, before python-calamine opens them:
 * the cells of every part are counted on the way (their ``r="XFD40000"`` references
   and ``<row>``/``<c>`` elements): python-calamine builds a sheet as a dense grid from
   A1 to the farthest cell, so one cell at XFD40000 would cost 655 million cells (tens of
-  gigabytes) before any check of ours could run. A sheet whose grid would exceed
-  :data:`MAX_CELLS` is refused. The count is done column-wise with numpy
+  gigabytes; the allocation fails and the process aborts) before any check of ours could
+  run. A reference is read as calamine reads it: letters of either case and any number of
+  them, any number of digits, blanks allowed around the ``=``. A sheet whose grid would
+  exceed :data:`MAX_CELLS` is refused. The count is done column-wise with numpy
   (:func:`scan_extent`, proven equal to the regular expressions, which remain the
   path for anything unusual such as namespace prefixes).
 """
@@ -144,15 +146,21 @@ def _check_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max
     return unpacked
 
 
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=[\"']([A-Z]{1,4})([0-9]{1,8})[\"']")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=[\"']([0-9]{1,8})[\"']")
+# A reference as python-calamine reads one: the attribute r, blanks allowed around "=" (as XML allows),
+# then letters of either case (the column, any number of them) and digits (the row, any number). Read
+# more narrowly (capitals only, at most 4 letters and 8 digits, no blanks) a far cell such as
+# r="AAAAAAAA1", r="xfd1048576", r = "XFD1048576" or r="A123456789" was taken for a cell without a
+# reference, and calamine then allocated its grid (tens of gigabytes: the process aborts).
+_EQ = rb"\s*=\s*"
+_REF = rb"[\"']([A-Za-z]+)([0-9]+)[\"']"
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr" + _EQ + _REF)
 _CELL = re.compile(rb"<c[\s/>]|<\w+:c[\s/>]")   # <c …> or <x:c …> (one alternation scans faster)
-_ROW_WITH_REF = re.compile(rb"<(?:\w+:)?row(?=[\s/>])(?:[^>]*?\sr=[\"']([0-9]{1,8})[\"'])?")
+_ROW_WITH_REF = re.compile(rb"<(?:\w+:)?row(?=[\s/>])(?:[^>]*?\sr" + _EQ + rb"[\"']([0-9]+)[\"'])?")
 # any r="B12"-like attribute (cells carry them; counting a stray one too only makes the check stricter)
-_ANY_REF = re.compile(rb"\sr=[\"']([A-Z]{1,4})([0-9]{1,8})[\"']")
+_ANY_REF = re.compile(rb"\sr" + _EQ + _REF)
 _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
-_SPACE_REF = re.compile(rb" r=[\"']([A-Z]{1,4})([0-9]{1,8})[\"']")   # _ANY_REF with a plain space: a literal prefix
-_OTHER_SPACES = tuple((bytes([c]), bytes([c]) + b"r=") for c in b"\t\n\r\f\v")
+_SPACE_REF = re.compile(rb" r" + _EQ + _REF)   # _ANY_REF after a plain space: a literal prefix
+_OTHER_SPACES = tuple((bytes([c]), bytes([c]) + b"r") for c in b"\t\n\r\f\v")
 
 
 def _any_refs(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -305,11 +313,12 @@ def _WINDOWS(pad: np.ndarray) -> np.ndarray:
 
 def scan_extent(data: bytes) -> Extent | None:
     """:func:`extent_by_regex` computed over numpy arrays, without a Python object per cell;
-    None for a slice with namespace prefixes (``<x:c``, ``<x:row``) or a ``<row`` inside another
-    row tag's match, left to the regexes.
+    None for a slice left to the regexes: one with namespace prefixes (``<x:c``, ``<x:row``), a
+    ``<row`` inside another row tag's match, a blank beside an ``=``, or an ``r=`` whose value is not
+    a plain reference (see below: lower case, more letters or digits, anything else).
 
-    A reference is a blank, ``r=`` and a quote, then 1–4 capitals (none for a row's), 1–8 digits
-    and a quote; findall's matches never overlap (a match holds one blank, its first byte), so
+    A plain reference is a blank, ``r=`` and a quote, then 1–4 capitals (none for a row's), 1–8
+    digits and a quote; findall's matches never overlap (a match holds one blank, its first byte), so
     they are exactly the positions where the pattern matches. Zero bytes padded after the slice
     are neither blanks, capitals, digits nor quotes, so reading past its end matches nothing.
     """
@@ -326,6 +335,8 @@ def scan_extent(data: bytes) -> Extent | None:
     n_cells = int(np.count_nonzero((a[c - 1] == ord("<")) & _CELL_END[pad[c + 1]] & (c + 1 < n)))
     # references: a blank, "r", "=", a quote; then capitals, digits and a quote
     eq = np.flatnonzero(a == ord("="))
+    if np.any(_WS[pad[eq + 1]]) or np.any(_WS[a[eq[eq >= 1] - 1]]):
+        return None                                         # r = "A1": XML allows blanks around "="
     eq = eq[eq >= 2]
     at = eq[(a[eq - 1] == ord("r")) & _WS[a[eq - 2]] & _QUOTE[pad[eq + 1]]] - 2    # the blank
     first = at + 4
@@ -337,6 +348,8 @@ def scan_extent(data: bytes) -> Extent | None:
     digits = end - letters
     valid = ((letters <= 4) & (digits >= 1) & (digits <= 8)
              & _QUOTE[window[np.arange(len(window)), end]])
+    if not valid.all():
+        return None                                         # r="a1", r="AAAAA1", r="A123456789", r="x" …
     start = first + letters
     cell = valid & (letters >= 1)
     n_refs = int(np.count_nonzero(cell))
@@ -385,9 +398,10 @@ def _largest(pad: np.ndarray, starts: np.ndarray, lengths: np.ndarray, zero: int
 
 
 def _column_number(letters: bytes) -> int:
+    """A=1 … Z=26, AA=27 …, either case (as python-calamine reads them)."""
     n = 0
     for ch in letters:
-        n = n * 26 + ch - 64
+        n = n * 26 + (ch | 0x20) - 96
     return n
 
 

@@ -25,23 +25,40 @@ FAST = settings(max_examples=200, derandomize=True, deadline=None, database=None
 
 
 def test_scan_extent_exact_values():
-    assert scan_extent(b'<row r="3"><c r="A1"/><c r=\'ZZZZ99999999\'/><c r="AAAAA1"/></row><row/><row  x="1" r="7">') \
-        == Extent(n_rows=3, max_row_ref=7, n_cells=3, n_refs=2, max_ref_row=99999999, max_ref_col=475254)
+    assert scan_extent(b'<row r="3"><c r="A1"/><c r=\'ZZZZ99999999\'/><c r="Q1"/></row><row/><row  x="1" r="7">') \
+        == Extent(n_rows=3, max_row_ref=7, n_cells=3, n_refs=3, max_ref_row=99999999, max_ref_col=475254)
     assert scan_extent(b'<row r="12" x="<c r=\\"A3\\">"><c>') == Extent(1, 12, 2, 0, 0, 0)
     assert scan_extent(b"") == Extent(0, None, 0, 0, 0, 0)
     assert scan_extent(b'<c r="XFD40000">') == Extent(0, None, 1, 1, 40000, 16384)
-    assert scan_extent(b'<rows r="5"><row\tr="123456789"><row r="12345678">') == Extent(2, 12345678, 0, 0, 0, 0)
+    assert scan_extent(b'<rows r="5"><row\tr="12345678"><row r="1234567">') == Extent(2, 12345678, 0, 0, 0, 0)
     assert scan_extent(b'<row r="0010"><row r="9"><c r="A007"/><c r="B12"/><c r="C0"/>') == Extent(2, 10, 3, 3, 12, 3)
     assert scan_extent(b'<x:c r="A1">') is None                 # a prefix: left to the regexes
     assert scan_extent(b'<x:row r="1">') is None
     assert scan_extent(b'<row <row r="5">') is None               # one findall match swallows the next "<row"
 
 
+@pytest.mark.parametrize("data, extent", [
+    # references python-calamine reads (tests/test_upload_fuzz.py) but that are not plain: left to the regexes
+    (b'<row r="1"><c r="AAAAA1"/>', Extent(1, 1, 1, 1, 1, 475255)),
+    (b'<row r="1"><c r="AAAAAAAA1"/>', Extent(1, 1, 1, 1, 1, 8353082583)),
+    (b'<row r="1"><c r="xfd1048576"/>', Extent(1, 1, 1, 1, 1048576, 16384)),
+    (b'<row r="1"><c r="Zz3"/>', Extent(1, 1, 1, 1, 3, 702)),
+    (b'<row r="1"><c r = "XFD1048576"/>', Extent(1, 1, 1, 1, 1048576, 16384)),
+    (b'<row r="1"><c\tr\n=\n\'B9\'/>', Extent(1, 1, 1, 1, 9, 2)),
+    (b'<row r="1"><c r="A123456789"/>', Extent(1, 1, 1, 1, 123456789, 1)),
+    (b'<row r = "123456789"><c r="A1"/>', Extent(1, 123456789, 1, 1, 1, 1)),
+    (b'<row r="1"><c r="x"/><c r="$A$1"/>', Extent(1, 1, 2, 0, 0, 0)),           # calamine refuses these
+    (b'<row r="1"><c r="A1"/><t>a = b</t>', Extent(1, 1, 1, 1, 1, 1)),           # a blank by "=" in a text
+])
+def test_references_that_are_not_plain_go_to_the_regexes(data, extent):
+    assert scan_extent(data) is None
+    assert extent_by_regex(data) == extent
+
 _TOKENS = [b'<c r="A1">', b'<c r="A007">', b' r="0099"', b' r="00000000"', b'<c r="B22"/>', b"<c>", b"<c/>", b"<c\t", b'<row r="5">', b"<row>", b"<row/>",
            b'<row spans="1:3" r="40000">', b' r="XFD40000"', b" r='Q7'", b' r="ABCDE1"', b' r="A123456789"', b' r="7"',
            b" r=\"A1'", b"\nr=\"C3\"", b"r=\"D4\"", b"</c>", b"</row>", b">", b"/>", b"<", b'"', b"'", b" ", b"\t",
            b"=", b"r", b"A", b"Z", b"9", b"0", b"<v>1</v>", b"<is><t>x</t></is>", b"<x:c ", b":row", b"\xe4\xb8\xad",
-           b"<rowBreaks>", b"<cols>", b"<col/>"]
+           b"<rowBreaks>", b"<cols>", b"<col/>", b' r = "B3"', b' r="c5"', b"=\n", b' r="zz9"', b' r="AAAAAAAA1"']
 
 
 @FAST

@@ -200,6 +200,15 @@ def _far_cell(tpl, out, rows):
     return _openpyxl(tpl, out, lambda wb: wb[DATA_SHEET].cell(row=40_000, column=16_384, value="x"))
 
 
+def _far_ref(tpl, out, new: bytes):
+    """The template with its first data cell (A2) placed by ``new`` instead, a reference python-calamine
+    reads: it would have built the grid out to there (tens of gigabytes: the process aborts)."""
+    with zipfile.ZipFile(tpl) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml")
+    assert sheet.count(b'<c r="A2"') == 1
+    return _zip_with(tpl, out, replace={"xl/worksheets/sheet1.xml": sheet.replace(b'<c r="A2"', b"<c " + new)})
+
+
 def _no_meta(tpl, out, rows):
     def edit(wb):
         del wb[META_SHEET]
@@ -255,6 +264,14 @@ CORPUS = {
     "merged cells": (lambda t, d, r: _merged(t, d / "merged.xlsx", r), "accepted", None),
     "a formula without a value": (lambda t, d, r: _formula(t, d / "f.xlsx", r), "rejected", "请填写累计完成值"),
     "a cell at XFD40000": (lambda t, d, r: _far_cell(t, d / "far.xlsx", r), "rejected", "工作表范围过大（约40000行×16384列"),
+    "a cell at AAAAAAAA2 (eight letters)": (lambda t, d, r: _far_ref(t, d / "far8.xlsx", b'r="AAAAAAAA2"'), "rejected",
+                                            "工作表范围过大（约"),
+    "a far cell in lower case": (lambda t, d, r: _far_ref(t, d / "lower.xlsx", b'r="xfd40000"'), "rejected",
+                                 "工作表范围过大（约40000行×16384列"),
+    "blanks around the =": (lambda t, d, r: _far_ref(t, d / "blanks.xlsx", b'r = "XFD40000"'), "rejected",
+                            "工作表范围过大（约40000行×16384列"),
+    "a row of nine digits": (lambda t, d, r: _far_ref(t, d / "nine.xlsx", b"r\t=\n'A123456789'"), "rejected",
+                             "工作表范围过大（约123456789行×"),
     "zip bomb by ratio": (lambda t, d, r: _zeros_member(d / "ratio.xlsx", t, "xl/media/pad.xml", 30 << 20),
                           "rejected", "压缩比异常"),
     "zip bomb by size": (lambda t, d, r: _zeros_member(d / "bomb.xlsx", t, "xl/media/pad.xml", MAX_UNPACKED + (1 << 20)),
@@ -410,3 +427,47 @@ def test_random_csv(con, tmp_path, rows, rows_, encoding):
     path.write_bytes(buf.getvalue().encode(encoding, errors="replace"))
     result = attempt(con, path, tmp_path, partial=True, period=PERIOD)
     assert result.outcome in ("partial", "accepted", "unchanged")   # the last row is good (or stored already)
+
+
+# ---------------------------------------------------------------- the guard's grid against python-calamine's
+
+
+def _one_sheet_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active["A1"] = "x"
+    wb.active["B2"] = 1
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+_BASE = _one_sheet_xlsx()
+_LETTERS = st.text(alphabet="ABCXYZabcxyz", min_size=1, max_size=2)   # at most 702 columns: a small grid
+_BLANKS = st.sampled_from(["", " ", "\t", "\n", " \r\n "])
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, database=None)
+@given(_LETTERS, st.integers(1, 999), st.integers(0, 2), _BLANKS, _BLANKS, st.sampled_from(['"', "'"]))
+def test_the_guard_never_sees_a_smaller_grid_than_calamine_builds(letters, row, zeros, before, after, quote):
+    """A cell placed by any reference python-calamine reads (either case, leading zeros, blanks around
+    "="): the grid the guard measures is at least the one calamine allocates."""
+    from python_calamine import CalamineWorkbook
+
+    from loaders.xlsx_guard import _Extent
+
+    ref = f'r{before}={after}{quote}{letters}{"0" * zeros}{row}{quote}'.encode()
+    with zipfile.ZipFile(io.BytesIO(_BASE)) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].replace(b'<c r="B2"', b"<c " + ref)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, sheet if name == "xl/worksheets/sheet1.xml" else data)
+    parsed = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_name("Sheet")
+    extent = _Extent()
+    extent.feed(sheet, final=True)
+    rows, columns = extent.grid()
+    assert parsed.total_height <= rows and parsed.total_width <= columns, (ref, parsed.total_height,
+                                                                          parsed.total_width, rows, columns)
