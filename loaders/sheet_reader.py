@@ -20,12 +20,14 @@ from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
 from loaders import background
+from loaders.xls_guard import CFB_MAGIC, XlsRefused, probe_xls
 from loaders.xlsx_guard import MAX_CELLS, XlsxRefused, check_xlsx
 from tracker.safe_cells import neutralise, set_text
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
 SUFFIXES = (".xlsx", ".xls", ".csv")
+ZIP_MAGIC = b"PK\x03\x04"
 HEADER_SEARCH_ROWS = 10
 ERROR_HEADER = "错误说明"
 
@@ -113,10 +115,16 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
                     max_rows: int, data: bytes | None = None) -> Sheet:
     if data is None:
         data = path.read_bytes()
-    if kind == "xlsx":
+    # by what the bytes are, not by the name: python-calamine reads a zip named .xls as an .xlsx
+    if kind == "xlsx" or data[:4] == ZIP_MAGIC:
         try:
             check_xlsx(path, data=data)   # zip bombs, entity tricks, broken zips: refused before calamine parses anything
         except XlsxRefused as exc:
+            raise FileRefused(str(exc)) from None
+    elif data[:8] == CFB_MAGIC:
+        try:
+            probe_xls(path, data)         # far cells: each sheet's size measured in a child process first
+        except XlsRefused as exc:
             raise FileRefused(str(exc)) from None
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))

@@ -166,6 +166,23 @@ def _xls(path: Path) -> Path:
     return path
 
 
+def _xls_far(path: Path, row: int, column: int) -> Path:
+    """An .xls whose one number cell (an RK record) is moved to ``row``, ``column`` (0-based, up to 65,535:
+    python-calamine would allocate the grid out to there in our process)."""
+    wb = xlwt.Workbook()
+    sheet = wb.add_sheet(DATA_SHEET)
+    sheet.write(0, 0, ROW_ID)          # the grid runs from A1 to the moved cell
+    sheet.write(1, 3, 7.5)
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = bytearray(buf.getvalue())
+    at = next(i for i in range(len(data) - 8) if data[i:i + 4] == b"\x7e\x02\x0a\x00"
+              and struct.unpack_from("<HH", data, i + 4) == (1, 3))
+    struct.pack_into("<HH", data, at + 4, row, column)
+    path.write_bytes(bytes(data))
+    return path
+
+
 def _openpyxl(tpl: Path, out: Path, edit) -> Path:
     wb = load_workbook(tpl)
     edit(wb)
@@ -272,6 +289,16 @@ CORPUS = {
                             "工作表范围过大（约40000行×16384列"),
     "a row of nine digits": (lambda t, d, r: _far_ref(t, d / "nine.xlsx", b"r\t=\n'A123456789'"), "rejected",
                              "工作表范围过大（约123456789行×"),
+    "xls with a cell at column 65535": (lambda t, d, r: _xls_far(d / "far.xls", 1000, 65535), "rejected",
+                                        "的工作表范围过大或结构异常，无法读取"),
+    "xls with a cell at 65535 x 65535": (lambda t, d, r: _xls_far(d / "corner.xls", 65535, 65535), "rejected",
+                                         "的工作表范围过大或结构异常，无法读取"),
+    "xls far beyond the cell limit": (lambda t, d, r: _xls_far(d / "huge.xls", 65535, 255), "rejected",
+                                      "的工作表范围过大或结构异常，无法读取"),
+    "xls over the cell limit": (lambda t, d, r: _xls_far(d / "big.xls", 1999, 1999), "rejected",
+                                "表格范围过大（1999行×1999列）"),
+    "a far cell in an xlsx named .xls": (lambda t, d, r: _far_ref(t, d / "far.xls", b'r="AAAAAAAA2"'), "rejected",
+                                         "工作表范围过大（约"),
     "zip bomb by ratio": (lambda t, d, r: _zeros_member(d / "ratio.xlsx", t, "xl/media/pad.xml", 30 << 20),
                           "rejected", "压缩比异常"),
     "zip bomb by size": (lambda t, d, r: _zeros_member(d / "bomb.xlsx", t, "xl/media/pad.xml", MAX_UNPACKED + (1 << 20)),
