@@ -20,6 +20,7 @@ from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
 from loaders import background
+from loaders.error_copy import xlsx_error_copy
 from loaders.xls_guard import CFB_MAGIC, XlsRefused, probe_xls
 from loaders.xlsx_guard import MAX_CELLS, XlsxRefused, check_xlsx
 from tracker.safe_cells import neutralise, set_text
@@ -265,6 +266,10 @@ def write_error_copy(path: Path, sheet: Sheet, problems: list[Problem], out: Pat
                 writer.writerow([neutralise(c) for c in cells] + [neutralise("；".join(by_row.get(n, [])))])
         return out
     if sheet.kind == "xlsx":
+        fast = xlsx_error_copy(path, sheet.name, sheet.header_row, len(sheet.header),
+                               {n: "；".join(m) for n, m in by_row.items()}, ERROR_HEADER, out)
+        if fast is not None:     # written into the file's own XML; else the slow way below
+            return fast
         wb = load_workbook(path)
         ws = wb[sheet.name]
         ws.protection.sheet = False
