@@ -3,6 +3,7 @@ import csv
 from datetime import date, datetime
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
 from tests.dashboard_db import add_report, add_upload, make_db
@@ -138,6 +139,17 @@ def test_cli_export_overdue(db, tmp_path, capsys):
     assert load_workbook(out)["督查清单"]["X4"].value == "T4-330800"
     assert tracker_main(["export", "overdue", "--db", str(db), "--as-of", "2024/07/31", "--out", str(out)]) == 2
     assert capsys.readouterr().err.startswith("错误：截至日期“2024/07/31”无效")
+
+
+def test_cli_export_briefing(db, tmp_path, capsys):
+    out = tmp_path / "通报.docx"
+    assert tracker_main(["export", "briefing", "--db", str(db), "--as-of", "2024-07", "--out", str(out)]) == 0
+    assert capsys.readouterr().out == f"已导出截至2024-07的月度通报 → {out}\n"
+    assert out.read_bytes()[:2] == b"PK" and "2024年7月" in "".join(p.text for p in Document(out).paragraphs)
+    assert tracker_main(["export", "briefing", "--db", str(db), "--as-of", "2024-07", "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.endswith("月度通报_2024-07.xlsx\n") and (tmp_path / "月度通报_2024-07.xlsx").exists()
+    assert tracker_main(["export", "briefing", "--db", str(db), "--as-of", "2024-07", "--out", str(tmp_path / "x.pdf")]) == 2
+    assert capsys.readouterr().err == "错误：不支持的通报格式“.pdf”：请用 .xlsx 或 .docx\n"
 
 
 @pytest.mark.parametrize("values, expected", [

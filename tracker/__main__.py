@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--out", type=Path, required=True,
                    help="FILE.xlsx or FILE.csv (items only), or a directory: 督查清单_<date>.xlsx in it")
     o.set_defaults(handler=_through_inbox("export-overdue"))
+    m = what.add_parser("briefing", help="月度通报: the month's figures, rankings and lists, with charts")
+    m.add_argument("--db", type=Path, default=DEFAULT_DB)
+    m.add_argument("--as-of", required=True, help="YYYY-MM-DD (or YYYY-MM: its last day)")
+    m.add_argument("--out", type=Path, required=True,
+                   help="FILE.xlsx (native charts) or FILE.docx, or a directory: 月度通报_<YYYY-MM>.xlsx in it")
+    m.set_defaults(handler=_through_inbox("export-briefing"))
     b = sub.add_parser("backup", help="write every table as Parquet, with manifest.json (row counts, schema version)")
     b.add_argument("--db", type=Path, default=DEFAULT_DB)
     b.add_argument("--out", type=Path, required=True, help="a new or empty directory")

@@ -49,6 +49,18 @@ def export_overdue(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out
     return 0
 
 
+def export_briefing(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from tracker.briefing import export_briefing as write_briefing   # python-docx and Pillow: only when asked
+
+    try:
+        path = write_briefing(con, parse_as_of(args.as_of), args.out)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=err)
+        return 2
+    print(f"已导出截至{args.as_of}的月度通报 → {path}", file=out)
+    return 0
+
+
 def backup_command(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         manifest = backup(con, args.out)

@@ -54,6 +54,7 @@ COMMANDS = {
     "export-progress": "tracker.commands:export_progress",
     "export-targets": "tracker.commands:export_targets",
     "export-overdue": "tracker.commands:export_overdue",
+    "export-briefing": "tracker.commands:export_briefing",
     "backup": "tracker.commands:backup_command",
 }
 
