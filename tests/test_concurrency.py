@@ -1,5 +1,6 @@
 """Uploads at once: from threads over one connection (as Streamlit serves sessions), and from
 separate processes while the dashboard holds the file or while they race for it."""
+import hashlib
 import subprocess
 import sys
 import threading
@@ -52,6 +53,36 @@ def test_a_write_conflict_is_retried_from_the_start(con, when):
 
     assert write_transaction(mine, work) == 2
     assert len(attempts) == 2
+    assert con.execute("SELECT upload_id, uploaded_by FROM uploads ORDER BY 1").fetchall() == [
+        (1, "另一会话"), (2, "本会话")]
+
+
+def test_a_retry_after_a_failed_commit_stores_exactly_what_it_was_given(con):
+    """My COMMIT fails (another upload committed the same upload id, and a file, first); the retry writes
+    the same file row again. With DuckDB 1.4.1 the rows appended by the failed transaction were not
+    cleared: the retried values came back doubled ("hello" as "hellohello") or unreadable ("Invalid
+    unicode"), or the retry met a duplicate key. 1.4.5 stores what it was given."""
+    other, mine = con.cursor(), con.cursor()
+    attempts = []
+
+    def work(c):
+        attempts.append(1)
+        new_id = c.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0]
+        _insert_upload(c, new_id, "本会话")
+        c.execute("INSERT INTO upload_files (file_sha256, n_bytes, content) VALUES (?, ?, ?)",
+                  ["9f86d081884c7d65", 5, b"hello"])
+        if len(attempts) == 1:   # another upload commits the same id and a file of its own: my COMMIT fails
+            other.execute("BEGIN TRANSACTION")
+            _insert_upload(other, new_id, "另一会话")
+            other.execute("INSERT INTO upload_files (file_sha256, n_bytes, content) VALUES ('a591a6d40bf42040', 5, "
+                          "'world'::BLOB)")
+            other.execute("COMMIT")
+        return new_id
+
+    assert write_transaction(mine, work) == 2
+    assert len(attempts) == 2
+    assert con.execute("SELECT file_sha256, n_bytes, content FROM upload_files ORDER BY 1").fetchall() == [
+        ("9f86d081884c7d65", 5, b"hello"), ("a591a6d40bf42040", 5, b"world")]
     assert con.execute("SELECT upload_id, uploaded_by FROM uploads ORDER BY 1").fetchall() == [
         (1, "另一会话"), (2, "本会话")]
 
@@ -119,6 +150,15 @@ def test_uploads_from_many_threads_over_one_connection_all_commit(plain_db, tmp_
     # every row's versions are 1, 2, … n without a gap or a double (a row two units lead has four)
     assert con.execute("""SELECT count(*) FROM (SELECT list(version ORDER BY version) v FROM progress_reports
                           GROUP BY target_id, jurisdiction_code) WHERE v <> range(1, len(v) + 1)""").fetchone() == (0,)
+    # what each retried write stored is what it was given (DuckDB 1.4.1 kept the rows a failed commit had
+    # appended: test_a_retry_after_a_failed_commit_stores_exactly_what_it_was_given)
+    assert sorted(con.execute("SELECT unit_name, file_name FROM uploads").fetchall()) == \
+        sorted((unit, path.name) for unit, path, _ in jobs)
+    assert sorted(con.execute("SELECT file_sha256, content FROM upload_files").fetchall()) == \
+        sorted((hashlib.sha256(path.read_bytes()).hexdigest(), path.read_bytes()) for _, path, _ in jobs)
+    assert con.execute("""SELECT count(*) FROM progress_reports
+                          WHERE jurisdiction_code NOT IN (SELECT code FROM jurisdictions) OR period <> ?""",
+                       [PERIOD]).fetchone() == (0,)
     print(f"{len(conflicts)} write conflicts retried")
     con.close()
 
