@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 from defusedxml.ElementTree import fromstring
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from loaders.xlsx_guard import column_number
 from tracker.safe_cells import neutralise
 
 WIDTH = 60
@@ -114,7 +115,7 @@ def _with_column(sheet: bytes, header_row: int, n_headers: int, messages: dict[i
         return None
     if len(_CELL_TAG.findall(sheet)) != sheet.count(b'<c r="'):   # a cell without its reference
         return None
-    used = max((_column_number(c) for c in set(_CELL_COLUMN.findall(sheet))), default=0)
+    used = max((column_number(c) for c in set(_CELL_COLUMN.findall(sheet))), default=0)
     column = max(used, n_headers) + 1
     letters = _column_letters(column)
     texts = {header_row: (header, header_style)} | {n: (m, error_style) for n, m in messages.items() if n != header_row}
@@ -147,16 +148,9 @@ def _with_column(sheet: bytes, header_row: int, n_headers: int, messages: dict[i
         return None
     sheet = _PROTECTION.sub(b"", sheet)
     dimension = _DIMENSION.search(sheet)
-    if dimension and _column_number(dimension.group(2)) < column:
+    if dimension and column_number(dimension.group(2)) < column:
         sheet = (sheet[:dimension.start(2)] + letters + sheet[dimension.end(2):])
     return sheet
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
 
 
 def _column_letters(n: int) -> bytes:

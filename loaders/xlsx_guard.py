@@ -256,7 +256,7 @@ class _Extent:
         rows = set(map(_SECOND, refs))
         columns = set(map(_FIRST, refs))
         self.max_row = max(self.max_row, max(map(int, rows)))
-        self.max_col = max(self.max_col, max(map(_column_number, columns)))
+        self.max_col = max(self.max_col, max(map(column_number, columns)))
 
     def grid(self) -> tuple[int, int]:
         """(rows, columns); a cell without a reference goes right of the one before it, so they add up."""
@@ -292,7 +292,7 @@ def extent_by_regex(data: bytes) -> Extent:
     row_refs = [int(r) for r in rows if r]
     refs = _ANY_REF.findall(data)
     return Extent(len(rows), max(row_refs) if row_refs else None, len(_CELL.findall(data)), len(refs),
-                  max((int(r) for _, r in refs), default=0), max((_column_number(c) for c, _ in refs), default=0))
+                  max((int(r) for _, r in refs), default=0), max((column_number(c) for c, _ in refs), default=0))
 
 
 _WS = np.zeros(256, dtype=bool)
@@ -397,7 +397,7 @@ def _largest(pad: np.ndarray, starts: np.ndarray, lengths: np.ndarray, zero: int
     return int(value.max())
 
 
-def _column_number(letters: bytes) -> int:
+def column_number(letters: bytes) -> int:
     """A=1 … Z=26, AA=27 …, either case (as python-calamine reads them)."""
     n = 0
     for ch in letters:

@@ -5,6 +5,7 @@ import pytest
 from openpyxl import load_workbook
 
 from loaders import error_copy, sheet_reader
+from loaders.xlsx_guard import column_number
 from loaders.progress_template import DATA_SHEET, HEADERS, META_SHEET, PROGRESS, STATUS, VALUE
 from loaders.progress_upload import upload_file
 from loaders.sheet_reader import ERROR_HEADER, Problem, write_error_copy
@@ -104,4 +105,4 @@ def test_an_empty_row_element_and_spans(con, tmp_path, tpl):
 def test_column_letters():
     assert [error_copy._column_letters(n) for n in (1, 14, 15, 26, 27, 52, 703)] == \
            [b"A", b"N", b"O", b"Z", b"AA", b"AZ", b"AAA"]
-    assert all(error_copy._column_number(error_copy._column_letters(n)) == n for n in range(1, 2000))
+    assert all(column_number(error_copy._column_letters(n)) == n for n in range(1, 2000))
