@@ -126,3 +126,16 @@ def test_missing_file(tmp_path):
 def test_constructor_checks_types_too():
     with pytest.raises(ValueError, match="setting 'near_deadline_days' must be a whole number"):
         StatusSettings(near_deadline_days=1.5)  # type: ignore[arg-type]
+
+
+def test_streamlit_refuses_uploads_far_above_the_application_s_own_limits():
+    """.streamlit/config.toml caps what the server takes in (Streamlit's default is 200 MB); the
+    application's limits, which answer in Chinese, stay below the cap so their messages are seen."""
+    import tomllib
+
+    from loaders.sheet_reader import MAX_BYTES
+    from tests.conftest import ROOT
+    from tracker.actions import MAX_EVIDENCE_BYTES
+
+    cap = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["server"]["maxUploadSize"]
+    assert max(MAX_BYTES, MAX_EVIDENCE_BYTES) < cap * 1024 * 1024 <= 50 * 1024 * 1024
