@@ -352,3 +352,57 @@ def test_cli_unit_path_records_the_os_user_as_actor(cli_db, monkeypatch, capsys)
     assert con.execute("SELECT actor, action FROM audit_log WHERE action = 'upload'").fetchall() == [
         ("os:clerk", "upload")]
     con.close()
+
+
+# ---------------------------------------------------------------- accounts from the command line
+
+
+@pytest.fixture
+def accounts_db(plain_db):
+    from tests.accounts import make_people
+
+    con = connect(plain_db)
+    make_people(con)
+    con.close()
+    return plain_db
+
+
+def test_cli_lists_the_accounts_without_secrets(accounts_db, capsys):
+    from tracker.__main__ import main as tracker_main
+
+    assert tracker_main(["account", "list", "--db", str(accounts_db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "fgw\tfgw\t部门\t市发改委\t启用" in lines and "lingdao\tlingdao\t市领导\t—\t启用" in lines
+    assert len(lines) == 6 and "argon2" not in "\n".join(lines)
+
+
+def test_cli_resets_a_password_as_the_operator(accounts_db, capsys, monkeypatch):
+    from tracker.__main__ import main as tracker_main
+
+    monkeypatch.setenv("TRACKER_NEW_PASSWORD", "a-new-long-password")
+    assert tracker_main(["account", "set-password", "fgw", "--db", str(accounts_db)]) == 0
+    assert capsys.readouterr().out == "已重置账号“fgw”的密码\n"
+    con = connect(accounts_db)
+    assert auth.authenticate(con, "fgw", "a-new-long-password").username == "fgw"
+    with pytest.raises(auth.SignInFailed):
+        auth.authenticate(con, "fgw", PASSWORD)
+    actor, action, target = con.execute("SELECT actor, action, target FROM audit_log WHERE action = 'account_password' "
+                                        "ORDER BY audit_id DESC LIMIT 1").fetchone()
+    assert (actor, target) == (auth.os_actor(), "account:fgw")
+    con.close()
+    assert tracker_main(["account", "set-password", "nobody", "--db", str(accounts_db)]) == 2
+    assert capsys.readouterr().err.startswith("错误：")
+    monkeypatch.setenv("TRACKER_NEW_PASSWORD", "short")
+    assert tracker_main(["account", "set-password", "fgw", "--db", str(accounts_db)]) == 2
+
+
+def test_cli_asks_for_the_new_password_twice(accounts_db, capsys, monkeypatch):
+    from tracker.__main__ import main as tracker_main
+
+    monkeypatch.delenv("TRACKER_NEW_PASSWORD", raising=False)
+    answers = iter(["first-long-password", "other-long-password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert tracker_main(["account", "set-password", "fgw", "--db", str(accounts_db)]) == 2
+    assert capsys.readouterr().err == "错误：两次输入的新密码不一致\n"
+    answers = iter(["same-long-password", "same-long-password"])
+    assert tracker_main(["account", "set-password", "fgw", "--db", str(accounts_db)]) == 0

@@ -7,13 +7,19 @@ bodies are in :mod:`tracker.commands`), so they work while the dashboard holds t
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from pathlib import Path
 
 from tracker import bench as bench_module
 from tracker import inbox
+from tracker.auth import os_actor
 from tracker.backup import BackupError, restore
 from tracker.db import DEFAULT_DB
+
+#: Where ``account set-password`` takes the new password from without a prompt (scripts, containers).
+NEW_PASSWORD_ENV = "TRACKER_NEW_PASSWORD"
 
 
 def _through_inbox(name: str):
@@ -30,6 +36,18 @@ def _restore(args: argparse.Namespace) -> int:
     rows = sum(t["rows"] for t in manifest["tables"])
     print(f"已从 {args.backup} 恢复 {len(manifest['tables'])} 张表、{rows} 行 → {args.db}")
     return 0
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    # settled here: the command may run in the dashboard's process (tracker.inbox), which has no terminal
+    password = os.environ.get(NEW_PASSWORD_ENV)
+    if password is None:
+        password = getpass.getpass(f"账号“{args.username}”的新密码：")
+        if getpass.getpass("再次输入新密码：") != password:
+            print("错误：两次输入的新密码不一致", file=sys.stderr)
+            return 2
+    args.password, args.actor = password, os_actor()
+    return inbox.run(args.db, "account-set-password", args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--out", type=Path, required=True,
                    help="FILE.xlsx (native charts) or FILE.docx, or a directory: 月度通报_<YYYY-MM>.xlsx in it")
     m.set_defaults(handler=_through_inbox("export-briefing"))
+    a = sub.add_parser("account", help="accounts: list them, or reset a password (e.g. the lost admin one)")
+    which = a.add_subparsers(dest="which", required=True)
+    al = which.add_parser("list", help="every account: username, name, role, unit, enabled")
+    al.add_argument("--db", type=Path, default=DEFAULT_DB)
+    al.set_defaults(handler=_through_inbox("account-list"))
+    ap = which.add_parser("set-password", help=f"reset an account's password (from {NEW_PASSWORD_ENV} or a prompt)")
+    ap.add_argument("username")
+    ap.add_argument("--db", type=Path, default=DEFAULT_DB)
+    ap.set_defaults(handler=_set_password)
     b = sub.add_parser("backup", help="write every table as Parquet, with manifest.json (row counts, schema version)")
     b.add_argument("--db", type=Path, default=DEFAULT_DB)
     b.add_argument("--out", type=Path, required=True, help="a new or empty directory")

@@ -12,6 +12,7 @@ from typing import TextIO
 
 import duckdb
 
+from tracker.auth import AccountError, PermissionDenied, list_accounts, set_password
 from tracker.backup import BackupError, backup
 from tracker.progress_summary import export_summary
 from tracker.register_export import export_register
@@ -58,6 +59,25 @@ def export_briefing(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, ou
         print(f"错误：{exc}", file=err)
         return 2
     print(f"已导出截至{args.as_of}的月度通报 → {path}", file=out)
+    return 0
+
+
+def account_list(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Every account, one per line: username, name, role, unit, enabled or not (never a password or hash)."""
+    for a in list_accounts(con).itertuples():
+        print("\t".join([a.username, a.display_name, a.role_label, a.unit_name or "—", "启用" if a.active else "停用"]),
+              file=out)
+    return 0
+
+
+def account_set_password(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """重置密码 by the operator running the command (``args.actor``: os:<login>, audited)."""
+    try:
+        set_password(con, args.actor, args.username, args.password)
+    except (AccountError, PermissionDenied) as exc:
+        print(f"错误：{exc}", file=err)
+        return 2
+    print(f"已重置账号“{args.username}”的密码", file=out)
     return 0
 
 

@@ -56,6 +56,8 @@ COMMANDS = {
     "export-overdue": "tracker.commands:export_overdue",
     "export-briefing": "tracker.commands:export_briefing",
     "backup": "tracker.commands:backup_command",
+    "account-list": "tracker.commands:account_list",
+    "account-set-password": "tracker.commands:account_set_password",
 }
 
 DEFAULT_TIMEOUT = 600.0
