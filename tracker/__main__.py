@@ -50,45 +50,50 @@ def _set_password(args: argparse.Namespace) -> int:
     return inbox.run(args.db, "account-set-password", args)
 
 
+AS_OF_HELP = "YYYY-MM-DD (or YYYY-MM: its last day)"
+
+
+def _inbox_command(subparsers, name: str, help: str, command: str) -> argparse.ArgumentParser:
+    """A subcommand with ``--db`` that runs ``command`` of :data:`tracker.inbox.COMMANDS` (here, or in the
+    dashboard when it holds the file)."""
+    p = subparsers.add_parser(name, help=help)
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.set_defaults(handler=_through_inbox(command))
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="Tracker exports and maintenance.")
     sub = parser.add_subparsers(dest="command", required=True)
     export = sub.add_parser("export", help="export a table as xlsx or csv")
     what = export.add_subparsers(dest="what", required=True)
-    p = what.add_parser("progress", help="the month's 汇总表: every target × jurisdiction, latest report")
-    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p = _inbox_command(what, "progress", "the month's 汇总表: every target × jurisdiction, latest report",
+                       "export-progress")
     p.add_argument("--period", required=True, help="YYYY-MM")
     p.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
-    p.set_defaults(handler=_through_inbox("export-progress"))
-    t = what.add_parser("targets", help="the whole target register: every target × jurisdiction (whole city too)")
-    t.add_argument("--db", type=Path, default=DEFAULT_DB)
+    t = _inbox_command(what, "targets", "the whole target register: every target × jurisdiction (whole city too)",
+                       "export-targets")
     t.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
-    t.set_defaults(handler=_through_inbox("export-targets"))
-    o = what.add_parser("overdue", help="督查清单: overdue, far-behind, behind and sent-back items; units not reported")
-    o.add_argument("--db", type=Path, default=DEFAULT_DB)
-    o.add_argument("--as-of", required=True, help="YYYY-MM-DD (or YYYY-MM: its last day)")
+    o = _inbox_command(what, "overdue", "督查清单: overdue, far-behind, behind and sent-back items; units not reported",
+                       "export-overdue")
+    o.add_argument("--as-of", required=True, help=AS_OF_HELP)
     o.add_argument("--out", type=Path, required=True,
                    help="FILE.xlsx or FILE.csv (items only), or a directory: 督查清单_<date>.xlsx in it")
-    o.set_defaults(handler=_through_inbox("export-overdue"))
-    m = what.add_parser("briefing", help="月度通报: the month's figures, rankings and lists, with charts")
-    m.add_argument("--db", type=Path, default=DEFAULT_DB)
-    m.add_argument("--as-of", required=True, help="YYYY-MM-DD (or YYYY-MM: its last day)")
+    m = _inbox_command(what, "briefing", "月度通报: the month's figures, rankings and lists, with charts",
+                       "export-briefing")
+    m.add_argument("--as-of", required=True, help=AS_OF_HELP)
     m.add_argument("--out", type=Path, required=True,
                    help="FILE.xlsx (native charts) or FILE.docx, or a directory: 月度通报_<YYYY-MM>.xlsx in it")
-    m.set_defaults(handler=_through_inbox("export-briefing"))
     a = sub.add_parser("account", help="accounts: list them, or reset a password (e.g. the lost admin one)")
     which = a.add_subparsers(dest="which", required=True)
-    al = which.add_parser("list", help="every account: username, name, role, unit, enabled")
-    al.add_argument("--db", type=Path, default=DEFAULT_DB)
-    al.set_defaults(handler=_through_inbox("account-list"))
+    _inbox_command(which, "list", "every account: username, name, role, unit, enabled", "account-list")
     ap = which.add_parser("set-password", help=f"reset an account's password (from {NEW_PASSWORD_ENV} or a prompt)")
     ap.add_argument("username")
     ap.add_argument("--db", type=Path, default=DEFAULT_DB)
     ap.set_defaults(handler=_set_password)
-    b = sub.add_parser("backup", help="write every table as Parquet, with manifest.json (row counts, schema version)")
-    b.add_argument("--db", type=Path, default=DEFAULT_DB)
+    b = _inbox_command(sub, "backup", "write every table as Parquet, with manifest.json (row counts, schema version)",
+                       "backup")
     b.add_argument("--out", type=Path, required=True, help="a new or empty directory")
-    b.set_defaults(handler=_through_inbox("backup"))
     r = sub.add_parser("restore", help="rebuild a database from a backup directory")
     r.add_argument("backup", type=Path, help="the directory written by backup")
     r.add_argument("--db", type=Path, default=DEFAULT_DB)

@@ -8,7 +8,7 @@ and show the same text.
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import Callable, TextIO
 
 import duckdb
 
@@ -20,46 +20,39 @@ from tracker.supervision import parse_as_of
 from tracker.supervision_export import export_overdue as write_overdue
 
 
-def export_progress(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _reported(out: TextIO, err: TextIO, errors: type[Exception] | tuple[type[Exception], ...],
+              work: Callable[[], str]) -> int:
+    """Run ``work``; print the line it returns and exit 0, or ``错误：…`` and exit 2 on ``errors``."""
     try:
-        n = export_summary(con, args.period, args.out)
-    except ValueError as exc:
+        message = work()
+    except errors as exc:
         print(f"错误：{exc}", file=err)
         return 2
-    print(f"已导出 {args.period} 进展汇总表：{n} 行 → {args.out}", file=out)
+    print(message, file=out)
     return 0
+
+
+def export_progress(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    return _reported(out, err, ValueError, lambda: (
+        f"已导出 {args.period} 进展汇总表：{export_summary(con, args.period, args.out)} 行 → {args.out}"))
 
 
 def export_targets(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        n = export_register(con, args.out)
-    except ValueError as exc:
-        print(f"错误：{exc}", file=err)
-        return 2
-    print(f"已导出目标清单：{n} 行 → {args.out}", file=out)
-    return 0
+    return _reported(out, err, ValueError, lambda: f"已导出目标清单：{export_register(con, args.out)} 行 → {args.out}")
 
 
 def export_overdue(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
+    def work() -> str:
         n_items, n_units, path = write_overdue(con, parse_as_of(args.as_of), args.out)
-    except ValueError as exc:
-        print(f"错误：{exc}", file=err)
-        return 2
-    print(f"已导出截至{args.as_of}的督查清单：{n_items} 项逾期、滞后或二次交办事项，{n_units} 个单位未报送 → {path}", file=out)
-    return 0
+        return f"已导出截至{args.as_of}的督查清单：{n_items} 项逾期、滞后或二次交办事项，{n_units} 个单位未报送 → {path}"
+    return _reported(out, err, ValueError, work)
 
 
 def export_briefing(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from tracker.briefing import export_briefing as write_briefing   # python-docx and Pillow: only when asked
 
-    try:
-        path = write_briefing(con, parse_as_of(args.as_of), args.out)
-    except ValueError as exc:
-        print(f"错误：{exc}", file=err)
-        return 2
-    print(f"已导出截至{args.as_of}的月度通报 → {path}", file=out)
-    return 0
+    return _reported(out, err, ValueError, lambda: (
+        f"已导出截至{args.as_of}的月度通报 → {write_briefing(con, parse_as_of(args.as_of), args.out)}"))
 
 
 def account_list(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -72,22 +65,15 @@ def account_list(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: 
 
 def account_set_password(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """重置密码 by the operator running the command (``args.actor``: os:<login>, audited)."""
-    try:
+    def work() -> str:
         set_password(con, args.actor, args.username, args.password)
-    except (AccountError, PermissionDenied) as exc:
-        print(f"错误：{exc}", file=err)
-        return 2
-    print(f"已重置账号“{args.username}”的密码", file=out)
-    return 0
+        return f"已重置账号“{args.username}”的密码"
+    return _reported(out, err, (AccountError, PermissionDenied), work)
 
 
 def backup_command(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
+    def work() -> str:
         manifest = backup(con, args.out)
-    except BackupError as exc:
-        print(f"错误：{exc}", file=err)
-        return 2
-    rows = sum(t["rows"] for t in manifest["tables"])
-    print(f"已备份 {len(manifest['tables'])} 张表、{rows} 行（数据库版本 {manifest['schema_version']}）→ {args.out}",
-          file=out)
-    return 0
+        rows = sum(t["rows"] for t in manifest["tables"])
+        return f"已备份 {len(manifest['tables'])} 张表、{rows} 行（数据库版本 {manifest['schema_version']}）→ {args.out}"
+    return _reported(out, err, BackupError, work)
