@@ -74,7 +74,8 @@ def _audit_load(actor: str, path: Path) -> OnStored:
     file, so the record commits with the rows (one commit per file, not two). A file skipped because it
     is already stored is not a write and leaves no record (writers do not call it then)."""
     def record(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
-        audit.record(con, actor, "document_load", f"file:{path.name}", load_details(result), audit.file_sha256(path))
+        action = "document_load" if result.documents else "npc_facts_refresh"   # no document: counts read again
+        audit.record(con, actor, action, f"file:{path.name}", load_details(result), audit.file_sha256(path))
     return record
 
 
@@ -91,6 +92,8 @@ def load_summary(result: LoadResult) -> str:
     tasks, not plan items and targets)."""
     if result.skipped:
         return "已存在，跳过"
+    if not result.documents and result.facts:
+        return f"已存在，按现行规则重新提取计数：{result.facts} 项"
     if result.facts or result.tasks:
         return f"{result.documents} 份人大报告，{result.facts} 项计数，{result.tasks} 项工作任务"
     return f"{result.documents} 份文件，{result.items} 个条目，{result.targets} 个指标"

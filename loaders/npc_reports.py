@@ -52,12 +52,17 @@ METRICS = {
     "suggestions": "议案建议",
     "suggestions_resolved": "建议（问题）得到解决",
     "suggestions_resolved_rate": "建议（问题）解决比例",
+    "opinions": "收集、提出意见建议",
     "satisfaction_rate": "满意率",
     "completion_rate": "办结率",
     "consultations": "协商议事活动",
     "petitions": "信访件",
 }
 _OVERSIGHT = ("执法检查", "视察", "询问", "调研")
+# In a clause about motions and suggestions, words that make its count a part of them or something
+# else: "对2件议案和10件重点建议进行跟踪督办", "2 件优秀议案", "19 件办理不满意的建议", "闭会期间代表建议 2 件",
+# "2 件议案被列为大会议案", "民生议案项目23件", "代表建议和检察建议衔接转化7件".
+_SUGGESTION_PARTS = ("督办", "重点建议", "优秀", "不满意", "闭会期间", "被列为", "大会议案", "项目", "检察建议")
 _COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(余|多)?\s*(人次|件次|次|个|项|件|条|部|名|场|篇|人|家|%)")
 _SENTENCE_END = "。！？；;"
 _CLAUSE_END = "，,：:"
@@ -77,7 +82,8 @@ _UNITS = {
     "oversight_activities": ("次", "场"), "law_inspections": ("次", "部", "场"), "inquiries": ("次", "场", "个"),
     "inspections": ("次", "场"), "resolutions": ("项", "个", "件"), "appointments": ("人次", "名", "人"),
     "oaths": ("人次",), "by_elections": ("名", "人"), "normative_documents": ("件", "个"),
-    "suggestions": ("件", "条"), "suggestions_resolved": ("件", "个", "条"), "petitions": ("件",),
+    "suggestions": ("件", "条"), "suggestions_resolved": ("件", "个", "条"), "opinions": ("条", "件", "个"),
+    "petitions": ("件",),
     "consultations": ("场", "次"),
 }
 
@@ -305,6 +311,8 @@ def _metric(words: str, unit: str) -> str | None:
         return "normative_documents"
     if "来信来访" in words or "信访" in words:
         return "petitions"
+    if "意见建议" in words or "对策建议" in words:
+        return "opinions"   # gathered from people or proposed by a survey: not deputies' motions
     about_suggestions = "议案" in words or "代表建议" in words or (
         "建议" in words and any(v in words for v in ("提出", "办理", "办结", "答复", "交办")))
     if about_suggestions and "解决" in words:
@@ -342,6 +350,8 @@ def find_facts(text: str, scopes: list[_Scope]) -> list[Fact]:
                     metric = _classify(prefix + suffix[:window], unit)
                 if metric is None and unit == "%" and prefix.strip().startswith("占") and previous:
                     metric = f"{previous}_rate" if f"{previous}_rate" in METRICS else None
+                if metric == "suggestions" and any(part in clause for part in _SUGGESTION_PARTS):
+                    metric = None   # some of the motions (the key ones, the awarded ones …), not their number
                 previous = metric
                 if metric is None:
                     continue
@@ -429,12 +439,7 @@ def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport,
         con.execute("INSERT INTO npc_reports VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [report_id, file_id, report.title, report.kind, report.jurisdiction.code,
                      report.report_date, report.year])
-        facts = []
-        for n, f in enumerate(report.facts):
-            s, e = report.clean.source_span(*f.span)
-            ss, se = report.clean.source_span(*f.sentence_span)
-            facts.append((fact_id + n, report_id, f.jurisdiction.code, f.body, f.year, f.metric, f.label, f.value,
-                          f.unit, f.approx, f.phrase, f.sentence, s, e, ss, se))
+        facts = [(fact_id + n, report_id, *row) for n, row in enumerate(_fact_rows(report))]
         tasks = []
         for n, t in enumerate(report.tasks):
             s, e = report.clean.source_span(*t.span)
@@ -452,6 +457,53 @@ def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport,
     return True, len(report.facts), len(report.tasks)
 
 
+def _fact_rows(report: NpcReport) -> list[tuple]:
+    """The report's facts as rows of ``npc_facts`` after its two ids (offsets into the raw text)."""
+    rows = []
+    for f in report.facts:
+        s, e = report.clean.source_span(*f.span)
+        ss, se = report.clean.source_span(*f.sentence_span)
+        rows.append((f.jurisdiction.code, f.body, f.year, f.metric, f.label, f.value, f.unit, f.approx, f.phrase,
+                     f.sentence, s, e, ss, se))
+    return rows
+
+
+_FACT_COLUMNS = ("jurisdiction_code, body, year, metric, label, value, unit, approx, phrase, sentence, "
+                 "source_start, source_end, sentence_start, sentence_end")
+
+
+def refresh_facts(con: duckdb.DuckDBPyConnection, report: NpcReport, on_stored: OnStored | None = None) -> int | None:
+    """Read a stored report's counts again by today's rules: when they differ from the stored facts (the
+    rules changed since it was loaded), the new ones replace them in one transaction and their number
+    is returned; None when nothing changed or the report is not stored. Facts are derived from the
+    stored text and nothing refers to them, so nothing else changes.
+
+    ``on_stored`` runs in the same transaction with a :class:`LoadResult` of no document and the facts."""
+    found = con.execute("""SELECT r.report_id FROM npc_reports r JOIN source_files s USING (file_id)
+                           WHERE s.sha256 = ?""", [report.sha256]).fetchone()
+    if found is None:
+        return None
+    report_id = found[0]
+    fresh = _fact_rows(report)
+    stored = con.execute(f"SELECT {_FACT_COLUMNS} FROM npc_facts WHERE report_id = ? ORDER BY fact_id",
+                         [report_id]).fetchall()
+    if stored == fresh:
+        return None
+    con.execute("BEGIN")
+    try:
+        (fact_id,) = next_ids(con, ("npc_facts", "fact_id"))   # before the delete: no id is used twice
+        con.execute("DELETE FROM npc_facts WHERE report_id = ?", [report_id])
+        if fresh:
+            insert_rows(con, "npc_facts", [(fact_id + n, report_id, *row) for n, row in enumerate(fresh)])
+        if on_stored is not None:
+            on_stored(con, LoadResult(report.path.name, skipped=False, documents=0, facts=len(fresh)))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return len(fresh)
+
+
 def is_npc_source(path: Path) -> bool:
     """Whether a source file is a People's Congress report (decided from its opening)."""
     return looks_like_npc_report(clean(read_source(path)[:2000]))
@@ -467,4 +519,9 @@ def load_npc_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directo
     """Extract and store one report (``on_stored`` as for :func:`write_npc_report`)."""
     report = extract_npc_report(path, read_source(path), directory)
     stored, _, _ = write_npc_report(con, report, on_stored)
-    return stored_result(report) if stored else LoadResult(path.name, skipped=True)
+    if stored:
+        return stored_result(report)
+    refreshed = refresh_facts(con, report, on_stored)   # stored before: its counts by today's rules
+    if refreshed is not None:
+        return LoadResult(path.name, skipped=False, documents=0, facts=refreshed)
+    return LoadResult(path.name, skipped=True)

@@ -142,6 +142,67 @@ def test_load_summary_says_what_a_file_stored():
     assert load_summary(LoadResult("004.txt", False, 7, 218, 263)) == "7 份文件，218 个条目，263 个指标"
     assert load_summary(LoadResult("000.txt", False, 1, facts=40, tasks=14)) == "1 份人大报告，40 项计数，14 项工作任务"
     assert load_summary(LoadResult("000.txt", True)) == "已存在，跳过"
+    assert load_summary(LoadResult("000.txt", False, 0, facts=15)) == "已存在，按现行规则重新提取计数：15 项"
+
+
+def _npc_data(tmp_path, name: str = "001_bcff957e004d4ffb.txt"):
+    data = tmp_path / "data"
+    (data / "sources").mkdir(parents=True)
+    (data / "reference").symlink_to(ROOT / "data" / "reference")
+    (data / "sources" / name).symlink_to(ROOT / "data" / "sources" / name)
+    return data, name
+
+
+FACTS = "SELECT metric, value, phrase, source_start, source_end FROM npc_facts ORDER BY fact_id"
+
+
+def test_a_build_reads_a_stored_report_s_counts_again_when_the_rules_changed(tmp_path):
+    """A database loaded under older rules (here: one fact changed, one added) gets today's facts on the
+    next build, in one audited transaction; the report, its text and its tasks stay as they are."""
+    data, name = _npc_data(tmp_path)
+    db = tmp_path / "t.duckdb"
+    assert build(db, data, demo=False).ok
+    today = rows(db, FACTS)
+    assert len(today) == 15
+    kept = rows(db, "SELECT * FROM npc_reports"), rows(db, "SELECT file_id, sha256, content FROM source_files")
+    con = connect(db)
+    con.execute("UPDATE npc_facts SET metric = 'suggestions' WHERE metric = 'opinions' AND value = 3064")
+    con.execute("INSERT INTO npc_facts SELECT fact_id + 100, report_id, jurisdiction_code, body, year, 'suggestions', "
+                "label, 7, unit, approx, phrase, sentence, source_start, source_end, sentence_start, sentence_end "
+                "FROM npc_facts WHERE fact_id = (SELECT min(fact_id) FROM npc_facts)")
+    con.close()
+    assert rows(db, FACTS) != today
+
+    report = build(db, data, demo=False)
+    assert [(r.file_name, r.skipped, r.documents, r.facts) for r in report.loaded] == [(name, False, 0, 15)]
+    assert rows(db, FACTS) == today
+    assert (rows(db, "SELECT * FROM npc_reports"), rows(db, "SELECT file_id, sha256, content FROM source_files")) == kept
+    assert rows(db, "SELECT action, target, details FROM audit_log ORDER BY audit_id")[-1] == (
+        "npc_facts_refresh", f"file:{name}", '{"documents": 0, "facts": 15, "items": 0, "targets": 0, "tasks": 0}')
+    con = connect(db, read_only=True)
+    assert audit.verify(con).ok
+    con.close()
+
+    again = build(db, data, demo=False)   # the facts are today's now: nothing to do, nothing recorded
+    assert [r.skipped for r in again.loaded] == [True]
+    assert rows(db, "SELECT count(*) FROM audit_log WHERE action = 'npc_facts_refresh'") == [(1,)]
+
+
+def test_a_refresh_that_fails_leaves_the_stored_facts(tmp_path, monkeypatch):
+    data, _ = _npc_data(tmp_path)
+    db = tmp_path / "t.duckdb"
+    assert build(db, data, demo=False).ok
+    con = connect(db)
+    con.execute("DELETE FROM npc_facts WHERE metric = 'opinions'")
+    con.close()
+    before = rows(db, FACTS)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("audit log unavailable")
+    monkeypatch.setattr(audit, "record", fail)
+    with pytest.raises(RuntimeError):
+        build(db, data, demo=False)
+    assert rows(db, FACTS) == before
 
 
 def test_a_file_and_its_audit_record_commit_together(tmp_path, monkeypatch):

@@ -73,13 +73,41 @@ def test_the_city_and_its_suggestions(reports):
     assert kecheng == {"suggestions": (2023, 219, "件"), "satisfaction_rate": (2023, 100, "%")}
 
 
+def values_of(report, jurisdiction: str, metric: str) -> list[float]:
+    return [f.value for f in report.facts if f.jurisdiction.name == jurisdiction and f.metric == metric]
+
+
+def test_the_number_of_motions_is_not_a_part_of_them_nor_opinions_gathered(reports):
+    """议案建议 counts the deputies' motions and suggestions handled: not the key ones followed up, the
+    awarded ones, the ones sent back, those between sessions, nor opinions gathered (意见建议, 对策建议)."""
+    magazine = reports[MAGAZINE]
+    assert values_of(magazine, "衢州市", "suggestions") == [315]   # not "2 件优秀议案", "19 件办理不满意的建议"
+    assert values_of(magazine, "衢州市", "opinions") == [35]       # 提出对策建议 35 条
+    assert values_of(magazine, "柯城区", "suggestions") == [219]   # not 闭会期间代表建议 2 件
+    assert values_of(magazine, "开化县", "suggestions") == []      # 2 件议案被列为大会议案
+    assert values_of(magazine, "江山市", "suggestions") == []      # 民生议案项目23件
+    changshan = reports[CHANGSHAN]
+    assert values_of(changshan, "常山县", "suggestions") == []     # 代表建议和检察建议衔接转化7件
+    assert values_of(changshan, "常山县", "opinions") == [3064, 31, 157, 163]
+    kecheng = reports[KECHENG]
+    assert values_of(kecheng, "柯城区", "suggestions") == [112]    # not "对2件议案和10件重点建议进行跟踪督办"
+    assert values_of(kecheng, "柯城区", "suggestions_resolved_rate") == [86.6]
+
+
+def test_the_comparison_shows_the_number_of_motions(con):
+    table = npc_comparison(con).set_index(["城市", "年份", "县（市、区）"])
+    assert table.loc[("衢州市", 2019, "柯城区"), "议案建议"] == 112
+    assert table.loc[("衢州市", 2023, "衢州市"), "议案建议"] == 315
+    assert table.loc[("衢州市", 2023, "衢州市"), "收集、提出意见建议"] == 35
+
+
 def test_a_work_report_speaks_for_the_year_before(reports):
     r = reports[KECHENG]
     assert (r.kind, r.jurisdiction.name, str(r.report_date), r.year) == ("work_report", "柯城区", "2020-04-21", 2019)
     assert facts_of(r, "柯城区", ("standing_meetings", "appointments", "suggestions", "suggestions_resolved",
                                 "suggestions_resolved_rate", "satisfaction_rate")) == {
         "standing_meetings": (2019, 14, "次"), "appointments": (2019, 111, "人次"),
-        "suggestions_resolved": (2019, 30, "个"), "suggestions": (2019, 2, "件"),
+        "suggestions_resolved": (2019, 30, "个"), "suggestions": (2019, 112, "件"),
         "suggestions_resolved_rate": (2019, 86.6, "%"), "satisfaction_rate": (2019, 99.1, "%")}
     changshan = reports[CHANGSHAN]
     assert facts_of(changshan, "常山县", ("standing_meetings", "law_inspections", "completion_rate")) == {
@@ -142,8 +170,8 @@ def test_a_report_is_stored_once(con, reports):
 
 
 def test_stored_result_counts_a_report_as_one_document_with_its_facts_and_tasks(reports):
-    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, facts=54, tasks=0)
-    assert stored_result(reports[CHANGSHAN]) == LoadResult(CHANGSHAN, skipped=False, documents=1, facts=13, tasks=0)
+    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, facts=50, tasks=0)
+    assert stored_result(reports[CHANGSHAN]) == LoadResult(CHANGSHAN, skipped=False, documents=1, facts=15, tasks=0)
 
 
 def test_on_stored_runs_in_the_report_s_transaction(reports, directory):
@@ -152,7 +180,7 @@ def test_on_stored_runs_in_the_report_s_transaction(reports, directory):
     seen = []
     write_npc_report(con, reports[CHANGSHAN],
                      lambda c, result: seen.append((result, c.execute("SELECT count(*) FROM npc_facts").fetchone()[0])))
-    assert seen == [(stored_result(reports[CHANGSHAN]), 13)]
+    assert seen == [(stored_result(reports[CHANGSHAN]), 15)]
 
     def fail(c, result):
         raise RuntimeError("audit failed")

@@ -49,6 +49,7 @@ ACTIONS = {
     "sign_in_failed": "登录失败",
     "document_load": "加载文件",
     "document_load_failed": "加载文件失败",
+    "npc_facts_refresh": "按现行规则重新提取人大报告计数",
     "demo_seed": "生成演示数据",
     "export": "导出",
 }
