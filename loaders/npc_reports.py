@@ -50,8 +50,9 @@ METRICS = {
     "by_elections": "补选代表",
     "normative_documents": "备案审查规范性文件",
     "suggestions": "议案建议",
-    "suggestions_resolved": "建议（问题）得到解决",
-    "suggestions_resolved_rate": "建议（问题）解决比例",
+    "suggestions_resolved": "议案建议得到解决",
+    "suggestions_resolved_rate": "议案建议解决比例",
+    "problems_solved": "推动解决问题",
     "opinions": "收集、提出意见建议",
     "satisfaction_rate": "满意率",
     "completion_rate": "办结率",
@@ -83,6 +84,7 @@ _UNITS = {
     "inspections": ("次", "场"), "resolutions": ("项", "个", "件"), "appointments": ("人次", "名", "人"),
     "oaths": ("人次",), "by_elections": ("名", "人"), "normative_documents": ("件", "个"),
     "suggestions": ("件", "条"), "suggestions_resolved": ("件", "个", "条"), "opinions": ("条", "件", "个"),
+    "problems_solved": ("个", "件", "项"),
     "petitions": ("件",),
     "consultations": ("场", "次"),
 }
@@ -320,7 +322,7 @@ def _metric(words: str, unit: str) -> str | None:
     if about_suggestions:
         return "suggestions"
     if "问题" in words and "解决" in words:
-        return "suggestions_resolved"
+        return "problems_solved"   # of the motions only where the sentence counted them (find_facts)
     if "协商" in words:
         return "consultations"
     return None
@@ -330,6 +332,7 @@ def find_facts(text: str, scopes: list[_Scope]) -> list[Fact]:
     facts: list[Fact] = []
     for s_start, s_end in _sentences(text):
         previous: str | None = None
+        motions = False   # the sentence has counted motions: "其中问题得到解决的共97件" are some of them
         for c_start, c_end in _clauses(text, s_start, s_end):
             clause = text[c_start:c_end]
             counts = [m for m in _COUNT.finditer(clause) if not clause[: m.start()].rstrip().endswith("第")]
@@ -352,6 +355,9 @@ def find_facts(text: str, scopes: list[_Scope]) -> list[Fact]:
                     metric = f"{previous}_rate" if f"{previous}_rate" in METRICS else None
                 if metric == "suggestions" and any(part in clause for part in _SUGGESTION_PARTS):
                     metric = None   # some of the motions (the key ones, the awarded ones …), not their number
+                if metric == "problems_solved" and motions:
+                    metric = "suggestions_resolved"
+                motions = motions or metric == "suggestions"
                 previous = metric
                 if metric is None:
                     continue

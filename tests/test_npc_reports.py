@@ -94,9 +94,24 @@ def test_the_number_of_motions_is_not_a_part_of_them_nor_opinions_gathered(repor
     assert values_of(kecheng, "柯城区", "suggestions_resolved_rate") == [86.6]
 
 
+def test_problems_solved_are_the_motions_resolved_only_in_a_sentence_that_counted_motions(reports):
+    """"其中问题得到解决或者计划逐步解决的共97件" follows "代表提出的112件议案建议" in its sentence: some of them.
+    Problems solved on surveys and visits ("组织集中研讨8次，…，解决问题30多个") count apart."""
+    kecheng = reports[KECHENG]
+    assert values_of(kecheng, "柯城区", "suggestions_resolved") == [97]
+    assert values_of(kecheng, "柯城区", "problems_solved") == [30]
+    magazine = reports[MAGAZINE]
+    assert values_of(magazine, "衢州市", "problems_solved") == [20]      # 解决实际问题 20 个 (after 对策建议)
+    assert values_of(magazine, "衢州市", "suggestions_resolved") == []
+    assert values_of(magazine, "柯城区", "problems_solved") == [16, 39]
+    assert values_of(reports[CHANGSHAN], "常山县", "problems_solved") == [21]   # after 意见建议, not motions
+
+
 def test_the_comparison_shows_the_number_of_motions(con):
     table = npc_comparison(con).set_index(["城市", "年份", "县（市、区）"])
     assert table.loc[("衢州市", 2019, "柯城区"), "议案建议"] == 112
+    assert table.loc[("衢州市", 2019, "柯城区"), "议案建议得到解决"] == 97
+    assert table.loc[("衢州市", 2019, "柯城区"), "推动解决问题"] == 30
     assert table.loc[("衢州市", 2023, "衢州市"), "议案建议"] == 315
     assert table.loc[("衢州市", 2023, "衢州市"), "收集、提出意见建议"] == 35
 
@@ -107,7 +122,7 @@ def test_a_work_report_speaks_for_the_year_before(reports):
     assert facts_of(r, "柯城区", ("standing_meetings", "appointments", "suggestions", "suggestions_resolved",
                                 "suggestions_resolved_rate", "satisfaction_rate")) == {
         "standing_meetings": (2019, 14, "次"), "appointments": (2019, 111, "人次"),
-        "suggestions_resolved": (2019, 30, "个"), "suggestions": (2019, 112, "件"),
+        "suggestions_resolved": (2019, 97, "件"), "suggestions": (2019, 112, "件"),
         "suggestions_resolved_rate": (2019, 86.6, "%"), "satisfaction_rate": (2019, 99.1, "%")}
     changshan = reports[CHANGSHAN]
     assert facts_of(changshan, "常山县", ("standing_meetings", "law_inspections", "completion_rate")) == {
