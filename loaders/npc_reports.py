@@ -43,6 +43,7 @@ METRICS = {
     "oversight_activities": "执法检查、视察、询问等监督活动",
     "law_inspections": "执法检查",
     "inquiries": "专题询问",
+    "inquiry_questions": "专题询问提出问题",
     "inspections": "视察",
     "resolutions": "决议决定",
     "appointments": "任免国家机关工作人员",
@@ -60,6 +61,8 @@ METRICS = {
     "petitions": "信访件",
 }
 _OVERSIGHT = ("执法检查", "视察", "询问", "调研")
+# A sentence about one meeting's business ("会议听取和审议了市政府 5 个报告和两项议案"), not the year's.
+_ONE_MEETING = ("会议", "本次会议")
 # In a clause about motions and suggestions, words that make its count a part of them or something
 # else: "对2件议案和10件重点建议进行跟踪督办", "2 件优秀议案", "19 件办理不满意的建议", "闭会期间代表建议 2 件",
 # "2 件议案被列为大会议案", "民生议案项目23件", "代表建议和检察建议衔接转化7件".
@@ -80,7 +83,8 @@ _PREFIX_WINDOW, _SUFFIX_WINDOW, _NOUN_WINDOW = 20, 16, 6   # words around a coun
 # Units a metric may be counted in (a count in another unit is about something else).
 _UNITS = {
     "standing_meetings": ("次",), "director_meetings": ("次",), "reports_heard": ("个", "项", "件"),
-    "oversight_activities": ("次", "场"), "law_inspections": ("次", "部", "场"), "inquiries": ("次", "场", "个"),
+    "oversight_activities": ("次", "场"), "law_inspections": ("次", "部", "场"), "inquiries": ("次", "场"),
+    "inquiry_questions": ("个",),
     "inspections": ("次", "场"), "resolutions": ("项", "个", "件"), "appointments": ("人次", "名", "人"),
     "oaths": ("人次",), "by_elections": ("名", "人"), "normative_documents": ("件", "个"),
     "suggestions": ("件", "条"), "suggestions_resolved": ("件", "个", "条"), "opinions": ("条", "件", "个"),
@@ -295,8 +299,8 @@ def _metric(words: str, unit: str) -> str | None:
         return "oversight_activities"
     if "执法检查" in words:
         return "law_inspections"
-    if "询问" in words:
-        return "inquiries"
+    if "询问" in words:   # "专题询问 1 次" are sessions; "询问问题 25 个" the questions of one
+        return "inquiry_questions" if "问题" in words else "inquiries"
     if "视察" in words:
         return "inspections"
     if "报告" in words and ("听取" in words or "审议" in words):
@@ -331,6 +335,8 @@ def _metric(words: str, unit: str) -> str | None:
 def find_facts(text: str, scopes: list[_Scope]) -> list[Fact]:
     facts: list[Fact] = []
     for s_start, s_end in _sentences(text):
+        if text[s_start:s_end].lstrip().startswith(_ONE_MEETING):
+            continue
         previous: str | None = None
         motions = False   # the sentence has counted motions: "其中问题得到解决的共97件" are some of them
         for c_start, c_end in _clauses(text, s_start, s_end):
