@@ -19,7 +19,8 @@ st.dataframe(display_table(documents.assign(kind=documents["kind"].map(kind_labe
 
 st.header("各类条目与指标数量")
 kinds = cached_on_plans(queries.counts_per_kind)
-st.dataframe(kinds.rename(columns={c: queries.kind_label(c) for c in kinds.columns} | {"doc_number": "文号"}),
+st.dataframe(kinds.rename(columns={c: queries.kind_label(c) for c in kinds.columns}
+                          | {"doc_number": "文号", "title": "标题"}),
              hide_index=True, key="quality_kinds")
 
 review = cached_on_plans(queries.numbers_for_review)

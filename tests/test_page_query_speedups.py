@@ -47,7 +47,12 @@ DATA_QUALITY = ("loaded_documents", "counts_per_kind", "allocation_mismatches", 
 
 def check_data_quality(con) -> None:
     for name in DATA_QUALITY:
-        same(getattr(queries, name)(con), getattr(old, name)(con))
+        same(_as_before(name, getattr(queries, name)(con)), getattr(old, name)(con))
+
+
+def _as_before(name: str, frame):
+    """The columns the old code gave (counts_per_kind has since gained each document's title)."""
+    return frame.drop(columns="title") if name == "counts_per_kind" else frame
 
 
 def years(con) -> list[int | None]:
@@ -164,10 +169,10 @@ def test_counts_per_kind_leaves_out_documents_without_a_number_as_before(tiny):
     tiny.execute("INSERT INTO documents (doc_id, file_id, doc_number, title, year, kind, city_code) "
                  "VALUES (2, 1, NULL, '无文号', 2024, 'policy_plan', '330800')")
     tiny.execute("INSERT INTO items VALUES (9, 2, 'work_task', 1, '1．', NULL, '无文号任务', '正文', 0, 1, 0, 1)")
-    same(queries.counts_per_kind(tiny), old.counts_per_kind(tiny))
+    same(_as_before("counts_per_kind", queries.counts_per_kind(tiny)), old.counts_per_kind(tiny))
     assert list(queries.counts_per_kind(tiny)["doc_number"]) == ["衢测〔2024〕1号"]
     tiny.execute("UPDATE documents SET doc_number = NULL")
-    same(queries.counts_per_kind(tiny), old.counts_per_kind(tiny))
+    same(_as_before("counts_per_kind", queries.counts_per_kind(tiny)), old.counts_per_kind(tiny))
     check_data_quality(tiny)
 
 

@@ -335,7 +335,7 @@ def test_data_quality_page(tiny_db):
     uploads = frame(at, "上传人")
     assert uploads[["报送单位", "数据类型", "结果"]].values.tolist() == [["市经信局", "演示数据", "已接收"]]
     kinds = frame(at, "政策领域")
-    assert kinds.columns.tolist() == ["文号", "政策领域", "政策措施", "数量类指标", "节点类指标", "比率类指标"]
+    assert kinds.columns.tolist() == ["文号", "标题", "政策领域", "政策措施", "数量类指标", "节点类指标", "比率类指标"]
 
 
 # ---------------------------------------------------------------- what the screenshots showed (polish)

@@ -202,7 +202,7 @@ def test_allocation_totals_that_do_not_add_up(con):
 
 def test_counts_per_kind(con):
     counts = queries.counts_per_kind(con)
-    assert counts.to_dict("records") == [{"doc_number": "衢测〔2024〕1号", "item:policy_area": 1,
+    assert counts.to_dict("records") == [{"doc_number": "衢测〔2024〕1号", "title": "测试实施方案", "item:policy_area": 1,
                                           "item:policy_measure": 1, "target:count": 2, "target:milestone": 1,
                                           "target:rate": 1}]
     assert queries.kind_label("target:count") == "数量类指标"

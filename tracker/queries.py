@@ -107,7 +107,8 @@ UPLOAD_OUTCOME_LABELS = {"accepted": "已接收", "partial": "部分接收", "re
 def counts_per_kind(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per document with items: number of items of each kind and of targets of each kind.
 
-    Columns: doc_number, then one column per item kind and per target kind present
+    Columns: doc_number, title (several documents may share a 文号: a plan and the tables attached to
+    it), then one column per item kind and per target kind present
     (``item:<kind>`` / ``target:<kind>``), in a stable order.
     """
     # Counted per doc_id and kind, then named: no grouping by the document's text. Documents without a
@@ -119,21 +120,22 @@ def counts_per_kind(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             UNION ALL
             SELECT i.doc_id, 'target:' || t.kind, count(*) FROM items i JOIN targets t USING (item_id) GROUP BY ALL
         )
-        SELECT d.doc_id, d.doc_number, c.what, c.n FROM counted c JOIN documents d USING (doc_id)
+        SELECT d.doc_id, d.doc_number, d.title, c.what, c.n FROM counted c JOIN documents d USING (doc_id)
         WHERE d.doc_number IS NOT NULL
         ORDER BY d.doc_id
         """
     ).fetchall()
     if not rows:
-        return pd.DataFrame(columns=["doc_number"])
+        return pd.DataFrame(columns=["doc_number", "title"])
     numbers: dict[int, str] = {}
+    titles: dict[int, str] = {}
     counts: dict[tuple[int, str], int] = {}
-    for doc_id, doc_number, what, n in rows:
-        numbers[doc_id] = doc_number
+    for doc_id, doc_number, title, what, n in rows:
+        numbers[doc_id], titles[doc_id] = doc_number, title
         counts[doc_id, what] = n
     kinds = {what for _, what in counts}
     order = [*sorted(c for c in kinds if c.startswith("item:")), *sorted(c for c in kinds if c.startswith("target:"))]
-    frame = {"doc_number": list(numbers.values())}
+    frame = {"doc_number": list(numbers.values()), "title": list(titles.values())}
     for column in order:
         frame[column] = np.array([counts.get((doc_id, column), 0) for doc_id in numbers], dtype=np.int64)
     return pd.DataFrame(frame)
