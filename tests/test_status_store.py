@@ -94,6 +94,12 @@ def test_uploads_and_actions_change_the_data_version_but_not_the_plan_version(de
     demo.execute("INSERT INTO targets SELECT * REPLACE (target_id + 100000 AS target_id, seq + 100 AS seq) "
                  "FROM targets WHERE target_id = ?", [target])
     assert versions()[0] != plans and versions()[1] != data
+    plans, data = versions()
+    # a People's Congress report's counts read again (loaders.npc_reports.refresh_facts): as many, new ids
+    demo.execute("INSERT INTO npc_facts SELECT * REPLACE (fact_id + 1000 AS fact_id) FROM npc_facts "
+                 "WHERE fact_id = (SELECT max(fact_id) FROM npc_facts)")
+    demo.execute("DELETE FROM npc_facts WHERE fact_id = (SELECT min(fact_id) FROM npc_facts)")
+    assert versions()[0] != plans and versions()[1] != data
 
 
 def test_the_fingerprint_is_each_part_in_order(demo):

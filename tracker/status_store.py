@@ -50,12 +50,14 @@ def _rules_version() -> str:
 RULES_VERSION = _rules_version()
 
 #: What the plans are: files, documents, items, targets and their shares per place, responsibilities,
-#: organisations, people, places
+#: organisations, people, places, and the People's Congress counts (read again when their rules change:
+#: loaders.npc_reports.refresh_facts gives them new ids)
 #: (each "aggregate FROM table").
 _PLAN_PARTS = ("count(*) FROM source_files", "max(loaded_at) FROM source_files", "count(*) FROM documents",
                "count(*) FROM items", "count(*) FROM targets", "max(target_id) FROM targets",
                "count(*) FROM target_allocations", "count(*) FROM assignments", "count(*) FROM item_leaders",
-               "count(*) FROM organisations", "count(*) FROM people", "count(*) FROM jurisdictions")
+               "count(*) FROM organisations", "count(*) FROM people", "count(*) FROM jurisdictions",
+               "max(fact_id) FROM npc_facts")
 #: What else a status depends on: uploads (with their reports) and supervisors' actions.
 _PROGRESS_PARTS = ("count(*) FROM uploads", "max(upload_id) FROM uploads",
                    "count(*) FROM supervision_actions", "max(action_id) FROM supervision_actions")
