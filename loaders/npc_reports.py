@@ -31,7 +31,7 @@ from loaders.extract import read_source
 from loaders.numbered_runs import chinese_ordinal
 from loaders.organisations import COUNTY_LEVEL_KINDS, Directory, Jurisdiction
 from loaders.text_clean import CleanText, clean
-from tracker.db import insert_rows, next_ids
+from tracker.db import insert_rows, next_ids, write_transaction
 
 WORK_REPORT, BULLETIN = "work_report", "bulletin"
 
@@ -501,19 +501,16 @@ def refresh_facts(con: duckdb.DuckDBPyConnection, report: NpcReport, on_stored: 
                          [report_id]).fetchall()
     if stored == fresh:
         return None
-    con.execute("BEGIN")
-    try:
-        (fact_id,) = next_ids(con, ("npc_facts", "fact_id"))   # before the delete: no id is used twice
-        con.execute("DELETE FROM npc_facts WHERE report_id = ?", [report_id])
+
+    def replace(c: duckdb.DuckDBPyConnection) -> int:   # one transaction (run again after a write conflict)
+        (fact_id,) = next_ids(c, ("npc_facts", "fact_id"))   # before the delete: no id is used twice
+        c.execute("DELETE FROM npc_facts WHERE report_id = ?", [report_id])
         if fresh:
-            insert_rows(con, "npc_facts", [(fact_id + n, report_id, *row) for n, row in enumerate(fresh)])
+            insert_rows(c, "npc_facts", [(fact_id + n, report_id, *row) for n, row in enumerate(fresh)])
         if on_stored is not None:
-            on_stored(con, LoadResult(report.path.name, skipped=False, documents=0, facts=len(fresh)))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return len(fresh)
+            on_stored(c, LoadResult(report.path.name, skipped=False, documents=0, facts=len(fresh)))
+        return len(fresh)
+    return write_transaction(con, replace, label="npc_facts_refresh")
 
 
 def is_npc_source(path: Path) -> bool:
