@@ -1,6 +1,7 @@
 """``python -m tracker bench``: the output format, on tiny data (the real scales run by hand)."""
 import io
 import re
+import statistics
 
 import pytest
 
@@ -41,8 +42,13 @@ def test_quick_run_on_tiny_data(tmp_path, monkeypatch):
     # budgets are ratios to references measured in the same run where the issue says so
     assert float(parsed["upload_200_rows"]["budget"]) == pytest.approx(
         1.5 * float(parsed["calamine_read_200_rows"]["value"]), abs=0.002)
-    assert float(parsed["page_queries_overview"]["budget"]) == pytest.approx(
-        min(0.150, 3 * float(parsed["aggregate_scan_progress"]["value"])), abs=0.002)
+    # each query line's budget is 3 × a scan timed right before it (capped at 150 ms);
+    # aggregate_scan_progress prints the median of those scans
+    query_budgets = [float(parsed[name]["budget"]) for name in ("plan_queries_sidebar", "page_queries_overview")]
+    assert all(b <= 0.150 for b in query_budgets)
+    if max(query_budgets) < 0.150:
+        assert float(parsed["aggregate_scan_progress"]["value"]) == pytest.approx(
+            statistics.median(b / 3 for b in query_budgets), abs=0.001)
     assert parsed["page_overview"]["budget"] == "1.000"
 
 
