@@ -52,6 +52,12 @@ def test_quick_run_on_tiny_data(tmp_path, monkeypatch):
     assert parsed["page_overview"]["budget"] == "1.000"
 
 
+def test_page_query_budget_is_three_scans_capped_at_150_ms():
+    assert bench.page_query_budget(0.010) == pytest.approx(0.030)
+    assert bench.page_query_budget(0.049) == pytest.approx(0.147)
+    assert bench.page_query_budget(0.051) == 0.150
+
+
 def test_cli_has_bench():
     from tracker.__main__ import build_parser
 
