@@ -11,8 +11,9 @@ out (openpyxl is the right tool for writing; uploads are read with python-calami
 * rows a supervisor sent back (二次交办, :mod:`tracker.actions`) and not yet closed out carry
   the new deadline in 截止日期, a red 填报编号 with the reason as a cell comment, and a line
   in the instructions;
-* sheet ``元数据`` (hidden) — template version, unit, period, generation time and the
-  row ids handed out, so an upload can be checked against what was handed out.
+* sheet ``元数据`` (hidden) — template version, unit, period and generation time, which an upload
+  checks, then the row ids handed out (a record kept in the stored file; an upload's rows are checked
+  against the rows the unit reports when it uploads).
 """
 from __future__ import annotations
 

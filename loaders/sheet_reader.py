@@ -69,8 +69,7 @@ class Sheet:
     header_row: int                    # 1-based row number of the header
     header: list[str]
     rows: list[tuple[int, list]]       # (1-based row number, cells) below the header, blank rows left out
-    meta: dict[str, str] | None = None  # the hidden metadata sheet, when there is one
-    meta_ids: list[str] = field(default_factory=list)
+    meta: dict[str, str] | None = None  # the hidden metadata sheet's keys and values, when there is one
     sha256: str | None = None          # of the file's bytes as read (read once: checked, parsed and hashed)
     content: bytes | None = field(default=None, repr=False)   # those bytes (kept with the upload)
 
@@ -153,7 +152,7 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
         raise FileRefused(f"找不到表头“{key_header}”：请使用下发的模板，表头应在前{HEADER_SEARCH_ROWS}行内",
                           sheet=candidates[0] if len(candidates) == 1 else None)
     if meta_cells is not None:
-        found.meta, found.meta_ids = _meta(meta_cells, key_header)
+        found.meta = _meta(meta_cells, key_header)
     return found
 
 
@@ -203,28 +202,40 @@ def _with_header(name: str, kind: str, cells: list[list], key_header: str, max_r
     for i, row in enumerate(cells[:HEADER_SEARCH_ROWS]):
         header = [clean_text(c) for c in row]
         if key_header in header:
-            body = [(n, r) for n, r in enumerate(cells[i + 1:], start=i + 2)
-                    if r.count(None) + r.count("") < len(r)]   # not blank (counted in C, not per cell)
+            body = _filled_rows(cells[i + 1:], i + 2, header.index(key_header))
             if len(body) > max_rows:
                 raise FileRefused(_too_many(len(body), max_rows), sheet=name)
             return Sheet(name, kind, i + 1, header, body)
     return None
 
 
-def _meta(cells: list[list], key_header: str) -> tuple[dict[str, str], list[str]]:
+def _filled_rows(rows: list[list], first: int, key: int) -> list[tuple[int, list]]:
+    """(row number, cells) of the rows that are not blank (every cell None or ""), numbered from ``first``.
+    Most rows have their ``key`` cell filled in, which settles it at one cell; the others are counted in C."""
+    body: list[tuple[int, list]] = []
+    append = body.append
+    for n, r in enumerate(rows, start=first):
+        if len(r) > key:
+            value = r[key]
+            if value is not None and value != "":
+                append((n, r))
+                continue
+        if r.count(None) + r.count("") < len(r):
+            append((n, r))
+    return body
+
+
+def _meta(cells: list[list], key_header: str) -> dict[str, str]:
+    """The metadata sheet's keys (first column) and values (second), down to the ``key_header`` row
+    (the row ids handed out follow it; an upload is checked against the rows the unit reports now)."""
     meta: dict[str, str] = {}
-    ids: list[str] = []
-    in_ids = False
     for row in cells:
         key = clean_text(row[0]) if row else ""
-        if in_ids:
-            if key:
-                ids.append(key)
-        elif key == key_header:
-            in_ids = True
-        elif key:
+        if key == key_header:
+            break
+        if key:
             meta[key] = clean_text(row[1]) if len(row) > 1 else ""
-    return meta, ids
+    return meta
 
 
 def _size(n: int) -> str:

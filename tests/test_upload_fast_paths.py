@@ -3,6 +3,7 @@
 * :func:`loaders.xlsx_guard.scan_extent` (numpy) equals :func:`~loaders.xlsx_guard.extent_by_regex`;
 * :func:`loaders.progress_upload.validate_rows` equals the cell-by-cell reference
   (tests/upload_reference.py) on random rows;
+* :func:`loaders.sheet_reader._filled_rows` keeps exactly the rows that are not blank;
 * :func:`tracker.reporting.unit_row_keys` holds the rows of :func:`~tracker.reporting.unit_rows`.
 """
 from datetime import date, datetime, time
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from loaders.progress_template import NEXT_STEPS, PROBLEMS, PROGRESS, ROW_ID, STATUS, VALUE
 from loaders.progress_upload import Report, validate_rows
+from loaders.sheet_reader import _filled_rows, _meta
 from loaders.xlsx_guard import Extent, _Extent, extent_by_regex, scan_extent
 from tests.upload_reference import reference_validate_rows
 from tracker.reporting import RowKey, Unit, reporting_units, unit_row_keys, unit_rows
@@ -144,6 +146,27 @@ def test_validate_rows_exact_report():
                                              EXPECTED, {1, 2}, UNIT, "2024-03")
     assert reports == [Report(1, "330800", 12.0, "正常", "进展", None, None, 2)]
     assert problems == [] and blank == 1
+
+
+# ---------------------------------------------------------------- blank rows and the metadata sheet
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(st.lists(st.lists(_CELL, min_size=0, max_size=5), max_size=10), st.integers(min_value=0, max_value=5))
+def test_filled_rows_keeps_the_rows_with_a_cell_neither_none_nor_empty(cells, key):
+    want = [(n, r) for n, r in enumerate(cells, start=3) if any(c is not None and c != "" for c in r)]
+    assert _filled_rows(cells, 3, key) == want
+
+
+def test_filled_rows_exact_values():
+    rows = [["T1", None], [None, None], ["", ""], [None, " "], ["", 0.0], [], [" ", None], [None, ""]]
+    assert _filled_rows(rows, 2, 0) == [(2, ["T1", None]), (5, [None, " "]), (6, ["", 0.0]), (8, [" ", None])]
+
+
+def test_meta_reads_the_keys_above_the_row_ids():
+    cells = [["模板版本", "progress-1"], ["填报单位", " 市发改委 "], [None, None], ["报送期", 202403.0], ["行数"],
+             ["填报编号", None], ["T1-330800", None], ["模板版本", "progress-0"]]
+    assert _meta(cells, "填报编号") == {"模板版本": "progress-1", "填报单位": "市发改委", "报送期": "202403", "行数": ""}
 
 
 # ---------------------------------------------------------------- rows a unit reports
