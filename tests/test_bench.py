@@ -1,5 +1,6 @@
 """``python -m tracker bench``: the output format, on tiny data (the real scales run by hand)."""
 import io
+import logging
 import re
 import statistics
 
@@ -50,6 +51,24 @@ def test_quick_run_on_tiny_data(tmp_path, monkeypatch):
         assert float(parsed["aggregate_scan_progress"]["value"]) == pytest.approx(
             statistics.median(b / 3 for b in query_budgets), abs=0.001)
     assert parsed["page_overview"]["budget"] == "1.000"
+    assert logging.root.manager.disable == logging.NOTSET   # warnings are back on after the run
+
+
+def test_warnings_are_silenced_while_the_benchmarks_run():
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    log = logging.getLogger("streamlit.bench-test")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        with bench._quiet_streamlit():
+            log.warning("No runtime found, using MemoryCacheStorageManager")
+            log.error("a real error")
+        log.warning("after the run")
+    finally:
+        log.removeHandler(handler)
+    assert [r.getMessage() for r in records] == ["a real error", "after the run"]
 
 
 def test_page_query_budget_is_three_scans_capped_at_150_ms():

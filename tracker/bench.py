@@ -30,6 +30,7 @@ directory and reused by later runs; benchmarks that write work on a copy.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import statistics
@@ -37,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -359,6 +361,20 @@ def _quiet_admin() -> None:
     os.environ.setdefault("TRACKER_ADMIN_PASSWORD", secrets.token_urlsafe(24))
 
 
+@contextmanager
+def _quiet_streamlit():
+    """The page queries call the app's cached functions outside a Streamlit server, and Streamlit warns
+    about it ("No runtime found", "missing ScriptRunContext") each time: errors only, in this process,
+    while the benchmarks run. (Streamlit resets its loggers' levels whenever a page run parses its
+    config, so levels would not hold.)"""
+    before = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(before)
+
+
 def bench_rss(db: Path, page: str = "overview", budget_mb: float = 600) -> list[str]:
     """Peak RSS of a fresh process that runs ``page`` through AppTest on (a copy of) ``db``."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -415,8 +431,6 @@ def peak_rss_mb() -> float:
 
 def run(plan: Plan = Plan(), out=None) -> list[str]:
     """Every benchmark of ``plan``, printing each line to ``out`` (default stdout) as it comes."""
-    from tracker import synthetic
-
     out = out or sys.stdout
     lines: list[str] = []
 
@@ -424,6 +438,14 @@ def run(plan: Plan = Plan(), out=None) -> list[str]:
         for line in new:
             print(line, file=out, flush=True)
         lines.extend(new)
+
+    with _quiet_streamlit():
+        _run(plan, emit)
+    return lines
+
+
+def _run(plan: Plan, emit: Callable[[list[str]], None]) -> None:
+    from tracker import synthetic
 
     if plan.load:
         emit(bench_load(plan.repeats))
@@ -438,7 +460,6 @@ def run(plan: Plan = Plan(), out=None) -> list[str]:
     emit(bench_export(province, plan.export_rows, plan.repeats))
     if plan.rss:
         emit(bench_rss(province))
-    return lines
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
