@@ -46,6 +46,17 @@ def test_shape(tiny_db):
         assert 0.7 * counts["targets"] < allocated < counts["targets"]
         assert con.execute("SELECT count(*) FROM target_allocations GROUP BY target_id").fetchall() == \
             [(9,)] * allocated
+        # counts and levels are split in whole numbers that add up to the city's value, but for a few
+        # (as in the real allocation tables); rates and limits apply in every place
+        sums = con.execute("""SELECT t.kind, t.value, sum(a.value), min(a.value), bool_and(a.value = round(a.value)),
+                                     bool_and(a.value = t.value)
+                              FROM target_allocations a JOIN targets t USING (target_id)
+                              GROUP BY t.target_id, t.kind, t.value""").fetchall()
+        additive = [r for r in sums if r[0] in ("count", "level")]
+        assert all(r[3] >= 0 and r[4] for r in additive)
+        differ = sum(r[1] != r[2] for r in additive)
+        assert 0 < differ < 0.2 * len(additive)
+        assert all(r[5] for r in sums if r[0] in ("rate", "limit"))
         # reports: only months 1..3 of the plan years, versions 1 and 2, every kind of target
         periods = {r[0] for r in con.execute("SELECT DISTINCT period FROM progress_reports").fetchall()}
         assert periods == {f"{y}-{m:02d}" for y in TINY.years for m in (1, 2, 3)}

@@ -9,7 +9,8 @@
 Shape, per city and year: four documents (a plan, a task decomposition and two livelihood
 allocation tables) with policy areas and work tasks of two targets each; target kinds in the
 real mix (mostly counts, then rates, a few levels, limits and milestones); about nine in ten
-targets allocated over the 9 jurisdictions (reported by each county government), the rest
+targets allocated over the 9 jurisdictions (reported by each county government; counts and
+levels add up to the city's value, except about one in twelve, as in the real tables), the rest
 reported for the whole city by the lead department; a few units not reporting some months and
 about one report in ten corrected (version 2). Values follow the elapsed share of the year with
 noise, so every status occurs.
@@ -31,7 +32,7 @@ from tracker import report_validity
 from tracker.db import DEFAULT_DB, SCHEMA_VERSION, connect
 
 #: Bump when the generated data changes shape, so cached files are rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 #: Zhejiang's 11 cities (code, name).
 CITIES = (("330800", "衢州市"), ("330100", "杭州市"), ("330200", "宁波市"), ("330300", "温州市"),
@@ -206,14 +207,32 @@ def _fill(con: duckdb.DuckDBPyConnection, s: Scale) -> None:
         WHERE p.allocated""")
     con.execute(f"""INSERT INTO item_leaders
         SELECT item_id, ci * 100 + 1 + (hash(item_id * 41 + {s.seed}) % {N_LEADERS}), 1 FROM p_item""")
+    # counts and levels split over the places by random weights (whole numbers: the first places get
+    # the floor of their share, the last the rest), so they add up to the city's value, except about one
+    # target in twelve whose last place is given a few percent more or less, as in the real allocation
+    # tables (where a county commits to more, or a share is left out); rates and limits apply everywhere
     con.execute("""INSERT INTO target_allocations
-        SELECT t.target_id, j.code,
-               CASE WHEN t.kind IN ('count', 'level') THEN round(t.value / 9 * (0.6 + 0.8 * rnd(t.target_id, 100 + p.pi)))
-                    ELSE t.value END,
+        WITH shares AS (
+            SELECT t.target_id, j.code, t.kind, t.value, p.pi,
+                   0.6 + 0.8 * rnd(t.target_id, 100 + p.pi) AS w
+            FROM targets t JOIN p_item pi USING (item_id)
+            JOIN jurisdictions j ON j.parent_code = pi.city_code JOIN p_place p ON p.pname = j.short_name
+            WHERE pi.allocated
+        ),
+        split AS (
+            SELECT *, floor(value * w / sum(w) OVER (PARTITION BY target_id)) AS share,
+                   pi = max(pi) OVER (PARTITION BY target_id) AS last,
+                   rnd(target_id, 99) AS off
+            FROM shares
+        )
+        SELECT target_id, code,
+               CASE WHEN kind NOT IN ('count', 'level') THEN value
+                    WHEN NOT last THEN share
+                    ELSE greatest(0, value - (sum(share) OVER (PARTITION BY target_id) - share)
+                                     + CASE WHEN off < 0.05 THEN round(value * 0.03) + 1
+                                            WHEN off < 0.08 THEN -(round(value * 0.03) + 1) ELSE 0 END) END,
                NULL, false, 0, 10
-        FROM targets t JOIN p_item pi USING (item_id)
-        JOIN jurisdictions j ON j.parent_code = pi.city_code JOIN p_place p ON p.pname = j.short_name
-        WHERE pi.allocated""")
+        FROM split""")
     # ---------------------------------------------------------------- monthly reports
     # every reporting row (target × jurisdiction; whole city for unallocated targets) and its reporter
     con.execute("""CREATE TEMP TABLE p_row AS
