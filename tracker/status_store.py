@@ -242,10 +242,12 @@ class StatusScope:
         """The result as a DataFrame, through Arrow (faster than ``.df()`` for wide rows of text), with the
         column types ``.df()`` gives (dates as ``datetime64[us]``)."""
         table = self.execute(sql, params).fetch_arrow_table()
-        frame = table.to_pandas(date_as_object=False, coerce_temporal_nanoseconds=False)
+        # dates become timestamps in Arrow (pandas would make them datetime64[ms], then astype: slower)
+        dates = [i for i, field in enumerate(table.schema) if pa.types.is_date(field.type)]
+        for i in dates:
+            table = table.set_column(i, table.schema[i].name, table.column(i).cast(pa.timestamp("us")))
+        frame = table.to_pandas(coerce_temporal_nanoseconds=False)
         for field, column in zip(table.schema, table.columns):
-            if frame[field.name].dtype == "datetime64[ms]":
-                frame[field.name] = frame[field.name].astype("datetime64[us]")
-            elif pa.types.is_integer(field.type) and column.null_count:   # .df() gives nullable integers
+            if pa.types.is_integer(field.type) and column.null_count:   # .df() gives nullable integers
                 frame[field.name] = frame[field.name].astype(f"Int{field.type.bit_width}")
         return frame
