@@ -61,6 +61,24 @@ def test_xlsx_has_the_same_rows(db, tmp_path, csv_rows):
     assert list(rows[0]) == HEADERS and len(rows) - 1 == len(csv_rows)
 
 
+def test_xlsx_prints_on_a4_landscape_with_the_header_on_every_page(db, tmp_path):
+    out = tmp_path / "目标清单.xlsx"
+    assert main(["export", "targets", "--db", str(db), "--out", str(out)]) == 0
+    ws = load_workbook(out)["目标清单"]
+    assert ws.print_title_rows == "$1:$1"
+    assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)   # 9: A4
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.oddHeader.center.text == "目标清单" and ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    # long texts wrap and each row is as tall as its longest text: 文件 (width 30) of the first row
+    # takes two lines of 11-point text
+    header = [c.value for c in ws[1]]
+    first = [c.value for c in ws[2]]
+    assert ws.cell(row=2, column=header.index("文件") + 1).alignment.wrap_text is True
+    assert len(first[header.index("文件")]) * 2 > 30 - 1
+    assert ws.row_dimensions[2].height == 32.0
+
+
 def test_unknown_format_is_refused(db, tmp_path, capsys):
     assert main(["export", "targets", "--db", str(db), "--out", str(tmp_path / "x.pdf")]) == 2
     assert "不支持的导出格式“.pdf”" in capsys.readouterr().err

@@ -5,7 +5,9 @@ has its whole-city row (the document's city, e.g. 衢州市) and, when the targe
 split over jurisdictions (民生实事), one row per jurisdiction with its allocation;
 there 责任单位 is the jurisdiction's own unit on the item (柯城区政府), else the lead unit.
 CSV is UTF-8 with a byte-order mark so Excel and WPS open it; text is neutralised
-(:mod:`tracker.safe_cells`) so no cell can run as a formula.
+(:mod:`tracker.safe_cells`) so no cell can run as a formula. The xlsx prints on A4 landscape,
+fitted to the page width, the header row on every page, long texts wrapped
+(:mod:`tracker.print_setup`).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from tracker.print_setup import fit_a4, row_height
 from tracker.safe_cells import set_text, write_bom_csv
 
 COLUMNS = [  # (header, width in the xlsx)
@@ -98,18 +101,25 @@ def write_xlsx(rows: list[dict], out: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "目标清单"
+    widths = [width for _, width in COLUMNS]
     for c, (header, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=c)
         set_text(cell, header)
         cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, horizontal="center")
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
+    wrapped = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(rows, start=2):
-        for c, header in enumerate(HEADERS, start=1):
+        values = [row[header] for header in HEADERS]
+        for c, (header, value) in enumerate(zip(HEADERS, values), start=1):
             cell = ws.cell(row=r, column=c)
-            set_text(cell, row[header])
+            set_text(cell, value)
+            cell.alignment = wrapped
             if header == "截止日期":
                 cell.number_format = "yyyy-mm-dd"
+        # rows as tall as their wrapped text (spreadsheets do not all grow rows themselves)
+        ws.row_dimensions[r].height = row_height(values, widths, line_points=14.5)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
+    fit_a4(ws, header="目标清单")
     wb.save(out)
