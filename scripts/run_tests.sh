@@ -5,24 +5,27 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_venv.sh requirements-dev.txt || exit 1
 
 # The browser journeys (tests/e2e) drive Debian's chromium with Chinese fonts; never run
-# `playwright install` (it downloads a browser). Install what is missing when we can (root with
-# apt-get); otherwise the journeys skip with the reason locally and FAIL when CI=true.
+# `playwright install` (it downloads a browser). The office tests (tests/test_office_files.py) print
+# and re-save our xlsx files with LibreOffice and read the PDFs with poppler. Install what is missing
+# when we can (root with apt-get); otherwise those tests skip with the reason locally and FAIL when CI=true.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if command -v dpkg-query >/dev/null 2>&1 \
     && ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed"; then
   missing+=(fonts-noto-cjk)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing ${missing[*]} for the browser tests" >&2
+    echo "installing ${missing[*]} for the browser and office tests" >&2
     if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
            && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
-      echo "could not install ${missing[*]}: the browser tests will skip (fail when CI=true)" >&2
+      echo "could not install ${missing[*]}: the browser or office tests will skip (fail when CI=true)" >&2
     fi
   else
     echo "${missing[*]} missing and not installable here (needs root and apt-get):" \
-         "the browser tests will skip (fail when CI=true)" >&2
+         "the browser or office tests will skip (fail when CI=true)" >&2
   fi
 fi
 

@@ -24,6 +24,7 @@ from typing import Iterator
 import pytest
 
 from tests.conftest import ROOT
+from tests.environment import unavailable
 
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 CHROMIUM_ARGS = [
@@ -54,17 +55,6 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when == "call":
         item.stash[_CALL_FAILED] = report.failed
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def unavailable(reason: str, module_level: bool = False):
-    """Skip locally; fail under CI (CI=true), where a missing browser is a broken machine."""
-    if in_ci():
-        pytest.fail(f"browser tests cannot run under CI: {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=module_level)
 
 
 def require_playwright() -> None:
