@@ -92,6 +92,23 @@ def test_xlsx_export_keeps_text_as_text(con, reported, tmp_path):
     assert cells["时序进度"].number_format == "0.0%"
 
 
+def test_xlsx_prints_the_columns_through_next_steps_wrapped_on_a4_landscape(con, reported, tmp_path):
+    out = tmp_path / "汇总.xlsx"
+    n = export_summary(con, PERIOD, out)
+    ws = load_workbook(out)["汇总表"]
+    assert ws.print_area == f"'汇总表'!$A$1:$R${n + 1}" and ws.cell(row=1, column=18).value == "下步打算"
+    assert ws.print_title_rows == "$1:$1"
+    assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)   # 9: A4
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    [r] = [r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == reported.row_id]
+    assert ws.cell(row=r, column=16).alignment.wrap_text is True
+    # its note (研判说明, 30 wide: "完成目标的100.0%，时序进度24.9%，进度快于时序75.1个百分点") takes two
+    # lines of 11-point text
+    assert ws.cell(row=r, column=15).value.startswith("完成目标的100.0%")
+    assert ws.row_dimensions[r].height == 32.0
+
+
 def test_export_refuses_other_formats(con, tmp_path):
     with pytest.raises(ValueError, match="不支持的导出格式“.pdf”"):
         export_summary(con, PERIOD, tmp_path / "x.pdf")

@@ -4,7 +4,9 @@ Rows come from :func:`tracker.reporting.all_rows` (so a row nobody reported is s
 there, marked 未报送); the report is the latest version in ``latest_progress`` for the
 period; the judged status comes from :func:`tracker.status.judge` on the last day of
 the period. Exports (xlsx, csv with BOM) neutralise text with :mod:`tracker.safe_cells`,
-since most of it was typed by the reporting units.
+since most of it was typed by the reporting units. The xlsx prints on A4 landscape, fitted to
+the width, the header row on every page, texts wrapped; paper gets the columns up to 下步打算
+(:data:`PRINTED`), the record of who sent which file stays on screen.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from tracker.reporting import ReportingRow, all_rows
 from tracker.safe_cells import set_text, write_bom_csv
 from tracker.settings import StatusSettings
 from tracker.status import COMPLETED, NOT_REPORTED, RANGE, STATUS_COLORS, judge, month_end
-from tracker.print_setup import fit_a4
+from tracker.print_setup import fit_a4, row_height
 
 DEMO_LABEL = "演示数据"
 
@@ -32,6 +34,8 @@ COLUMNS = (
     ("版本", 6), ("报送人", 10), ("报送时间", 18), ("来源文件", 24), ("数据性质", 10),
 )
 HEADERS = tuple(h for h, _ in COLUMNS)
+#: The columns printed: through 下步打算 (version, sender, time, file and data kind are for the screen).
+PRINTED = HEADERS.index("下步打算") + 1
 _PERCENT = ("时序进度", "完成比例")
 
 
@@ -112,23 +116,30 @@ def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:
         ws.column_dimensions[get_column_letter(c)].width = width
     fills = {s: PatternFill("solid", fgColor=color.lstrip("#")) for s, color in STATUS_COLORS.items()}
     status_col = HEADERS.index("研判状态") + 1
+    widths = [width for _, width in COLUMNS]
+    wrapped = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(rows, start=2):
-        for c, header in enumerate(HEADERS, start=1):
+        values = [row[header] for header in HEADERS]
+        for c, (header, value) in enumerate(zip(HEADERS, values), start=1):
             cell = ws.cell(row=r, column=c)
-            set_text(cell, row[header])
+            set_text(cell, value)
+            cell.alignment = wrapped
             if header in _PERCENT:
                 cell.number_format = "0.0%"
             elif header == "截止日期":
                 cell.number_format = "yyyy-mm-dd"
             elif header == "报送时间":
                 cell.number_format = "yyyy-mm-dd hh:mm"
+        # as tall as the wrapped texts of the printed columns (spreadsheets do not all grow rows themselves)
+        ws.row_dimensions[r].height = row_height(values[:PRINTED], widths[:PRINTED], line_points=14.5)
         status = row["研判状态"]
         if status in fills:
             ws.cell(row=r, column=status_col).fill = fills[status]
             ws.cell(row=r, column=status_col).font = Font(color="FFFFFF", bold=True)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 1)}"
-    fit_a4(ws, header=f"目标任务进展汇总表 {period}", footer=None)
+    fit_a4(ws, header=f"目标任务进展汇总表 {period}")
+    ws.print_area = f"A1:{get_column_letter(PRINTED)}{max(len(rows) + 1, 1)}"
     wb.save(out)
 
 
