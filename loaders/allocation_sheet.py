@@ -231,7 +231,8 @@ def _read_provenance(cells: list[tuple], problems: list[Problem]) -> dict[tuple[
         start, end = get("原文起"), get("原文止")
         if (start is None) != (end is None) or (start is not None and not (
                 isinstance(start, (int, float)) and isinstance(end, (int, float)) and 0 <= start < end)):
-            problems.append(Problem(PROVENANCE_SHEET, n, "原文起", f"原文起止应为两个递增的非负整数，实为“{start}”“{end}”"))
+            problems.append(Problem(PROVENANCE_SHEET, n, "原文起",
+                                    f"原文起止应为两个递增的非负整数，实为“{_text(start)}”“{_text(end)}”"))
             continue
         key = (_text(get("工作表")), int(get("行") or 0), _text(get("列")))
         found[key] = (_text(get("值")), CellSource(
@@ -325,7 +326,7 @@ def _number_cell(value, sheet, n, column, problems, required: bool) -> float | s
         value = str(value)
     if isinstance(value, (int, float)):
         if math.isnan(value) or value < 0:
-            problems.append(Problem(sheet, n, column, f"数值应为非负数，实为“{value}”"))
+            problems.append(Problem(sheet, n, column, f"数值应为非负数，实为“{_text(value)}”"))
             return None
         return float(value)
     text = _text(value)

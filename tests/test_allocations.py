@@ -6,6 +6,7 @@ from openpyxl import Workbook, load_workbook
 
 from loaders.allocation_sheet import (
     DATA_HEADERS_AFTER, DATA_HEADERS_BEFORE, AllocationSheetError, load_allocation_file, read_allocation_book,
+    verify_against_source,
 )
 from loaders.db_writer import load_reference
 from loaders.organisations import Directory
@@ -267,3 +268,98 @@ def test_a_sheet_without_source_text_points_into_its_own_text(tmp_path, director
     [(content, s, e)] = con.execute("""SELECT f.content, t.source_start, t.source_end FROM targets t
         JOIN items i USING (item_id) JOIN documents d USING (doc_id) JOIN source_files f USING (file_id)""").fetchall()
     assert content[s:e] == "民生实事\t3\t1\t“家门口青少年宫”\t青少年宫\t个\t12\t\t3\t2"
+
+
+def test_row_cells_that_cannot_be_read_say_what_they_hold(tmp_path, directory):
+    unnamed = row(number=3)
+    unnamed[2] = ""
+    money = row(number=4)
+    money[5] = "金额"
+    qualitative = row(number=6)
+    qualitative[5] = "定性"
+    path = sheet(tmp_path, [row(number="一"), unnamed, money, row(number=5, total=-5), qualitative])
+    assert problems(path, directory) == [
+        "工作表“民生实事”第3行“序号”列：序号应为整数，实为“一”",
+        "工作表“民生实事”第4行“事项名称”列：事项名称为空",
+        "工作表“民生实事”第5行“指标类型”列：应为数量、比例、定性之一，实为“金额”",
+        "工作表“民生实事”第6行“全市目标任务”列：数值应为非负数，实为“-5”",
+        "工作表“民生实事”第7行“全市目标任务”列：定性任务的全市目标任务应留空，任务写在“目标原文”",
+    ]
+
+
+def _with_provenance(path, rows, header=("工作表", "行", "列", "值", "依据", "原文起", "原文止", "原文", "说明")):
+    wb = load_workbook(path)
+    ws = wb.create_sheet("来源")
+    ws.append(list(header))
+    for r in rows:
+        ws.append(list(r))
+    wb.save(path)
+    return path
+
+
+def test_a_provenance_sheet_without_its_columns_is_refused(tmp_path, directory):
+    path = _with_provenance(sheet(tmp_path, [row()]), [], header=("工作表", "行", "列", "值"))
+    assert problems(path, directory) == ["工作表“来源”第1行：缺少列：依据、原文起、原文止、原文、说明"]
+
+
+def test_provenance_rows_must_name_a_basis_offsets_and_the_value_of_their_cell(tmp_path, directory):
+    path = _with_provenance(sheet(tmp_path, [row()]), [
+        ("民生实事", 3, "柯城区", "3", "猜的", None, None, None, None),
+        ("民生实事", 3, "衢江区", "2", "原文", 5, 3, "2", None),
+        ("民生实事", 3, "龙游县", "2", "原文", 7, None, "2", None),
+        ("民生实事", 3, "全市目标任务", "13", "推断", None, None, None, "按各地合计"),
+    ])
+    assert problems(path, directory) == [
+        "工作表“来源”第2行“依据”列：应为原文、推断、缺失之一，实为“猜的”",
+        "工作表“来源”第3行“原文起”列：原文起止应为两个递增的非负整数，实为“5”“3”",
+        "工作表“来源”第4行“原文起”列：原文起止应为两个递增的非负整数，实为“7”“”",
+        "工作表“来源”“全市目标任务”列：工作表“民生实事”第3行：来源表记为“13”，数据表为“12”",
+    ]
+
+
+def test_a_book_without_a_data_sheet_or_with_a_column_missing(tmp_path, directory):
+    only_meta = sheet(tmp_path, [row()], name="only.xlsx")
+    wb = load_workbook(only_meta)
+    del wb["民生实事"]
+    wb.save(only_meta)
+    assert problems(only_meta, directory) == ["没有数据工作表（除“说明”“来源”外至少一张）"]
+    no_lead = sheet(tmp_path, [row()], name="no_lead.xlsx")
+    wb = load_workbook(no_lead)
+    wb["民生实事"].cell(row=2, column=8 + len(QUZHOU) + 1).value = "责任单位"   # 牵头单位 renamed
+    wb.save(no_lead)
+    assert problems(no_lead, directory) == [   # an unknown column is read as a place's column
+        "工作表“民生实事”第2行“牵头单位”列：缺少列“牵头单位”",
+        "工作表“民生实事”第2行“责任单位”列：未知县（市、区）“责任单位”；衢州市可选："
+        "市本级、柯城区、衢江区、常山县、开化县、龙游县、江山市、智造新城、智慧新城"]
+
+
+def test_cells_marked_as_from_the_text_are_checked_against_it(tmp_path, directory):
+    """Every number cell needs a 来源 row once the book has them; a 原文 cell's offsets must lie in the text
+    and hold what the 来源 row says was there, and that must hold the number."""
+    path = _with_provenance(sheet(tmp_path, [row(cells=(None, 3, 2)), row(number=2, cells=(None, 3, 2))],
+                                  columns=["市本级", "柯城区", "衢江区"]), [
+        ("民生实事", 3, "全市目标任务", "12", "推断", None, None, None, "各地合计"),
+        ("民生实事", 3, "柯城区", "3", "原文", 0, 1, "3", None),          # holds: no problem
+        ("民生实事", 3, "衢江区", "2", "原文", 2, 50, "2", None),         # past the end of the text
+        ("民生实事", 4, "全市目标任务", "12", "推断", None, None, None, "各地合计"),
+        ("民生实事", 4, "衢江区", "2", "原文", 0, 1, "2", None),          # the text there is 3
+    ])                                                                    # row 4 柯城区: no 来源 row
+    book = read_allocation_book(path, directory, {"团市委"})
+    assert [str(p) for p in verify_against_source(book, "3 2")] == [
+        "工作表“民生实事”第3行“衢江区”列：标为“原文”却没有有效的原文起止位置",
+        "工作表“民生实事”第4行“柯城区”列：来源表中没有这一格的依据",
+        "工作表“民生实事”第4行“衢江区”列：原文第0—1字为“3”，来源表记为“2”",
+    ]
+
+
+def test_a_book_whose_source_file_is_not_loaded_is_refused(tmp_path, directory):
+    meta = (("标题", "2025年民生实事"), ("年份", 2025), ("城市", "衢州市"), ("来源文件", "2025年民生实事.txt"))
+    path = sheet(tmp_path, [row()], meta=meta)
+    con = connect(":memory:")
+    load_reference(con, directory)
+    con.execute("INSERT INTO organisations VALUES (99, '团市委', '330800', 'party', NULL, true)")
+    with pytest.raises(AllocationSheetError) as info:
+        load_allocation_file(con, path, directory)
+    assert [str(p) for p in info.value.problems] == [
+        "工作表“说明”“来源文件”列：来源文件“2025年民生实事.txt”尚未载入；请先载入 data/sources"]
+    assert con.execute("SELECT count(*) FROM documents").fetchone() == (0,)
