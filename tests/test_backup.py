@@ -137,3 +137,36 @@ def test_backup_refuses_a_directory_that_is_not_empty(rich_db, tmp_path, capsys)
     assert "已存在且不为空" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+@pytest.mark.parametrize("manifest, message", [
+    ("{not json", "“{folder}/manifest.json”已损坏，无法读取"),
+    ({"format": "other-backup-3", "schema_version": 1, "tables": []}, "备份格式“other-backup-3”无法识别（应为 tracker-backup-1）"),
+    ({"format": "tracker-backup-1", "schema_version": SCHEMA_VERSION + 1, "tables": []},
+     f"备份的数据库版本{SCHEMA_VERSION + 1}比本程序（{SCHEMA_VERSION}）新：请先升级程序"),
+    ({"format": "tracker-backup-1", "schema_version": SCHEMA_VERSION,
+      "tables": [{"name": "uploads", "file": "uploads.parquet", "sha256": "0" * 64, "rows": 1}]},
+     "备份不完整：缺少“uploads.parquet”"),
+])
+def test_a_backup_that_cannot_be_read_is_refused_with_what_is_wrong(tmp_path, capsys, manifest, message):
+    folder, target = tmp_path / "backup", tmp_path / "restored.duckdb"
+    folder.mkdir()
+    text = manifest if isinstance(manifest, str) else json.dumps(manifest)
+    (folder / "manifest.json").write_text(text, encoding="utf-8")
+    assert main(["restore", str(folder), "--db", str(target)]) == 2
+    assert capsys.readouterr().err == "错误：" + message.format(folder=folder) + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backup"]
+
+
+def test_a_file_that_is_not_a_database_is_replaced_only_when_forced(rich_db, tmp_path, capsys):
+    out, target = tmp_path / "backup", tmp_path / "notes.duckdb"
+    assert main(["backup", "--db", str(rich_db), "--out", str(out)]) == 0
+    target.write_text("会议记录，不是数据库", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["restore", str(out), "--db", str(target)]) == 2
+    assert capsys.readouterr().err == f"错误：“{target}”不是可读的数据库文件：确认要替换请加 --force（原文件会保留）\n"
+    assert target.read_text(encoding="utf-8") == "会议记录，不是数据库"
+    assert main(["restore", str(out), "--db", str(target), "--force"]) == 0
+    assert every_table(target) == every_table(rich_db)
+    [kept] = [p for p in tmp_path.iterdir() if p.name.startswith("notes.duckdb.before-restore-")]
+    assert kept.read_text(encoding="utf-8") == "会议记录，不是数据库"
