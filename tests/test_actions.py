@@ -115,11 +115,30 @@ def test_actions_on_a_jurisdictions_row(con):
      "新的完成期限（2024-03-01）应晚于交办日期（2024-03-01）"),
     (lambda c: actions.send_back(c, 1, "330800", "王五", "x", None, date(2024, 3, 1)), "请填写新的完成期限"),
     (lambda c: actions.undo(c, 42, "王五", "x", date(2024, 3, 1)), "没有编号为42的督查记录"),
+    (lambda c: actions.close_out(c, 1, "330800", "王五", "x", None), "请填写操作日期"),
+    (lambda c: actions.close_out(c, 1, "330800", "王五", "x", date(2024, 3, 1), actions.Evidence(" ", b"%PDF")),
+     "佐证材料缺少文件名"),
+    (lambda c: actions.close_out(c, 1, "330800", "王五", "x", date(2024, 3, 1),
+                                 actions.Evidence("验收.pdf", b"0" * (actions.MAX_EVIDENCE_BYTES + 1))),
+     "佐证材料“验收.pdf”超过20MB，请压缩后再上传"),
 ])
 def test_refusals_say_why_and_record_nothing(con, call, message):
     with pytest.raises(actions.ActionError, match=message):
         call(con)
     assert all_records(con) == []
+
+
+def test_an_action_whose_audit_record_fails_is_not_stored(con, monkeypatch):
+    """The record and its audit entry are one transaction: when the audit write fails, neither stays."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(actions.audit, "record", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        actions.close_out(con, 1, "330800", "王五", "已完成", date(2024, 3, 5), now=NOW)
+    assert all_records(con) == []
+    monkeypatch.undo()
+    assert actions.close_out(con, 1, "330800", "王五", "已完成", date(2024, 3, 5), now=NOW) == 1   # the id was not used
 
 
 def test_no_double_close_out_and_no_double_undo(con):
