@@ -285,7 +285,8 @@ def test_a_file_of_another_type_is_refused(con, tmp_path):
 
 @pytest.mark.parametrize("case", ["version", "unit", "period mismatch", "period invalid", "future", "empty",
                                   "corrupt", "too big", "too many rows", "missing column", "no header",
-                                  "csv without period", "unknown unit", "utf-16 csv"])
+                                  "csv without period", "unknown unit", "utf-16 csv", "missing file",
+                                  "csv too long", "csv too many rows"])
 def test_file_refusals_leave_the_database_as_it_was(con, tmp_path, tpl, rows, case):
     upload(con, fill(tpl, tmp_path / "ok.xlsx", {2: {VALUE: 1}}))
     before = table_contents(con)
@@ -342,6 +343,16 @@ def test_file_refusals_leave_the_database_as_it_was(con, tmp_path, tpl, rows, ca
         fill(tpl, path, {2: {VALUE: 1}})
         unit = "市发改局"
         expected = "未知单位“市发改局”，是否为“市发改委”？"
+    elif case == "missing file":
+        expected = "找不到文件“bad.xlsx”"
+    elif case in ("csv too long", "csv too many rows"):
+        # too long: more lines than rows and header search allow (counted with the header line, before it is
+        # looked for); too many rows: few lines, but more filled rows under the header than allowed
+        path = tmp_path / "bad.csv"
+        n, counted = (20, 21) if case == "csv too long" else (5, 5)
+        write_csv(path, [[f"T{i}-330800", "", "", "", "", "", "", "", "", 1] for i in range(n)], "utf-8")
+        kw["period"], kw["max_rows"] = PERIOD, 3
+        expected = f"工作表“bad.csv”：行数过多（约{counted}行），每个文件最多3行，请拆分后分批上传"
     else:
         path = tmp_path / "bad.csv"
         path.write_bytes((",".join(HEADERS) + "\n").encode("utf-16"))
