@@ -258,3 +258,33 @@ def test_a_hidden_page_cannot_be_reached_by_its_address(app_db):
     at.switch_page("pages/admin.py")
     run(at)
     assert [t.value for t in at.title] == ["总览"]   # st.navigation falls back to the default page
+
+
+def _change_password(at: AppTest, old: str, new: str, again: str) -> AppTest:
+    at.text_input(key="pw_old").input(old)
+    at.text_input(key="pw_new").input(new)
+    at.text_input(key="pw_again").input(again)
+    at.button(key="pw_submit").click()
+    return run(at)
+
+
+def test_a_signed_in_user_changes_the_password_in_the_sidebar(app_db):
+    """Two different new passwords, a wrong old one and a short new one are refused with their message and
+    change nothing; then the change holds: the new password signs in, the old one no longer does."""
+    plain_db, _ = app_db
+    at = sign_in(run(AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)), "fgw")
+    for old, new, again, message in [
+            (PASSWORD, "new-pass-2024", "new-pass-2025", "两次输入的新密码不一致"),
+            ("not-the-password", "new-pass-2024", "new-pass-2024", "原密码不正确"),
+            (PASSWORD, "short", "short", f"密码至少{auth.MIN_PASSWORD}个字符")]:
+        _change_password(at, old, new, again)
+        assert [e.value for e in at.sidebar.error] == [message]
+    _change_password(at, PASSWORD, "new-pass-2024", "new-pass-2024")
+    assert [s.value for s in at.sidebar.success] == ["密码已修改"] and not at.sidebar.error
+    con = connect(plain_db)
+    try:
+        assert auth.authenticate(con, "fgw", "new-pass-2024").username == "fgw"
+        with pytest.raises(auth.SignInFailed):
+            auth.authenticate(con, "fgw", PASSWORD)
+    finally:
+        con.close()
