@@ -1,11 +1,15 @@
 """Sidebar options read from small tables give what the big ones would."""
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pandas as pd
+import pytest
 
 from tests.dashboard_db import make_db
 from tracker import filters as f
+from tracker.sidebar import default_as_of
 
 
 def test_report_periods_are_the_periods_of_the_reports(built_demo_db):
@@ -17,6 +21,18 @@ def test_report_periods_are_the_periods_of_the_reports(built_demo_db):
             assert f.report_periods(con, year) == [p for p in every if p.startswith(f"{year}-")]
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("periods, year, today, expected", [
+    (["2024-09", "2024-08"], 2024, date(2030, 1, 1), "2024-09"),   # the latest month with reports
+    ([], None, date(2024, 6, 15), None),                           # no plan year, no reports: nothing to show
+    ([], 2025, date(2024, 6, 15), "2025-01"),                      # a plan year still to come: its first month
+    ([], 2024, date(2024, 6, 15), "2024-06"),                      # this year: this month
+    ([], 2023, date(2024, 6, 15), "2023-12"),                      # a past year without reports: its last month
+])
+def test_the_sidebar_opens_on_the_latest_reported_month_else_this_month_within_the_year(periods, year, today,
+                                                                                        expected):
+    assert default_as_of(periods, year, today) == expected
 
 
 def test_a_refused_upload_adds_no_period(con):

@@ -202,11 +202,3 @@ def month_options(con: duckdb.DuckDBPyConnection, year: int | None) -> list[str]
     if year is None:
         return report_periods(con)
     return [f"{year:04d}-{m:02d}" for m in range(12, 0, -1)]
-
-
-def default_as_of(con: duckdb.DuckDBPyConnection, year: int | None) -> str | None:
-    """The latest month with reports in that year, else the plan year's first month."""
-    periods = report_periods(con, year)
-    if periods:
-        return periods[0]
-    return f"{year:04d}-01" if year is not None else None
