@@ -117,7 +117,7 @@ def test_csv_has_a_bom_and_the_same_rows(con, tmp_path):
 
 
 def test_units_csv_bytes(con):
-    text = sx.units_csv(con, JULY).decode("utf-8-sig")
+    text = sx.csv_bytes(sx.unit_rows(sv.unreported_units(con, JULY)), sx.UNIT_HEADERS).decode("utf-8-sig")
     rows = list(csv.reader(text.splitlines()))
     assert rows[0] == list(sx.UNIT_HEADERS)
     assert [r[1] for r in rows[1:]] == ["市经信局", "市发改委"]

@@ -42,7 +42,6 @@ from tracker.status import STATUS_COLORS, STATUSES
 from tracker.print_setup import fit_a4
 
 TITLE = "政策目标任务推进情况月度通报"
-RANK_STATUSES = list(STATUSES)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import streamlit as st
 from tracker import charts
 from tracker.formatting import display_table, period_label, status_table
 from tracker.sidebar import Selection
-from tracker.status import STATUS_COLORS, STATUSES
+from tracker.status import STATUS_COLORS
 
 
 def context_caption(sel: Selection, demo: bool, jurisdictions: bool | None = None) -> None:
@@ -29,14 +29,6 @@ def headline(counts: dict[str, int]) -> None:
     """Cards: 指标 and one per status (:func:`tracker.progress_queries.status_counts`)."""
     for column, (label, n) in zip(st.columns(len(counts)), counts.items()):
         column.metric(label, f"{n}")
-
-
-def status_legend() -> None:
-    st.markdown(" ".join(f":{_md_color(s)}-badge[{s}]" for s in STATUSES))
-
-
-def _md_color(status: str) -> str:
-    return {"已完成": "blue", "正常": "green", "滞后": "orange", "严重滞后": "red", "未报送": "gray"}[status]
 
 
 def status_dataframe(status: pd.DataFrame, key: str, with_jurisdiction: bool = False,

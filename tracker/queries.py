@@ -96,10 +96,6 @@ def load_findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # 数据质量
 
 
-NUMBER_ROLE_LABELS = {
-    "subsidy": "补助金额", "threshold": "门槛条件", "parameter": "政策参数", "name": "名称中的数字",
-    "year": "年份", "date": "日期", "count_of_things": "事项数量", "unclassified": "待人工复核",
-}
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 UPLOAD_OUTCOME_LABELS = {"accepted": "已接收", "partial": "部分接收", "rejected": "已退回", "unchanged": "无变化"}
 

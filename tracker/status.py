@@ -552,10 +552,6 @@ def _days_left_phrase(days_left: int) -> str:
 # Judging many targets at once
 
 
-#: Columns :func:`judge_frame` reads (``deadline``, ``steps``, ``reported_done``,
-#: ``baseline`` and ``target_value_high`` are optional).
-FRAME_COLUMNS = ("kind", "comparator", "target_value", "reported_value", "start", "end")
-
 _JUDGEMENT_COLUMNS = ("status", "actual_share", "expected_share", "gap_points", "overdue", "note")
 
 

@@ -356,19 +356,3 @@ def _table_tail(ws, columns, n_rows: int, printed_columns: int | None) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.4
 
 
-def lists_xlsx(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
-               settings: StatusSettings = StatusSettings(), categories: tuple[str, ...] = ()) -> bytes:
-    """The 督查清单 workbook as bytes (for the page's download button)."""
-    items = sv.supervision_items(con, as_of, filters, settings, categories)
-    units = sv.unreported_units(con, as_of, filters, settings)
-    return xlsx_bytes(items, units, as_of, sv.describe_filters(con, filters, categories))
-
-
-def items_csv(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
-              settings: StatusSettings = StatusSettings(), categories: tuple[str, ...] = ()) -> bytes:
-    return csv_bytes(item_rows(sv.supervision_items(con, as_of, filters, settings, categories)), ITEM_HEADERS)
-
-
-def units_csv(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
-              settings: StatusSettings = StatusSettings()) -> bytes:
-    return csv_bytes(unit_rows(sv.unreported_units(con, as_of, filters, settings)), UNIT_HEADERS)

@@ -165,14 +165,6 @@ def item_detail(con: duckdb.DuckDBPyConnection, item_id: int) -> dict:
     return detail
 
 
-def item_targets(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
-    return con.execute(
-        "SELECT target_id, seq, indicator, raw, value, value_high, unit, base_value, base_unit, comparator, "
-        "kind, deadline, due_date FROM targets WHERE item_id = ? ORDER BY seq",
-        [item_id],
-    ).df()
-
-
 def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str | None = None,
                    as_of: str | None = None, settings: StatusSettings = StatusSettings()) -> pd.DataFrame:
     """Month by month for one target (whole-city row unless a jurisdiction is given).
