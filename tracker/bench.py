@@ -44,8 +44,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from loaders.build import build
-
 MB = 1024 * 1024
 
 
@@ -88,6 +86,8 @@ class Plan:
 
 def bench_load(repeats: int = 3) -> list[str]:
     """Extract and load every shipped source into a fresh database file."""
+    from loaders.build import build   # here: `python -m tracker` imports this module for its parser
+
     times, demo_times = [], []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
