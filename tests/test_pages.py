@@ -4,10 +4,13 @@ Two databases: the tiny hand-made one of tests/dashboard_db.py, where every figu
 page is known exactly, and the real one built from the shipped sources with the seeded
 demo progress, where the pages must agree with the domain queries.
 """
+import base64
 import json
+import re
 import shutil
 
 import duckdb
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -339,12 +342,6 @@ def test_data_quality_page(tiny_db):
 
 
 # ---------------------------------------------------------------- what the screenshots showed (polish)
-
-import base64  # noqa: E402
-import json  # noqa: E402
-
-import numpy as np  # noqa: E402
-import re  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
