@@ -95,3 +95,25 @@ def test_the_page_table_of_the_narrow_list_is_that_of_the_full_one(con):
     assert any(row["条目"] and row["目标"] for row in narrow)
     with pytest.raises(ValueError, match="not a column of the list: raw_text"):
         sv.supervision_items(con, JULY, columns=["row_id", "raw_text"])
+
+
+def test_a_month_end_view_reads_the_data_version_once(con, monkeypatch):
+    """The stored list and the stored 催报 rows are looked up with one fingerprint of the data (each costs a
+    few milliseconds at province scale); a build checks it afresh, so the first view may read it again."""
+    from tracker import status_store, supervision_view as view_module
+
+    supervision_view(con, JULY)   # stores the tables
+    calls = []
+
+    def counted(c):
+        calls.append(1)
+        return real(c)
+
+    real = status_store.data_version
+    monkeypatch.setattr(status_store, "data_version", counted)
+    monkeypatch.setattr(view_module, "data_version", counted)
+    again = supervision_view(con, JULY)
+    assert len(calls) == 1
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(again.items, supervision_view(con, JULY).items)
+    pd.testing.assert_frame_equal(again.units, sv.unreported_units(con, JULY))

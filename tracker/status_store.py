@@ -90,10 +90,12 @@ class SnapshotKey:
 
     @classmethod
     def of(cls, con: duckdb.DuckDBPyConnection, as_of: str, level: str, year: int | None,
-           settings: StatusSettings) -> "SnapshotKey":
+           settings: StatusSettings, version: tuple | None = None) -> "SnapshotKey":
+        """``version``: :func:`data_version` of ``con``, when the caller has just read it."""
         return cls(as_of, level, "all" if year is None else str(int(year)),
                    json.dumps(asdict(settings), sort_keys=True, ensure_ascii=False),
-                   json.dumps([RULES_VERSION, *data_version(con)], ensure_ascii=False))
+                   json.dumps([RULES_VERSION, *(data_version(con) if version is None else version)],
+                              ensure_ascii=False))
 
     @property
     def filters(self) -> Filters:
@@ -112,10 +114,14 @@ def _writable(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def snapshot_id(con: duckdb.DuckDBPyConnection, as_of: str, level: str, year: int | None,
-                settings: StatusSettings) -> int | None:
+                settings: StatusSettings, version: tuple | None = None) -> int | None:
     """The stored snapshot for these arguments, built now if there is none; None when it cannot be
-    stored (read-only connection, or ``con`` sees data other connections do not: judge on the spot)."""
-    key = SnapshotKey.of(con, as_of, level, year, settings)
+    stored (read-only connection, or ``con`` sees data other connections do not: judge on the spot).
+
+    ``version``: :func:`data_version` of ``con`` as the caller read it, so that several lookups of one
+    view share one fingerprint (and one version of the data). A build checks the data afresh: when it
+    changed since, nothing is built and the caller judges on the spot."""
+    key = SnapshotKey.of(con, as_of, level, year, settings, version)
     try:
         found = _find(con, key)
     except duckdb.CatalogException:

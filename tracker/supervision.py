@@ -348,18 +348,20 @@ def reporting_overview(
     as_of: date,
     filters: Filters = NO_FILTERS,
     settings: StatusSettings = StatusSettings(),
+    version: tuple | None = None,
 ) -> pd.DataFrame:
     """Every reporting unit with its rows for the period and how many have a current report.
 
     ``filters.units`` keeps those units; the other filters keep their rows. Units left with
     no rows are dropped. Columns: :data:`UNIT_COLUMNS` (``state``: 已报送 / 部分报送 / 未报送).
-    The rows come from :func:`reporting_rows`, stored once per data version (:mod:`tracker.status_store`).
+    The rows come from :func:`reporting_rows`, stored once per data version (:mod:`tracker.status_store`;
+    ``version``: the data version the caller read, see :func:`tracker.status_store.snapshot_id`).
     """
     from tracker import status_store
 
     period = st_rules.period_of(as_of)
     closed = [key for key, s in sv_actions.row_states(con, as_of).items() if s.kind == sv_actions.CLOSE_OUT]
-    stored = status_store.snapshot_id(con, period, status_store.REPORTING, filters.year, settings)
+    stored = status_store.snapshot_id(con, period, status_store.REPORTING, filters.year, settings, version)
     if stored is not None:
         return _overview(con, f"(SELECT * FROM reporting_rows WHERE snapshot_id = {int(stored)})", period,
                          filters, closed)
@@ -468,9 +470,11 @@ def unreported_units(
     as_of: date,
     filters: Filters = NO_FILTERS,
     settings: StatusSettings = StatusSettings(),
+    version: tuple | None = None,
 ) -> pd.DataFrame:
-    """The 催报 list: units with at least one row lacking a current report; 未报送 first."""
-    overview = reporting_overview(con, as_of, filters, settings)
+    """The 催报 list: units with at least one row lacking a current report; 未报送 first.
+    ``version``: as :func:`reporting_overview`."""
+    overview = reporting_overview(con, as_of, filters, settings, version)
     return overview[overview["n_missing"] > 0].reset_index(drop=True)
 
 

@@ -20,7 +20,7 @@ from tracker import supervision_export as sx
 from tracker.filters import NO_FILTERS, Filters
 from tracker.settings import StatusSettings
 from tracker.status import month_end, period_of
-from tracker.status_store import StatusScope
+from tracker.status_store import StatusScope, data_version, snapshot_id
 
 
 #: The columns of :attr:`SupervisionView.choices`.
@@ -54,9 +54,11 @@ def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filte
     """
     period = period_of(as_of)
     columns = sv.ITEM_COLUMNS if exports else sx.PAGE_ITEM_COLUMNS
+    version = data_version(con)   # one fingerprint for the stored list and the stored 催报 rows
     if as_of == month_end(period):
         level = pq.JURISDICTION if filters.jurisdictions else pq.CITY
-        with StatusScope(con, period, filters, settings, level) as scope:
+        stored = snapshot_id(con, period, level, filters.year, settings, version)
+        with StatusScope(con, period, filters, settings, level, snapshot=stored) as scope:
             items = sv.stored_items(con, scope, as_of, categories, columns)
             if every_row:
                 choices = scope.df(f"SELECT {', '.join(CHOICE_COLUMNS)} FROM {{rows}} ORDER BY row_order")
@@ -67,7 +69,7 @@ def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filte
         items = sv.supervision_items(con, as_of, filters, settings, categories, status=listed, columns=columns)
     if not every_row:
         choices = items[CHOICE_COLUMNS].reset_index(drop=True)
-    units = sv.unreported_units(con, as_of, filters, settings)
+    units = sv.unreported_units(con, as_of, filters, settings, version)
     text = sv.describe_filters(con, filters, categories)
     if not exports:
         return SupervisionView(choices, items, units, text)
