@@ -201,16 +201,19 @@ class StatusScope:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters,
-                 settings: StatusSettings, level: str, snapshot: int | None = None) -> None:
-        """``snapshot``: the id :func:`snapshot_id` gave for these arguments, when the caller has it."""
+                 settings: StatusSettings, level: str, snapshot: int | None = None,
+                 version: tuple | None = None) -> None:
+        """``snapshot``: the id :func:`snapshot_id` gave for these arguments, when the caller has it;
+        ``version``: the data version the caller read, for looking it up (:func:`snapshot_id`)."""
         self.con, self.as_of, self.filters, self.settings, self.level = con, as_of, filters, settings, level
-        self.snapshot = snapshot
+        self.snapshot, self.version = snapshot, version
         self._registered: str | None = None
         self._cursor: duckdb.DuckDBPyConnection | None = None
 
     def __enter__(self) -> "StatusScope":
         if self.snapshot is None:
-            self.snapshot = snapshot_id(self.con, self.as_of, self.level, self.filters.year, self.settings)
+            self.snapshot = snapshot_id(self.con, self.as_of, self.level, self.filters.year, self.settings,
+                                        self.version)
         self._cursor = self.con.cursor()
         if self.snapshot is None:
             from tracker.progress_queries import live_status

@@ -20,7 +20,7 @@ from tracker import supervision_export as sx
 from tracker.filters import NO_FILTERS, Filters
 from tracker.settings import StatusSettings
 from tracker.status import month_end, period_of
-from tracker.status_store import StatusScope, data_version, snapshot_id
+from tracker.status_store import StatusScope, data_version
 
 
 #: The columns of :attr:`SupervisionView.choices`.
@@ -57,8 +57,7 @@ def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filte
     version = data_version(con)   # one fingerprint for the stored list and the stored 催报 rows
     if as_of == month_end(period):
         level = pq.JURISDICTION if filters.jurisdictions else pq.CITY
-        stored = snapshot_id(con, period, level, filters.year, settings, version)
-        with StatusScope(con, period, filters, settings, level, snapshot=stored) as scope:
+        with StatusScope(con, period, filters, settings, level, version=version) as scope:
             items = sv.stored_items(con, scope, as_of, categories, columns)
             if every_row:
                 choices = scope.df(f"SELECT {', '.join(CHOICE_COLUMNS)} FROM {{rows}} ORDER BY row_order")
