@@ -1,0 +1,89 @@
+"""tracker.db.connect sets the schema up: schema.sql runs on a new file and whenever it changed, a file
+already set up by it is left as it is, and whatever is missing is created again."""
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+
+from tracker import db
+
+
+def _fingerprint(con) -> str:
+    return con.execute(f"SELECT sha256 FROM {db.FINGERPRINT_VIEW}").fetchone()[0]
+
+
+def _objects(con) -> list[str]:
+    return sorted(r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+    ).fetchall())
+
+
+@pytest.fixture
+def path(tmp_path):
+    path = tmp_path / "t.duckdb"
+    db.connect(path).close()
+    return path
+
+
+def test_a_new_file_gets_every_table_and_view_and_the_fingerprint(path):
+    sql = db.SCHEMA_FILE.read_text(encoding="utf-8")
+    con = db.connect(path)
+    assert _fingerprint(con) == hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    assert con.execute("SELECT version FROM schema_version").fetchall() == [(db.SCHEMA_VERSION,)]
+    assert _objects(con) == sorted([*db._SCHEMA_OBJECT.findall(sql), db.FINGERPRINT_VIEW])
+    assert len(_objects(con)) == 31
+
+
+def test_a_file_set_up_by_this_schema_is_left_as_it_is(path):
+    """The schema's statements do not run again (a view changed by hand stays changed: nothing rewrites it)."""
+    con = db.connect(path)
+    con.execute("CREATE OR REPLACE VIEW latest_progress AS SELECT 1 AS marker")
+    con.close()
+    con = db.connect(path)
+    assert con.execute("SELECT * FROM latest_progress").fetchall() == [(1,)]
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("drop", ["DROP TABLE upload_errors", "DROP VIEW target_register",
+                                  f"DROP VIEW {db.FINGERPRINT_VIEW}"])
+def test_whatever_is_missing_is_created_again(path, drop):
+    con = db.connect(path)
+    before = _objects(con)
+    con.execute(drop)
+    con.close()
+    con = db.connect(path)
+    assert _objects(con) == before
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == 1
+
+
+def test_a_changed_schema_runs_again_and_keeps_the_data(path, tmp_path, monkeypatch):
+    con = db.connect(path)
+    con.execute("INSERT INTO jurisdictions VALUES ('330800', '衢州市', '衢州', 'city', NULL)")
+    con.close()
+    changed = tmp_path / "schema.sql"
+    changed.write_text(db.SCHEMA_FILE.read_text(encoding="utf-8")
+                       + "\nCREATE TABLE IF NOT EXISTS added_later (n INTEGER);\n", encoding="utf-8")
+    monkeypatch.setattr(db, "SCHEMA_FILE", changed)
+    con = db.connect(path)
+    assert con.execute("SELECT count(*) FROM added_later").fetchone()[0] == 0
+    assert con.execute("SELECT name FROM jurisdictions").fetchall() == [("衢州市",)]
+    assert _fingerprint(con) == hashlib.sha256(changed.read_bytes()).hexdigest()
+
+
+def test_an_older_version_is_migrated_even_with_the_same_fingerprint(path):
+    con = db.connect(path)
+    con.execute("ALTER TABLE progress_reports DROP COLUMN source_row")
+    con.execute("UPDATE schema_version SET version = 2")
+    con.close()
+    con = db.connect(path)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert "source_row" in [r[0] for r in con.execute("DESCRIBE progress_reports").fetchall()]
+
+
+def test_a_read_only_connection_changes_nothing(tmp_path):
+    path = tmp_path / "bare.duckdb"
+    duckdb.connect(str(path)).close()
+    con = db.connect(path, read_only=True)
+    assert _objects(con) == []
