@@ -38,7 +38,7 @@ from loaders.organisations import Directory, Jurisdiction
 from loaders.plan_items import split_names
 from loaders.sheet_reader import Problem
 from loaders.xlsx_guard import XlsxRefused, check_xlsx
-from tracker.db import insert_rows, next_id, next_ids
+from tracker.db import commit, insert_rows, next_id, next_ids
 from tracker.reporting import unknown_unit_message
 
 META_SHEET = "说明"
@@ -471,7 +471,7 @@ def load_allocation_file(con: duckdb.DuckDBPyConnection, path: Path, directory: 
         result = write_allocation_book(con, book, source[0] if source else None, directory)
         if on_stored is not None:
             on_stored(con, result)
-        con.execute("COMMIT")
+        commit(con)
         return result
     except BaseException:
         con.execute("ROLLBACK")

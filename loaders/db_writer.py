@@ -15,7 +15,7 @@ import duckdb
 
 from loaders.extract import ExtractedDocument, ExtractedFile, default_deadline
 from loaders.organisations import Directory, Unit
-from tracker.db import insert_rows, next_id, next_ids
+from tracker.db import commit, insert_rows, next_id, next_ids
 
 LEAD, COOPERATE = "lead", "cooperate"
 
@@ -74,7 +74,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None
         if aliases:
             con.execute(f"INSERT INTO org_aliases VALUES {', '.join(['(?, ?)'] * len(aliases))} ON CONFLICT DO NOTHING",
                         [value for alias in aliases for value in alias])
-        con.execute("COMMIT")
+        commit(con)
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -142,7 +142,7 @@ def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile, on_stor
         result = _write(con, extracted)
         if on_stored is not None:
             on_stored(con, result)
-        con.execute("COMMIT")
+        commit(con)
         return result
     except BaseException:
         con.execute("ROLLBACK")

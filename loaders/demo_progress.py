@@ -27,6 +27,7 @@ from loaders.cn_numbers import COUNT_MEASURES
 
 from loaders.progress_template import HEADERS, NEXT_STEPS, PROBLEMS, PROGRESS, STATUS, VALUE, row_cells
 from loaders.progress_upload import Batch, store, validate_rows
+from tracker.db import commit
 from tracker.reporting import LOCAL_KINDS, ReportingRow, Unit, rows_by_unit
 from tracker.status import (
     AT_MOST, COMPLETED, LIMIT, MILESTONE, NOT_REPORTED, ON_TRACK, RANGE, RATE, expected_share, judge, month_end,
@@ -92,7 +93,7 @@ def seed_demo(con: duckdb.DuckDBPyConnection, seed: int = DEMO_SEED,
                     n_uploads += result.upload_id is not None
                     n_reports += result.n_new
         batch.flush(con)
-        con.execute("COMMIT")
+        commit(con)
     except BaseException:
         con.execute("ROLLBACK")
         raise

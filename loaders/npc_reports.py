@@ -31,7 +31,7 @@ from loaders.extract import read_source
 from loaders.numbered_runs import chinese_ordinal
 from loaders.organisations import COUNTY_LEVEL_KINDS, Directory, Jurisdiction
 from loaders.text_clean import CleanText, clean
-from tracker.db import insert_rows, next_ids, write_transaction
+from tracker.db import commit, insert_rows, next_ids, write_transaction
 
 WORK_REPORT, BULLETIN = "work_report", "bulletin"
 
@@ -462,7 +462,7 @@ def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport,
                 insert_rows(con, table, rows)
         if on_stored is not None:
             on_stored(con, stored_result(report))
-        con.execute("COMMIT")
+        commit(con)
     except BaseException:
         con.execute("ROLLBACK")
         raise

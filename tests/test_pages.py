@@ -455,3 +455,56 @@ def test_no_kind_code_or_missing_value_reaches_a_table(real_db, page):
         cells = _cells(table)
         assert not [x for x in cells if x is None or (isinstance(x, float) and x != x)], table.columns.tolist()
         assert not [x for x in cells if isinstance(x, str) and x in codes]
+
+
+# ---------------------------------------------------------------- the data fingerprint, once per page run
+
+
+@pytest.fixture
+def fingerprint_reads(monkeypatch):
+    """How many times the dashboard read the data's fingerprint (tracker.app_db's own reads)."""
+    from tracker import app_db
+
+    reads = []
+    read = app_db.data_version
+    monkeypatch.setattr(app_db, "data_version", lambda con: reads.append(1) or read(con))
+    return reads
+
+
+def test_a_page_run_reads_the_fingerprint_once(tiny_db, fingerprint_reads, monkeypatch):
+    """The 任务 page makes several cached calls (sidebar and page); one read serves them all in a run. (The
+    first run reads again after its commits: the account set up, the month's status tables stored.)"""
+    from tracker import app_db
+
+    at = run(page="pages/tasks.py")
+    fingerprint_reads.clear()
+    rerun(at)
+    assert len(fingerprint_reads) == 1
+    monkeypatch.setattr(app_db, "_run_marker", lambda: None)   # as if every call were a run of its own
+    fingerprint_reads.clear()
+    rerun(at)
+    assert len(fingerprint_reads) > 5
+
+
+def test_a_commit_within_a_run_is_read_again(tiny_db, fingerprint_reads, monkeypatch):
+    """Within one run the fingerprint is read again after a commit of this process (a supervisor's action,
+    an upload), so what the run shows after it includes it; outside a run it is read every time."""
+    from datetime import date
+
+    from tracker import actions, app_db
+
+    con = connect(tiny_db)
+    this_run = object()
+    monkeypatch.setattr(app_db, "_run_marker", lambda: this_run)
+    first = app_db.run_data_version(con)
+    assert app_db.run_data_version(con) == first and len(fingerprint_reads) == 1
+    actions.close_out(con, 1, "330800", "王五", "已验收", date(2024, 6, 1))
+    after = app_db.run_data_version(con)
+    assert after != first and len(fingerprint_reads) == 2
+    monkeypatch.setattr(app_db, "_run_marker", lambda: object())   # the next run
+    assert app_db.run_data_version(con) == after and len(fingerprint_reads) == 3
+    monkeypatch.setattr(app_db, "_run_marker", lambda: None)        # no run: a CLI, a test
+    app_db.run_data_version(con)
+    app_db.run_data_version(con)
+    assert len(fingerprint_reads) == 5
+    con.close()

@@ -32,7 +32,7 @@ import pandas as pd
 
 from tracker import audit
 from tracker.auth import SUPERVISE, Account, actor_name
-from tracker.db import next_id
+from tracker.db import commit, next_id
 from tracker.reporting import row_id
 
 CLOSE_OUT = "close_out"
@@ -144,7 +144,7 @@ def _insert(con, target_id: int, code: str, kind: str, on: date, actor: str, not
                      {"action_id": action_id, "action_date": on, "note": note, "new_deadline": new_deadline,
                       "undoes_action_id": undoes, "evidence_name": evidence.name if evidence else None},
                      evidence.sha256 if evidence else None)
-        con.execute("COMMIT")
+        commit(con)
     except Exception:
         con.execute("ROLLBACK")
         raise

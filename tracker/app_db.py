@@ -7,20 +7,27 @@ fingerprint of plans, allocations, uploads (reports are only written with theirs
 supervision actions, the same one stored status tables are keyed on. An upload therefore
 shows up on the next rerun without anyone clearing a cache. (It reads small tables only:
 a fingerprint that counted the reports read a province's 6 million rows on every call.)
+
+The fingerprint is read once per page run (about 5 ms; a page makes up to a dozen cached
+calls) and read again in that run after any commit of this process (:func:`tracker.db.commits`),
+so a page that uploads shows its upload further down. Other processes cannot write the file
+while the dashboard holds it (their uploads and exports run here, :mod:`tracker.inbox`).
 """
 from __future__ import annotations
 
 import importlib
 import os
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
 import duckdb
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from tracker import inbox
+from tracker import db, inbox
 from tracker.db import DEFAULT_DB, connect_when_free
-from tracker.status_store import data_version, plan_version
+from tracker.status_store import data_version, plan_part
 
 
 def database_path() -> Path:
@@ -60,17 +67,42 @@ def cached(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     connection first; arguments must be hashable values (str, int, tuples,
     frozen dataclasses such as :class:`tracker.filters.Filters`).
     """
-    return _cached(func, data_version, args, kwargs)
+    return _cached(func, False, args, kwargs)
 
 
 def cached_on_plans(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """:func:`cached` for a ``func`` that reads the plans only (documents, items, targets, responsibilities,
     places): cached until plans are loaded, so an upload or a supervisor's action leaves it cached."""
-    return _cached(func, plan_version, args, kwargs)
+    return _cached(func, True, args, kwargs)
 
 
-def _cached(func: Callable[..., Any], version: Callable[[duckdb.DuckDBPyConnection], tuple], args: tuple,
-            kwargs: dict) -> Any:
+def _cached(func: Callable[..., Any], plans_only: bool, args: tuple, kwargs: dict) -> Any:
     con = get_connection()
+    version = run_data_version(con)
     qualname = f"{func.__module__}.{func.__qualname__}"
-    return _cached_call(qualname, str(database_path()), version(con), args, tuple(sorted(kwargs.items())))
+    return _cached_call(qualname, str(database_path()), plan_part(version) if plans_only else version, args,
+                        tuple(sorted(kwargs.items())))
+
+
+_run = threading.local()   # each session's page runs on a thread of its own
+
+
+def run_data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """:func:`tracker.status_store.data_version`, read once per page run and database, and again after a
+    commit of this process (outside a page run: every time)."""
+    marker = _run_marker()
+    key = (str(database_path()), db.commits())
+    memo = getattr(_run, "memo", None)
+    if marker is not None and memo is not None and memo[0] is marker and memo[1] == key:
+        return memo[2]
+    version = data_version(con)
+    if marker is not None:
+        _run.memo = (marker, key, version)   # holds the marker, so no other run's can be the same object
+    return version
+
+
+def _run_marker() -> object | None:
+    """An object that stays the same for one page run and only for it (Streamlit makes each run a new set
+    of widget ids); None outside a run, or if Streamlit no longer has it."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return getattr(ctx, "widget_ids_this_run", None) if ctx is not None else None

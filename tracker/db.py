@@ -7,6 +7,7 @@ and views; :data:`SCHEMA_VERSION` records which version a file was built with.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import random
 import re
@@ -228,7 +229,7 @@ def write_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.Duc
         try:
             result = work(con)
             _pause_for_tests("before-commit", label)
-            con.execute("COMMIT")
+            commit(con)
         except BaseException as exc:
             _rollback(con)
             if attempt < attempts and is_write_conflict(exc):
@@ -238,6 +239,24 @@ def write_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.Duc
         _pause_for_tests("after-commit", label)
         return result
     raise AssertionError("unreachable")
+
+
+_commit_numbers = itertools.count(1)
+_last_commit = 0
+
+
+def commit(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMIT the transaction ``con`` holds and count it (:func:`commits`). Every writer that opens a
+    transaction of its own ends it here."""
+    global _last_commit
+    con.execute("COMMIT")
+    _last_commit = next(_commit_numbers)
+
+
+def commits() -> int:
+    """How many transactions :func:`commit` has committed in this process: the dashboard reads its data's
+    fingerprint once per page run, and again after a commit (:mod:`tracker.app_db`)."""
+    return _last_commit
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

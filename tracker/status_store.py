@@ -75,6 +75,11 @@ def plan_version(con: duckdb.DuckDBPyConnection) -> tuple:
     return _fingerprint(con, _PLAN_PARTS)
 
 
+def plan_part(version: tuple) -> tuple:
+    """:func:`plan_version` out of a :func:`data_version` read already (its first parts)."""
+    return version[:len(_PLAN_PARTS)]
+
+
 def _fingerprint(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...]) -> tuple:
     """The values of ``parts`` as text, in order, in one statement (:func:`tracker.db.table_aggregates`)."""
     return tuple(table_aggregates(con, parts, cast="VARCHAR"))
