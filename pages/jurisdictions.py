@@ -25,8 +25,8 @@ else:
     if heatmap.cut:
         st.caption(f"共 {heatmap.n_targets} 项指标，热力图显示前 {heatmap.matrix.shape[1]} 项；"
                    "可在左侧按文件、政策领域或责任单位筛选，查看其余指标。")
-    st.plotly_chart(charts.completion_heatmap(heatmap.matrix, "各项指标在各县（市、区）的完成度"),
-                    key="jurisdiction_heatmap")
+    blocks.chart(charts.completion_heatmap, heatmap.matrix, "各项指标在各县（市、区）的完成度",
+                 key="jurisdiction_heatmap")
 
     st.header("分解任务与进度")
     place = st.selectbox("选择县（市、区）", data.mix.order, key="jurisdiction_select")

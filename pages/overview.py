@@ -24,8 +24,8 @@ st.header("完成进度与时序进度")
 if data.pace_by_area.empty:
     st.info("没有已报送的数量类、存量类指标。")
 else:
-    st.plotly_chart(charts.pace_bars(data.pace_by_area, "area_title", "数量类、存量类指标的平均进度（按政策领域）"),
-                    key="pace_by_area")
+    blocks.chart(charts.pace_bars, data.pace_by_area, "area_title", "数量类、存量类指标的平均进度（按政策领域）",
+                 key="pace_by_area")
 
 st.header("最滞后的指标")
 blocks.status_dataframe(data.most_behind, key="most_behind", with_jurisdiction=bool(sel.filters.jurisdictions))

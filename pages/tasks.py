@@ -53,7 +53,7 @@ if item_id is not None:
         unit = mine.loc[mine["target_id"] == target_id, "unit"].iloc[0]
         if not place and len(places) > 1:
             st.caption("全市数为各县（市、区）当月报送之和；有县（市、区）未报送的月份不计合计。")
-        st.plotly_chart(charts.history_chart(history, targets[target_id], unit), key="task_history")
+        blocks.chart(charts.history_chart, history, targets[target_id], unit, key="task_history")
 
     st.subheader("报送记录")
     notes = cached(tq.item_notes, int(item_id))

@@ -5,6 +5,7 @@ page is known exactly, and the real one built from the shipped sources with the 
 demo progress, where the pages must agree with the domain queries.
 """
 import base64
+import functools
 import json
 import re
 import shutil
@@ -508,3 +509,35 @@ def test_a_commit_within_a_run_is_read_again(tiny_db, fingerprint_reads, monkeyp
     app_db.run_data_version(con)
     assert len(fingerprint_reads) == 5
     con.close()
+
+
+# ---------------------------------------------------------------- charts built once per distinct input
+
+
+def test_a_rerun_draws_the_charts_it_built_before(tiny_db, monkeypatch):
+    """The 总览 charts are built once for the same figures (plotly express takes ~0.1 s a chart) and drawn
+    the same; other figures (another month) build new ones."""
+    from tracker import charts
+
+    built = []
+
+    def counted(build):
+        @functools.wraps(build)
+        def counting(*args):
+            built.append(build.__name__)
+            return build(*args)
+        return counting
+
+    for name in ("status_bars", "pace_bars"):
+        monkeypatch.setattr(charts, name, counted(getattr(charts, name)))
+    at = run()
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert sorted(built) == ["pace_bars", "status_bars", "status_bars"] and len(specs) == 3
+    built.clear()
+    rerun(at)
+    assert built == [] and [c.proto.spec for c in at.get("plotly_chart")] == specs
+    at.selectbox(key="f_as_of").select("2024-02")   # only a rate reported: no pace chart
+    rerun(at)
+    assert built == ["status_bars", "status_bars"]
+    february = [c.proto.spec for c in at.get("plotly_chart")]
+    assert len(february) == 2 and not set(february) & set(specs)

@@ -4,7 +4,10 @@ Layout only: the figures come from :mod:`tracker.page_data` and :mod:`tracker.pr
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from tracker import charts
@@ -53,7 +56,22 @@ def status_bars(mix: pd.DataFrame, order: list[str], by: str, title: str, label:
     if mix.empty:
         st.info("没有符合筛选条件的指标。")
         return
-    st.plotly_chart(charts.status_bars(mix, by, title, label, order), key=key)
+    chart(charts.status_bars, mix, by, title, label, order, key=key)
+
+
+def chart(build: Callable[..., go.Figure], *args, key: str) -> None:
+    """``st.plotly_chart(build(*args))`` with ``build`` a function of :mod:`tracker.charts`: the figure is built
+    once per distinct input (:func:`_figure`), not on every rerun of the page."""
+    st.plotly_chart(_figure(build.__name__, *args), key=key)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _figure(name: str, *args) -> go.Figure:
+    """``charts.<name>(*args)``, kept and shared by every session: plotly express spends about 0.1 s
+    building a bar chart, and a page reruns on every click with the same frames (the key is their
+    values, index, columns and types, as Streamlit hashes frames; ours are far below the 100,000 rows
+    from which it would sample them). Nothing changes a figure once built: ``st.plotly_chart`` copies it."""
+    return getattr(charts, name)(*args)
 
 
 #: The share columns of :func:`tracker.progress_queries.group_summary` tables.
