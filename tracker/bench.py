@@ -19,7 +19,8 @@ What is measured (issue 9):
   allocation totals and findings) stays cached across uploads (:func:`tracker.app_db.cached_on_plans`): it runs on the first
   view after a plan load and is timed on lines of its own, ``plan_queries_<page>`` (``sidebar`` for
   the choices every page shows), with the same budget;
-* ``page_<page>`` — each page script through AppTest at city scale (< 1 s; :mod:`tracker.page_bench`);
+* ``page_<page>`` — each page script through AppTest at city scale (< 1 s; :mod:`tracker.page_bench`),
+  the first view after new data; ``page_<page>_rerun`` (for the record) a rerun with nothing changed;
 * ``overdue_export_xlsx_5000_rows`` — the 督查清单 workbook of 5,000 rows (< 2 s);
 * ``page_peak_rss_overview`` — peak RSS (``VmHWM``) of a fresh process running the overview page
   through AppTest at province scale (< 600 MB).

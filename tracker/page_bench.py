@@ -3,8 +3,9 @@
 ``python -m tracker.page_bench`` prints one line per page in the format of
 :mod:`tracker.bench` (``page_overview=0.123s budget=1s ok``). The first run of a page
 fills the query caches; the figure is the median of the warm reruns that follow a
-cache clear of the data only (the connection stays open, as in a running server), so
-it measures what a user waits for after a new upload.
+cache clear of the data and the charts built from it (the connection stays open, as in a
+running server), so it measures what a user waits for after a new upload. ``page_<page>_rerun``
+(no budget) is a rerun with nothing changed: a click on another widget, a return from another page.
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def bench_pages(db_path: Path, repeats: int = 3, pages: tuple[str, ...] = PAGES)
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from tracker.page_blocks import forget_figures
+
     os.environ["TRACKER_DB"] = str(db_path)
     lines = []
     for page in pages:
@@ -35,12 +38,19 @@ def bench_pages(db_path: Path, repeats: int = 3, pages: tuple[str, ...] = PAGES)
         at.run()  # warm-up: opens the connection, imports plotly
         for _ in range(repeats):
             st.cache_data.clear()
+            forget_figures()
             start = time.perf_counter()
             at.run()
             times.append(time.perf_counter() - start)
             if at.exception:
                 raise RuntimeError(f"page {page} failed: {[e.value for e in at.exception]}")
         lines.append(_line(f"page_{page}", statistics.median(times), budget=BUDGET_S))
+        reruns = []   # for the record: a rerun with nothing changed (another widget, back from another page)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            at.run()
+            reruns.append(time.perf_counter() - start)
+        lines.append(_line(f"page_{page}_rerun", statistics.median(reruns)))
     st.cache_resource.clear()
     return lines
 

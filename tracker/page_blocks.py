@@ -74,6 +74,11 @@ def _figure(name: str, *args) -> go.Figure:
     return getattr(charts, name)(*args)
 
 
+def forget_figures() -> None:
+    """Drop the figures kept by :func:`chart` (a benchmark of a first view after new data)."""
+    _figure.clear()
+
+
 #: The share columns of :func:`tracker.progress_queries.group_summary` tables.
 SUMMARY_PERCENTS = ("正常率", "平均完成进度", "平均时序进度")
 
