@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from tracker.status import STATUS_COLORS, STATUSES
@@ -20,31 +19,58 @@ def _layout(fig: go.Figure, height: int | None = None) -> go.Figure:
     return fig
 
 
+#: Statuses in legend order (one trace each, when the frame has any row of it).
+_STATUS_ORDER = [*STATUSES, "无法研判"]
+
+
 def status_bars(mix: pd.DataFrame, by: str, title: str, label: str, order: list[str] | None = None) -> go.Figure:
-    """Stacked horizontal bars: one bar per group (top to bottom in ``order``), one segment per status."""
-    orders = {"status": [*STATUSES, "无法研判"]}
-    if order:
-        orders[by] = list(order)
-    fig = px.bar(
-        mix, y=by, x="n", color="status", orientation="h", title=title,
-        color_discrete_map=COLORS, category_orders=orders,
-        labels={by: label, "n": "指标数", "status": "状态"},
-    )
-    fig.update_yaxes(title_text="")
-    return _layout(fig, height=max(260, 60 + 28 * mix[by].nunique()))
+    """Stacked horizontal bars: one bar per group (top to bottom in ``order``), one segment per status.
+
+    The figure plotly express drew (``px.bar(mix, y=by, x="n", color="status", orientation="h")`` with these
+    colours, orders and labels), written out as one dict: plotly express took ~0.1 s to build it, this ~5 ms.
+    """
+    statuses = mix["status"].astype(str)
+    data = []
+    for status in _STATUS_ORDER:
+        rows = mix[statuses == status]
+        if len(rows):
+            data.append(_bar(status, rows["n"], rows[by], COLORS[status], f"状态={status}<br>指标数=%{{x}}<br>{label}=%{{y}}"))
+    yaxis = _axis("x", "")
+    if order:   # top to bottom: plotly lists a horizontal bar chart's categories from the bottom
+        yaxis.update(categoryorder="array", categoryarray=list(order)[::-1])
+    return _figure(data, title, "relative", _axis("y", "指标数"), yaxis, max(260, 60 + 28 * mix[by].nunique()))
 
 
 def pace_bars(pace: pd.DataFrame, by: str, title: str) -> go.Figure:
-    """Mean progress against mean pace per group (count and level targets)."""
-    long = pace.melt(id_vars=[by], value_vars=["完成进度", "时序进度"], var_name="度量", value_name="share")
-    fig = px.bar(
-        long, y=by, x="share", color="度量", barmode="group", orientation="h", title=title,
-        color_discrete_map={"完成进度": STATUS_COLORS["正常"], "时序进度": "#56B4E9"},
-        labels={by: "", "share": "占目标的比例"},
-    )
-    fig.update_xaxes(tickformat=".0%")
-    fig.update_yaxes(autorange="reversed", title_text="")
-    return _layout(fig, height=max(260, 60 + 40 * pace[by].nunique()))
+    """Mean progress against mean pace per group (count and level targets): plotly express's grouped bars
+    (``px.bar(…, color="度量", barmode="group", orientation="h")``), written out as one dict."""
+    data = []
+    for measure, color in (("完成进度", STATUS_COLORS["正常"]), ("时序进度", "#56B4E9")):
+        bar = _bar(measure, pace[measure], pace[by], color, f"度量={measure}<br>占目标的比例=%{{x}}<br>=%{{y}}")
+        data.append({**bar, "alignmentgroup": "True", "offsetgroup": measure})
+    xaxis = {**_axis("y", "占目标的比例"), "tickformat": ".0%"}
+    yaxis = {**_axis("x", ""), "autorange": "reversed"}
+    return _figure(data, title, "group", xaxis, yaxis, max(260, 60 + 40 * pace[by].nunique()))
+
+
+def _bar(name: str, x: pd.Series, y: pd.Series, color: str, hover: str) -> dict:
+    """One horizontal bar trace as plotly express writes it."""
+    return {"type": "bar", "orientation": "h", "name": name, "legendgroup": name, "showlegend": True,
+            "x": x.to_numpy(), "y": y.to_numpy(dtype=object), "xaxis": "x", "yaxis": "y",
+            "marker": {"color": color, "pattern": {"shape": ""}}, "textposition": "auto",
+            "hovertemplate": hover + "<extra></extra>"}
+
+
+def _axis(anchor: str, title: str) -> dict:
+    return {"anchor": anchor, "domain": [0.0, 1.0], "title": {"text": title}}
+
+
+def _figure(data: list[dict], title: str, barmode: str, xaxis: dict, yaxis: dict, height: int) -> go.Figure:
+    """A bar chart in one constructor call (each ``update_layout`` call costs milliseconds of validation)."""
+    return go.Figure({"data": data, "layout": {
+        "title": {"text": title}, "barmode": barmode, "xaxis": xaxis, "yaxis": yaxis,
+        "legend": {"title": {"text": ""}, "tracegroupgap": 0},
+        "font": _FONT, "margin": dict(l=10, r=10, t=40, b=10), "height": height}})
 
 
 def completion_heatmap(matrix: pd.DataFrame, title: str) -> go.Figure:
