@@ -7,7 +7,9 @@ import streamlit as st
 from tracker import audit, auth, unit_uploads
 from tracker.app_db import get_connection
 from tracker.reporting import unit_names
-from tracker.session import current_account
+from tracker.session import current_account, through_navigation
+
+through_navigation()
 
 st.title("系统管理")
 account = current_account()

@@ -5,6 +5,9 @@ import streamlit as st
 from tracker import queries
 from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import display_table, kind_label
+from tracker.session import through_navigation
+
+through_navigation()
 
 st.title("数据质量")
 

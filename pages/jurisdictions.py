@@ -4,7 +4,10 @@ import streamlit as st
 from tracker import charts, npc_section, page_blocks as blocks, page_data
 from tracker.app_db import cached
 from tracker.progress_queries import JURISDICTION
+from tracker.session import through_navigation
 from tracker.sidebar import selection
+
+through_navigation()
 
 sel = selection()
 st.title("县（市、区）")

@@ -3,7 +3,10 @@ import streamlit as st
 
 from tracker import page_blocks as blocks, page_data
 from tracker.app_db import cached
+from tracker.session import through_navigation
 from tracker.sidebar import selection
+
+through_navigation()
 
 sel = selection()
 st.title("牵头市领导")

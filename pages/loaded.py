@@ -4,6 +4,9 @@ import streamlit as st
 from tracker import queries
 from tracker.app_db import get_connection
 from tracker.formatting import display_table, kind_label, target_text
+from tracker.session import through_navigation
+
+through_navigation()
 
 con = get_connection()
 st.title("已加载文件")

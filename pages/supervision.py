@@ -7,10 +7,12 @@ from tracker import actions, auth, briefing, progress_queries as pq
 from tracker import supervision as sv, supervision_export as sx
 from tracker.app_db import cached, get_connection
 from tracker.formatting import display_table, period_label
-from tracker.session import current_account
+from tracker.session import current_account, through_navigation
 from tracker.sidebar import selection
 from tracker.status import month_end
 from tracker.supervision_view import supervision_view
+
+through_navigation()
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

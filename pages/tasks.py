@@ -5,7 +5,10 @@ import streamlit as st
 from tracker import charts, page_blocks as blocks, progress_queries as pq, task_queries as tq
 from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import display_table, item_name, source_html
+from tracker.session import through_navigation
 from tracker.sidebar import selection
+
+through_navigation()
 
 sel = selection()
 st.title("任务")

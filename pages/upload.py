@@ -7,8 +7,10 @@ from tracker import auth, unit_uploads
 from tracker import filters as f
 from tracker.app_db import cached, get_connection
 from tracker.formatting import period_label
-from tracker.session import current_account
+from tracker.session import current_account, through_navigation
 from tracker.sidebar import selection
+
+through_navigation()
 
 st.title("数据填报")
 account = current_account()

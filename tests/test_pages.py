@@ -541,3 +541,32 @@ def test_a_rerun_draws_the_charts_it_built_before(tiny_db, monkeypatch):
     assert built == ["status_bars", "status_bars"]
     february = [c.proto.spec for c in at.get("plotly_chart")]
     assert len(february) == 2 and not set(february) & set(specs)
+
+
+# ---------------------------------------------------------------- a page opened by its address right after a start
+
+
+@pytest.fixture
+def fresh_server(monkeypatch):
+    """As right after a start: until the first st.navigation of a process, Streamlit serves the pages/
+    folder by itself and runs a page asked for by its address on its own."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", True)
+
+
+@pytest.mark.parametrize("page, title", [("pages/jurisdictions.py", "县（市、区）"), ("pages/tasks.py", "任务")])
+def test_a_page_opened_by_its_address_after_a_start_runs_through_the_dashboard(tiny_db, fresh_server, page, title):
+    """It ran alone: no sidebar (filters, sign-in), Streamlit's own menu of every file (admin and upload too)."""
+    at = run(page=page)
+    assert at.title[0].value == title
+    assert at.multiselect(key="f_jurisdictions").value == [] and at.sidebar.text_input(key="signin_user")
+    assert at.selectbox(key="f_as_of").value == "2024-03"
+
+
+def test_without_demo_mode_a_page_opened_by_its_address_after_a_start_asks_to_sign_in(tiny_db, fresh_server,
+                                                                                       monkeypatch):
+    monkeypatch.setenv("TRACKER_DEMO_MODE", "off")
+    at = run(page="pages/overview.py")
+    assert at.title[0].value == "衢州市政策目标跟踪" and not at.metric
+    assert at.info[0].value == "请在左侧登录后查看。账号由系统管理员开设。"

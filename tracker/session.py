@@ -24,6 +24,25 @@ ACCOUNT_KEY = "account"
 DEMO_ENV = "TRACKER_DEMO_MODE"
 
 
+def through_navigation() -> None:
+    """Call first in every page script: a page runs through dashboard.py (sign-in, sidebar, the pages of
+    one's role), never on its own.
+
+    Streamlit serves a ``pages/`` folder by itself (its first multipage mode, every file a page, the
+    file names as the menu) until the first ``st.navigation`` of a server process. A page opened by its
+    address right after a start (a bookmark, a tab left open across a restart) therefore ran alone:
+    no sidebar, no sign-in even with demo mode off, the admin and upload pages in the menu. Such a run
+    switches that mode off, as ``st.navigation`` does, and starts again through dashboard.py.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:   # a Streamlit without it has no such mode to leave
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def demo_mode(environ: dict | None = None) -> bool:
     value = (os.environ if environ is None else environ).get(DEMO_ENV, "1")
     return value.strip().lower() not in ("0", "false", "no", "off")
