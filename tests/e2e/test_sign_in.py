@@ -46,3 +46,28 @@ def test_the_first_sign_in_after_a_start_signs_in(browser, built_plain_db, tmp_p
             app.screenshot("signed-in")
         finally:
             context.close()
+
+
+def test_a_page_opened_by_its_address_right_after_a_start_asks_to_sign_in(browser, built_plain_db, tmp_path, request):
+    """A bookmark or a tab left open across a restart: the first request of the server process is a page's
+    address. Streamlit ran that page on its own (its pages/ folder mode, before any st.navigation): the figures
+    without signing in, no sidebar, every file in the menu. It goes through dashboard.py now."""
+    db = tmp_path / "tracker.duckdb"
+    shutil.copy(built_plain_db, db)
+    folder = ARTIFACTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    with dashboard_server(db, tmp_path / "streamlit.log", demo=False) as url:
+        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+        try:
+            app = App(context.new_page(), url, folder)
+            app.page.set_default_timeout(20_000)
+            app.page.goto(f"{url}/jurisdictions")
+            expect(app.main.locator("h1").first).to_have_text(exactly("衢州市政策目标跟踪"), timeout=30_000)
+            assert app.nav_links() == []   # one page, 登录: no menu (it listed every file of pages/)
+            expect(app.sidebar.get_by_label("用户名")).to_be_visible()
+            assert app.main.get_by_test_id("stMetric").count() == 0
+            app.assert_no_exception()
+            app.screenshot("sign-in-first")
+        finally:
+            context.close()
