@@ -5,6 +5,8 @@ first st.navigation of the server process, while Streamlit's active page hash wa
 main script's, so the submitted form came back under other widget ids (fixed in dashboard.py).
 """
 import shutil
+from contextlib import contextmanager
+from typing import Iterator
 
 from tests.e2e.conftest import VIEWPORT, dashboard_server, require_playwright
 
@@ -19,11 +21,15 @@ from tracker import auth  # noqa: E402
 from tracker.db import connect  # noqa: E402
 
 
-def test_the_first_sign_in_after_a_start_signs_in(browser, built_plain_db, tmp_path, request):
+@contextmanager
+def fresh_server_app(browser, built_plain_db, tmp_path, request, accounts=()) -> Iterator[App]:
+    """A browser context on a server just started on a copy of the plain database (demo mode off), with
+    ``accounts`` ((username, label, role, unit) each, password PASSWORD) created first."""
     db = tmp_path / "tracker.duckdb"
     shutil.copy(built_plain_db, db)
     con = connect(db)
-    auth.create_account(con, "os:tester", "fgw", "发改委填报员", auth.DEPARTMENT, PASSWORD, unit="市发改委")
+    for username, label, role, unit in accounts:
+        auth.create_account(con, "os:tester", username, label, role, PASSWORD, unit=unit)
     con.close()
     folder = ARTIFACTS / request.node.name
     shutil.rmtree(folder, ignore_errors=True)
@@ -33,41 +39,36 @@ def test_the_first_sign_in_after_a_start_signs_in(browser, built_plain_db, tmp_p
         try:
             app = App(context.new_page(), url, folder)
             app.page.set_default_timeout(20_000)
-            app.open()
-            assert app.title() == "衢州市政策目标跟踪"   # demo mode off: the sign-in page alone
-            app.sidebar.get_by_label("用户名").fill("fgw")
-            app.sidebar.get_by_label("密码").fill(PASSWORD)
-            app.sidebar.get_by_role("button", name="登录").click()
-            expect(app.sidebar).to_contain_text("已登录：", timeout=30_000)
-            expect(app.main.locator("h1").first).to_have_text(exactly("总览"))
-            assert "数据填报" in app.nav_links()
-            app.wait_for_charts(2)
-            app.assert_no_exception()
-            app.screenshot("signed-in")
+            yield app
         finally:
             context.close()
+
+
+def test_the_first_sign_in_after_a_start_signs_in(browser, built_plain_db, tmp_path, request):
+    with fresh_server_app(browser, built_plain_db, tmp_path, request,
+                          [("fgw", "发改委填报员", auth.DEPARTMENT, "市发改委")]) as app:
+        app.open()
+        assert app.title() == "衢州市政策目标跟踪"   # demo mode off: the sign-in page alone
+        app.sidebar.get_by_label("用户名").fill("fgw")
+        app.sidebar.get_by_label("密码").fill(PASSWORD)
+        app.sidebar.get_by_role("button", name="登录").click()
+        expect(app.sidebar).to_contain_text("已登录：", timeout=30_000)
+        expect(app.main.locator("h1").first).to_have_text(exactly("总览"))
+        assert "数据填报" in app.nav_links()
+        app.wait_for_charts(2)
+        app.assert_no_exception()
+        app.screenshot("signed-in")
 
 
 def test_a_page_opened_by_its_address_right_after_a_start_asks_to_sign_in(browser, built_plain_db, tmp_path, request):
     """A bookmark or a tab left open across a restart: the first request of the server process is a page's
     address. Streamlit ran that page on its own (its pages/ folder mode, before any st.navigation): the figures
     without signing in, no sidebar, every file in the menu. It goes through dashboard.py now."""
-    db = tmp_path / "tracker.duckdb"
-    shutil.copy(built_plain_db, db)
-    folder = ARTIFACTS / request.node.name
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    with dashboard_server(db, tmp_path / "streamlit.log", demo=False) as url:
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
-        try:
-            app = App(context.new_page(), url, folder)
-            app.page.set_default_timeout(20_000)
-            app.page.goto(f"{url}/jurisdictions")
-            expect(app.main.locator("h1").first).to_have_text(exactly("衢州市政策目标跟踪"), timeout=30_000)
-            assert app.nav_links() == []   # one page, 登录: no menu (it listed every file of pages/)
-            expect(app.sidebar.get_by_label("用户名")).to_be_visible()
-            assert app.main.get_by_test_id("stMetric").count() == 0
-            app.assert_no_exception()
-            app.screenshot("sign-in-first")
-        finally:
-            context.close()
+    with fresh_server_app(browser, built_plain_db, tmp_path, request) as app:
+        app.page.goto(f"{app.url}/jurisdictions")
+        expect(app.main.locator("h1").first).to_have_text(exactly("衢州市政策目标跟踪"), timeout=30_000)
+        assert app.nav_links() == []   # one page, 登录: no menu (it listed every file of pages/)
+        expect(app.sidebar.get_by_label("用户名")).to_be_visible()
+        assert app.main.get_by_test_id("stMetric").count() == 0
+        app.assert_no_exception()
+        app.screenshot("sign-in-first")
