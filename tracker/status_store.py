@@ -70,13 +70,9 @@ def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     return _fingerprint(con, (*_PLAN_PARTS, *_PROGRESS_PARTS))
 
 
-def plan_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """The part of :func:`data_version` that only loading plans changes: uploads and actions leave it as it is."""
-    return _fingerprint(con, _PLAN_PARTS)
-
-
 def plan_part(version: tuple) -> tuple:
-    """:func:`plan_version` out of a :func:`data_version` read already (its first parts)."""
+    """The part of a :func:`data_version` that only loading plans changes (its first parts): uploads and
+    actions leave it as it is."""
     return version[:len(_PLAN_PARTS)]
 
 
