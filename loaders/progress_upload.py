@@ -51,6 +51,7 @@ from tracker import audit, report_validity
 from tracker.auth import Account, upload_refusal
 from tracker.db import next_ids, write_transaction
 from tracker.reporting import ReportingRow, RowKey, Unit, UnknownUnit, parse_row_id, resolve_unit, unit_row_keys
+from tracker.safe_cells import restore
 from tracker.status import MILESTONE, month_end, period_of
 
 ACCEPTED, PARTIAL, REJECTED, UNCHANGED = "accepted", "partial", "rejected", "unchanged"
@@ -354,11 +355,13 @@ def validate_rows(
         else:
             picked = [cells[i] if i is not None and i < width else None for i in indices]
         raw_id, raw_value, raw_status, c3, c4, c5 = picked
-        texts = [c.strip() or None if c.__class__ is str else _text(c) for c in (c3, c4, c5)]
+        texts = [c.strip() or None if c.__class__ is str and c[:1] != "'" else _text(c) for c in (c3, c4, c5)]
         if raw_id.__class__ is str and raw_id.isascii():   # NFKC leaves ASCII as it is
             rid = raw_id.strip()
         else:
             rid = clean_text(raw_id)
+        if rid[:1] == "t":
+            rid = "T" + rid[1:]
         if raw_status.__class__ is str:
             status = cleaned.get(raw_status)
             if status is None:
@@ -422,6 +425,12 @@ def validate_rows(
     return reports, problems, n_blank
 
 
+def row_id(cell) -> str:
+    """The 填报编号 of a cell: :func:`clean_text`, a lower-case t read as T (t12-330800 is T12-330800)."""
+    rid = clean_text(cell)
+    return "T" + rid[1:] if rid[:1] == "t" else rid
+
+
 def _id_problem(rid: str, seen: dict[str, int], known_targets: set[int], unit: Unit, period: str) -> str:
     if rid in seen:
         return f"填报编号“{rid}”与第{seen[rid]}行重复"
@@ -434,29 +443,40 @@ def _id_problem(rid: str, seen: dict[str, int], known_targets: set[int], unit: U
 
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+#: Digits grouped in thousands by commas or spaces (1,200 · 12 345 678.5); a separator anywhere else is a
+#: typo or a decimal comma (1,5), never silently dropped.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?|[+-]?\d{1,3}(?: \d{3})+(?:\.\d*)?")
+_SIGN_SPACE = re.compile(r"^([+-]) +")
 
 
 def parse_number(cell, unit: str = "") -> float | None:
     """A cell as a number: 12, 12.5, "１２", " 1,200 ", "12.5%" (for a % unit); None when empty.
 
-    Raises ValueError with a Chinese message for text, dates, booleans, NaN and infinity.
+    Raises ValueError with a Chinese message for text, dates, booleans, NaN and infinity, and for
+    a comma or space that does not group thousands ("1,5" is not 15).
     """
     if _empty(cell):
         return None
     if isinstance(cell, bool):
-        raise ValueError(f"应填写数字，实际为“{cell}”")
+        raise ValueError(f"应填写数字，实际为逻辑值“{'TRUE' if cell else 'FALSE'}”")
     if isinstance(cell, (int, float)):
         number = float(cell)
     elif isinstance(cell, (date, datetime, time)):
         raise ValueError(f"应填写数字，实际为日期/时间“{cell}”（请把单元格格式设为“常规”或“数值”）")
     else:
-        text = unicodedata.normalize("NFKC", str(cell)).strip().replace("−", "-").replace(",", "").replace(" ", "")
+        text = _SIGN_SPACE.sub(r"\1", restore(clean_text(cell)).replace("−", "-"))
         if "%" in unit and text.endswith("%"):
-            text = text[:-1]
+            text = text[:-1].rstrip()
+        if ("," in text or " " in text) and _GROUPED.fullmatch(text):
+            text = text.replace(",", "").replace(" ", "")
         if not _NUMBER.fullmatch(text):
+            shown = clean_text(cell)
+            if _NUMBER.fullmatch(text.replace(",", "").replace(" ", "")):
+                raise ValueError(f"数字“{shown}”中的逗号或空格位置不对：千分位每三位一个（如 1,200），"
+                                 "小数点请用“.”")
             unit_hint = f"，单位为“{unit}”" if unit else ""
-            raise ValueError(f"应填写数字{unit_hint}，实际为“{str(cell).strip()}”")
-        number = float(text)
+            raise ValueError(f"应填写数字{unit_hint}，实际为“{shown}”")
+        number = float(text) + 0.0   # "-0" is 0
     if math.isnan(number) or math.isinf(number):
         raise ValueError(f"“{cell}”不是有效数字")
     return number
@@ -469,8 +489,10 @@ def _text(cell) -> str | None:
         cell = int(cell)
     if isinstance(cell, (date, datetime, time)):
         cell = cell.isoformat()
-    text = str(cell).strip()
-    return text or None
+    text = str(cell)
+    if text[:1] == "'":          # our own prefix in a copy of ours coming back (tracker.safe_cells.restore)
+        text = restore(text)
+    return text.strip() or None
 
 
 def _empty(cell) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from loaders import background
 from loaders.error_copy import xlsx_error_copy
 from loaders.xls_guard import CFB_MAGIC, XlsRefused, probe_xls
-from loaders.xlsx_guard import MAX_CELLS, XlsxRefused, check_xlsx
+from loaders.xlsx_guard import MAX_CELLS, XlsxRefused, broken_file, check_xlsx
 from tracker.safe_cells import neutralise, set_text
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -70,6 +71,7 @@ class Sheet:
     header: list[str]
     rows: list[tuple[int, list]]       # (1-based row number, cells) below the header, blank rows left out
     meta: dict[str, str] | None = None  # the hidden metadata sheet's keys and values, when there is one
+    meta_sheet: str | None = None      # that sheet's name
     sha256: str | None = None          # of the file's bytes as read (read once: checked, parsed and hashed)
     content: bytes | None = field(default=None, repr=False)   # those bytes (kept with the upload)
 
@@ -77,13 +79,19 @@ class Sheet:
         return self.header.index(header) if header in self.header else None
 
 
+#: Characters that show as nothing and come along when text is pasted from web pages, WeChat or Word:
+#: zero-width space and joiners, word joiner, byte-order mark, soft hyphen, direction marks.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
+
+
 def clean_text(value) -> str:
-    """A cell as normalised text: full-width forms folded (NFKC), outer spaces stripped."""
+    """A cell as normalised text: full-width forms folded (NFKC), invisible characters dropped
+    (:data:`INVISIBLE`), outer spaces stripped."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return unicodedata.normalize("NFKC", str(value)).translate(INVISIBLE).strip()
 
 
 def read_sheet(path: Path, data_sheet: str, key_header: str, meta_sheet: str | None = None,
@@ -116,6 +124,9 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
     if data is None:
         data = path.read_bytes()
     # by what the bytes are, not by the name: python-calamine reads a zip named .xls as an .xlsx
+    # (an .xls saved under the name .xlsx is read as the .xls it is)
+    if data[:8] == CFB_MAGIC:
+        kind = "xls"
     if kind == "xlsx" or data[:4] == ZIP_MAGIC:
         try:
             check_xlsx(path, data=data)   # zip bombs, entity tricks, broken zips: refused before calamine parses anything
@@ -142,17 +153,17 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
         meta_cells = meta_job.result() if meta_job is not None else None
     except FileRefused:
         raise
-    except CalamineError as exc:
-        raise FileRefused(f"无法读取文件“{path.name}”：不是有效的 {kind} 文件或已损坏（{exc}）") from None
+    except CalamineError:
+        raise FileRefused(broken_file(path.name, kind)) from None
     except BaseException as exc:  # anything else the parser raises, a Rust panic included, is a broken file
         if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
             raise
-        raise FileRefused(f"无法读取文件“{path.name}”：不是有效的 {kind} 文件或已损坏（{type(exc).__name__}）") from None
+        raise FileRefused(broken_file(path.name, kind)) from None
     if found is None:
         raise FileRefused(f"找不到表头“{key_header}”：请使用下发的模板，表头应在前{HEADER_SEARCH_ROWS}行内",
                           sheet=candidates[0] if len(candidates) == 1 else None)
     if meta_cells is not None:
-        found.meta = _meta(meta_cells, key_header)
+        found.meta, found.meta_sheet = _meta(meta_cells, key_header), meta_sheet
     return found
 
 
@@ -254,6 +265,17 @@ def _too_many(n: int, max_rows: int) -> str:
 _ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def _csv_cell(value):
+    """A cell of a CSV copy: text neutralised (:func:`neutralise`) except a plain number such as -2.5,
+    which a spreadsheet program reads as the number it is."""
+    if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value.strip()):
+        return value
+    return neutralise(value)
+
+
 def error_copy_path(path: Path) -> Path:
     """Where the copy with the error column goes by default: ``报表.xlsx`` → ``报表.错误说明.xlsx``."""
     path = Path(path)
@@ -270,11 +292,17 @@ def write_error_copy(path: Path, sheet: Sheet, problems: list[Problem], out: Pat
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if sheet.kind == "csv":
+        # line for line as the file came: the rows above the header and the blank rows (not kept) come
+        # back empty, so "第4行" of a message is line 4 of the copy too
         with out.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow([neutralise(h) for h in sheet.header] + [ERROR_HEADER])
+            writer.writerows([] for _ in range(sheet.header_row - 1))
+            writer.writerow([_csv_cell(h) for h in sheet.header] + [ERROR_HEADER])
+            line = sheet.header_row
             for n, cells in sheet.rows:
-                writer.writerow([neutralise(c) for c in cells] + [neutralise("；".join(by_row.get(n, [])))])
+                writer.writerows([] for _ in range(n - line - 1))
+                writer.writerow([_csv_cell(c) for c in cells] + [neutralise("；".join(by_row.get(n, [])))])
+                line = n
         return out
     if sheet.kind == "xlsx":
         fast = xlsx_error_copy(path, sheet.name, sheet.header_row, len(sheet.header),
@@ -293,6 +321,11 @@ def write_error_copy(path: Path, sheet: Sheet, problems: list[Problem], out: Pat
         for n, cells in sheet.rows:
             for c, value in enumerate(cells, start=1):
                 set_text(ws.cell(row=n, column=c), value if value != "" else None)
+        if sheet.meta_sheet and sheet.meta:   # the template's keys, so the copy uploads as the template did
+            meta = wb.create_sheet(sheet.meta_sheet)
+            for key, value in sheet.meta.items():
+                meta.append([key, value])
+            meta.sheet_state = "hidden"
     col = max(ws.max_column, len(sheet.header)) + 1
     head = ws.cell(row=sheet.header_row, column=col)
     set_text(head, ERROR_HEADER)

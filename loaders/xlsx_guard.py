@@ -59,13 +59,19 @@ class XlsxRefused(ValueError):
     """The file is not a workbook we are willing to parse (the message is for the user)."""
 
 
+def broken_file(name: str, kind: str = "xlsx") -> str:
+    """The message for a file the parser cannot read (what it usually is, and what to do)."""
+    return (f"无法读取文件“{name}”：不是有效的 {kind} 文件或已损坏（可能是改了扩展名的其他文件，或下载不完整），"
+            "请用 Excel 或 WPS 重新保存后上传")
+
+
 def check_xlsx(path: Path, max_unpacked: int = MAX_UNPACKED, data: bytes | None = None) -> None:
     """Raise :class:`XlsxRefused` unless ``path`` is a plain, well-formed .xlsx of sane size.
 
     ``data``: the file's bytes, when the caller has read them already (the file is then not read again).
     """
     path = Path(path)
-    broken = f"无法读取文件“{path.name}”：不是有效的 xlsx 文件或已损坏（可能是改了扩展名的其他文件，或下载不完整），请用 Excel 或 WPS 重新保存后上传"
+    broken = broken_file(path.name)
     try:
         with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as zf:
             infos = zf.infolist()

@@ -1,6 +1,7 @@
 """Uploads: reading xlsx/xls/csv, every refusal, versions, idempotence, a rejected file changes nothing."""
 import csv
 import io
+import math
 from datetime import datetime
 
 import pytest
@@ -195,7 +196,7 @@ ROW_CASES = {
     "infinity": ({VALUE: "1e999"}, VALUE, "“1e999”不是有效数字"),
     "negative count": ({VALUE: -5}, VALUE, "数值-5不能为负数"),
     "too big": ({VALUE: 2e12}, VALUE, "数值2000000000000过大（上限1000000000000），请检查计量单位"),
-    "boolean": ({VALUE: True}, VALUE, "应填写数字，实际为“True”"),
+    "boolean": ({VALUE: True}, VALUE, "应填写数字，实际为逻辑值“TRUE”"),
     "date": ({VALUE: datetime(2024, 3, 1)}, VALUE,
              "应填写数字，实际为日期/时间“2024-03-01”（请把单元格格式设为“常规”或“数值”）"),
     "bad status": ({VALUE: 1, STATUS: "进行中"}, STATUS, "状态“进行中”无效，应为：已完成、正常、滞后、严重滞后"),
@@ -260,6 +261,25 @@ def test_parse_number(cell, expected):
 def test_parse_number_refuses(cell):
     with pytest.raises(ValueError):
         parse_number(cell, "个")
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("1 200", 1200.0), ("12,345,678.5", 12345678.5), ("１，２００", 1200.0), ("- 3", -3.0),
+    ("500\u200b", 500.0), ("\ufeff12", 12.0), ("'-2.5", -2.5),     # pasted invisibles; our own CSV prefix
+])
+def test_parse_number_of_what_offices_type_and_paste(cell, expected):
+    assert parse_number(cell, "个") == expected
+
+
+@pytest.mark.parametrize("cell", ["1,5", "12,34", "1,20", "1 5", "12,3456"])
+def test_a_comma_or_space_that_groups_no_thousands_is_refused_not_dropped(cell):
+    with pytest.raises(ValueError) as exc:
+        parse_number(cell, "个")
+    assert str(exc.value) == f"数字“{cell}”中的逗号或空格位置不对：千分位每三位一个（如 1,200），小数点请用“.”"
+
+
+def test_minus_zero_is_zero():
+    assert math.copysign(1, parse_number("-0", "个")) == 1.0
 
 
 def test_a_percent_sign_is_accepted_for_a_percent_unit():
@@ -437,6 +457,81 @@ def test_the_error_copy_of_a_csv_is_a_csv(con, tmp_path, rows):
     assert lines[0] == list(HEADERS) + [ERROR_HEADER]
     assert lines[1][HEADERS.index(PROGRESS)] == "'=cmd"
     assert lines[1][-1] == "“累计完成值”列：数值-1不能为负数"
+
+
+def test_a_csv_error_copy_filled_in_and_sent_again_stores_the_text_as_typed(con, tmp_path, rows):
+    """The copy keeps numbers plain and the file's line numbers; our apostrophe before a formula
+    character does not end up in the database."""
+    good = [rows[0].row_id] + [""] * 8 + ["-2.5" if rows[0].unit == "%" else "3", "", "-同比下降", "", "+加大招商"]
+    bad = [rows[1].row_id] + [""] * 8 + ["五", "正常", "", "", ""]
+    path = tmp_path / "r.csv"
+    path.write_text("\ufeff进展填报\n" + ",".join(HEADERS) + "\n" + "\n".join(
+        ",".join(r) for r in (good, [""] * len(HEADERS), bad)) + "\n", encoding="utf-8")
+    result = upload(con, path, period=PERIOD)
+    assert [(p.row, p.column) for p in result.problems] == [(5, VALUE)]
+    out = write_error_copy(path, result.sheet, result.problems, error_copy_path(path))
+    lines = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert lines[1] == list(HEADERS) + [ERROR_HEADER]                 # line 2, as in the file
+    assert lines[2][HEADERS.index(VALUE)] == good[HEADERS.index(VALUE)]      # a number stays a number
+    assert lines[2][HEADERS.index(PROGRESS)] == "'-同比下降"                  # text is neutralised
+    assert lines[4][0] == rows[1].row_id and lines[4][-1].startswith("“累计完成值”列：")   # 第5行 is line 5
+    lines[4][HEADERS.index(VALUE)] = "5"
+    fixed = tmp_path / "fixed.csv"
+    with fixed.open("w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows(line[:-1] for line in lines)
+    assert upload(con, fixed, period=PERIOD).outcome == "accepted"
+    assert [(r[6], r[8]) for r in reports(con)] == [("-同比下降", "+加大招商"), (None, None)]
+
+
+def test_the_error_copy_of_an_xls_keeps_the_template_s_metadata(con, tmp_path, tpl, rows):
+    """An .xls (here the template saved as .xls, metadata sheet and all) comes back as an .xlsx that uploads
+    as the template does, without naming the period."""
+    c = sheet_row(rows, "count")
+    wb_in = load_workbook(fill(tpl, tmp_path / "f.xlsx", {c: {VALUE: "五", PROGRESS: "-外贸订单减少"}}))
+    xls = xlwt.Workbook()
+    for ws_in in wb_in.worksheets:
+        ws = xls.add_sheet(ws_in.title)
+        for r, row in enumerate(ws_in.iter_rows(values_only=True)):
+            for k, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, k, value)
+    path = tmp_path / "f.xls"
+    xls.save(str(path))
+    result = upload(con, path)
+    assert (result.outcome, result.period, [p.row for p in result.problems]) == ("rejected", PERIOD, [c])
+    copy = write_error_copy(path, result.sheet, result.problems, error_copy_path(path))
+    wb = load_workbook(copy)
+    assert wb[META_SHEET].sheet_state == "hidden"
+    wb[DATA_SHEET].cell(row=c, column=HEADERS.index(VALUE) + 1).value = 5
+    wb.save(copy)
+    result = upload(con, copy)
+    assert (result.outcome, result.period) == ("accepted", PERIOD), result.problems
+    assert reports(con) == [(rows[c - 2].target_id, "330800", PERIOD, 1, 5.0, None, "-外贸订单减少", None, None)]
+
+
+def test_an_xls_saved_under_the_name_xlsx_is_read_as_xls(con, tmp_path, rows):
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet(DATA_SHEET)
+    for c, h in enumerate(HEADERS):
+        ws.write(0, c, h)
+    ws.write(1, 0, rows[0].row_id)
+    ws.write(1, HEADERS.index(VALUE), 42)
+    path = tmp_path / "r.xlsx"
+    wb.save(str(path))
+    result = upload(con, path, period=PERIOD)
+    assert (result.outcome, result.sheet.kind) == ("accepted", "xls"), result.problems
+    assert [r[4] for r in reports(con)] == [42.0]
+
+
+def test_pasted_invisible_characters_and_a_lower_case_id_are_read_as_meant(con, tmp_path, tpl, rows):
+    a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
+    path = fill(tpl, tmp_path / "f.xlsx", {a: {ROW_ID: rows[a - 2].row_id + "\u200b", VALUE: "\ufeff12",
+                                              STATUS: "正常\u200b"},
+                                          b: {ROW_ID: rows[b - 2].row_id.lower(), VALUE: 7}})
+    result = upload(con, path)
+    assert result.outcome == "accepted", result.problems
+    assert [(r[0], r[4], r[5]) for r in reports(con)] == [
+        (rows[a - 2].target_id, 12.0, "正常"), (rows[b - 2].target_id, 7.0, None)]
 
 
 def test_partial_mode_stores_the_good_rows_and_records_the_bad(con, tmp_path, tpl, rows):

@@ -268,8 +268,9 @@ CORPUS = {
                        "不是有效的 xlsx 文件或已损坏"),
     "xlsx cut before its directory": (lambda t, d, r: _write(d / "t.xlsx", t.read_bytes()[:-30]), "rejected",
                                       "不是有效的 xlsx 文件或已损坏"),
+    # read as the .xls it is (a header without the template's metadata sheet)
     "xls renamed xlsx": (lambda t, d, r: _write(d / "x.xlsx", _xls(d / "x.xls").read_bytes()), "rejected",
-                         "不是有效的 xlsx 文件或已损坏"),
+                         "文件中没有模板信息"),
     "xlsx renamed xls": (lambda t, d, r: _write(d / "x.xls", t.read_bytes()), None, None),
     "xlsx renamed csv": (lambda t, d, r: _write(d / "x.csv", t.read_bytes()), "rejected", "x.csv"),
     "csv renamed xlsx": (lambda t, d, r: _write(d / "c.xlsx", ",".join(HEADERS).encode()), "rejected",
@@ -295,6 +296,8 @@ CORPUS = {
                                          "的工作表范围过大或结构异常，无法读取"),
     "xls far beyond the cell limit": (lambda t, d, r: _xls_far(d / "huge.xls", 65535, 255), "rejected",
                                       "的工作表范围过大或结构异常，无法读取"),
+    "a far cell in an xls named .xlsx": (lambda t, d, r: _xls_far(d / "far.xlsx", 65535, 65535), "rejected",
+                                         "的工作表范围过大或结构异常，无法读取"),
     "xls over the cell limit": (lambda t, d, r: _xls_far(d / "big.xls", 1999, 1999), "rejected",
                                 "表格范围过大（1999行×1999列）"),
     "a far cell in an xlsx named .xls": (lambda t, d, r: _far_ref(t, d / "far.xls", b'r="AAAAAAAA2"'), "rejected",
@@ -370,7 +373,7 @@ def test_cell_values_as_units_type_them(con, tmp_path, tpl, rows):
         counts[6]: "数值1e+308过大（上限{}），请检查计量单位",
         counts[7]: "数值-5不能为负数",
         counts[8]: "内容过长（32767字），每格不超过2000字",   # Excel keeps 32,767 characters of a cell
-        counts[9]: "应填写数字，实际为“True”",
+        counts[9]: "应填写数字，实际为逻辑值“TRUE”",
     }
     assert by_row.keys() == expected.keys()
     for n, text in expected.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from loaders.progress_template import NEXT_STEPS, PROBLEMS, PROGRESS, REPORTED_STATUSES, ROW_ID, STATUS, VALUE, value_range
 from loaders.progress_upload import (
-    MAX_TEXT, _empty, _fmt, _id_problem, _text, parse_number,
+    MAX_TEXT, _empty, _fmt, _id_problem, _text, parse_number, row_id,
 )
 from loaders.sheet_reader import Problem, clean_text
 from tracker.status import MILESTONE
@@ -20,7 +20,7 @@ def reference_validate_rows(sheet_name, header, rows, expected, known_targets, u
         picked = [cells[i] if i is not None and i < len(cells) else None for i in indices]
         raw_id, raw_value, raw_status = picked[0], picked[1], picked[2]
         texts = [_text(c) for c in picked[3:]]
-        rid = clean_text(raw_id)
+        rid = row_id(raw_id)
         status = clean_text(raw_status)
         empty = _empty(raw_value) and not status and not any(texts)
         found = []

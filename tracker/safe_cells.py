@@ -38,6 +38,18 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def restore(text: str) -> str:
+    """The text :func:`neutralise` was given: ``"'=1+1"`` → ``"=1+1"``; any other text unchanged.
+
+    For files of ours coming back (a CSV copy with error notes, filled in and uploaded again): in
+    an office program a leading apostrophe is typed, not stored, so stored text that starts with
+    one before a formula character is our own prefix.
+    """
+    if text[:1] == "'" and is_dangerous(text[1:]):
+        return text[1:]
+    return text
+
+
 def set_text(cell, value: Any) -> None:
     """Write ``value`` into an openpyxl cell; text is neutralised and always stored as text.
 
