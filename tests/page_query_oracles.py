@@ -158,7 +158,7 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     """
     info = con.execute(
         """
-        SELECT t.value, t.kind, t.steps, t.deadline, t.due_date, d.city_code,
+        SELECT t.value, t.kind, t.comparator, t.steps, t.deadline, t.due_date, d.city_code,
                coalesce(d.period_start, make_date(d.year, 1, 1)) AS start,
                coalesce(d.period_end, make_date(d.year, 12, 31)) AS "end"
         FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id) WHERE t.target_id = ?
@@ -167,7 +167,7 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     ).fetchone()
     if info is None:
         return pd.DataFrame(columns=["period", "reported", "expected", "target"])
-    value, kind, steps_json, deadline, due_date, city_code, start, end = info
+    value, kind, comparator, steps_json, deadline, due_date, city_code, start, end = info
     last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
     code = jurisdiction_code or city_code
     places = [r for r in all_rows(con, last, [target_id]) if r.jurisdiction_code != city_code]
@@ -185,6 +185,12 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     if due < start:
         due = end
     steps = [(date.fromisoformat(d), float(p)) for d, p in json.loads(steps_json)] if steps_json else []
+    targets = {code: value, **{r.jurisdiction_code: r.target_value for r in places}}
+
+    def done(place):   # a report that records the work done stays current (tracker.status.done_on_record)
+        return lambda report: st_rules.done_on_record(kind, comparator, targets.get(place), report[1], report[2],
+                                                      settings)
+
     rows = []
     for month in range(1, 13):
         period = f"{start.year:04d}-{month:02d}"
@@ -193,13 +199,15 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
         expected = None
         if value is not None and kind in (st_rules.COUNT, st_rules.LEVEL):
             expected = st_rules.expected_share(st_rules.month_end(period), start, due, steps) * value
-        own = _report_in(reports[code], period, settings)
+        own = _report_in(reports[code], period, settings, done(code))
         if own is not None:
             reported = own[1]
         elif code == city_code and places:
-            latest = [_report_in(reports[r.jurisdiction_code], period, settings) for r in places]
+            latest = [_report_in(reports[r.jurisdiction_code], period, settings, done(r.jurisdiction_code))
+                      for r in places]
             summed = pq.summed_city_report(
-                kind, [None if r is None else pq.current_value(kind, r[0], r[1], period, settings) for r in latest],
+                kind, [None if r is None else pq.current_value(kind, r[0], r[1], period, settings, True)
+                       for r in latest],
                 [None if r is None else r[2] for r in latest])
             reported = None if summed is None else summed[0]
         else:
@@ -211,10 +219,11 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
 
 
 def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
-               settings: StatusSettings) -> tuple[str, float | None, str | None] | None:
-    """The latest (period, value, status) on or before ``period`` that is current there, if any."""
+               settings: StatusSettings, done) -> tuple[str, float | None, str | None] | None:
+    """The latest (period, value, status) on or before ``period`` that is current there (or records the
+    work done), if any."""
     earlier = [r for r in reports if r[0] <= period]
-    if not earlier or not st_rules.report_is_current(earlier[-1][0], period, settings):
+    if not earlier or not (st_rules.report_is_current(earlier[-1][0], period, settings) or done(earlier[-1])):
         return None
     return earlier[-1]
 

@@ -24,6 +24,15 @@ def _by_rows(con, as_of: date, filters: f.Filters, settings: StatusSettings) -> 
     earliest = sv._earliest_current(period, settings)
     reported = set(con.execute("SELECT DISTINCT target_id, jurisdiction_code FROM progress_reports "
                                "WHERE period BETWEEN ? AND ?", [earliest, period]).fetchall())
+    # the latest report on or before the period, which counts as reported when it records the work done
+    latest = {(t, c): (v, s) for t, c, v, s in con.execute(
+        "SELECT target_id, jurisdiction_code, value, reported_status FROM latest_progress WHERE period <= ? "
+        "QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code ORDER BY period DESC) = 1",
+        [period]).fetchall()}
+
+    def done(r) -> bool:
+        found = latest.get((r.target_id, r.jurisdiction_code))
+        return found is not None and st_rules.done_on_record(r.kind, r.comparator, r.target_value, *found, settings)
     closed = {k for k, s in sv_actions.row_states(con, as_of).items() if s.kind == sv_actions.CLOSE_OUT}
     out = []
     for unit, rows in rows_by_unit(con, period, allowed).items():
@@ -32,7 +41,7 @@ def _by_rows(con, as_of: date, filters: f.Filters, settings: StatusSettings) -> 
         rows = [r for r in rows if (not filters.jurisdictions or r.jurisdiction_code in filters.jurisdictions)
                 and (r.target_id, r.jurisdiction_code) not in closed]
         if rows:
-            missing = [r.row_id for r in rows if (r.target_id, r.jurisdiction_code) not in reported]
+            missing = [r.row_id for r in rows if (r.target_id, r.jurisdiction_code) not in reported and not done(r)]
             out.append((unit.name, len(rows), len(rows) - len(missing), missing))
     return sorted(out)
 

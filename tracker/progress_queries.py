@@ -76,8 +76,8 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
     # leaders) are joined only to the rows that come back, not to every jurisdiction row.
     sql = f"""
         WITH base AS MATERIALIZED (
-            SELECT t.target_id, i.item_id, d.doc_id, t.seq, d.city_code, t.kind, t.value, t.value_high,
-                   d.period_start AS stated_start
+            SELECT t.target_id, i.item_id, d.doc_id, t.seq, d.city_code, t.kind, t.comparator, t.value,
+                   t.value_high, d.period_start AS stated_start
             FROM targets t
             JOIN items i USING (item_id)
             JOIN documents d ON d.doc_id = i.doc_id
@@ -95,12 +95,13 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
               AND a.jurisdiction_code IS DISTINCT FROM b.city_code AND a.jurisdiction_code <> ''
         ),
         keys AS (
-            SELECT target_id, 'city' AS level, city_code AS jurisdiction_code, kind,
+            SELECT target_id, 'city' AS level, city_code AS jurisdiction_code, kind, comparator,
                    value AS target_value, value_high AS target_value_high
             FROM base
             WHERE $level = 'city'
             UNION ALL
-            SELECT p.target_id, 'jurisdiction', p.jurisdiction_code, b.kind, p.target_value, p.target_value_high
+            SELECT p.target_id, 'jurisdiction', p.jurisdiction_code, b.kind, b.comparator, p.target_value,
+                   p.target_value_high
             FROM places p JOIN base b USING (target_id)
             WHERE $level = 'jurisdiction' OR b.kind IN ('{st_rules.COUNT}', '{st_rules.LEVEL}', '{st_rules.MILESTONE}')
         ),
@@ -115,7 +116,7 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
         ),
         joined AS (
             SELECT k.*, l.report_period, l.reported_value, l.reported_status, l.upload_id,
-                   l.report_period IS NOT NULL AND {_AGE} BETWEEN 0 AND $fresh AS is_current
+                   l.report_period IS NOT NULL AND ({_AGE} BETWEEN 0 AND $fresh OR {done_on_record_sql()}) AS is_current
             FROM keys k
             LEFT JOIN latest l USING (target_id, jurisdiction_code)
         ),
@@ -168,7 +169,8 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
         ORDER BY b.doc_id, b.item_id, b.seq, r.level DESC, r.jurisdiction_code
     """
     values = params + [list(LOCAL_KINDS), st_rules.month_end(as_of)]
-    named = {"level": level, "fresh": settings.report_fresh_months, "as_of": as_of,
+    named = {"level": level, "fresh": settings.report_fresh_months, "tol": settings.about_tolerance_percent / 100,
+             "as_of": as_of,
              "first_period": _first_period(con, where, params)}
     rows = con.execute(_numbered(sql, len(values), named), values + list(named.values())).df()
     # the descriptive columns once per target, not once per row (a province has ~9 rows per target)
@@ -238,6 +240,30 @@ _AGE = ("((CAST(left($as_of, 4) AS INTEGER) * 12 + CAST(substr($as_of, 6, 2) AS 
         " - (CAST(left(l.report_period, 4) AS INTEGER) * 12 + CAST(substr(l.report_period, 6, 2) AS INTEGER)))")
 
 
+def done_on_record_sql(row: str = "k", report: str = "l", tol: str = "$tol") -> str:
+    """SQL: whether the latest report (alias ``report``: reported_value, reported_status) of a row (alias
+    ``row``: kind, comparator, target_value) records the work done: a count that reached its target (as
+    :func:`tracker.status.judge` reads counts, ``左右`` within ``tol``, a fraction), a milestone reported
+    已完成 or reaching its number, a target without a number reported 已完成.
+
+    Delivered work cannot be undone: such a report stays current after its month, so the target stays
+    已完成 when the unit sends nothing more (instead of 未报送, overdue "无完成记录"), and the 催报 list
+    does not ask for it again."""
+    k, l = row, report
+    value = f"CASE WHEN NOT isnan({l}.reported_value) THEN {l}.reported_value END"   # NaN is no value
+    return f"""coalesce(CASE
+        WHEN {k}.target_value IS NULL AND {k}.comparator <> '{st_rules.RANGE}'
+            THEN {l}.reported_status = '{st_rules.COMPLETED}'
+        WHEN {k}.kind = '{st_rules.MILESTONE}'
+            THEN {l}.reported_status = '{st_rules.COMPLETED}' OR {value} >= {k}.target_value - 1e-9
+        WHEN {k}.kind = '{st_rules.COUNT}'
+             AND {k}.comparator IN ('{st_rules.AT_LEAST}', '{st_rules.EQUAL}', '{st_rules.RANGE}')
+            THEN {value} >= {k}.target_value - 1e-9
+        WHEN {k}.kind = '{st_rules.COUNT}' AND {k}.comparator = '{st_rules.ABOUT}'
+            THEN {value} >= {k}.target_value - abs({k}.target_value) * {tol} - 1e-9
+        ELSE false END, false)"""
+
+
 def _numbered(sql: str, n_positional: int, named: dict) -> str:
     """``?`` → ``$1 … $n`` and ``$name`` → ``$n+1 …`` (DuckDB takes one style of parameter per query)."""
     parts = sql.split("?")
@@ -293,14 +319,16 @@ def _current_value(row, as_of: str, settings: StatusSettings) -> float | None:
 
 
 def current_value(kind: str, report_period: object, reported_value: object, as_of: str,
-                  settings: StatusSettings = StatusSettings()) -> float | None:
+                  settings: StatusSettings = StatusSettings(), done: bool = False) -> float | None:
     """The value a report for ``report_period`` counts with on ``as_of``.
 
-    None if there is no report, it is not current (:func:`tracker.status.report_is_current`)
+    None if there is no report, it is not current (:func:`tracker.status.report_is_current`;
+    ``done``: it records the work done, :func:`tracker.status.done_on_record`, and stays current)
     or its value cell was blank. A milestone's current report without a number counts as 0
     (reported, not done yet), as :func:`tracker.status.judge` expects.
     """
-    if not isinstance(report_period, str) or not st_rules.report_is_current(report_period, as_of, settings):
+    if not isinstance(report_period, str) or not (
+            st_rules.report_is_current(report_period, as_of, settings) or (done and report_period <= as_of)):
         return None
     if _missing(reported_value):
         return 0.0 if kind == st_rules.MILESTONE else None

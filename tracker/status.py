@@ -167,6 +167,33 @@ def report_is_current(
     return 0 <= age <= settings.report_fresh_months
 
 
+def done_on_record(
+    kind: str, comparator: str, target: float | None, value: float | None, reported_status: object,
+    settings: StatusSettings = StatusSettings(),
+) -> bool:
+    """Whether a report, however old, records the work done: a count that reached its target (``target``:
+    the lower bound of a range; ``左右`` within ``about_tolerance_percent``), a milestone reported 已完成 or
+    reaching its number, a target without a number reported 已完成.
+
+    Delivered work cannot be undone: such a report stays current after its month (the target stays
+    已完成 when nothing more is sent), while any other report counts only as :func:`report_is_current`
+    says. The SQL of the status table says the same (:func:`tracker.progress_queries.done_on_record_sql`).
+    """
+    value = None if _is_missing(value) else float(value)
+    target = None if _is_missing(target) else float(target)
+    if target is None and comparator != RANGE:
+        return reported_status == COMPLETED
+    if kind == MILESTONE:
+        return reported_status == COMPLETED or (None not in (value, target) and value >= target - _EPS)
+    if kind != COUNT or value is None or target is None:
+        return False
+    if comparator in (AT_LEAST, EQUAL, RANGE):
+        return value >= target - _EPS
+    if comparator == ABOUT:
+        return value >= target - abs(target) * settings.about_tolerance_percent / 100 - _EPS
+    return False
+
+
 # ---------------------------------------------------------------------------
 # Expected share (时序进度)
 

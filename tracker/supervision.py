@@ -36,7 +36,7 @@ from tracker import actions as sv_actions
 from tracker import progress_queries as pq
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_ids_where, target_where
-from tracker.report_validity import OPEN_END
+from tracker.report_validity import OPEN_END, current_report_sql
 from tracker.reporting import LOCAL_KINDS, assigned_sql, row_id
 from tracker.settings import StatusSettings
 
@@ -314,33 +314,45 @@ def reporting_rows(con: duckdb.DuckDBPyConnection, period: str, year: int | None
                    settings: StatusSettings = StatusSettings()) -> pd.DataFrame:
     """Every unit (org_id) and row it reports for ``period`` (:func:`tracker.reporting.assigned_sql`, the
     rules of the monthly template), of the plans of ``year`` (None: every year), with ``reported``: the row
-    has a current report (for the period or up to ``report_fresh_months`` earlier).
+    has a current report (for the period or up to ``report_fresh_months`` earlier), or its latest report
+    records the work done (:func:`tracker.progress_queries.done_on_record_sql`: nothing more to ask for).
 
     The part of the 催报 list that depends only on the data, the period and the settings: stored per data
     version as a snapshot of level :data:`tracker.status_store.REPORTING`."""
     where, params = target_where(Filters(year=year))
+    tol = repr(float(settings.about_tolerance_percent) / 100)
     sql = f"""
         WITH assigned AS MATERIALIZED ({assigned_sql(where)}),
         rows AS (
             SELECT a.org_id, a.target_id, a.jurisdiction_code, d.doc_id, i.item_id, t.seq,
-                   a.jurisdiction_code = coalesce(d.city_code, '') AS city_row
+                   a.jurisdiction_code = coalesce(d.city_code, '') AS city_row,
+                   t.kind, t.comparator, coalesce(al.value, t.value) AS target_value
             FROM assigned a
             JOIN targets t ON t.target_id = a.target_id
             JOIN items i ON i.item_id = t.item_id
             JOIN documents d ON d.doc_id = i.doc_id
+            LEFT JOIN target_allocations al ON al.target_id = a.target_id AND al.jurisdiction_code = a.jurisdiction_code
             WHERE d.period_start IS NULL OR d.period_start <= ?
         ),
         reported AS (
             SELECT DISTINCT target_id, jurisdiction_code FROM progress_reports
             WHERE period BETWEEN ? AND ? AND target_id IN (SELECT target_id FROM rows)
+        ),
+        done AS (   -- the latest report records the work done: nothing more to ask for
+            SELECT DISTINCT r.target_id, r.jurisdiction_code
+            FROM rows r
+            JOIN (SELECT target_id, jurisdiction_code, period, valid_until, value AS reported_value, reported_status
+                  FROM progress_reports) l ON l.target_id = r.target_id AND l.jurisdiction_code = r.jurisdiction_code
+            WHERE {current_report_sql("?", alias="l")} AND {pq.done_on_record_sql("r", "l", tol)}
         )
         SELECT r.org_id, r.target_id, r.jurisdiction_code, r.doc_id, r.item_id, r.seq, r.city_row,
-               rep.target_id IS NOT NULL AS reported
+               rep.target_id IS NOT NULL OR dn.target_id IS NOT NULL AS reported
         FROM rows r
         LEFT JOIN reported rep ON rep.target_id = r.target_id AND rep.jurisdiction_code = r.jurisdiction_code
+        LEFT JOIN done dn ON dn.target_id = r.target_id AND dn.jurisdiction_code = r.jurisdiction_code
     """
     return con.execute(sql, [*params, list(LOCAL_KINDS), st_rules.month_end(period),
-                             _earliest_current(period, settings), period]).df()
+                             _earliest_current(period, settings), period, period, period]).df()
 
 
 def reporting_overview(

@@ -2,10 +2,11 @@
 monthly history against the expected pace, and every note that was reported."""
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -181,7 +182,7 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     info = con.execute(_TARGET_INFO, [target_id]).fetchone()
     if info is None:
         return pd.DataFrame(columns=["period", "reported", "expected", "target"])
-    value, kind, steps_json, deadline, due_date, city_code, stated_start, start, end = info
+    value, kind, comparator, steps_json, deadline, due_date, city_code, stated_start, start, end = info
     last = st_rules.period_of(end) if as_of is None else min(as_of, st_rules.period_of(end))
     code = jurisdiction_code or city_code
     rows = _target_rows(con, target_id, _TargetPlan(value, city_code, stated_start), last)
@@ -194,6 +195,8 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     if due < start:
         due = end
     steps = [(date.fromisoformat(d), float(p)) for d, p in json.loads(steps_json)] if steps_json else []
+    values = {code: value, **{r.jurisdiction_code: r.target_value for r in places}}
+    done = {place: functools.partial(_done, kind, comparator, values.get(place), settings) for place in wanted}
     rows = []
     for month in range(1, 13):
         period = f"{start.year:04d}-{month:02d}"
@@ -202,13 +205,15 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
         expected = None
         if value is not None and kind in (st_rules.COUNT, st_rules.LEVEL):
             expected = st_rules.expected_share(st_rules.month_end(period), start, due, steps) * value
-        own = _report_in(reports[code], period, settings)
+        own = _report_in(reports[code], period, settings, done[code])
         if own is not None:
             reported = own[1]
         elif code == city_code and places:
-            latest = [_report_in(reports[r.jurisdiction_code], period, settings) for r in places]
+            latest = [_report_in(reports[r.jurisdiction_code], period, settings, done[r.jurisdiction_code])
+                      for r in places]
             summed = pq.summed_city_report(
-                kind, [None if r is None else pq.current_value(kind, r[0], r[1], period, settings) for r in latest],
+                kind, [None if r is None else pq.current_value(kind, r[0], r[1], period, settings, True)
+                       for r in latest],
                 [None if r is None else r[2] for r in latest])
             reported = None if summed is None else summed[0]
         else:
@@ -222,7 +227,7 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
 #: What :func:`target_history` needs of one target (parameter: target_id); ``stated_start`` is the plan's
 #: own start (NULL when it states none), ``start``/``end`` the period with the plan year filled in.
 _TARGET_INFO = """
-SELECT t.value, t.kind, t.steps, t.deadline, t.due_date, d.city_code, d.period_start AS stated_start,
+SELECT t.value, t.kind, t.comparator, t.steps, t.deadline, t.due_date, d.city_code, d.period_start AS stated_start,
        coalesce(d.period_start, make_date(d.year, 1, 1)) AS start,
        coalesce(d.period_end, make_date(d.year, 12, 31)) AS "end"
 FROM targets t JOIN items i USING (item_id) JOIN documents d USING (doc_id) WHERE t.target_id = ?
@@ -290,13 +295,19 @@ def _target_rows(con: duckdb.DuckDBPyConnection, target_id: int, plan: _TargetPl
             for code in sorted(codes, key=lambda code: (code != home, code))]
 
 
-def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
-               settings: StatusSettings) -> tuple[str, float | None, str | None] | None:
-    """The latest (period, value, status) on or before ``period`` that is current there, if any."""
+def _report_in(reports: list[tuple[str, float | None, str | None]], period: str, settings: StatusSettings,
+               done: Callable[[tuple], bool]) -> tuple[str, float | None, str | None] | None:
+    """The latest (period, value, status) on or before ``period`` that is current there, if any: recent
+    enough, or recording the work done (``done`` of it, :func:`tracker.status.done_on_record`)."""
     earlier = [r for r in reports if r[0] <= period]
-    if not earlier or not st_rules.report_is_current(earlier[-1][0], period, settings):
+    if not earlier or not (st_rules.report_is_current(earlier[-1][0], period, settings) or done(earlier[-1])):
         return None
     return earlier[-1]
+
+
+def _done(kind: str, comparator: str, target: float | None, settings: StatusSettings, report: tuple) -> bool:
+    """:func:`tracker.status.done_on_record` of a (period, value, status) report of a place with ``target``."""
+    return st_rules.done_on_record(kind, comparator, target, report[1], report[2], settings)
 
 
 #: Above this many targets in an item, :func:`item_notes` scans the reports once instead of looking
