@@ -30,7 +30,6 @@ import hashlib
 import math
 import operator
 import re
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time

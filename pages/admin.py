@@ -6,6 +6,7 @@ import streamlit as st
 
 from tracker import audit, auth, unit_uploads
 from tracker.app_db import get_connection
+from tracker.formatting import blank_missing
 from tracker.reporting import unit_names
 from tracker.session import current_account, through_navigation
 
@@ -20,7 +21,7 @@ con = get_connection()
 
 st.header("账号")
 accounts = auth.list_accounts(con)
-st.dataframe(accounts.drop(columns=["role"]).rename(columns={
+st.dataframe(blank_missing(accounts.drop(columns=["role"])).rename(columns={
     "username": "用户名", "display_name": "姓名", "role_label": "角色", "unit_name": "绑定单位", "active": "启用",
     "created_at": "创建时间", "created_by": "创建人", "changed_at": "最近修改"}), hide_index=True, key="admin_accounts")
 
@@ -84,7 +85,8 @@ if check.ok:
 else:
     st.error(f"审计记录完整性校验未通过：记录 {', '.join(map(str, check.broken[:20]))} 与哈希链不符，"
              "可能在系统之外被修改或删除")
-st.dataframe(log.drop(columns=["action"]).rename(columns=audit.HEADERS), hide_index=True, key="audit_table")
+st.dataframe(blank_missing(log.drop(columns=["action"])).rename(columns=audit.HEADERS), hide_index=True,
+             key="audit_table")
 fmt = st.radio("导出格式", [".xlsx", ".csv"], horizontal=True, key="audit_format")
 if st.button(f"导出以上 {len(log)} 条记录", key="audit_export"):
     st.session_state["audit_file"] = unit_uploads.audit_export(con, account, log, fmt)

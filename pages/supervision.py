@@ -159,9 +159,10 @@ elif st.button("生成月度通报", key="sv_briefing_make"):
     st.session_state["sv_briefing"] = {
         suffix: cached(briefing.briefing_file, as_of, suffix, sel.filters, sel.settings)
         for suffix in (".xlsx", ".docx")
-    } | {"as_of": as_of}
+    } | {"as_of": as_of, "filters": sel.filters}
 made = st.session_state.get("sv_briefing")
-if made and made["as_of"] == as_of:
+# offered only for the date and filters it was made for; after a change the user makes it again
+if made and made["as_of"] == as_of and made.get("filters") == sel.filters:
     excel, word = st.columns(2)
     excel.download_button("下载月度通报（Excel，含图表）", made[".xlsx"], key="sv_briefing_xlsx",
                           file_name=briefing.file_name(as_of, ".xlsx"), mime=XLSX)

@@ -2,9 +2,9 @@
 monthly history against the expected pace, and every reported note."""
 import streamlit as st
 
-from tracker import charts, page_blocks as blocks, progress_queries as pq, task_queries as tq
+from tracker import page_blocks as blocks, progress_queries as pq, task_queries as tq
 from tracker.app_db import cached, cached_on_plans
-from tracker.formatting import display_table, item_name, source_html
+from tracker.formatting import display_table, item_name, period_label, source_html
 from tracker.session import through_navigation
 from tracker.sidebar import selection
 
@@ -53,13 +53,17 @@ if item_id is not None:
                                  for r in mine_shares[mine_shares["target_id"] == target_id].itertuples()}
         place = st.selectbox("范围", list(places), format_func=places.get, key="task_scope")
         history = cached(tq.target_history, int(target_id), place or None, sel.as_of, sel.settings)
-        unit = mine.loc[mine["target_id"] == target_id, "unit"].iloc[0]
+        target = mine[mine["target_id"] == target_id].iloc[0]
+        share = mine_shares[(mine_shares["target_id"] == target_id) & (mine_shares["jurisdiction_code"] == place)]
         if not place and len(places) > 1:
             st.caption("全市数为各县（市、区）当月报送之和；有县（市、区）未报送的月份不计合计。")
-        blocks.chart(charts.history_chart, history, targets[target_id], unit, key="task_history")
+        blocks.history_block(history, target["kind"], blocks.history_title(target, share.iloc[0] if place else None),
+                             target["unit"], key="task_history")
 
     st.subheader("报送记录")
-    notes = cached(tq.item_notes, int(item_id))
+    notes = cached(tq.item_notes, int(item_id), sel.as_of)
+    if sel.as_of:
+        st.caption(f"列出截至{period_label(sel.as_of)}的报送（含更正）；之后月份的报送不列出。")
     if notes.empty:
         st.info("尚无报送记录。")
     else:

@@ -1,12 +1,13 @@
 """数据填报: a unit downloads its template, uploads it (with a progress bar), reads the row
 messages, downloads the copy with an error column, and sees its upload history. Roles that
 may export download the month's summary here. Checks live in tracker/unit_uploads.py."""
+import pandas as pd
 import streamlit as st
 
 from tracker import auth, unit_uploads
 from tracker import filters as f
 from tracker.app_db import cached, get_connection
-from tracker.formatting import period_label
+from tracker.formatting import blank_missing, period_label
 from tracker.session import current_account, through_navigation
 from tracker.sidebar import selection
 
@@ -70,8 +71,9 @@ if auth.has(account, auth.UPLOAD):
         show = {"accepted": st.success, "unchanged": st.info, "partial": st.warning}.get(result.outcome, st.error)
         show(result.summary())
         if result.problems:
-            st.dataframe([{"工作表": p.sheet, "行": p.row, "列": p.column, "问题": p.message} for p in result.problems],
-                         hide_index=True, key="up_problems")
+            st.dataframe(blank_missing(pd.DataFrame(
+                [{"工作表": p.sheet, "行": p.row, "列": p.column, "问题": p.message} for p in result.problems])),
+                hide_index=True, key="up_problems")
         if last.error_copy is not None:
             st.download_button(f"下载带错误说明的文件 {last.error_copy_name}", last.error_copy,
                                file_name=last.error_copy_name, key="up_error_copy", on_click="ignore")

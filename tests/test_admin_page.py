@@ -61,9 +61,10 @@ def test_the_account_list(app_db):
     at = admin_page(app_db[1]["guanli"])
     accounts = at.dataframe[0].value
     assert accounts[["用户名", "角色", "绑定单位", "启用"]].values.tolist() == [
-        ["ducha", "督查", None, True], ["fgw", "部门", "市发改委", True], ["guanli", "系统管理员", None, True],
+        ["ducha", "督查", "", True], ["fgw", "部门", "市发改委", True], ["guanli", "系统管理员", "", True],
         ["jxj", "部门", "市经信局", True], ["kecheng", "县（市、区）政府", "柯城区政府", True],
-        ["lingdao", "市领导", None, True]]
+        ["lingdao", "市领导", "", True]]   # an empty cell, never "None"
+    assert set(accounts["最近修改"]) == {""}
     assert "password_hash" not in accounts.columns
 
 
@@ -132,6 +133,7 @@ def test_the_audit_log_is_shown_checked_and_exported(app_db):
     assert at.success[0].value == f"审计记录完整性校验通过（共 {n} 条，哈希链无断裂）"
     log = at.dataframe[1].value
     assert len(log) == n and log["操作"].iloc[0] == "新建账号" and log["操作人"].iloc[0] == "os:tester"
+    assert log["文件SHA-256"].iloc[0] == "" and not log.isna().any().any()   # empty cells, never "None"
     at.multiselect(key="audit_actions").select("document_load")
     run(at)
     assert set(at.dataframe[1].value["操作"]) == {"加载文件"}

@@ -55,6 +55,20 @@ def test_display_table_shows_dashes_never_none():
     assert frame["name"].tolist() == ["市发改委", None]  # the input is left alone
 
 
+def test_blank_missing_leaves_empty_cells_never_none():
+    # an upload's problems: a whole-file problem has no row or column
+    problems = pd.DataFrame([{"工作表": "进展", "行": 12, "列": "本月累计值", "问题": "不是数字"},
+                             {"工作表": None, "行": None, "列": None, "问题": "不是本单位的模板"}])
+    assert fmt.blank_missing(problems).to_dict("list") == {
+        "工作表": ["进展", ""], "行": ["12", ""], "列": ["本月累计值", ""], "问题": ["不是数字", "不是本单位的模板"]}
+    accounts = pd.DataFrame({"unit": [None, "市发改委"], "active": [True, False], "n": [1, 2],
+                             "changed": pd.to_datetime(["2024-04-03 09:00:05", None])})
+    table = fmt.blank_missing(accounts)
+    assert table.to_dict("list") == {"unit": ["", "市发改委"], "active": [True, False], "n": [1, 2],
+                                     "changed": ["2024-04-03 09:00:05", ""]}
+    assert table["n"].dtype.kind == "i" and accounts["unit"].tolist() == [None, "市发改委"]
+
+
 def test_display_table_keeps_gapless_numbers_as_numbers():
     table = fmt.display_table(pd.DataFrame({"n": [1, 2], "x": [1.5, 2.0]}))
     assert table["n"].dtype.kind == "i" and table["x"].tolist() == [1.5, 2.0]

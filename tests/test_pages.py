@@ -286,7 +286,8 @@ def test_departments_page_ranks_and_drills_down(tiny_db):
 def test_leaders_page(tiny_db):
     at = run(page="pages/leaders.py")
     ranking = frame(at, "排名", "牵头市领导")
-    assert ranking[["牵头市领导", "指标", "正常", "未报送"]].values.tolist() == [["张三", 3, 2, 1]]
+    assert ranking[["排名", "牵头市领导", "指标", "正常", "未报送"]].values.tolist() == [
+        ["1", "张三", 3, 2, 1], ["—", "（无牵头市领导）", 1, 0, 0]]   # target 2: its area names no leader
     assert len(frame(at, "说明")) == 3
 
 
@@ -332,6 +333,59 @@ def test_task_page_history_follows_the_chosen_scope(tiny_db):
     assert not at.exception
 
 
+def test_task_notes_stop_at_the_as_of_month(tiny_db):
+    at = run()
+    at.selectbox(key="f_as_of").select("2024-02")
+    rerun(at)
+    at.switch_page("pages/tasks.py")
+    rerun(at)
+    at.text_input(key="task_search").input("投资")
+    rerun(at)
+    notes = frame(at, "版本", "进展情况")
+    assert notes[["报送期", "指标", "累计值", "版本"]].values.tolist() == [["2024-02", "固定资产投资增长", 8.0, 1]]
+    assert "列出截至2024年2月的报送（含更正）；之后月份的报送不列出。" in [c.value for c in at.caption]
+
+
+def test_task_history_of_a_milestone_says_why_there_is_no_chart(tiny_db):
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("充电")
+    rerun(at)
+    at.selectbox(key="task_target").select(4)
+    rerun(at)
+    assert "里程碑类指标按完成与否研判，无月度数值。" in [i.value for i in at.info]
+    assert not at.get("plotly_chart")
+
+
+def test_task_history_title_shows_the_chosen_scope_s_target(tiny_db):
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("充电")
+    rerun(at)
+    at.selectbox(key="task_target").select(3)
+    rerun(at)
+    assert chart(at)["layout"]["title"]["text"] == "2. 柯城区、衢江区充电桩（共300个）"
+    at.selectbox(key="task_scope").select("330803")
+    rerun(at)
+    fig = chart(at)
+    assert fig["layout"]["title"]["text"] == "2. 柯城区、衢江区充电桩（衢江区：≥200个）"
+    assert _array(next(t for t in fig["data"] if t["name"] == "目标值")["y"]) == [200.0] * 3
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/departments.py", "pages/leaders.py",
+                                  "pages/jurisdictions.py"])
+def test_the_caption_names_the_chosen_counties(tiny_db, page):
+    at = run()
+    at.switch_page(page)
+    rerun(at)
+    scope = "各县（市、区）的任务" if page == "pages/jurisdictions.py" else "全市指标"
+    assert at.caption[0].value == f"截至2024年3月，{scope}"
+    at.multiselect(key="f_jurisdictions").select("330802")
+    rerun(at)
+    assert at.caption[0].value == "截至2024年3月，柯城区的任务"
+    at.multiselect(key="f_jurisdictions").select("330803")
+    rerun(at)
+    assert at.caption[0].value == "截至2024年3月，柯城区、衢江区的任务"
+
+
 def test_data_quality_page(tiny_db):
     at = run(page="pages/data_quality.py")
     assert headers(at) == ["已加载文件", "各类条目与指标数量", "待复核的数字（0）", "分解数之和与全市目标不一致（0）",
@@ -371,13 +425,41 @@ def bar_values(spec: dict) -> tuple[list, list]:
 @pytest.mark.parametrize("page, columns, rows", [
     ("pages/departments.py", ["牵头单位", "正常率", "平均完成进度", "平均时序进度"],
      [["市经信局", "66.7%", "25.8%", "24.9%"], ["市发改委", "0.0%", "—", "—"]]),  # a rate only: no mean progress
-    ("pages/leaders.py", ["牵头市领导", "正常率", "平均完成进度"], [["张三", "66.7%", "25.8%"]]),
+    ("pages/leaders.py", ["牵头市领导", "正常率", "平均完成进度"],
+     [["张三", "66.7%", "25.8%"], ["（无牵头市领导）", "0.0%", "—"]]),  # target 2: its area names no leader
     ("pages/jurisdictions.py", ["县（市、区）", "正常率", "平均完成进度"],
      [["柯城区", "100.0%", "30.0%"], ["衢江区", "100.0%", "25.0%"]]),
 ])
 def test_rankings_show_shares_and_dashes_never_none(tiny_db, page, columns, rows):
     ranking = frame(run(page=page), "排名", *columns)
     assert ranking[columns].values.tolist() == rows
+
+
+def test_department_totals_match_the_overview(real_db):
+    # target 272 (18 新（改）建城市雨水管网) names county governments only: it was on no department's list
+    at = run()
+    assert metrics(at)["指标"] == "300"
+    at.switch_page("pages/departments.py")
+    rerun(at)
+    ranking = frame(at, "排名", "牵头单位")
+    assert int(ranking["指标"].sum()) == 300
+    assert ranking[["排名", "牵头单位", "指标", "未报送"]].values.tolist()[-1] == ["—", "（无牵头单位）", 1, 1]
+    at.selectbox(key="department_select").select("（无牵头单位）")
+    rerun(at)
+    assert frame(at, "说明")[["序号", "指标", "状态"]].values.tolist() == [["18", "新（改）建城市雨水管网", "未报送"]]
+
+
+def test_leaders_page_lists_targets_without_a_leader(real_db):
+    at = run()
+    at.multiselect(key="f_jurisdictions").select("330802")
+    rerun(at)
+    at.switch_page("pages/leaders.py")
+    rerun(at)
+    assert "没有符合筛选条件的指标。" not in [i.value for i in at.info]
+    ranking = frame(at, "排名", "牵头市领导")
+    assert ranking[["排名", "牵头市领导", "指标"]].values.tolist() == [["—", "（无牵头市领导）", 36]]
+    assert at.selectbox(key="leader_select").value == "（无牵头市领导）"
+    assert len(frame(at, "说明", "县（市、区）")) == 36
 
 
 def test_task_search_finds_responsible_units_and_leaders(tiny_db):

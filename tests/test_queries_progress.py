@@ -192,6 +192,13 @@ def test_notes_keep_every_version(con):
     assert set(notes["uploaded_by"]) == {"李四"}
 
 
+def test_notes_stop_at_the_as_of_month(con):
+    notes = tq.item_notes(con, 1, "2024-02")
+    assert notes[["period", "seq", "value", "version"]].values.tolist() == [["2024-02", 1, 8, 1]]
+    assert tq.item_notes(con, 1, "2024-03")["period"].tolist() == ["2024-03", "2024-02"]
+    assert tq.item_notes(con, 2, "2024-02").empty
+
+
 def test_allocation_totals_that_do_not_add_up(con):
     assert queries.allocation_mismatches(con).empty
     con.execute("UPDATE target_allocations SET value = 150 WHERE jurisdiction_code = '330803'")

@@ -171,3 +171,17 @@ def test_monthly_briefing_buttons(tiny_db):
     at.button(key="sv_briefing_make").click()
     run(at)
     assert downloads(at)[-2:] == ["下载月度通报（Excel，含图表）", "下载月度通报（Word）"]
+
+
+def test_the_briefing_goes_away_when_the_filters_change(tiny_db):
+    at = run()
+    at.button(key="sv_briefing_make").click()
+    run(at)
+    assert downloads(at)[-2:] == ["下载月度通报（Excel，含图表）", "下载月度通报（Word）"]
+    at.multiselect(key="f_jurisdictions").select("330802")
+    run(at)
+    assert at.caption[0].value == "截至2024年3月31日（报送期2024年3月）；范围：年度：2024；县（市、区）：柯城区"
+    assert [d for d in downloads(at) if "月度通报" in d] == []
+    at.button(key="sv_briefing_make").click()
+    run(at)
+    assert downloads(at)[-2:] == ["下载月度通报（Excel，含图表）", "下载月度通报（Word）"]

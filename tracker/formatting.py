@@ -188,6 +188,24 @@ def display_table(frame: pd.DataFrame, percents: tuple[str, ...] = ()) -> pd.Dat
     return table
 
 
+def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for a plain listing (accounts, the audit log, an upload's problems) whose missing
+    cells are empty, never Streamlit's grey "None". Only a column with a gap changes, to text: whole
+    numbers as written ("12", a sheet's row), moments to the second; the other columns keep their type."""
+    table = frame.copy()
+    for column in table.columns:
+        values = table[column]
+        if not values.isna().any():
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            table[column] = ["" if _missing(x) else pd.Timestamp(x).strftime("%Y-%m-%d %H:%M:%S") for x in values]
+        elif pd.api.types.is_numeric_dtype(values):
+            table[column] = ["" if _missing(x) else str(int(x)) if float(x).is_integer() else str(x) for x in values]
+        else:
+            table[column] = ["" if _missing(x) else x for x in values]
+    return table
+
+
 def source_html(segments) -> str:
     """Source text with target phrases marked: ``<mark>`` around each target segment (escaped HTML)."""
     import html

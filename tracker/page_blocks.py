@@ -11,21 +11,35 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from tracker import charts
-from tracker.formatting import display_table, period_label, status_table
+from tracker import filters as f
+from tracker.app_db import cached_on_plans
+from tracker.formatting import display_table, period_label, status_table, target_text
 from tracker.sidebar import Selection
-from tracker.status import STATUS_COLORS
+from tracker.status import MILESTONE, STATUS_COLORS
 
 
 def context_caption(sel: Selection, demo: bool, jurisdictions: bool | None = None) -> None:
-    """One line under the title: as-of month, scope (whole city or jurisdictions), demo-data label
-    (``demo``: the page's figures include demo data, :func:`tracker.progress_queries.has_demo`)."""
+    """One line under the title: as-of month, scope (whole city, the jurisdictions chosen in the sidebar by
+    name, or every jurisdiction), demo-data label (``demo``: the page's figures include demo data,
+    :func:`tracker.progress_queries.has_demo`)."""
+    codes = sel.filters.jurisdictions
     if jurisdictions is None:
-        jurisdictions = bool(sel.filters.jurisdictions)
-    scope = "各县（市、区）的任务" if jurisdictions else "全市指标"
+        jurisdictions = bool(codes)
+    if codes:
+        scope = f"{place_names(codes)}的任务"
+    else:
+        scope = "各县（市、区）的任务" if jurisdictions else "全市指标"
     text = f"截至{period_label(sel.as_of)}，{scope}"
     st.caption(text)
     if demo:
         st.warning("演示数据：本页的报送进度含演示数据，不是真实报送。", icon=":material/science:")
+
+
+def place_names(codes: tuple[str, ...]) -> str:
+    """Jurisdiction codes as the sidebar names them, in the order chosen: "柯城区、衢江区"."""
+    names = cached_on_plans(f.jurisdiction_options)
+    names = dict(zip(names["code"], names["name"]))
+    return "、".join(names.get(code, code) for code in codes)
 
 
 def headline(counts: dict[str, int]) -> None:
@@ -57,6 +71,34 @@ def status_bars(mix: pd.DataFrame, order: list[str], by: str, title: str, label:
         st.info("没有符合筛选条件的指标。")
         return
     chart(charts.status_bars, mix, by, title, label, order, key=key)
+
+
+#: What the 月度进度 block says instead of a chart for a milestone target.
+MILESTONE_HISTORY = "里程碑类指标按完成与否研判，无月度数值。"
+#: ... and for a target with no monthly figure at all (no report, no pace, no target value).
+NO_HISTORY = "该范围尚无可画的月度数值。"
+
+
+def history_title(target: pd.Series, place: pd.Series | None = None) -> str:
+    """The 月度进度 chart's title: the target as the plan states it for the whole city
+    ("1. 新增公共充电桩（公共充电桩1000个）"), the place's own target for a place
+    ("2. 充电桩（衢江区：≥200个）"; "（衢江区：未分解目标）" where the plan gives it none)."""
+    head = f"{target['seq']}. {target['indicator']}"
+    if place is None:
+        return f"{head}（{target['raw']}）"
+    value = target_text(place["target_value"], place["target_value_high"], place["unit"], place["comparator"])
+    return f"{head}（{place['jurisdiction_name']}：{'未分解目标' if value == '—' else value}）"
+
+
+def history_block(history: pd.DataFrame, kind: str, title: str, unit: str, key: str) -> None:
+    """A target's monthly history (:func:`tracker.task_queries.target_history`) as a chart, or a line saying
+    why there is none (a milestone is judged done or not; nothing reported and no pace to draw)."""
+    if kind == MILESTONE:
+        st.info(MILESTONE_HISTORY)
+    elif history[["reported", "expected", "target"]].isna().all().all():
+        st.info(NO_HISTORY)
+    else:
+        chart(charts.history_chart, history, title, unit, key=key)
 
 
 def chart(build: Callable[..., go.Figure], *args, key: str) -> None:

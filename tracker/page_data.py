@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tracker import status_sql as sq
+from tracker import progress_queries as pq, status_sql as sq
 from tracker.filters import Filters
 from tracker.formatting import STATUS_TABLE_COLUMNS
-from tracker.progress_queries import CITY, JURISDICTION
+from tracker.progress_queries import CITY, JURISDICTION, stored_frame
 from tracker.settings import StatusSettings
 from tracker.status_store import StatusScope
 
@@ -59,20 +59,59 @@ class Groups:
         return self.counts["指标"] == 0
 
 
+#: The group of the rows with no name in a grouping column (a target whose text names no lead unit, or no
+#: lead city leader): listed last and unranked, so a page's groups hold every target 总览 counts.
+UNGROUPED = {"lead_unit": "（无牵头单位）", "leaders": "（无牵头市领导）"}
+
+#: The status columns :func:`_ungrouped` reads (what group_summary and status_mix use).
+_SUMMARY_COLUMNS = ("status", "kind", "actual_share", "expected_share")
+
+
 def groups(con, as_of: str, filters: Filters, settings: StatusSettings, by: str,
            level: str | None = None) -> Groups:
     """部门 (``lead_unit``), 牵头市领导 (``leaders``), 县（市、区） (``jurisdiction_name``, jurisdiction level):
-    counts, ranking and status mix per group."""
+    counts, ranking and status mix per group; rows with no lead unit or no leader as one more group,
+    :data:`UNGROUPED`, after the ranked ones (its rank missing)."""
     with StatusScope(con, as_of, filters, settings, _level(filters, level)) as scope:
         ranking, mix = sq.ranking_with_mix(scope, by)
-        return Groups(*sq.counts_and_demo(scope), ranking, Mix(mix, ranking[by].tolist()))
+        counts, demo = sq.counts_and_demo(scope)
+        if by in UNGROUPED:
+            ranking, mix = _with_ungrouped(ranking, mix, _ungrouped(scope, by, _SUMMARY_COLUMNS), by)
+        return Groups(counts, demo, ranking, Mix(mix, ranking[by].tolist()))
+
+
+def _ungrouped(scope: StatusScope, by: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The status rows (``columns``) of the :data:`UNGROUPED` group of ``by``, in order."""
+    if by not in UNGROUPED:
+        raise ValueError(f"no ungrouped rows for {by}")
+    return stored_frame(scope.df(
+        f"SELECT {', '.join(columns)} FROM {{rows}} WHERE coalesce({by}, '') = '' ORDER BY row_order"))
+
+
+def _with_ungrouped(ranking: pd.DataFrame, mix: pd.DataFrame, rows: pd.DataFrame,
+                    by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``ranking`` and ``mix`` with the :data:`UNGROUPED` rows as one last, unranked group (the same figures
+    :func:`tracker.progress_queries.group_summary` and ``status_mix`` give for them)."""
+    if rows.empty:
+        return ranking, mix
+    rows = rows.assign(**{by: UNGROUPED[by]})
+    extra = pq.group_summary(rows, by).assign(rank=None)
+    ranking = pd.concat([ranking, extra], ignore_index=True) if len(ranking) else extra
+    ranking["rank"] = ranking["rank"].astype("Int64")
+    extra_mix = pq.status_mix(rows, by)
+    if len(mix):
+        extra_mix = pd.concat([mix, extra_mix], ignore_index=True)
+        extra_mix["status"] = extra_mix["status"].astype(mix["status"].dtype)
+    return ranking, extra_mix
 
 
 def group_rows(con, as_of: str, filters: Filters, settings: StatusSettings, by: str, value: str,
                level: str | None = None) -> pd.DataFrame:
-    """The status rows of one group (one department, leader or jurisdiction), with the columns the pages'
-    table shows (:data:`tracker.formatting.STATUS_TABLE_COLUMNS`)."""
+    """The status rows of one group (one department, leader or jurisdiction, or :data:`UNGROUPED`), with the
+    columns the pages' table shows (:data:`tracker.formatting.STATUS_TABLE_COLUMNS`)."""
     with StatusScope(con, as_of, filters, settings, _level(filters, level)) as scope:
+        if value == UNGROUPED.get(by):
+            return _ungrouped(scope, by, STATUS_TABLE_COLUMNS)
         return sq.rows_of(scope, by, value, STATUS_TABLE_COLUMNS)
 
 

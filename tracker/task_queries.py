@@ -318,8 +318,9 @@ NOTES_LOOKUP_MAX = 64
 _ONE_TARGET_REPORTS = "SELECT * FROM progress_reports WHERE target_id = ?"
 
 
-def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
-    """Every report of the item's targets, corrections included: who sent what, when."""
+def item_notes(con: duckdb.DuckDBPyConnection, item_id: int, as_of: str | None = None) -> pd.DataFrame:
+    """Every report of the item's targets, corrections included: who sent what, when; with ``as_of``
+    (YYYY-MM) only the reports for that month and before, as the page's other figures are."""
     target_ids = [r[0] for r in con.execute(
         "SELECT target_id FROM targets WHERE item_id = ? ORDER BY target_id", [item_id]).fetchall()]
     if len(target_ids) <= NOTES_LOOKUP_MAX:
@@ -339,8 +340,8 @@ def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
         JOIN uploads u USING (upload_id)
         JOIN targets t USING (target_id)
         LEFT JOIN jurisdictions j ON j.code = p.jurisdiction_code
-        WHERE t.item_id = ?
+        WHERE t.item_id = ? AND (CAST(? AS VARCHAR) IS NULL OR p.period <= ?)
         ORDER BY p.period DESC, t.seq, p.jurisdiction_code, p.version DESC
         """,
-        params,
+        [*params, as_of, as_of],
     ).df()
