@@ -49,7 +49,7 @@ def xlsx_error_copy(path: Path, sheet_name: str, header_row: int, n_headers: int
     """Write the copy of ``path`` to ``out`` with ``header`` over the new column and ``messages``
     (sheet row number → text) in it; None when the file is not one this can edit (nothing written)."""
     with zipfile.ZipFile(path) as zf:
-        part = _sheet_part(zf, sheet_name)
+        part = sheet_part(zf, sheet_name)
         if part is None or "xl/styles.xml" not in zf.namelist():
             return None
         sheet = zf.read(part)
@@ -69,7 +69,7 @@ def xlsx_error_copy(path: Path, sheet_name: str, header_row: int, n_headers: int
     return out
 
 
-def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
+def sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str | None:
     """The zip member of the worksheet named ``sheet_name`` (by xl/workbook.xml and its relationships)."""
     try:
         workbook = fromstring(zf.read("xl/workbook.xml"))

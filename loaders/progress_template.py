@@ -49,6 +49,12 @@ STATUS = "状态"
 PROGRESS = "进展情况"
 PROBLEMS = "存在问题"
 NEXT_STEPS = "下步打算"
+INDICATOR = "指标"
+PLACE = "区域"
+UNIT_COLUMN = "计量单位"
+#: The locked cells that say which target and place a row is, beside its 填报编号: an upload holds each
+#: row to them (a row moved, or sorted on some columns only, keeps its id but not its figures' meaning).
+IDENTITY_COLUMNS = (PLACE, INDICATOR, UNIT_COLUMN)
 TEXT_COLUMNS = (PROGRESS, PROBLEMS, NEXT_STEPS)
 EDITABLE = (VALUE, STATUS) + TEXT_COLUMNS
 
@@ -61,8 +67,8 @@ class Column:
 
 # Widths add up to what an A4 landscape page shows at about 80 % (text wraps in the cells).
 COLUMNS = (
-    Column(ROW_ID, 13), Column("文件", 14), Column("条目", 18), Column("指标", 18),
-    Column("指标原文", 20), Column("区域", 8), Column("目标值", 9), Column("计量单位", 7),
+    Column(ROW_ID, 13), Column("文件", 14), Column("条目", 18), Column(INDICATOR, 18),
+    Column("指标原文", 20), Column(PLACE, 8), Column("目标值", 9), Column(UNIT_COLUMN, 7),
     Column("截止日期", 11), Column(VALUE, 11), Column(STATUS, 8), Column(PROGRESS, 24),
     Column(PROBLEMS, 18), Column(NEXT_STEPS, 18),
 )

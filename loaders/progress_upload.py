@@ -42,10 +42,11 @@ import pyarrow as pa   # a requirement of streamlit (and DuckDB reads its tables
 
 from loaders import background
 from loaders.progress_template import (
-    DATA_SHEET, META_PERIOD, META_SHEET, META_UNIT, META_VERSION, NEXT_STEPS, PROBLEMS, PROGRESS,
-    REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
+    DATA_SHEET, IDENTITY_COLUMNS, META_PERIOD, META_SHEET, META_UNIT, META_VERSION, NEXT_STEPS, PROBLEMS,
+    PROGRESS, REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
 )
 from loaders.sheet_reader import MAX_BYTES, MAX_ROWS, FileRefused, Problem, Sheet, clean_text, read_sheet
+from loaders.xlsx_formats import percent_rows
 from tracker import audit, report_validity
 from tracker.auth import Account, upload_refusal
 from tracker.db import next_ids, write_transaction
@@ -187,7 +188,10 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name,
                                                        problems=[exc.problem]))
     expected, known, batch = background.result_or_none(ahead) or (*_rows_to_check(con, unit, period), None)
-    reports, problems, n_blank = validate_rows(sheet.name, sheet.header, sheet.rows, expected, known, unit, period)
+    percent = (percent_rows(sheet.content, sheet.name, sheet.header.index(VALUE) + 1)
+               if sheet.kind == "xlsx" and sheet.content is not None and VALUE in sheet.header else frozenset())
+    reports, problems, n_blank = validate_rows(sheet.name, sheet.header, sheet.rows, expected, known, unit, period,
+                                               percent)
     n_rows = len(sheet.rows)
     if problems and not partial:
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows,
@@ -323,10 +327,12 @@ def validate_rows(
     known_targets: set[int],
     unit: Unit,
     period: str,
+    percent: set[int] | frozenset[int] = frozenset(),
 ) -> tuple[list[Report], list[Problem], int]:
     """Valid reports, the problems found (sheet, row, column, message) and the count of blank rows.
 
     The cells as read stay in the file itself (:func:`store_file`); a report keeps its row number.
+    ``percent``: the rows whose value cell shows its number as a percentage (:func:`percent_value`).
 
     The common cells (text, finite floats, empty) take inline fast paths that give what
     :func:`clean_text`, :func:`_text` and :func:`parse_number` give; any other cell goes
@@ -335,6 +341,11 @@ def validate_rows(
     kept = (ROW_ID, VALUE, STATUS, PROGRESS, PROBLEMS, NEXT_STEPS)
     i_id, i_value, i_status, i_progress, i_problems, i_next = (
         header.index(h) if h in header else None for h in kept)
+    # the identity cells the file has (区域, 指标, 计量单位): (index, RowKey field, header)
+    identity = [(header.index(h), name, h) for h, name in zip(IDENTITY_COLUMNS, _IDENTITY_FIELDS) if h in header]
+    id_fields, id_headers = [name for _, name, _ in identity], [h for _, _, h in identity]
+    id_pick = operator.itemgetter(*(i for i, _, _ in identity)) if len(identity) == len(IDENTITY_COLUMNS) else None
+    id_need = max((i for i, _, _ in identity), default=-1) + 1
     reports: list[Report] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
@@ -387,6 +398,17 @@ def validate_rows(
         if empty:
             n_blank += 1
             continue
+        if identity:
+            if id_pick is not None and width >= id_need:   # the template's three columns: compared in C
+                got, want = id_pick(cells), (row.jurisdiction_name, row.indicator, row.unit)
+            else:
+                got = tuple(cells[i] if i < width else None for i, _, _ in identity)
+                want = tuple(getattr(row, name) for _, name, _ in identity)
+            if got != want:
+                mismatch = identity_problem(rid, row, list(zip(got, id_fields, id_headers)))
+                if mismatch is not None:
+                    problems.append(Problem(sheet_name, n, *mismatch))
+                    continue
         found: list[tuple[str, str]] = []
         value = None
         if value_class is float and isfinite(raw_value):
@@ -395,6 +417,12 @@ def validate_rows(
             try:
                 value = parse_number(raw_value, row.unit)
             except ValueError as exc:
+                found.append((VALUE, str(exc)))
+        if percent and n in percent and value is not None and value_class is not str:
+            try:
+                value = percent_value(value, row.unit)
+            except ValueError as exc:
+                value = None
                 found.append((VALUE, str(exc)))
         if value is not None:
             bounds = ranges.get((row.kind, row.unit))
@@ -422,6 +450,41 @@ def validate_rows(
         reports.append(Report(row.target_id, row.jurisdiction_code, value, status or None, texts[0], texts[1],
                               texts[2], n))
     return reports, problems, n_blank
+
+
+#: The :class:`RowKey` fields the identity columns show (:data:`IDENTITY_COLUMNS`, in order).
+_IDENTITY_FIELDS = ("jurisdiction_name", "indicator", "unit")
+_SPACES = re.compile(r"\s+")
+
+
+def identity_problem(rid: str, row: RowKey | ReportingRow,
+                     cells: list[tuple[object, str, str]]) -> tuple[str, str] | None:
+    """(column, message) for the first identity cell (cell, RowKey field, header) that names another place,
+    indicator or unit than the row's 填报编号 does; None when every filled one agrees (spaces, full-width
+    forms and our own apostrophe aside; an emptied cell says nothing)."""
+    for cell, name, header in cells:
+        if cell is None:
+            continue
+        text = _label(cell)
+        want = getattr(row, name)
+        if text and text != _label(want):
+            return header, (f"本行{header}为“{clean_text(cell)}”，而填报编号{rid}的{header}是“{want}”："
+                            "请勿调换行、改动编号或只选部分列排序；如模板是旧版，请重新下载本月模板")
+    return None
+
+
+def _label(cell) -> str:
+    return _SPACES.sub("", restore(clean_text(cell)))
+
+
+def percent_value(number: float, unit: str) -> float:
+    """A number from a cell formatted as a percentage, as the sheet shows it: 0.16 shown as "16%" is 16 for a
+    target measured in %. For any other unit it is refused (ValueError): a percentage is no count of 个."""
+    shown = round(number * 100, 9) + 0.0
+    if "%" in unit:
+        return shown
+    what = f"计量单位为“{unit}”" if unit else "没有计量单位"
+    raise ValueError(f"单元格是百分比格式（显示为{_fmt(shown)}%），而本行{what}：请把单元格格式设为“常规”或“数值”后填写")
 
 
 def row_id(cell) -> str:

@@ -145,6 +145,11 @@ def test_a_template_saved_again_by_an_office_program_uploads_as_typed(office, bu
             typed[row_id] = (10.0 + r, "正常", f"第{r}行：按计划推进")
             for column, value in zip((VALUE, STATUS, PROGRESS), typed[row_id]):
                 ws.cell(row=r, column=header.index(column) + 1).value = value
+        # a rate typed as "16%" (Excel stores 0.16 formatted 0%): read as the 16 the sheet shows
+        rate = next(r for r in range(2, n + 2) if ws.cell(row=r, column=header.index("计量单位") + 1).value == "%")
+        cell = ws.cell(row=rate, column=header.index(VALUE) + 1)
+        cell.value, cell.number_format = 0.16, "0%"
+        typed[ws.cell(row=rate, column=1).value] = (16.0, *typed[ws.cell(row=rate, column=1).value][1:])
         filled = tmp_path / "filled" / "市发改委.xlsx"
         filled.parent.mkdir()
         wb.save(filled)

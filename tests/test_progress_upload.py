@@ -534,6 +534,37 @@ def test_pasted_invisible_characters_and_a_lower_case_id_are_read_as_meant(con, 
         (rows[a - 2].target_id, 12.0, "正常"), (rows[b - 2].target_id, 7.0, None)]
 
 
+def test_rows_whose_ids_were_swapped_are_refused_not_stored_under_each_other(con, tmp_path, tpl, rows):
+    """Found by QA: two ids swapped (or a sort over some columns only) put each figure on the other target."""
+    a, b = sheet_row(rows, "count"), sheet_row(rows, "rate")
+    path = fill(tpl, tmp_path / "f.xlsx", {a: {ROW_ID: rows[b - 2].row_id, VALUE: 6.5},
+                                          b: {ROW_ID: rows[a - 2].row_id, VALUE: 650}})
+    result = upload(con, path)
+    assert result.outcome == "rejected" and reports(con) == []
+    assert [(p.row, p.column) for p in result.problems] == [(a, "指标"), (b, "指标")]
+    assert result.problems[0].message.startswith(
+        f"本行指标为“{rows[a - 2].indicator}”，而填报编号{rows[b - 2].row_id}的指标是“{rows[b - 2].indicator}”")
+
+
+def test_a_percentage_typed_in_a_cell_is_read_as_the_sheet_shows_it(con, tmp_path, tpl, rows):
+    """Found by QA: "16%" typed in Excel is 0.16 in a cell formatted 0%; it was stored as 0.16 for a target in %."""
+    rate = next(n for n, r in enumerate(rows, start=2) if r.unit == "%")
+    count = sheet_row(rows, "count")
+    wb = load_workbook(tpl)
+    ws = wb[DATA_SHEET]
+    column = HEADERS.index(VALUE) + 1
+    for n, value, fmt in ((rate, 0.16, "0%"), (count, 0.5, "0.0%")):
+        cell = ws.cell(row=n, column=column)
+        cell.value, cell.number_format = value, fmt
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    result = upload(con, path, partial=True)
+    assert [(p.row, p.message) for p in result.problems] == [
+        (count, f"单元格是百分比格式（显示为50%），而本行计量单位为“{rows[count - 2].unit}”：请把单元格格式设为“常规”或“数值”后填写")]
+    assert con.execute("SELECT target_id, value FROM progress_reports").fetchall() == [
+        (rows[rate - 2].target_id, 16.0)]
+
+
 def test_partial_mode_stores_the_good_rows_and_records_the_bad(con, tmp_path, tpl, rows):
     a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
     result = upload(con, fill(tpl, tmp_path / "f.xlsx", {a: {VALUE: 5}, b: {VALUE: "五"}}), partial=True)

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loaders.progress_template import NEXT_STEPS, PROBLEMS, PROGRESS, ROW_ID, STATUS, VALUE
+from loaders.progress_template import (
+    IDENTITY_COLUMNS, INDICATOR, NEXT_STEPS, PLACE, PROBLEMS, PROGRESS, ROW_ID, STATUS, UNIT_COLUMN, VALUE,
+)
 from loaders.progress_upload import Report, validate_rows
 from loaders.sheet_reader import _filled_rows, _meta
 from loaders.xlsx_guard import Extent, _Extent, extent_by_regex, scan_extent
@@ -119,24 +121,62 @@ def test_extent_scanned_on_the_pool_equals_in_order(tokens, chunk):
 
 
 UNIT = Unit(1, "市发改委", "330800", "department", None)
-EXPECTED = {f"T{t}-330800": RowKey(t, "330800", kind, unit) for t, kind, unit in
+EXPECTED = {f"T{t}-330800": RowKey(t, "330800", kind, unit, "衢州市", f"指标{t}") for t, kind, unit in
             [(1, "count", "个"), (2, "rate", "%"), (3, "milestone", ""), (4, "amount", "亿元"), (5, "rate", "")]}
 KEPT = (ROW_ID, VALUE, STATUS, PROGRESS, PROBLEMS, NEXT_STEPS)
 _CELL = st.one_of(st.none(), st.sampled_from(["", " ", "正常", " 滞后 ", "已完成", "１２", "1,200", "12.5%", "abc", "T1-330800",
-                                               "Ｔ2-330800", "T9-330800", " T3-330800 ", "x" * 2001, "nan", "1e400"]),
+                                               "Ｔ2-330800", "T9-330800", " T3-330800 ", "x" * 2001, "nan", "1e400",
+                                               "衢州市", " 衢州市", "柯城区", "指标1", "指 标2", "个", "%", "亿元"]),
                   st.text(max_size=6), st.floats(allow_nan=True), st.integers(-10**20, 10**20), st.booleans(),
                   st.just(date(2024, 1, 2)), st.just(datetime(2024, 1, 2, 3, 4)), st.just(time(5, 6)))
 
 
 @settings(max_examples=300, derandomize=True, deadline=None, database=None)
-@given(st.lists(st.lists(_CELL, min_size=0, max_size=8), max_size=12), st.permutations(list(KEPT)),
-       st.integers(min_value=0, max_value=2))
-def test_validate_rows_equals_the_reference(cells, order, extra):
-    header = list(order) + ["其他"] * extra
+@given(st.lists(st.lists(_CELL, min_size=0, max_size=11), max_size=12), st.permutations(list(KEPT)),
+       st.integers(min_value=0, max_value=2), st.sampled_from([(), IDENTITY_COLUMNS, (INDICATOR,), (UNIT_COLUMN, PLACE)]))
+def test_validate_rows_equals_the_reference(cells, order, extra, identity):
+    header = list(order) + ["其他"] * extra + list(identity)
     rows = [(n, c) for n, c in enumerate(cells, start=2)]
-    got = validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5, 6}, UNIT, "2024-03")
-    want = reference_validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5, 6}, UNIT, "2024-03")
+    percent = {n for n in range(2, 2 + len(rows), 3)}   # some rows' value cells formatted as percentages
+    got = validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5, 6}, UNIT, "2024-03", percent)
+    want = reference_validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5, 6}, UNIT, "2024-03", percent)
     assert ([tuple(r) for r in got[0]], got[1], got[2]) == want
+
+
+_IDENTITY_CELLS = st.sampled_from([None, "", "衢州市", " 衢 州 市", "柯城区", "指标1", "指标2", "指标１", "'指标1", "个", "%",
+                                   "亿元", 3.0])
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(EXPECTED)), st.sampled_from([None, 5.0, "正常"]),
+                          _IDENTITY_CELLS, _IDENTITY_CELLS, _IDENTITY_CELLS), max_size=8),
+       st.sampled_from([IDENTITY_COLUMNS, (INDICATOR,), (UNIT_COLUMN, PLACE)]), st.booleans())
+def test_identity_checks_equal_the_reference(rows, identity, short):
+    """Rows with valid ids and every kind of identity cell (equal, spaced, another place or indicator, blank),
+    the template's three columns (compared at once) or some of them; ``short``: a row cut before them."""
+    header = list(KEPT) + list(identity)
+    rows = [(n, [rid, value, None, None, None, None, *cells[:len(identity)]][:7 if short and n % 2 else None])
+            for n, (rid, value, *cells) in enumerate(rows, start=2)]
+    got = validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5}, UNIT, "2024-03")
+    want = reference_validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5}, UNIT, "2024-03")
+    assert ([tuple(r) for r in got[0]], got[1], got[2]) == want
+
+
+def test_a_row_whose_place_indicator_or_unit_contradicts_its_id_is_refused():
+    header = list(KEPT) + list(IDENTITY_COLUMNS)
+    rows = [(2, ["T1-330800", 5.0, None, None, None, None, "衢州市", "指标1", "个"]),     # as the template wrote it
+            (3, ["T2-330800", 6.0, None, None, None, None, " 衢州市", "指 标２", "%"]),    # spaces, full-width: fine
+            (4, ["T4-330800", 7.0, None, None, None, None, "衢州市", "指标1", "个"]),      # the row of T1, moved
+            (5, ["T5-330800", 8.0, None, None, None, None, "柯城区", "指标5", None]),      # another place; unit emptied
+            (6, ["T3-330800", None, None, None, None, None, "柯城区", "指标9", "个"])]     # blank: not a report
+    reports, problems, blank = validate_rows("填报", header, rows, EXPECTED, {1, 2, 3, 4, 5}, UNIT, "2024-03")
+    assert [(r.target_id, r.value) for r in reports] == [(1, 5.0), (2, 6.0)] and blank == 1
+    assert [str(p) for p in problems] == [
+        "工作表“填报”第4行“指标”列：本行指标为“指标1”，而填报编号T4-330800的指标是“指标4”："
+        "请勿调换行、改动编号或只选部分列排序；如模板是旧版，请重新下载本月模板",
+        "工作表“填报”第5行“区域”列：本行区域为“柯城区”，而填报编号T5-330800的区域是“衢州市”："
+        "请勿调换行、改动编号或只选部分列排序；如模板是旧版，请重新下载本月模板",
+    ]
 
 
 def test_validate_rows_exact_report():
@@ -176,5 +216,6 @@ def test_unit_row_keys_hold_the_rows_of_unit_rows(con):
     for unit in reporting_units(con):
         for period in ("2023-01", "2024-03", "2025-12"):
             keys = unit_row_keys(con, unit, period)
-            assert keys == {r.row_id: RowKey(r.target_id, r.jurisdiction_code, r.kind, r.unit)
+            assert keys == {r.row_id: RowKey(r.target_id, r.jurisdiction_code, r.kind, r.unit, r.jurisdiction_name,
+                                             r.indicator)
                             for r in unit_rows(con, unit, period)}

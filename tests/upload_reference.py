@@ -2,15 +2,17 @@
 that tests/test_upload_fast_paths.py holds :func:`loaders.progress_upload.validate_rows` to)."""
 from __future__ import annotations
 
-from loaders.progress_template import NEXT_STEPS, PROBLEMS, PROGRESS, REPORTED_STATUSES, ROW_ID, STATUS, VALUE, value_range
+from loaders.progress_template import (
+    IDENTITY_COLUMNS, NEXT_STEPS, PROBLEMS, PROGRESS, REPORTED_STATUSES, ROW_ID, STATUS, VALUE, value_range,
+)
 from loaders.progress_upload import (
-    MAX_TEXT, _empty, _fmt, _id_problem, _text, parse_number, row_id,
+    MAX_TEXT, _empty, _fmt, _id_problem, _text, identity_problem, parse_number, percent_value, row_id,
 )
 from loaders.sheet_reader import Problem, clean_text
 from tracker.status import MILESTONE
 
 
-def reference_validate_rows(sheet_name, header, rows, expected, known_targets, unit, period):
+def reference_validate_rows(sheet_name, header, rows, expected, known_targets, unit, period, percent=frozenset()):
     """(reports as tuples, problems, blank rows), one cell at a time."""
     kept = (ROW_ID, VALUE, STATUS, PROGRESS, PROBLEMS, NEXT_STEPS)
     indices = [header.index(h) if h in header else None for h in kept]
@@ -37,11 +39,23 @@ def reference_validate_rows(sheet_name, header, rows, expected, known_targets, u
         if empty:
             n_blank += 1
             continue
+        identity = [(cells[header.index(h)] if header.index(h) < len(cells) else None, field, h)
+                    for h, field in zip(IDENTITY_COLUMNS, ("jurisdiction_name", "indicator", "unit")) if h in header]
+        mismatch = identity_problem(rid, row, identity)
+        if mismatch is not None:
+            problems.append(Problem(sheet_name, n, *mismatch))
+            continue
         value = None
         try:
             value = parse_number(raw_value, row.unit)
         except ValueError as exc:
             found.append((VALUE, str(exc)))
+        if n in percent and value is not None and not isinstance(raw_value, str):
+            try:
+                value = percent_value(value, row.unit)
+            except ValueError as exc:
+                value = None
+                found.append((VALUE, str(exc)))
         if value is not None:
             low, high = value_range(row.kind, row.unit)
             if value < low:

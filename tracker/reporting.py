@@ -249,12 +249,15 @@ def unit_rows(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> list[R
 
 
 class RowKey(NamedTuple):
-    """What an upload needs to check a row: which target and jurisdiction, its kind and unit."""
+    """What an upload needs to check a row: which target and jurisdiction, its kind and unit, and the
+    place's name and the indicator as the template shows them (:class:`ReportingRow` has the same fields)."""
 
     target_id: int
     jurisdiction_code: str
     kind: str
     unit: str
+    jurisdiction_name: str
+    indicator: str
 
 
 # The (row id, RowKey) pairs of one unit: the rows of :data:`_ROWS` with ``everything`` false,
@@ -262,11 +265,13 @@ class RowKey(NamedTuple):
 _UNIT_KEYS = f"""
 WITH assigned AS ({_ASSIGNED}),
 mine AS (SELECT DISTINCT target_id, jurisdiction_code FROM assigned WHERE org_id = ?)
-SELECT 'T' || m.target_id || '-' || m.jurisdiction_code, m.target_id, m.jurisdiction_code, t.kind, t.unit
+SELECT 'T' || m.target_id || '-' || m.jurisdiction_code, m.target_id, m.jurisdiction_code, t.kind, t.unit,
+       coalesce(j.name, m.jurisdiction_code), t.indicator
 FROM mine m
 JOIN targets t USING (target_id)
 JOIN items i USING (item_id)
 JOIN documents d ON d.doc_id = i.doc_id
+LEFT JOIN jurisdictions j ON j.code = m.jurisdiction_code
 WHERE d.period_start IS NULL OR d.period_start <= ?
 """
 
@@ -275,7 +280,7 @@ def unit_row_keys(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> di
     """Row id → :class:`RowKey` of the rows ``unit`` reports (the fast path of an upload):
     the same rows as :func:`unit_rows`, in no particular order."""
     rows = con.execute(_UNIT_KEYS, [list(LOCAL_KINDS), unit.org_id, month_end(period)]).fetchall()
-    return {r[0]: RowKey(r[1], r[2], r[3], r[4]) for r in rows}
+    return {r[0]: RowKey(*r[1:]) for r in rows}
 
 
 def all_rows(con: duckdb.DuckDBPyConnection, period: str,
