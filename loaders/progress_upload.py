@@ -14,7 +14,8 @@ Rules:
 * A row whose reported cells equal the latest version for its target, jurisdiction
   and period adds nothing; a row that differs adds version n+1 (a correction); the
   earlier versions stay. So re-uploading the same file changes nothing (outcome
-  ``unchanged``, no row written anywhere).
+  ``unchanged``, no row written anywhere); the same file sent again after rows were
+  corrected is refused rather than turning them back (:func:`store`, ``earlier``).
 * A row left blank (no value, status or text) is not a report.
 
 Speed (issue 9: 20,000 rows in at most 1.5 × python-calamine's read of the file): the rows
@@ -204,8 +205,12 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
         ready, batch = batch, None      # the batch read ahead serves the first attempt, if still current
         if ready is not None and not ready.is_current(c):
             ready = None
+        earlier = c.execute("""SELECT upload_id, uploaded_at FROM uploads
+                               WHERE file_sha256 = ? AND unit_name = ? AND period = ? AND outcome IN (?, ?)
+                               ORDER BY upload_id LIMIT 1""", [sha, unit.name, period, ACCEPTED, PARTIAL]).fetchone()
         stored = store(c, unit, period, reports, file_name=path.name, sha256=sha, uploaded_by=uploaded_by,
-                       uploaded_at=now, n_rows=n_rows, n_blank=n_blank, problems=problems, batch=ready)
+                       uploaded_at=now, n_rows=n_rows, n_blank=n_blank, problems=problems, batch=ready,
+                       earlier=earlier)
         if ready is not None:
             ready.flush(c)
         if stored.upload_id is not None:
@@ -655,11 +660,17 @@ def store(
     problems: list[Problem] = (),
     is_demo: bool = False,
     batch: Batch | None = None,
+    earlier: tuple[int, datetime] | None = None,
 ) -> UploadResult:
     """Append the reports that differ from the latest version; the caller holds the transaction.
 
     Writes nothing when nothing differs and there are no problems (outcome ``unchanged``).
     Without ``batch`` the rows are written at once; with one they wait for ``batch.flush``.
+
+    ``earlier``: (upload id, time) of an upload of this very file (same bytes) for the unit and period.
+    Sending it again changes nothing: rows that differ from the latest versions now were corrected
+    since (or reported by another unit), so the file is refused rather than turning them back; the
+    same file with problems (``partial``) is not recorded a second time.
     """
     own = batch is None
     if own:
@@ -674,7 +685,13 @@ def store(
             unchanged += 1
         else:
             new.append((key, version + 1, reported, rep))
-    outcome = PARTIAL if problems else (ACCEPTED if new else UNCHANGED)
+    if earlier is not None and new:
+        first, at = earlier
+        return UploadResult(REJECTED, unit.name, period, file_name, None, n_rows, 0, unchanged, n_blank, [Problem(
+            None, None, None,
+            f"此文件与{at:%Y-%m-%d %H:%M}第{first}号上传的文件完全相同，此后其中{len(new)}行已被更正（或由其他单位报送）："
+            "再次上传会把它们改回这份文件的数值，本次未保存。如确需改回，请打开文件另存后重新上传")])
+    outcome = PARTIAL if problems and not (earlier is not None and not new) else (ACCEPTED if new else UNCHANGED)
     result = UploadResult(outcome, unit.name, period, file_name, None, n_rows, len(new), unchanged, n_blank,
                           list(problems))
     if outcome == UNCHANGED:

@@ -98,6 +98,34 @@ def test_reuploading_the_same_file_changes_nothing(con, tmp_path, tpl, rows):
     assert table_contents(con) == before
 
 
+def test_sending_an_earlier_file_again_does_not_undo_the_correction_made_since(con, tmp_path, tpl, rows):
+    """Found by QA: file A, then correction B, then A again (picked from the folder by mistake) stored A's
+    value as version 3 and said 已接收."""
+    c, d = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
+    first = fill(tpl, tmp_path / "a.xlsx", {c: {VALUE: 5}, d: {VALUE: 7}})
+    assert upload(con, first).outcome == "accepted"
+    assert upload(con, fill(tpl, tmp_path / "b.xlsx", {c: {VALUE: 999}, d: {VALUE: 7}})).outcome == "accepted"
+    before = table_contents(con)
+    again = upload(con, first, now=datetime(2024, 10, 9))
+    assert again.outcome == "rejected" and again.upload_id is None
+    assert [str(p) for p in again.problems] == [
+        "此文件与2024-10-08 09:30第1号上传的文件完全相同，此后其中1行已被更正（或由其他单位报送）："
+        "再次上传会把它们改回这份文件的数值，本次未保存。如确需改回，请打开文件另存后重新上传"]
+    assert table_contents(con) == before
+    assert [r[4] for r in reports(con)] == [5.0, 7.0, 999.0]
+
+
+def test_the_same_file_with_problems_is_recorded_once(con, tmp_path, tpl, rows):
+    """Found by QA: each re-send of a partly accepted file added an upload (新增0条) and its errors again."""
+    a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
+    path = fill(tpl, tmp_path / "f.xlsx", {a: {VALUE: 5}, b: {VALUE: "五"}})
+    assert upload(con, path, partial=True).outcome == "partial"
+    again = upload(con, path, partial=True, now=datetime(2024, 10, 9))
+    assert (again.outcome, again.upload_id, [p.row for p in again.problems]) == ("unchanged", None, [b])
+    assert con.execute("SELECT count(*) FROM uploads").fetchone() == (1,)
+    assert con.execute("SELECT count(*) FROM upload_errors").fetchone() == (1,)
+
+
 def test_a_correction_adds_a_version_and_keeps_the_earlier_one(con, tmp_path, tpl, rows):
     a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
     first = fill(tpl, tmp_path / "first.xlsx", {a: {VALUE: 10}, b: {VALUE: 20}})
@@ -110,9 +138,9 @@ def test_a_correction_adds_a_version_and_keeps_the_earlier_one(con, tmp_path, tp
                           JOIN uploads u USING (upload_id) WHERE target_id = ? ORDER BY version""", [tb]).fetchall() == [
         (1, 20.0, None, "first.xlsx", NOW), (2, 25.0, "更正", "second.xlsx", datetime(2024, 10, 9, 15, 0))]
     assert con.execute("SELECT value, version FROM latest_progress WHERE target_id = ?", [tb]).fetchall() == [(25.0, 2)]
-    # sending the first file again makes its values the latest again: the latest upload counts
-    assert upload(con, first, now=datetime(2024, 10, 10)).n_new == 1
-    assert con.execute("SELECT value, version FROM latest_progress WHERE target_id = ?", [tb]).fetchall() == [(20.0, 3)]
+    # the first file sent again would undo the correction: refused (test_sending_an_earlier_file_again_…)
+    assert upload(con, first, now=datetime(2024, 10, 10)).outcome == "rejected"
+    assert con.execute("SELECT value, version FROM latest_progress WHERE target_id = ?", [tb]).fetchall() == [(25.0, 2)]
 
 
 def _versions(con, target_id):

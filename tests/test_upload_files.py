@@ -1,5 +1,7 @@
 """The uploaded file kept with its reports (schema 3): upload_files holds each stored file once per
 content, every report its row in it; earlier reports get their row from the JSON they kept."""
+from datetime import datetime
+
 import pytest
 
 from loaders.progress_template import STATUS, VALUE
@@ -31,10 +33,13 @@ def test_each_upload_that_stores_keeps_its_file_once_per_content(con, tmp_path):
     first, second = upload(con, a), upload(con, b)
     before = table_contents(con)
     assert upload(con, b).outcome == "unchanged" and table_contents(con) == before   # nothing stored, no file
-    third = upload(con, a)                              # back to a's values: stored again, its file already kept
+    assert upload(con, a).outcome == "rejected"         # a again would undo b: refused, nothing kept
+    assert table_contents(con) == before
+    third = upload(con, resaved(a, tmp_path / "a2.xlsx"))   # the same values in a file saved again: stored
     assert [r.outcome for r in (first, second, third)] == ["accepted"] * 3
+    a2 = tmp_path / "a2.xlsx"
     assert sorted((n, bytes(c)) for _, n, c in files(con)) == sorted(
-        (p.stat().st_size, p.read_bytes()) for p in (a, b))
+        (p.stat().st_size, p.read_bytes()) for p in (a, b, a2))
     rows = con.execute("""SELECT u.upload_id, p.target_id, p.source_row, f.content
                           FROM progress_reports p JOIN uploads u USING (upload_id) JOIN upload_files f USING (file_sha256)
                           ORDER BY p.report_id""").fetchall()
@@ -43,7 +48,18 @@ def test_each_upload_that_stores_keeps_its_file_once_per_content(con, tmp_path):
     assert [(u, t, r, bytes(c)) for u, t, r, c in rows] == [
         (1, t2, 2, a.read_bytes()), (1, t3, 3, a.read_bytes()),
         (2, t2, 2, b.read_bytes()),                      # only the row that changed
-        (3, t2, 2, a.read_bytes())]
+        (3, t2, 2, a2.read_bytes())]
+
+
+def resaved(path, out):
+    """``path`` opened and saved again (new bytes, same cells), as an office program saves it."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.properties.modified = datetime(2024, 10, 9, 8, 0)
+    wb.save(out)
+    assert out.read_bytes() != path.read_bytes()
+    return out
 
 
 def test_a_refused_file_is_not_kept_and_a_partial_one_is(con, tmp_path):
