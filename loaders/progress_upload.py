@@ -43,7 +43,7 @@ import pyarrow as pa   # a requirement of streamlit (and DuckDB reads its tables
 
 from loaders import background
 from loaders.progress_template import (
-    DATA_SHEET, IDENTITY_COLUMNS, META_PERIOD, META_SHEET, META_UNIT, META_VERSION, NEXT_STEPS, PROBLEMS,
+    DATA_SHEET, EDITABLE, IDENTITY_COLUMNS, META_PERIOD, META_SHEET, META_UNIT, META_VERSION, NEXT_STEPS, PROBLEMS,
     PROGRESS, REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
 )
 from loaders.sheet_reader import MAX_BYTES, MAX_ROWS, FileRefused, Problem, Sheet, clean_text, read_sheet
@@ -193,6 +193,8 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
                if sheet.kind == "xlsx" and sheet.content is not None and VALUE in sheet.header else frozenset())
     reports, problems, n_blank = validate_rows(sheet.name, sheet.header, sheet.rows, expected, known, unit, period,
                                                percent)
+    if sheet.merged:
+        reports, problems, n_blank = _without_merged(sheet, reports, problems, n_blank)
     n_rows = len(sheet.rows)
     if problems and not partial:
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows,
@@ -221,6 +223,39 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
     result = write_transaction(con, write, label="upload")
     result.sheet = sheet
     return result
+
+
+def merged_problems(sheet: Sheet) -> list[Problem]:
+    """A problem on every row of a cell that is merged over several rows in a column a unit fills in:
+    only its first row holds what was typed, the others would be stored without it."""
+    filled = {sheet.header.index(h): h for h in EDITABLE if h in sheet.header}
+    found = []
+    for first, last, c0, c1 in sheet.merged:
+        columns = [filled[c] for c in range(c0, c1 + 1) if c in filled]
+        if not columns or last <= sheet.header_row:
+            continue
+        start = max(first, sheet.header_row + 1)
+        message = (f"第{start}—{last}行的“{'、'.join(columns)}”是合并单元格，只有第{first}行存有内容："
+                   "请取消合并，逐行填写")
+        found.extend(Problem(sheet.name, n, columns[0], message) for n in range(start, last + 1))
+    return found
+
+
+def _without_merged(sheet: Sheet, reports: list[Report], problems: list[Problem],
+                    n_blank: int) -> tuple[list[Report], list[Problem], int]:
+    """The rows of :func:`merged_problems` taken out of ``reports`` and added to ``problems`` (in row order);
+    those counted blank (their id filled in, nothing else) are no longer counted so."""
+    merged = merged_problems(sheet)
+    if not merged:
+        return reports, problems, n_blank
+    rows = {p.row for p in merged}
+    stored = {r.row_number for r in reports}
+    refused = {p.row for p in problems}
+    key = sheet.header.index(ROW_ID)
+    blank = sum(1 for n, cells in sheet.rows if n in rows and n not in stored and n not in refused
+                and key < len(cells) and cells[key] not in (None, ""))
+    ordered = sorted(problems + merged, key=lambda p: p.row or 0)
+    return [r for r in reports if r.row_number not in rows], ordered, n_blank - blank
 
 
 def store_file(con, sha256: str, content: bytes) -> None:

@@ -72,6 +72,9 @@ class Sheet:
     rows: list[tuple[int, list]]       # (1-based row number, cells) below the header, blank rows left out
     meta: dict[str, str] | None = None  # the hidden metadata sheet's keys and values, when there is one
     meta_sheet: str | None = None      # that sheet's name
+    # cells merged over several rows: (first row, last row, first column, last column), rows 1-based as in
+    # ``rows``, columns 0-based as in ``header``; only the first row holds the merged cell's content
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     sha256: str | None = None          # of the file's bytes as read (read once: checked, parsed and hashed)
     content: bytes | None = field(default=None, repr=False)   # those bytes (kept with the upload)
 
@@ -146,8 +149,11 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
         candidates = [data_sheet] if data_sheet in names else [n for n in names if n != meta_sheet]
         found = None
         for name in candidates:
-            cells = _sheet_cells(wb, name, max_rows, skip_empty_area=False)
+            merged: list[tuple[int, int, int, int]] = []
+            cells = _sheet_cells(wb, name, max_rows, skip_empty_area=False, merged=merged)
             found = _with_header(name, kind, cells, key_header, max_rows)
+            if found is not None:
+                found.merged = merged
             if found is not None or name == data_sheet:
                 break
         meta_cells = meta_job.result() if meta_job is not None else None
@@ -172,9 +178,13 @@ def _sheet_cells_of(data: bytes, name: str, max_rows: int) -> list[list]:
     return _sheet_cells(CalamineWorkbook.from_filelike(io.BytesIO(data)), name, max_rows)
 
 
-def _sheet_cells(wb: CalamineWorkbook, name: str, max_rows: int, skip_empty_area: bool = True) -> list[list]:
-    """A sheet's cells, after checking its size (an .xlsx was measured before calamine opened it)."""
+def _sheet_cells(wb: CalamineWorkbook, name: str, max_rows: int, skip_empty_area: bool = True,
+                 merged: list | None = None) -> list[list]:
+    """A sheet's cells, after checking its size (an .xlsx was measured before calamine opened it);
+    ``merged``: a list to receive its merged ranges over more than one row (:attr:`Sheet.merged`)."""
     sheet = wb.get_sheet_by_name(name)
+    if merged is not None:
+        merged.extend((r0 + 1, r1 + 1, c0, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or () if r1 > r0)
     if sheet.total_height > max_rows + HEADER_SEARCH_ROWS:  # before reading it all
         raise FileRefused(_too_many(sheet.total_height, max_rows), sheet=name)
     if sheet.total_height * sheet.total_width > MAX_CELLS:

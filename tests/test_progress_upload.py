@@ -593,6 +593,25 @@ def test_a_percentage_typed_in_a_cell_is_read_as_the_sheet_shows_it(con, tmp_pat
         (rows[rate - 2].target_id, 16.0)]
 
 
+def test_a_cell_merged_over_several_rows_is_refused_on_each(con, tmp_path, tpl, rows):
+    """Found by QA: a status merged over three rows was stored on the first only, the others without one."""
+    a = sheet_row(rows, "count")
+    wb = load_workbook(fill(tpl, tmp_path / "f.xlsx", {a: {VALUE: 5, STATUS: "正常"}, a + 1: {VALUE: 6},
+                                                       a + 2: {}, a + 5: {VALUE: 7}}))
+    ws = wb[DATA_SHEET]
+    ws.protection.sheet = False
+    status = HEADERS.index(STATUS) + 1
+    ws.merge_cells(start_row=a, start_column=status, end_row=a + 2, end_column=status)
+    ws.merge_cells(start_row=a + 4, start_column=status + 1, end_row=a + 4, end_column=status + 2)  # one row: fine
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    message = f"第{a}—{a + 2}行的“状态”是合并单元格，只有第{a}行存有内容：请取消合并，逐行填写"
+    result = upload(con, path, partial=True)
+    assert [(p.row, p.column, p.message) for p in result.problems] == [(n, STATUS, message) for n in (a, a + 1, a + 2)]
+    assert (result.outcome, result.n_new, result.n_blank) == ("partial", 1, len(rows) - 4)
+    assert [(r[0], r[4]) for r in reports(con)] == [(rows[a + 3].target_id, 7.0)]
+
+
 def test_partial_mode_stores_the_good_rows_and_records_the_bad(con, tmp_path, tpl, rows):
     a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
     result = upload(con, fill(tpl, tmp_path / "f.xlsx", {a: {VALUE: 5}, b: {VALUE: "五"}}), partial=True)
