@@ -45,8 +45,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = ""
-        if self.sheet:
-            where += f"工作表“{self.sheet}”"
+        if self.sheet:   # a CSV has no sheets: its "sheet" is the file
+            where += f"{'文件' if self.sheet.lower().endswith('.csv') else '工作表'}“{self.sheet}”"
         if self.row:
             where += f"第{self.row}行"
         if self.column:

@@ -382,7 +382,7 @@ def test_file_refusals_leave_the_database_as_it_was(con, tmp_path, tpl, rows, ca
         path = tmp_path / "bad.csv"
         path.write_text("甲,乙\n1,2\n", encoding="utf-8")
         kw["period"] = PERIOD
-        expected = "工作表“bad.csv”：找不到表头“填报编号”：请使用下发模板的表头，表头应在前10行内"
+        expected = "文件“bad.csv”：找不到表头“填报编号”：请使用下发模板的表头，表头应在前10行内"
     elif case == "csv without period":
         path = tmp_path / "bad.csv"
         path.write_text(",".join(HEADERS) + "\n", encoding="utf-8")
@@ -400,7 +400,7 @@ def test_file_refusals_leave_the_database_as_it_was(con, tmp_path, tpl, rows, ca
         n, counted = (20, 21) if case == "csv too long" else (5, 5)
         write_csv(path, [[f"T{i}-330800", "", "", "", "", "", "", "", "", 1] for i in range(n)], "utf-8")
         kw["period"], kw["max_rows"] = PERIOD, 3
-        expected = f"工作表“bad.csv”：行数过多（约{counted}行），每个文件最多3行，请拆分后分批上传"
+        expected = f"文件“bad.csv”：行数过多（约{counted}行），每个文件最多3行，请拆分后分批上传"
     else:
         path = tmp_path / "bad.csv"
         path.write_bytes((",".join(HEADERS) + "\n").encode("utf-16"))
