@@ -161,3 +161,45 @@ def test_set_text_never_writes_a_formula():
     set_text(ws["A2"], -5)
     assert (ws["A1"].value, ws["A1"].data_type) == ("'=1+1", "s")
     assert (ws["A2"].value, ws["A2"].data_type) == (-5, "n")
+
+
+# ---------------------------------------------------------------- the same statuses as the pages
+
+
+def test_the_summary_judges_each_row_as_the_pages_do(built_demo_db):
+    """Found by QA: milestones reported 正常 without a number, items closed out or sent back, and targets
+    done earlier were 未报送 in the 汇总表 while the pages said otherwise."""
+    import duckdb
+
+    from tracker import progress_queries as pq
+    from tracker.filters import NO_FILTERS
+
+    con = duckdb.connect(str(built_demo_db), read_only=True)
+    try:
+        pages = {}
+        for level in (pq.CITY, pq.JURISDICTION):
+            for r in pq.live_status(con, "2024-09", NO_FILTERS, level=level).itertuples():
+                pages[f"T{r.target_id}-{r.jurisdiction_code}"] = r.status
+        rows = summary(con, "2024-09")   # the rows units report (no whole-city sums of allocations)
+        assert len(rows) == 517 and len(pages) == 553
+        assert {r["填报编号"]: r["研判状态"] for r in rows} == {r["填报编号"]: pages[r["填报编号"]] for r in rows}
+    finally:
+        con.close()
+
+
+def test_a_closed_out_item_and_a_milestone_reported_on_track_read_as_on_the_pages(tmp_path):
+    from datetime import date
+
+    from tests.dashboard_db import add_report, add_upload, make_db
+    from tracker import actions
+
+    con = make_db(tmp_path / "t.duckdb")
+    try:
+        add_upload(con, 2, "市经信局", "2024-03")
+        add_report(con, 7, 2, 4, "330800", "2024-03", 1, None, status="正常")      # a milestone on track
+        actions.close_out(con, 2, "330800", "王五", "年报确认已达标", date(2024, 3, 28), now=datetime(2024, 4, 2))
+        rows = {r["填报编号"]: (r["研判状态"], r["研判说明"]) for r in summary(con, "2024-03")}
+        assert rows["T4-330800"] == ("正常", "未完成，距截止还有91天")
+        assert rows["T2-330800"] == ("已完成", "已销号（2024-03-28，王五）：年报确认已达标")
+    finally:
+        con.close()

@@ -2,8 +2,9 @@
 
 Rows come from :func:`tracker.reporting.all_rows` (so a row nobody reported is still
 there, marked 未报送); the report is the latest version in ``latest_progress`` for the
-period; the judged status comes from :func:`tracker.status.judge` on the last day of
-the period. Exports (xlsx, csv with BOM) neutralise text with :mod:`tracker.safe_cells`,
+period; the judged status is the pages' (:func:`tracker.progress_queries.target_status` of the
+period: the same reports counted, the 销号 and 二次交办 in force); a row the status table does not hold is
+judged alone by :func:`tracker.status.judge` on the last day of the period. Exports (xlsx, csv with BOM) neutralise text with :mod:`tracker.safe_cells`,
 since most of it was typed by the reporting units. The xlsx prints on A4 landscape, fitted to
 the width, the header row on every page, texts wrapped; paper gets the columns up to 下步打算
 (:data:`PRINTED`), the record of who sent which file stays on screen.
@@ -50,14 +51,40 @@ def summary(con: duckdb.DuckDBPyConnection, period: str,
                       next_steps_text, version, unit_name, uploaded_by, uploaded_at, file_name, is_demo
                FROM latest_progress WHERE period = ?""", [period]).fetchall()
     }
-    return [_summary_row(row, latest.get((row.target_id, row.jurisdiction_code)), as_of, settings)
+    judged = _judged(con, period, settings)
+    return [_summary_row(row, latest.get((row.target_id, row.jurisdiction_code)), as_of, settings,
+                         judged.get((row.target_id, row.jurisdiction_code)))
             for row in all_rows(con, period)]
 
 
-def _summary_row(row: ReportingRow, report: tuple | None, as_of: date, settings: StatusSettings) -> dict:
+def _judged(con: duckdb.DuckDBPyConnection, period: str, settings: StatusSettings) -> dict[tuple, tuple]:
+    """(target_id, jurisdiction_code) → (status, expected share, actual share, note) as the pages show them
+    (:func:`tracker.progress_queries.target_status`, whole-city and jurisdiction rows): the same currency of
+    reports, whole-city sums, work done on record, 销号 and 二次交办."""
+    from tracker import progress_queries as pq
+    from tracker.filters import NO_FILTERS
+
+    judged = {}
+    for level in (pq.CITY, pq.JURISDICTION):
+        frame = pq.target_status(con, period, NO_FILTERS, settings, level)
+        for r in frame[["target_id", "jurisdiction_code", "status", "expected_share", "actual_share",
+                        "note", "report_period"]].itertuples(index=False):
+            earlier = isinstance(r.report_period, str) and r.report_period < period
+            note = f"据{r.report_period}报送：{r.note}" if earlier and r.status == COMPLETED else r.note
+            judged[(int(r.target_id), r.jurisdiction_code)] = (
+                r.status, _share(r.expected_share), _share(r.actual_share), note)
+    return judged
+
+
+def _share(x) -> float | None:
+    return None if x is None or x != x else round(float(x), 4)
+
+
+def _summary_row(row: ReportingRow, report: tuple | None, as_of: date, settings: StatusSettings,
+                 verdict: tuple | None = None) -> dict:
     value, status, progress, problems, next_steps, version, unit, by, at, file_name, is_demo = (
         report if report else (None,) * 11)
-    verdict = _judge(row, value, status, as_of, settings)
+    verdict = verdict or _judge(row, value, status, as_of, settings)
     return dict(zip(HEADERS, (
         row.row_id, row.doc_number or "", f"{row.item_label}{row.item_title}", row.indicator,
         row.jurisdiction_name, row.target_cell, row.unit, row.due_date, unit or row.units,
