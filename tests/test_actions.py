@@ -12,6 +12,7 @@ from tracker import actions
 from tracker import progress_queries as pq
 
 NOW = datetime(2024, 4, 2, 9, 30)
+SUMMER = datetime(2024, 7, 8, 9, 30)   # when the actions dated June and July were recorded
 
 
 @pytest.fixture
@@ -46,18 +47,31 @@ def test_a_close_out_counts_as_completed_from_its_date(con):
 def test_close_out_keeps_the_evidence_file_with_its_hash(con):
     content = "验收报告".encode("utf-8") + bytes(range(256))
     action_id = actions.close_out(con, 4, "330800", "王五", "一期已验收", date(2024, 6, 28),
-                                  actions.Evidence("验收报告.pdf", content), now=NOW)
+                                  actions.Evidence("验收报告.pdf", content), now=SUMMER)
     stored = actions.evidence_file(con, action_id)
     assert stored == actions.Evidence("验收报告.pdf", content)
     row = con.execute("SELECT evidence_name, evidence_sha256, recorded_at FROM supervision_actions").fetchone()
-    assert row == ("验收报告.pdf", stored.sha256, NOW)
+    assert row == ("验收报告.pdf", stored.sha256, SUMMER)
     assert len(stored.sha256) == 64
     assert actions.evidence_file(con, 999) is None
 
 
+@pytest.mark.parametrize("act", ["close_out", "send_back"])
+def test_an_action_dated_after_today_is_refused(con, act):
+    """Found by QA: a 销号 dated 2030-01-01 was recorded (and changed nothing: the item stayed overdue)."""
+    with pytest.raises(actions.ActionError) as exc:
+        if act == "close_out":
+            actions.close_out(con, 2, "330800", "王五", "已达标", date(2024, 4, 3), now=NOW)
+        else:
+            actions.send_back(con, 2, "330800", "王五", "请核实", date(2024, 5, 1), date(2024, 4, 3), now=NOW)
+    label = "销号日期" if act == "close_out" else "交办日期"
+    assert str(exc.value) == f"{label}（2024-04-03）不能晚于今天（2024-04-02）"
+    assert con.execute("SELECT count(*) FROM supervision_actions").fetchone() == (0,)
+
+
 def test_a_send_back_that_extends_the_deadline_is_judged_against_it(con):
     assert (status_of(con, 4, as_of="2024-07").status, status_of(con, 4, as_of="2024-07").overdue) == ("未报送", True)
-    actions.send_back(con, 4, "330800", "王五", "延期至8月底", date(2024, 8, 31), date(2024, 7, 5), now=NOW)
+    actions.send_back(con, 4, "330800", "王五", "延期至8月底", date(2024, 8, 31), date(2024, 7, 5), now=SUMMER)
     row = status_of(con, 4, as_of="2024-07")
     assert (row.status, row.overdue, row.action, row.action_deadline) == ("未报送", False, "二次交办", date(2024, 8, 31))
     assert row.note == "二次交办（2024-07-05，新期限2024-08-31）：本期未报送"
@@ -180,3 +194,13 @@ def test_a_sent_back_row_comes_back_on_the_units_template(con, tmp_path):
     make_template(con, "市经信局", "2024-03", out, now=NOW)
     ws = load_workbook(out)[DATA_SHEET]
     assert ws["A2"].comment is None and ws.cell(row=2, column=due).value.date() == date(2024, 12, 31)
+
+
+def test_the_month_s_actions_count_items_not_records(con):
+    """Found by QA: one item sent back twice made the 月度通报 say 二次交办2项."""
+    actions.send_back(con, 1, "330800", "王五", "请核实", date(2024, 4, 30), date(2024, 3, 10), now=NOW)
+    actions.send_back(con, 1, "330800", "王五", "再次核实", date(2024, 5, 31), date(2024, 3, 20), now=NOW)
+    actions.send_back(con, 2, "330800", "王五", "请核实", date(2024, 4, 30), date(2024, 3, 21), now=NOW)
+    actions.close_out(con, 4, "330800", "王五", "已验收", date(2024, 3, 25), now=NOW)
+    assert actions.actions_between(con, date(2024, 3, 1), date(2024, 3, 31)) == {
+        "close_out": 1, "send_back": 2, "undo": 0}

@@ -107,6 +107,10 @@ def send_back(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code:
     return _insert(con, target_id, jurisdiction_code, SEND_BACK, on, actor, reason, now, new_deadline=new_deadline)
 
 
+#: What the date of each kind of record is called on the 督查 page.
+_ACTION_DATES = {CLOSE_OUT: "销号日期", SEND_BACK: "交办日期", UNDO: "撤销日期"}
+
+
 def undo(con: duckdb.DuckDBPyConnection, action_id: int, actor: Account | str, reason: str, on: date,
          now: datetime | None = None) -> int:
     """Record a 撤销 of an earlier close-out or send-back; returns the undo's own action id."""
@@ -129,6 +133,9 @@ def _insert(con, target_id: int, code: str, kind: str, on: date, actor: str, not
             new_deadline: date | None = None, undoes: int | None = None, evidence: Evidence | None = None) -> int:
     if not isinstance(on, date):
         raise ActionError("请填写操作日期")
+    today = (now or datetime.now()).date()
+    if on > today:   # a record says what was done: not what will be
+        raise ActionError(f"{_ACTION_DATES[kind]}（{on}）不能晚于今天（{today}）")
     con.execute("BEGIN TRANSACTION")
     try:
         action_id = next_id(con, "supervision_actions", "action_id")
@@ -228,9 +235,10 @@ def evidence_file(con: duckdb.DuckDBPyConnection, action_id: int) -> Evidence | 
 
 
 def actions_between(con: duckdb.DuckDBPyConnection, first: date, last: date) -> dict[str, int]:
-    """Close-outs, send-backs and undos dated in ``first``..``last`` and still in force (for the briefing)."""
+    """Items (target and place) closed out, sent back or undone in ``first``..``last`` and still in force
+    (for the briefing): an item sent back twice in the month counts once."""
     counts = dict(con.execute(
-        """SELECT kind, count(*) FROM supervision_actions
+        """SELECT kind, count(DISTINCT (target_id, jurisdiction_code)) FROM supervision_actions
            WHERE action_date BETWEEN ? AND ?
              AND action_id NOT IN (SELECT undoes_action_id FROM supervision_actions WHERE kind = 'undo')
            GROUP BY kind""", [first, last]).fetchall())
