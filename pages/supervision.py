@@ -81,12 +81,17 @@ if rows.empty and not every_row:
 on_list = set(items["row_id"])
 choices = {f"{r.target_id}|{r.jurisdiction_code}": f"T{r.target_id}-{r.jurisdiction_code}｜{r.item_label}{r.indicator}"
            f"（{r.jurisdiction_name}）" for r in rows.itertuples()}
+for acted, label in st.session_state.get("sv_acted", {}).items():
+    choices.setdefault(acted, label)
 # options in document order, listed rows first; the labels carry no status, so the choice survives an action
 keys = sorted(choices, key=lambda k: f"T{k.replace('|', '-')}" not in on_list)
 chosen = st.selectbox("事项（督查清单上的排在前面）", keys, format_func=choices.get, key="sv_row")
 if chosen is not None:
-    current = rows[(rows["target_id"].astype(str) + "|" + rows["jurisdiction_code"]) == chosen].iloc[0]
-    st.caption(f"当前状态：{current['status']}；{current['note']}")
+    current = rows[(rows["target_id"].astype(str) + "|" + rows["jurisdiction_code"]) == chosen]
+    if len(current):
+        st.caption(f"当前状态：{current.iloc[0]['status']}；{current.iloc[0]['note']}")
+    else:
+        st.caption("该事项已不在督查清单上（操作记录见“记录与撤销”）。")
 actor = account
 if can_supervise:
     st.caption(f"操作人：{account.label}")
@@ -94,14 +99,16 @@ else:
     st.info("销号、二次交办和撤销需以督查账号登录（侧栏）。")
 
 
-def _record(what: str, call) -> None:
+def _record(what: str, call, row: str, detail: str = "") -> None:
     try:
         action_id = call()
     except (actions.ActionError, auth.PermissionDenied) as exc:
         st.error(str(exc))
         return
     st.cache_data.clear()
-    st.session_state["sv_message"] = f"已记录{what}（记录{action_id}）。"
+    # the row acted on stays offered and chosen, also once it has left the list (closed out)
+    st.session_state.setdefault("sv_acted", {})[row] = choices[row]
+    st.session_state["sv_message"] = f"已记录{what}（记录{action_id}{detail}）。"
     st.rerun()
 
 
@@ -112,13 +119,14 @@ if chosen is not None and can_supervise:
         with st.form("sv_close_form", clear_on_submit=True):
             note = st.text_area("销号依据（佐证说明）", key="sv_close_note")
             close_day = st.date_input("销号日期", value=as_of, key="sv_close_date")
-            st.caption("佐证材料（可选）：把验收单、照片或说明文件（任意格式，单个文件）拖到下方框内，"
+            st.caption("佐证材料（可选）：把验收单、照片或说明文件（任意格式，单个文件，不超过20MB）拖到下方框内，"
                        "或点击“Browse files”选择。")
             upload = st.file_uploader("佐证材料（可选）", key="sv_close_file", label_visibility="collapsed")
             if st.form_submit_button("确认销号", key="sv_close_submit"):
                 evidence = actions.Evidence(upload.name, upload.getvalue()) if upload is not None else None
                 _record("销号", lambda: actions.close_out(get_connection(), target_id, code, actor, note, close_day,
-                                                         evidence))
+                                                         evidence), chosen,
+                        f"，附佐证材料：{upload.name}" if upload is not None else "，未附佐证材料")
     with send_tab:
         with st.form("sv_send_form", clear_on_submit=True):
             reason = st.text_area("交办理由", key="sv_send_reason")
@@ -126,7 +134,7 @@ if chosen is not None and can_supervise:
             deadline = st.date_input("新的完成期限", value=None, key="sv_send_deadline")
             if st.form_submit_button("确认二次交办", key="sv_send_submit"):
                 _record("二次交办", lambda: actions.send_back(get_connection(), target_id, code, actor, reason,
-                                                           deadline, send_day))
+                                                           deadline, send_day), chosen)
     with history_tab:
         history = cached(actions.history, target_id, code)
         if history.empty:
@@ -148,7 +156,8 @@ if chosen is not None and can_supervise:
                                        format_func=lambda i: f"记录{i}")
                 undo_reason = st.text_input("撤销理由", key="sv_undo_reason")
                 if st.button("撤销", key="sv_undo_button"):
-                    _record("撤销", lambda: actions.undo(get_connection(), int(undo_id), actor, undo_reason, as_of))
+                    _record("撤销", lambda: actions.undo(get_connection(), int(undo_id), actor, undo_reason, as_of),
+                            chosen)
 
 # ---------------------------------------------------------------- monthly briefing
 st.header("月度通报")

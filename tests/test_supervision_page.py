@@ -108,7 +108,7 @@ def test_close_out_from_the_page(tiny_db):
     at.text_area(key="sv_close_note").input("一期已验收")
     at.button(key="sv_close_submit").click()
     run(at)
-    assert at.success[0].value == "已记录销号（记录1）。"
+    assert at.success[0].value == "已记录销号（记录1，未附佐证材料）。"
     assert metrics(at)["未报送单位"] == "0"
     history = table(at, "被撤销于")
     assert history[["记录", "操作", "操作人", "说明"]].values.tolist() == [[1, "销号", "ducha", "一期已验收"]]
@@ -116,6 +116,26 @@ def test_close_out_from_the_page(tiny_db):
     assert con.execute("SELECT kind, actor, action_date FROM supervision_actions").fetchall() == [
         ("close_out", "ducha", date(2024, 3, 31))]
     con.close()
+
+
+def test_the_item_acted_on_stays_chosen(tiny_db):
+    """Found by QA: after a 销号 (the item leaves the list) the picker showed the next item, and a supervisor
+    going on acted on the wrong one."""
+    at = run()
+    label = at.selectbox(key="sv_row").options[0]            # "T2-330800｜…": the first listed row
+    first = label.split("｜")[0][1:].replace("-", "|", 1)
+    at.selectbox(key="sv_row").set_value(first)
+    at.text_area(key="sv_close_note").input("已验收")
+    at.button(key="sv_close_submit").click()
+    run(at)
+    assert at.success[0].value == "已记录销号（记录1，未附佐证材料）。"
+    assert label not in at.selectbox(key="sv_row").options[:-1]   # closed out: off the list, offered last
+    assert at.selectbox(key="sv_row").value == first
+    assert "该事项已不在督查清单上（操作记录见“记录与撤销”）。" in [c.value for c in at.caption]
+    at.text_input(key="sv_undo_reason").input("销号有误")
+    at.button(key="sv_undo_button").click()
+    run(at)
+    assert at.success[0].value == "已记录撤销（记录2）。" and at.selectbox(key="sv_row").value == first
 
 
 def test_send_back_and_undo_from_the_page(tiny_db):
