@@ -3,7 +3,7 @@ as-of date in the sidebar's month; downloads; 销号, 二次交办 and 撤销; t
 import pandas as pd
 import streamlit as st
 
-from tracker import actions, auth, briefing, progress_queries as pq
+from tracker import actions, auth, briefing, progress_queries as pq, unit_uploads
 from tracker import supervision as sv, supervision_export as sx
 from tracker.app_db import cached, get_connection
 from tracker.formatting import display_table, period_label
@@ -51,14 +51,14 @@ st.dataframe(display_table(pd.DataFrame(table, columns=list(sx.PAGE_HEADERS)), p
              hide_index=True, key="sv_items")
 if can_export:
     left, middle, right = st.columns(3)
-    left.download_button("下载督查清单（Excel）", view.xlsx,
-                         file_name=sx.file_name(sx.ITEMS_SHEET, as_of, ".xlsx"), mime=XLSX, key="sv_download_xlsx")
-    middle.download_button("下载督查清单（CSV）", view.items_csv,
-                           file_name=sx.file_name(sx.ITEMS_SHEET, as_of, ".csv"), mime="text/csv",
-                           key="sv_download_csv")
-    right.download_button("下载未报送单位（CSV）", view.units_csv,
-                          file_name=sx.file_name(sx.UNITS_SHEET, as_of, ".csv"), mime="text/csv",
-                          key="sv_download_units_csv")
+    for column, label, data, sheet, suffix, mime, key in (
+            (left, "下载督查清单（Excel）", view.xlsx, sx.ITEMS_SHEET, ".xlsx", XLSX, "sv_download_xlsx"),
+            (middle, "下载督查清单（CSV）", view.items_csv, sx.ITEMS_SHEET, ".csv", "text/csv", "sv_download_csv"),
+            (right, "下载未报送单位（CSV）", view.units_csv, sx.UNITS_SHEET, ".csv", "text/csv",
+             "sv_download_units_csv")):
+        name = sx.file_name(sheet, as_of, suffix)
+        column.download_button(label, data, file_name=name, mime=mime, key=key, on_click=unit_uploads.record_download,
+                               args=(account, f"supervision:{as_of}", name, data), kwargs={"scope": view.filters_text})
 else:
     st.caption("下载督查清单需以市领导、督查或系统管理员账号登录。")
 
@@ -149,7 +149,9 @@ if chosen is not None and can_supervise:
             for action_id in history.loc[history["evidence_name"].notna(), "action_id"].tolist():
                 evidence = actions.evidence_file(get_connection(), int(action_id))
                 st.download_button(f"下载佐证材料：{evidence.name}（记录{action_id}）", evidence.content,
-                                   file_name=evidence.name, key=f"sv_evidence_{action_id}")
+                                   file_name=evidence.name, key=f"sv_evidence_{action_id}",
+                                   on_click=unit_uploads.record_download,
+                                   args=(account, f"action:{action_id}", evidence.name, evidence.content))
             undoable = history[(history["kind"] != actions.UNDO) & history["undone_by"].isna()]["action_id"].tolist()
             if undoable:
                 undo_id = st.selectbox("撤销记录", undoable, key="sv_undo_select",
@@ -173,7 +175,10 @@ made = st.session_state.get("sv_briefing")
 # offered only for the date and filters it was made for; after a change the user makes it again
 if made and made["as_of"] == as_of and made.get("filters") == sel.filters:
     excel, word = st.columns(2)
-    excel.download_button("下载月度通报（Excel，含图表）", made[".xlsx"], key="sv_briefing_xlsx",
-                          file_name=briefing.file_name(as_of, ".xlsx"), mime=XLSX)
-    word.download_button("下载月度通报（Word）", made[".docx"], key="sv_briefing_docx",
-                         file_name=briefing.file_name(as_of, ".docx"), mime=DOCX)
+    for column, label, suffix, mime in ((excel, "下载月度通报（Excel，含图表）", ".xlsx", XLSX),
+                                        (word, "下载月度通报（Word）", ".docx", DOCX)):
+        name = briefing.file_name(as_of, suffix)
+        column.download_button(label, made[suffix], key=f"sv_briefing_{suffix[1:]}", file_name=name, mime=mime,
+                               on_click=unit_uploads.record_download,
+                               args=(account, f"briefing:{as_of}", name, made[suffix]),
+                               kwargs={"scope": view.filters_text})

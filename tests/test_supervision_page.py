@@ -205,3 +205,26 @@ def test_the_briefing_goes_away_when_the_filters_change(tiny_db):
     at.button(key="sv_briefing_make").click()
     run(at)
     assert downloads(at)[-2:] == ["下载月度通报（Excel，含图表）", "下载月度通报（Word）"]
+
+
+def test_a_download_the_page_offers_is_audited(tiny_db):
+    """Found by QA: the 督查清单, 未报送单位, 月度通报 and evidence downloads left no audit record, though
+    every export from the app should. The buttons call unit_uploads.record_download when clicked."""
+    import hashlib
+
+    from tracker import unit_uploads
+
+    at = run()
+    assert {d.proto.label for d in at.get("download_button")} >= {"下载督查清单（Excel）", "下载未报送单位（CSV）"}
+    unit_uploads.record_download(PEOPLE["ducha"], "supervision:2024-03-31", "督查清单_2024-03-31.xlsx", b"xlsx",
+                                 scope="全部")
+    con = connect(tiny_db)
+    try:
+        assert con.execute("SELECT actor, action, target, details, file_sha256 FROM audit_log "
+                           "WHERE action = 'export'").fetchall() == [
+            ("ducha", "export", "supervision:2024-03-31",
+             '{"file_name": "督查清单_2024-03-31.xlsx", "scope": "全部"}', hashlib.sha256(b"xlsx").hexdigest())]
+    finally:
+        con.close()
+    source = (ROOT / "pages" / "supervision.py").read_text(encoding="utf-8")
+    assert source.count("on_click=unit_uploads.record_download") == 3   # lists, evidence, briefing

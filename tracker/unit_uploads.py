@@ -174,6 +174,15 @@ def summary_bytes(con: duckdb.DuckDBPyConnection, account: Account | None, perio
     return name, data, n
 
 
+def record_download(account: Account | None, target: str, file_name: str, data: bytes, **details) -> None:
+    """The audit record of a file a page offered and the user downloaded (督查清单, 未报送单位, 月度通报, a
+    销号's evidence): ``on_click`` of its download button, on the app's connection."""
+    from tracker.app_db import get_connection
+
+    audit.record_now(get_connection(), account.username if account else "anonymous", "export", target,
+                     {"file_name": file_name, **details}, _sha(data))
+
+
 def audit_export(con: duckdb.DuckDBPyConnection, account: Account | None, frame: pd.DataFrame,
                  suffix: str = ".xlsx") -> tuple[str, bytes]:
     """The audit log (as filtered on the admin page) as xlsx or csv; the export itself is audited."""

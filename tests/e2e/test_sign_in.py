@@ -5,6 +5,7 @@ first st.navigation of the server process, while Streamlit's active page hash wa
 main script's, so the submitted form came back under other widget ids (fixed in dashboard.py).
 """
 import shutil
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -72,3 +73,30 @@ def test_a_page_opened_by_its_address_right_after_a_start_asks_to_sign_in(browse
         assert app.main.get_by_test_id("stMetric").count() == 0
         app.assert_no_exception()
         app.screenshot("sign-in-first")
+
+
+def test_a_supervisor_s_download_is_audited(browser, built_plain_db, tmp_path, request):
+    """Found by QA: the 督查清单 downloaded from the page left no audit record. The button's click records it."""
+    with fresh_server_app(browser, built_plain_db, tmp_path, request,
+                          [("ducha", "督查员", auth.SUPERVISOR, None)]) as app:
+        app.open()
+        app.sidebar.get_by_label("用户名").fill("ducha")
+        app.sidebar.get_by_label("密码").fill(PASSWORD)
+        app.sidebar.get_by_role("button", name="登录").click()
+        expect(app.sidebar).to_contain_text("已登录：", timeout=30_000)
+        app.go("督查")
+        button = app.main.get_by_role("button", name="下载督查清单（Excel）")
+        expect(button).to_be_visible(timeout=30_000)
+        with app.page.expect_download() as download:
+            button.click()
+        assert download.value.suggested_filename.startswith("督查清单_") and download.value.path().stat().st_size
+        expect(button).to_be_visible()   # the page back after the click's rerun, which wrote the record
+        time.sleep(1)
+        app.assert_no_exception()
+        app.screenshot("downloaded")
+    con = connect(tmp_path / "tracker.duckdb", read_only=True)   # the server has stopped: its lock is gone
+    try:
+        found = con.execute("SELECT actor, target FROM audit_log WHERE action = 'export'").fetchall()
+    finally:
+        con.close()
+    assert len(found) == 1 and found[0][0] == "ducha" and found[0][1].startswith("supervision:")
