@@ -129,6 +129,29 @@ def test_a_directory_gets_a_dated_file_name(con, tmp_path):
     assert sx.file_name("未报送单位", JULY, ".csv") == "未报送单位_2024-07-31.csv"
     with pytest.raises(ValueError, match="请用 .xlsx 或 .csv"):
         sx.export_overdue(con, JULY, tmp_path / "list.pdf")
+    # the README's `--out exports/` on a fresh clone: a folder not made yet
+    _, _, out = sx.export_overdue(con, JULY, tmp_path / "exports")
+    assert out == tmp_path / "exports" / "督查清单_2024-07-31.xlsx" and out.exists()
+
+
+def test_a_list_with_demo_figures_says_so_on_paper(built_demo_db, tmp_path):
+    """Found by QA: the printed 督查清单 and 汇总表 did not say their figures were demo data."""
+    import duckdb
+
+    from tracker.progress_summary import export_summary
+
+    con = duckdb.connect(str(built_demo_db), read_only=True)
+    try:
+        as_of = date(2024, 9, 30)
+        sx.write_xlsx(sv.supervision_items(con, as_of), sv.unreported_units(con, as_of), tmp_path / "l.xlsx", as_of,
+                      "全部", now=NOW)
+        export_summary(con, "2024-09", tmp_path / "s.xlsx")
+    finally:
+        con.close()
+    assert load_workbook(tmp_path / "l.xlsx")["督查清单"]["A2"].value == (
+        "截至2024年9月30日　筛选：全部　生成时间：2024-08-01 09:00　含演示数据（不是真实报送）")
+    assert load_workbook(tmp_path / "s.xlsx")["汇总表"].oddHeader.center.text == (
+        "目标任务进展汇总表（2024年9月）　含演示数据（不是真实报送）")
 
 
 def test_cli_export_overdue(db, tmp_path, capsys):

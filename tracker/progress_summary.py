@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from tracker.formatting import period_label
 from tracker.reporting import ReportingRow, all_rows
 from tracker.safe_cells import set_text, write_bom_csv
 from tracker.settings import StatusSettings
@@ -165,7 +166,9 @@ def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:
             ws.cell(row=r, column=status_col).font = Font(color="FFFFFF", bold=True)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 1)}"
-    fit_a4(ws, header=f"目标任务进展汇总表 {period}")
+    demo = any(row["数据性质"] == DEMO_LABEL for row in rows)   # the column is off the paper: the header says it
+    title = f"目标任务进展汇总表（{period_label(period)}）" if period else "目标任务进展汇总表"
+    fit_a4(ws, header=title + ("　含演示数据（不是真实报送）" if demo else ""))
     ws.print_area = f"A1:{get_column_letter(PRINTED)}{max(len(rows) + 1, 1)}"
     wb.save(out)
 

@@ -148,12 +148,13 @@ def export_overdue(
     settings: StatusSettings = StatusSettings(),
     categories: tuple[str, ...] = (),
 ) -> tuple[int, int, Path]:
-    """Write the lists to ``out`` (.xlsx or .csv; a directory gets a dated file name).
+    """Write the lists to ``out`` (.xlsx or .csv; a directory, or a name without a suffix such as the
+    README's ``exports/`` on a fresh clone, gets a dated file name in it).
 
     Returns (items, units not reported, the file written). CSV holds the items only.
     """
     out = Path(out)
-    if out.is_dir():
+    if out.is_dir() or not out.suffix:
         out = out / file_name(ITEMS_SHEET, as_of, ".xlsx")
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
@@ -221,6 +222,8 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
     wb = Workbook()
     subtitle = f"截至{as_of.year}年{as_of.month}月{as_of.day}日　筛选：{filters_text}　" \
                f"生成时间：{(now or datetime.now()):%Y-%m-%d %H:%M}"
+    if "is_demo" in items and items["is_demo"].astype("boolean").fillna(False).any():
+        subtitle += f"　{DEMO_NOTE}"   # on paper too: the page says so in its warning
     ws = wb.active
     ws.title = ITEMS_SHEET
     # The data rows are written straight to the sheets' XML (:mod:`tracker.xlsx_rows`): openpyxl
@@ -242,6 +245,8 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
 
 
 TITLE_ROW, SUBTITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
+#: What a printed list says when any of its figures come from the demo data.
+DEMO_NOTE = "含演示数据（不是真实报送）"
 
 
 def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
