@@ -100,9 +100,11 @@ def summary_text(b: Briefing) -> str:
     units_part = int((b.units["state"] == sv.PARTLY_REPORTED).sum())
     text = (f"截至{b.as_of.year}年{b.as_of.month}月{b.as_of.day}日，纳入跟踪的指标共{n}项，其中{parts}；"
             f"已完成和正常推进的占{percent((b.counts.get('已完成', 0) + b.counts.get('正常', 0)) / n if n else None)}。"
-            f"逾期未完成{b.item_counts[sv.OVERDUE]}项，严重滞后{b.item_counts[sv.FAR_BEHIND]}项，"
-            f"滞后{b.item_counts[sv.BEHIND]}项，二次交办未销号{b.item_counts[sv.SENT_BACK]}项。"
-            f"本期{units_not}个单位未报送、{units_part}个单位部分未报送。"
+            # the 督查清单's categories: each item counted once, in the first that applies (so its 严重滞后
+            # leaves out the overdue ones the status count above includes); sent-back items cut across them
+            f"督查清单中逾期未完成{b.item_counts[sv.OVERDUE]}项，严重滞后（未逾期）{b.item_counts[sv.FAR_BEHIND]}项，"
+            f"滞后{b.item_counts[sv.BEHIND]}项；已二次交办未销号{b.item_counts[sv.SENT_BACK]}项（含以上各类中的）。"
+            f"本期{units_not}个单位未报送、{units_part}个单位部分报送。"
             f"本月销号{b.actions[sv_actions.CLOSE_OUT]}项，二次交办{b.actions[sv_actions.SEND_BACK]}项。")
     if b.demo:
         text += "（注：本通报所用报送进度含演示数据，不是真实报送。）"
