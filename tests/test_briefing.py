@@ -100,3 +100,21 @@ def test_export_briefing_to_a_directory(con, tmp_path):
     assert out == tmp_path / "月度通报_2024-03.xlsx" and out.exists()
     with pytest.raises(ValueError, match="请用 .xlsx 或 .docx"):
         bf.export_briefing(con, MARCH, tmp_path / "x.pdf")
+
+
+def test_an_overdue_item_is_named_once_and_a_numbered_project_keeps_its_number_apart(built_demo_db):
+    """Found by QA: "2．衢州市区…办法：衢州市区…办法" in the 逾期清单, "1免费接种流感疫苗" in the 催报 list."""
+    from datetime import date
+
+    import duckdb
+
+    from tracker import supervision as sv
+
+    assert bf._matter("2．衢州市区住房办法", "衢州市区住房办法") == "2．衢州市区住房办法"
+    assert bf._matter("（一）建设充电设施", "新增公共充电桩") == "（一）建设充电设施：新增公共充电桩"
+    con = duckdb.connect(str(built_demo_db), read_only=True)
+    try:
+        listed = "、".join(sv.reporting_overview(con, date(2024, 9, 30))["missing_items"])
+    finally:
+        con.close()
+    assert "1 免费接种流感疫苗（龙游县）" in listed and "1免费" not in listed

@@ -111,6 +111,11 @@ def summary_text(b: Briefing) -> str:
     return text
 
 
+def _matter(item: str, indicator: str) -> str:
+    """"条目：指标", or the item alone where the indicator only repeats its title."""
+    return item if not indicator or item.endswith(indicator) else f"{item}：{indicator}"
+
+
 def file_name(as_of: date, suffix: str) -> str:
     return f"月度通报_{as_of:%Y-%m}{suffix}"
 
@@ -340,7 +345,7 @@ def write_docx(b: Briefing, out, now: datetime | None = None) -> None:
     else:
         rows = sx.item_rows(b.overdue)
         _docx_table(doc, ["序号", "事项", "牵头单位", "截止日期", "逾期天数", "情况说明"],
-                    [[str(r["序号"]), f"{r['条目']}：{r['指标']}" + ("" if r["县（市、区）"] == "衢州市" else f"（{r['县（市、区）']}）"),
+                    [[str(r["序号"]), _matter(r["条目"], r["指标"]) + ("" if r["县（市、区）"] == "衢州市" else f"（{r['县（市、区）']}）"),
                       r["牵头单位"], r["截止日期"].isoformat() if r["截止日期"] else "", str(r["逾期天数"] or ""),
                       r["研判说明"] + (f"；交办理由：{reason}" if isinstance(reason, str) else "")]
                      for r, reason in zip(rows, b.overdue["action_note"])],

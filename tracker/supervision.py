@@ -463,10 +463,12 @@ def _missing_rows(con, rows: str, params: list) -> tuple[dict[int, list[str]], d
 
 
 def _row_labels(con, keys: list[tuple[int, str, int]]) -> dict[tuple[int, str], str | None]:
-    """(target_id, jurisdiction_code) → the row as the 催报 list names it: item label and indicator, and the
-    place unless it is a city's own row."""
+    """(target_id, jurisdiction_code) → the row as the 催报 list names it: item label and indicator (a bare
+    number as label gets a space, as :func:`tracker.formatting.item_name` writes it), and the place unless it
+    is a city's own row."""
     return {(t, c): label for t, c, label in con.execute("""
-        SELECT k.target_id, k.jurisdiction_code, i.label || t.indicator
+        SELECT k.target_id, k.jurisdiction_code,
+               i.label || CASE WHEN regexp_matches(i.label, '[0-9A-Za-z]$') THEN ' ' ELSE '' END || t.indicator
                || CASE WHEN k.jurisdiction_code IN (SELECT code FROM jurisdictions WHERE kind = 'city')
                        THEN '' ELSE '（' || coalesce(j.name, k.jurisdiction_code) || '）' END
         FROM (SELECT unnest(?::INTEGER[]) AS target_id, unnest(?::VARCHAR[]) AS jurisdiction_code,

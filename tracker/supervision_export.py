@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from tracker import supervision as sv, xlsx_rows
 from tracker.filters import NO_FILTERS, Filters
-from tracker.formatting import period_label, target_text
+from tracker.formatting import item_name, period_label, target_text
 from tracker.safe_cells import neutralise, set_text
 from tracker.settings import StatusSettings
 from tracker.status import FAR_BEHIND, STATUS_COLORS
@@ -115,7 +115,7 @@ def item_rows(items: pd.DataFrame) -> list[dict]:
     rows = []
     for n, r in enumerate(items.itertuples(index=False), start=1):
         rows.append({
-            "序号": n, "督查类别": r.category, "研判状态": r.status, "条目": f"{r.item_label}{r.item_title}",
+            "序号": n, "督查类别": r.category, "研判状态": r.status, "条目": item_name(r.item_label, r.item_title),
             "指标": r.indicator, "县（市、区）": r.jurisdiction_name,
             "目标": target_text(_clean(r.target_value), _clean(r.target_value_high), r.unit, r.comparator),
             "累计完成值": _clean(r.reported_value), "计量单位": r.unit, "完成进度": _clean(r.actual_share),
