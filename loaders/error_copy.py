@@ -117,7 +117,7 @@ def _with_column(sheet: bytes, header_row: int, n_headers: int, messages: dict[i
         return None
     used = max((column_number(c) for c in set(_CELL_COLUMN.findall(sheet))), default=0)
     column = max(used, n_headers) + 1
-    letters = _column_letters(column)
+    letters = column_letters(column)
     texts = {header_row: (header, header_style)} | {n: (m, error_style) for n, m in messages.items() if n != header_row}
     rows = {int(m.group(1)): m for m in _ROW_TAG.finditer(sheet)}
     if any(n not in rows for n in texts):
@@ -153,7 +153,8 @@ def _with_column(sheet: bytes, header_row: int, n_headers: int, messages: dict[i
     return sheet
 
 
-def _column_letters(n: int) -> bytes:
+def column_letters(n: int) -> bytes:
+    """1 → A, 27 → AA."""
     out = b""
     while n:
         n, rest = divmod(n - 1, 26)

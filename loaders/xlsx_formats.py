@@ -16,7 +16,7 @@ import io
 import re
 import zipfile
 
-from loaders.error_copy import sheet_part
+from loaders.error_copy import column_letters, sheet_part
 
 #: Built-in number formats that show a percentage (0%, 0.00%).
 BUILTIN_PERCENT = frozenset({9, 10})
@@ -68,7 +68,7 @@ def percent_rows(data: bytes, sheet_name: str, column: int) -> set[int]:
         if part is None:
             return set()
         sheet = zf.read(part)
-    cell = re.compile(rb'<c\s+(?:[^>]*?\s)?r="' + _letters(column) + rb'([0-9]+)"([^>]*)>')
+    cell = re.compile(rb'<c\s+(?:[^>]*?\s)?r="' + column_letters(column) + rb'([0-9]+)"([^>]*)>')
     marks = {str(i).encode() for i in wanted}
     rows = set()
     for found in cell.finditer(sheet):
@@ -76,15 +76,6 @@ def percent_rows(data: bytes, sheet_name: str, column: int) -> set[int]:
         if style is not None and style.group(1) in marks:
             rows.add(int(found.group(1)))
     return rows
-
-
-def _letters(column: int) -> bytes:
-    """1 → A, 27 → AA."""
-    out = b""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        out = bytes([65 + rest]) + out
-    return out
 
 
 def _unescape(code: bytes) -> str:

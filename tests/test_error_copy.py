@@ -103,6 +103,6 @@ def test_an_empty_row_element_and_spans(con, tmp_path, tpl):
 
 
 def test_column_letters():
-    assert [error_copy._column_letters(n) for n in (1, 14, 15, 26, 27, 52, 703)] == \
+    assert [error_copy.column_letters(n) for n in (1, 14, 15, 26, 27, 52, 703)] == \
            [b"A", b"N", b"O", b"Z", b"AA", b"AZ", b"AAA"]
-    assert all(column_number(error_copy._column_letters(n)) == n for n in range(1, 2000))
+    assert all(column_number(error_copy.column_letters(n)) == n for n in range(1, 2000))
