@@ -377,7 +377,8 @@ def reporting_overview(
             ),
             missing_lists AS (   -- every row id; labels only for the first SHORT_LIST (what the list shows)
                 SELECT r.org_id, list('T' || r.target_id || '-' || r.jurisdiction_code ORDER BY r.place) AS missing_rows,
-                       list(i.label || t.indicator
+                       list(i.label || CASE WHEN regexp_matches(i.label, '[0-9A-Za-z]$') THEN ' ' ELSE '' END
+                            || t.indicator
                             || CASE WHEN r.jurisdiction_code IN (SELECT code FROM jurisdictions WHERE kind = 'city')
                                     THEN '' ELSE '（' || coalesce(j.name, r.jurisdiction_code) || '）' END
                             ORDER BY r.place) FILTER (WHERE r.place <= {sv.SHORT_LIST}) AS missing_labels
