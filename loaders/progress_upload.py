@@ -43,11 +43,11 @@ import pyarrow as pa   # a requirement of streamlit (and DuckDB reads its tables
 
 from loaders import background
 from loaders.progress_template import (
-    DATA_SHEET, EDITABLE, IDENTITY_COLUMNS, META_PERIOD, META_SHEET, META_UNIT, META_VERSION, NEXT_STEPS, PROBLEMS,
+    DATA_SHEET, EDITABLE, HELP_SHEET, IDENTITY_COLUMNS, META_PERIOD, META_SHEET, META_UNIT, META_VERSION, NEXT_STEPS, PROBLEMS,
     PROGRESS, REPORTED_STATUSES, ROW_ID, STATUS, TEMPLATE_VERSION, VALUE, value_range,
 )
 from loaders.sheet_reader import MAX_BYTES, MAX_ROWS, FileRefused, Problem, Sheet, clean_text, read_sheet
-from loaders.xlsx_formats import percent_rows
+from loaders.xlsx_formats import formula_rows, percent_rows
 from tracker import audit, report_validity
 from tracker.auth import Account, upload_refusal
 from tracker.db import next_ids, write_transaction
@@ -195,7 +195,12 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
                                                percent)
     if sheet.merged:
         reports, problems, n_blank = _without_merged(sheet, reports, problems, n_blank)
+    if problems and sheet.kind == "xlsx":
+        problems = _formulas_explained(sheet, problems)
     n_rows = len(sheet.rows)
+    if not reports and not problems and (copy := _filled_elsewhere(sheet)):
+        return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows,
+                                                       n_blank=n_blank, problems=[Problem(None, None, None, copy)]))
     if problems and not partial:
         return _audited(con, actor, path, now, UploadResult(REJECTED, unit.name, period, path.name, n_rows=n_rows,
                                                        n_blank=n_blank, problems=problems, sheet=sheet))
@@ -223,6 +228,34 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
     result = write_transaction(con, write, label="upload")
     result.sheet = sheet
     return result
+
+
+#: The start of the message for a row whose value cell is empty (validate_rows).
+_VALUE_MISSING = "请填写累计完成值"
+FORMULA_WITHOUT_RESULT = ("该单元格是公式，文件里没有它的计算结果（文件可能由其他程序生成）："
+                          "请用 Excel 或 WPS 打开并保存后再上传，或直接填写数值")
+
+
+def _formulas_explained(sheet: Sheet, problems: list[Problem]) -> list[Problem]:
+    """A missing value whose cell holds a formula without a stored result says so (python-calamine reads such a
+    cell as empty). The sheet's XML is read again only when some value is missing."""
+    if not any(p.column == VALUE and p.message.startswith(_VALUE_MISSING) for p in problems):
+        return problems
+    rows = formula_rows(sheet.content, sheet.name, sheet.header.index(VALUE) + 1)
+    return [Problem(p.sheet, p.row, p.column, FORMULA_WITHOUT_RESULT)
+            if p.column == VALUE and p.row in rows and p.message.startswith(_VALUE_MISSING) else p
+            for p in problems]
+
+
+def _filled_elsewhere(sheet: Sheet) -> str | None:
+    """When the data sheet has nothing filled in and the workbook has another sheet named like it (a copy
+    such as 填报 (2) that the clerk filled in instead), what to do; else None."""
+    others = [n for n in sheet.sheet_names
+              if n != sheet.name and n.startswith(DATA_SHEET) and n not in (HELP_SHEET, META_SHEET)]
+    if sheet.kind == "csv" or not others:
+        return None
+    return (f"工作表“{sheet.name}”没有填写任何数据，而文件中还有工作表“{others[0]}”：系统只读取“{DATA_SHEET}”工作表，"
+            f"请在其中填写（或删去它，把填好的工作表改名为“{DATA_SHEET}”）后再上传")
 
 
 def merged_problems(sheet: Sheet) -> list[Problem]:
@@ -478,7 +511,7 @@ def validate_rows(
             found.append((STATUS, f"状态“{status}”无效，应为：{'、'.join(REPORTED_STATUSES)}"))
         if value is None and not found:
             if row.kind != MILESTONE:
-                found.append((VALUE, f"请填写累计完成值（单位：{row.unit or '见计量单位列'}）"))
+                found.append((VALUE, f"{_VALUE_MISSING}（单位：{row.unit or '见计量单位列'}）"))
             elif not status:
                 found.append((STATUS, "请填写累计完成值或选择状态"))
         for h, t in zip(kept[3:], texts):

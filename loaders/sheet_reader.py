@@ -75,6 +75,7 @@ class Sheet:
     # cells merged over several rows: (first row, last row, first column, last column), rows 1-based as in
     # ``rows``, columns 0-based as in ``header``; only the first row holds the merged cell's content
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)   # every sheet of the workbook, in order
     sha256: str | None = None          # of the file's bytes as read (read once: checked, parsed and hashed)
     content: bytes | None = field(default=None, repr=False)   # those bytes (kept with the upload)
 
@@ -153,7 +154,7 @@ def _workbook_sheet(path: Path, kind: str, data_sheet: str, key_header: str, met
             cells = _sheet_cells(wb, name, max_rows, skip_empty_area=False, merged=merged)
             found = _with_header(name, kind, cells, key_header, max_rows)
             if found is not None:
-                found.merged = merged
+                found.merged, found.sheet_names = merged, names
             if found is not None or name == data_sheet:
                 break
         meta_cells = meta_job.result() if meta_job is not None else None

@@ -1,4 +1,4 @@
-"""Which cells of an .xlsx sheet show their number as a percentage.
+"""Which cells of an .xlsx sheet show their number as a percentage (and which hold formulas).
 
 python-calamine gives a cell's value, not its number format: a clerk who types ``16%`` in Excel or
 WPS stores 0.16 in a cell formatted ``0%``, and the sheet shows "16%". For a target measured in %
@@ -76,6 +76,24 @@ def percent_rows(data: bytes, sheet_name: str, column: int) -> set[int]:
         if style is not None and style.group(1) in marks:
             rows.add(int(found.group(1)))
     return rows
+
+
+def formula_rows(data: bytes, sheet_name: str, column: int) -> set[int]:
+    """Row numbers (1-based) of the cells in ``column`` (1-based) of sheet ``sheet_name`` of the .xlsx ``data``
+    that hold a formula (``<f>``), with or without a stored result; empty when the sheet is not found.
+
+    Read only to explain an empty value cell: a formula written by a program that does not calculate
+    (no stored result) reads as empty."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        part = sheet_part(zf, sheet_name)
+        if part is None:
+            return set()
+        sheet = zf.read(part)
+    if b"<f" not in sheet:
+        return set()
+    cell = re.compile(rb'<c\s+(?:[^>]*?\s)?r="' + column_letters(column) + rb'([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+    return {int(found.group(1)) for found in cell.finditer(sheet)
+            if found.group(2) is not None and re.search(rb"<f[\s/>]", found.group(2))}
 
 
 def _unescape(code: bytes) -> str:

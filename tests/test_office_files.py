@@ -150,6 +150,10 @@ def test_a_template_saved_again_by_an_office_program_uploads_as_typed(office, bu
         cell = ws.cell(row=rate, column=header.index(VALUE) + 1)
         cell.value, cell.number_format = 0.16, "0%"
         typed[ws.cell(row=rate, column=1).value] = (16.0, *typed[ws.cell(row=rate, column=1).value][1:])
+        # a formula: openpyxl stores no result, the office program calculates it when it saves the file
+        formula = 2 if rate != 2 else 3
+        ws.cell(row=formula, column=header.index(VALUE) + 1).value = "=300+220"
+        typed[ws.cell(row=formula, column=1).value] = (520.0, *typed[ws.cell(row=formula, column=1).value][1:])
         filled = tmp_path / "filled" / "市发改委.xlsx"
         filled.parent.mkdir()
         wb.save(filled)

@@ -612,6 +612,38 @@ def test_a_cell_merged_over_several_rows_is_refused_on_each(con, tmp_path, tpl, 
     assert [(r[0], r[4]) for r in reports(con)] == [(rows[a + 3].target_id, 7.0)]
 
 
+def test_a_formula_without_a_stored_result_is_named_as_such(con, tmp_path, tpl, rows):
+    """Found by QA: a formula written by a program that does not calculate reads as an empty cell, and the
+    message asked to fill in a value that the clerk could see in the cell."""
+    from loaders.progress_upload import FORMULA_WITHOUT_RESULT
+
+    a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
+    wb = load_workbook(tpl)
+    ws = wb[DATA_SHEET]
+    ws.cell(row=a, column=HEADERS.index(VALUE) + 1).value = "=300+220"
+    ws.cell(row=a, column=HEADERS.index(STATUS) + 1).value = "正常"
+    ws.cell(row=b, column=HEADERS.index(STATUS) + 1).value = "正常"          # no value, no formula
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    result = upload(con, path)
+    assert [(p.row, p.message) for p in result.problems] == [
+        (a, FORMULA_WITHOUT_RESULT), (b, f"请填写累计完成值（单位：{rows[b - 2].unit}）")]
+
+
+def test_a_filled_in_copy_of_the_data_sheet_is_pointed_at(con, tmp_path, tpl, rows):
+    """Found by QA: the clerk filled a copy (填报 Copy) and left 填报 blank; the upload said nothing was filled."""
+    wb = load_workbook(tpl)
+    copy = wb.copy_worksheet(wb[DATA_SHEET])
+    copy.cell(row=sheet_row(rows, "count"), column=HEADERS.index(VALUE) + 1).value = 5
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    result = upload(con, path)
+    assert (result.outcome, [str(p) for p in result.problems]) == ("rejected", [
+        f"工作表“填报”没有填写任何数据，而文件中还有工作表“{copy.title}”：系统只读取“填报”工作表，"
+        "请在其中填写（或删去它，把填好的工作表改名为“填报”）后再上传"])
+    assert reports(con) == []
+
+
 def test_partial_mode_stores_the_good_rows_and_records_the_bad(con, tmp_path, tpl, rows):
     a, b = sheet_row(rows, "count"), sheet_row(rows, "count", 1)
     result = upload(con, fill(tpl, tmp_path / "f.xlsx", {a: {VALUE: 5}, b: {VALUE: "五"}}), partial=True)

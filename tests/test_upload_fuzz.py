@@ -280,7 +280,7 @@ CORPUS = {
     "data sheet renamed": (lambda t, d, r: _renamed_sheet(t, d / "s.xlsx", r), "accepted", None),
     "header row removed": (lambda t, d, r: _no_header(t, d / "h.xlsx", r), "rejected", "找不到表头“填报编号”"),
     "merged cells": (lambda t, d, r: _merged(t, d / "merged.xlsx", r), "rejected", "是合并单元格，只有第"),
-    "a formula without a value": (lambda t, d, r: _formula(t, d / "f.xlsx", r), "rejected", "请填写累计完成值"),
+    "a formula without a value": (lambda t, d, r: _formula(t, d / "f.xlsx", r), "rejected", "该单元格是公式，文件里没有它的计算结果"),
     "a cell at XFD40000": (lambda t, d, r: _far_cell(t, d / "far.xlsx", r), "rejected", "工作表范围过大（约40000行×16384列"),
     "a cell at AAAAAAAA2 (eight letters)": (lambda t, d, r: _far_ref(t, d / "far8.xlsx", b'r="AAAAAAAA2"'), "rejected",
                                             "工作表范围过大（约"),
