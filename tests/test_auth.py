@@ -55,7 +55,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(con, people):
     for minute in range(5):
         with pytest.raises(auth.SignInFailed):
             auth.authenticate(con, "fgw", "wrong-password", now=AT + timedelta(minutes=minute))
-    with pytest.raises(auth.SignInFailed, match="^连续登录失败5次，请15分钟后再试$"):
+    with pytest.raises(auth.SignInFailed, match="^连续登录失败5次，请15分钟后再试，或请系统管理员重置密码$"):
         auth.authenticate(con, "fgw", PASSWORD, now=AT + timedelta(minutes=5))
     assert auth.authenticate(con, "fgw", PASSWORD, now=AT + timedelta(minutes=25)).username == "fgw"
     # a success starts the count again
@@ -69,7 +69,50 @@ def test_a_disabled_account_cannot_sign_in_and_its_session_ends(con, people):
         auth.authenticate(con, "fgw", PASSWORD)
     assert auth.refresh(con, people["fgw"]) is None
     auth.enable_account(con, people["guanli"], "fgw", now=AT)
-    assert auth.refresh(con, people["fgw"]) == people["fgw"]
+    assert auth.refresh(con, people["fgw"]) is None          # enabled again: a new sign-in, not the old session
+    assert auth.refresh(con, auth.authenticate(con, "fgw", PASSWORD)).username == "fgw"
+
+
+def test_a_password_reset_or_change_ends_the_account_s_other_sessions(con, people):
+    """Found by QA: after 修改密码 and after an administrator's 重置密码, a session signed in elsewhere went on."""
+    other = auth.get_account(con, "fgw")                    # signed in in another browser
+    auth.change_own_password(con, people["fgw"], PASSWORD, "changed-pass-1", now=AT)
+    mine = auth.get_account(con, "fgw")                     # the session that changed it takes the new state
+    assert auth.refresh(con, other) is None and auth.refresh(con, mine) == mine
+    auth.set_password(con, people["guanli"], "fgw", "reset-pass-2", now=AT + timedelta(minutes=1))
+    assert auth.refresh(con, mine) is None
+
+
+def test_a_lock_does_not_grow_with_the_tries_it_refuses_and_a_reset_clears_it(con, people):
+    """Found by QA: tries during a lock counted as failures (anyone could keep an account locked), and neither
+    a password reset nor 停用/启用 cleared the lock."""
+    for minute in range(5):
+        with pytest.raises(auth.SignInFailed):
+            auth.authenticate(con, "fgw", "wrong-password", now=AT + timedelta(minutes=minute))
+    for minute in range(5, 15):                              # refused every minute, recorded, not counted
+        with pytest.raises(auth.SignInFailed, match="^连续登录失败5次"):
+            auth.authenticate(con, "fgw", PASSWORD, now=AT + timedelta(minutes=minute))
+    # the first failure is 15 minutes old: four are left in the window (with the refused tries it was 14)
+    assert auth.authenticate(con, "fgw", PASSWORD, now=AT + timedelta(minutes=16)).username == "fgw"
+    for minute in range(21, 26):
+        with pytest.raises(auth.SignInFailed):
+            auth.authenticate(con, "fgw", "wrong-password", now=AT + timedelta(minutes=minute))
+    auth.set_password(con, people["guanli"], "fgw", "reset-pass-3", now=AT + timedelta(minutes=26))
+    assert auth.authenticate(con, "fgw", "reset-pass-3", now=AT + timedelta(minutes=27)).username == "fgw"
+
+
+def test_wrong_old_passwords_count_as_failed_sign_ins(con, people):
+    """Found by QA: 修改密码 let a signed-in session guess the password without a limit or a record."""
+    for minute in range(5):
+        with pytest.raises(auth.AccountError, match="^原密码不正确$"):
+            auth.change_own_password(con, people["fgw"], "guess-number-x", "whatever-pass-1",
+                                     now=AT + timedelta(minutes=minute))
+    with pytest.raises(auth.AccountError, match="^连续登录失败5次"):
+        auth.change_own_password(con, people["fgw"], PASSWORD, "whatever-pass-1", now=AT + timedelta(minutes=5))
+    assert con.execute("""SELECT count(*) FROM audit_log WHERE action = 'sign_in_failed' AND target = 'account:fgw'
+                          AND details LIKE '%wrong_old_password%'""").fetchone() == (5,)
+    with pytest.raises(auth.AccountError, match="^新密码不能与原密码相同$"):
+        auth.change_own_password(con, people["fgw"], PASSWORD, PASSWORD, now=AT + timedelta(minutes=30))
 
 
 def test_an_admin_resets_a_password_and_a_user_changes_their_own(con, people):

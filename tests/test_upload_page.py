@@ -281,6 +281,8 @@ def test_a_signed_in_user_changes_the_password_in_the_sidebar(app_db):
         assert [e.value for e in at.sidebar.error] == [message]
     _change_password(at, PASSWORD, "new-pass-2024", "new-pass-2024")
     assert [s.value for s in at.sidebar.success] == ["密码已修改"] and not at.sidebar.error
+    run(at)   # the session that changed it goes on (the account's other sessions end: test_auth)
+    assert any(c.value.startswith("已登录：") for c in at.sidebar.caption)
     con = connect(plain_db)
     try:
         assert auth.authenticate(con, "fgw", "new-pass-2024").username == "fgw"

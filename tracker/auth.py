@@ -93,6 +93,8 @@ class Account:
     org_id: int | None = None
     unit_name: str | None = None
     active: bool = True
+    # when the account's password (or state) last changed: a session signed in before that ends (refresh)
+    changed_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -212,7 +214,7 @@ def _verify(stored: str | None, password: str) -> bool:
 
 # ---------------------------------------------------------------------------- accounts
 
-_SELECT = """SELECT a.username, a.display_name, a.role, a.org_id, o.name, a.active
+_SELECT = """SELECT a.username, a.display_name, a.role, a.org_id, o.name, a.active, a.changed_at
              FROM accounts a LEFT JOIN organisations o USING (org_id)"""
 
 
@@ -222,11 +224,15 @@ def get_account(con: duckdb.DuckDBPyConnection, username: str) -> Account | None
 
 
 def refresh(con: duckdb.DuckDBPyConnection, account: Account | None) -> Account | None:
-    """The account as stored now (None if it was disabled or removed): a session re-reads it every run."""
+    """The account as stored now: a session re-reads it every run. None if it was disabled or removed, or
+    its password was changed or reset since the session signed in (a reset is for a password that got out:
+    every session on it ends; the session that changed its own password takes the new state)."""
     if account is None:
         return None
     current = get_account(con, account.username)
-    return current if current is not None and current.active else None
+    if current is None or not current.active or current.changed_at != account.changed_at:
+        return None
+    return current
 
 
 def list_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -296,9 +302,17 @@ def change_own_password(con: duckdb.DuckDBPyConnection, account: Account, old_pa
     """A signed-in account changes its own password; the old one must be right."""
     if account is None:
         raise PermissionDenied("请先登录")
+    now = now or datetime.now()
+    target = f"account:{account.username}"
+    if _recent_failures(con, account.username, now) >= MAX_FAILURES:
+        raise AccountError(_locked_message())
     row = con.execute("SELECT password_hash FROM accounts WHERE username = ? AND active", [account.username]).fetchone()
     if row is None or not _verify(row[0], old_password or ""):
+        # a wrong old password counts as a failed sign-in: the same limit, the same record
+        audit.record_now(con, account.username, "sign_in_failed", target, {"reason": "wrong_old_password"}, at=now)
         raise AccountError("原密码不正确")
+    if new_password == old_password:
+        raise AccountError("新密码不能与原密码相同")
     _store_password(con, account.username, account.username, new_password, now, reset=False)
 
 
@@ -361,10 +375,10 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str,
     username = (username or "").strip()
     row = con.execute("SELECT password_hash, active FROM accounts WHERE username = ?", [username]).fetchone()
     failures = _recent_failures(con, username, now)
-    if failures >= MAX_FAILURES:
+    if failures >= MAX_FAILURES:   # recorded, but not counted: tries during the lock do not make it longer
         audit.record_now(con, username or "anonymous", "sign_in_failed", f"account:{username}",
-                         {"reason": "locked"}, at=now)
-        raise SignInFailed(f"连续登录失败{MAX_FAILURES}次，请{int(LOCKOUT.total_seconds() // 60)}分钟后再试")
+                         {"reason": LOCKED}, at=now)
+        raise SignInFailed(_locked_message())
     ok = _verify(row[0] if row else None, password or "")
     if not ok or not row[1]:
         reason = "wrong_password" if row else "unknown_user"
@@ -379,14 +393,26 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str,
     return get_account(con, username)
 
 
+#: The reason recorded for an attempt refused while the account is locked (not counted as a failure).
+LOCKED = "locked"
+
+
+def _locked_message() -> str:
+    return (f"连续登录失败{MAX_FAILURES}次，请{int(LOCKOUT.total_seconds() // 60)}分钟后再试，"
+            "或请系统管理员重置密码")
+
+
 def _recent_failures(con, username: str, now: datetime) -> int:
-    """Failed sign-ins of ``username`` within LOCKOUT and since its last successful one."""
+    """Failed sign-ins of ``username`` within LOCKOUT, since its last successful one and since an administrator
+    last reset its password or enabled it (either clears a lock); attempts refused while locked do not count."""
     return con.execute(
         """SELECT count(*) FROM audit_log
            WHERE action = 'sign_in_failed' AND target = ? AND recorded_at > ?
+             AND coalesce(json_extract_string(details, '$.reason'), '') <> ?
              AND audit_id > coalesce((SELECT max(audit_id) FROM audit_log
-                                      WHERE action = 'sign_in' AND target = ?), 0)""",
-        [f"account:{username}", now - LOCKOUT, f"account:{username}"]).fetchone()[0]
+                                      WHERE action IN ('sign_in', 'account_password', 'account_enable')
+                                        AND target = ?), 0)""",
+        [f"account:{username}", now - LOCKOUT, LOCKED, f"account:{username}"]).fetchone()[0]
 
 
 # ---------------------------------------------------------------------------- first run

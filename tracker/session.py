@@ -81,6 +81,8 @@ def render_sign_in() -> auth.Account | None:
                     else:
                         try:
                             auth.change_own_password(get_connection(), account, old, new)
+                            # this session goes on with the new password; the account's other sessions end
+                            st.session_state[ACCOUNT_KEY] = auth.get_account(get_connection(), account.username)
                             st.success("密码已修改")
                         except (auth.AccountError, auth.PermissionDenied) as exc:
                             st.error(str(exc))
