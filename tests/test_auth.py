@@ -128,10 +128,35 @@ def test_an_admin_resets_a_password_and_a_user_changes_their_own(con, people):
 
 
 @pytest.mark.parametrize("password, message", [
-    ("short", "密码至少8个字符"), ("x" * 129, "密码不超过128个字符"), (" padded-pw ", "密码首尾不能是空格")])
+    ("short", "密码至少8个字符"), ("x" * 129, "密码不超过128个字符"), (" padded-pw ", "密码首尾不能是空格"),
+    ("12345678", "密码过于简单：请勿使用纯数字、重复字符或常见密码"),          # found by QA: accepted
+    ("abababab", "密码过于简单：请勿使用纯数字、重复字符或常见密码"),
+    ("Password123", "密码过于简单：请勿使用纯数字、重复字符或常见密码"),
+    ("fgw-fgw-fgw", None)])
 def test_weak_passwords_are_refused(con, people, password, message):
+    if message is None:   # strong enough
+        auth.set_password(con, people["guanli"], "fgw", password)
+        return
     with pytest.raises(auth.AccountError, match=f"^{message}$"):
         auth.set_password(con, people["guanli"], "fgw", password)
+
+
+def test_a_password_equal_to_the_name_is_refused(con, people):
+    with pytest.raises(auth.AccountError, match="^密码不能与用户名相同$"):
+        auth.create_account(con, people["guanli"], "zhangwei01", "张伟", auth.LEADERSHIP, "ZhangWei01")
+
+
+@pytest.mark.parametrize("name, outcome", [
+    ("аdmin", "用户名应为2—32个字母、数字、汉字或 . _ -"),     # Cyrillic а: would show as admin
+    ("ｆｇｗ", "用户名“fgw”已存在"),                          # full-width: folded, then a duplicate
+    ("张伟", None), ("li.na-01", None)])
+def test_user_names_that_look_like_another_are_refused(con, people, name, outcome):
+    """Found by QA: "аdmin" (Cyrillic а) and "ａｄｍｉｎ" were created beside admin."""
+    if outcome is None:
+        assert auth.create_account(con, people["guanli"], name, name, auth.LEADERSHIP, "good-pass-77").username == name
+        return
+    with pytest.raises(auth.AccountError, match=f"^{outcome}$"):
+        auth.create_account(con, people["guanli"], name, name, auth.LEADERSHIP, "good-pass-77")
 
 
 # ---------------------------------------------------------------- the first-run admin

@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import sys
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
@@ -65,7 +66,12 @@ ADMIN_PASSWORD_ENV = "TRACKER_ADMIN_PASSWORD"
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 #: Sign-in is refused for LOCKOUT after MAX_FAILURES failed attempts within LOCKOUT.
 MAX_FAILURES, LOCKOUT = 5, timedelta(minutes=15)
-_USERNAME = re.compile(r"[\w.\-]{2,32}")
+#: Letters and digits of ASCII, Chinese characters, . _ - (after NFKC: full-width forms are folded). Other
+#: scripts are refused: a Cyrillic "аdmin" would show as "admin" beside the real one.
+_USERNAME = re.compile(r"[A-Za-z0-9\u4e00-\u9fff.\-_]{2,32}")
+#: Passwords too common to allow, whatever their length (compared in lower case).
+_COMMON_PASSWORDS = frozenset({"password", "password1", "password123", "qwertyui", "qwerty123", "admin123",
+                               "admin1234", "abc12345", "abcd1234", "1qaz2wsx", "iloveyou", "a1234567"})
 
 #: The hasher (argon2id, the library's defaults). Tests swap in a cheap one for speed.
 HASHER = PasswordHasher()
@@ -191,6 +197,8 @@ def check_password(password: str) -> None:
         raise AccountError(f"密码不超过{MAX_PASSWORD}个字符")
     if password.strip() != password:
         raise AccountError("密码首尾不能是空格")
+    if password.isdigit() or len(set(password)) <= 2 or password.lower() in _COMMON_PASSWORDS:
+        raise AccountError("密码过于简单：请勿使用纯数字、重复字符或常见密码")
 
 
 def generate_password() -> str:
@@ -245,16 +253,23 @@ def list_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return frame
 
 
+def normalized_username(username: str | None) -> str:
+    """A user name as stored and looked up: full-width forms folded (ａｄｍｉｎ is admin), spaces trimmed."""
+    return unicodedata.normalize("NFKC", username or "").strip()
+
+
 def create_account(con: duckdb.DuckDBPyConnection, actor: Account | str, username: str, display_name: str,
                    role: str, password: str, unit: str | None = None, now: datetime | None = None) -> Account:
     """Add an account; ``unit`` (an organisation name) is required for department and county roles."""
     by = actor_name(actor, MANAGE_ACCOUNTS)
-    username, display_name = (username or "").strip(), (display_name or "").strip() or (username or "").strip()
+    username = normalized_username(username)
+    display_name = (display_name or "").strip() or username
     if not _USERNAME.fullmatch(username):
         raise AccountError("用户名应为2—32个字母、数字、汉字或 . _ -")
     if role not in ROLES:
         raise AccountError(f"角色“{role}”无效，应为：" + "、".join(f"{r}（{ROLE_LABELS[r]}）" for r in ROLES))
     org_id = _unit_for_role(con, role, unit)
+    _not_the_name(username, password)
     pw_hash = hash_password(password)
     now = now or datetime.now()
 
@@ -316,7 +331,13 @@ def change_own_password(con: duckdb.DuckDBPyConnection, account: Account, old_pa
     _store_password(con, account.username, account.username, new_password, now, reset=False)
 
 
+def _not_the_name(username: str, password: str) -> None:
+    if isinstance(password, str) and password.strip().lower() == username.lower():
+        raise AccountError("密码不能与用户名相同")
+
+
 def _store_password(con, by: str, username: str, new_password: str, now: datetime | None, reset: bool) -> None:
+    _not_the_name(username, new_password)
     pw_hash = hash_password(new_password)
     now = now or datetime.now()
 
@@ -372,7 +393,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str,
     after :data:`MAX_FAILURES` failures within :data:`LOCKOUT` the account is refused until it passes.
     """
     now = now or datetime.now()
-    username = (username or "").strip()
+    username = normalized_username(username)
     row = con.execute("SELECT password_hash, active FROM accounts WHERE username = ?", [username]).fetchone()
     failures = _recent_failures(con, username, now)
     if failures >= MAX_FAILURES:   # recorded, but not counted: tries during the lock do not make it longer
