@@ -89,6 +89,7 @@ class UploadResult:
     n_blank: int = 0         # rows left blank (not reported)
     problems: list[Problem] = field(default_factory=list)
     sheet: Sheet | None = None
+    n_corrections: int = 0   # of the versions written, those replacing an earlier report of the month
 
     @property
     def ok(self) -> bool:
@@ -104,7 +105,8 @@ class UploadResult:
                 REJECTED: "未接收"}[self.outcome]
         if self.outcome == UNCHANGED and not self.n_unchanged:
             head = "没有填写任何数据，未作改动"
-        parts = [f"新增{self.n_new}条"] if self.outcome in (ACCEPTED, PARTIAL) else []
+        corrected = f"（其中更正{self.n_corrections}条）" if self.n_corrections else ""
+        parts = [f"新增{self.n_new}条{corrected}"] if self.outcome in (ACCEPTED, PARTIAL) else []
         if self.n_unchanged and self.outcome != UNCHANGED:
             parts.append(f"与上次相同{self.n_unchanged}条")
         if self.n_blank and self.outcome != REJECTED:
@@ -761,7 +763,7 @@ def store(
             "再次上传会把它们改回这份文件的数值，本次未保存。如确需改回，请打开文件另存后重新上传")])
     outcome = PARTIAL if problems and not (earlier is not None and not new) else (ACCEPTED if new else UNCHANGED)
     result = UploadResult(outcome, unit.name, period, file_name, None, n_rows, len(new), unchanged, n_blank,
-                          list(problems))
+                          list(problems), n_corrections=sum(1 for _, version, _, _ in new if version > 1))
     if outcome == UNCHANGED:
         return result
     upload_id = result.upload_id = batch.next_upload

@@ -133,6 +133,9 @@ def test_a_correction_adds_a_version_and_keeps_the_earlier_one(con, tmp_path, tp
     upload(con, first)
     result = upload(con, second, now=datetime(2024, 10, 9, 15, 0))
     assert (result.outcome, result.n_new, result.n_unchanged) == ("accepted", 1, 1)
+    # found by QA: a correction (here of 20 by 25; or 代报 over what the unit sent) said only 新增
+    assert result.summary() == (f"市发改委 2024-03《second.xlsx》已接收：新增1条（其中更正1条），与上次相同1条，"
+                                f"空白未填{len(rows) - 2}行")
     tb = rows[b - 2].target_id
     assert con.execute("""SELECT version, value, progress_text, u.file_name, u.uploaded_at FROM progress_reports
                           JOIN uploads u USING (upload_id) WHERE target_id = ? ORDER BY version""", [tb]).fetchall() == [
