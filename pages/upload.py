@@ -66,7 +66,8 @@ if auth.has(account, auth.UPLOAD):
         bar.progress(1.0, text="完成")
 
     last = st.session_state.get("up_last")
-    if last is not None:
+    # a result is shown for the unit it was sent for (代报 switches units; the message stays with its unit)
+    if last is not None and last.result.unit == unit:
         result = last.result
         show = {"accepted": st.success, "unchanged": st.info, "partial": st.warning}.get(result.outcome, st.error)
         show(result.summary())

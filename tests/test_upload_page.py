@@ -242,6 +242,28 @@ def test_an_admin_reports_for_any_unit(app_db):
     assert "本月进展汇总表" in [h.value for h in at.header]
 
 
+def test_a_result_shows_with_the_unit_it_was_sent_for(app_db, tmp_path, monkeypatch):
+    """Found by QA: after a 代报 upload for one unit, switching to another still showed the first one's result."""
+    plain_db, people = app_db
+    con = connect(plain_db)
+    tpl = template(con, tmp_path, "市发改委", PERIOD)
+    con.close()
+    offer_file(monkeypatch, fill(tpl, tmp_path / "fgw.xlsx", {2: {VALUE: 3}}))
+    at = page_as(people["guanli"])
+    at.selectbox(key="up_unit").select("市发改委")
+    at.selectbox(key="up_period").select(PERIOD)
+    run(at)
+    at.button(key="up_submit").click()
+    run(at)
+    assert [s.value for s in at.success] == [f"市发改委 {PERIOD}《fgw.xlsx》已接收：新增1条，空白未填38行"]
+    at.selectbox(key="up_unit").select("市经信局")
+    run(at)
+    assert not at.success and not at.error
+    at.selectbox(key="up_unit").select("市发改委")
+    run(at)
+    assert [s.value for s in at.success] == [f"市发改委 {PERIOD}《fgw.xlsx》已接收：新增1条，空白未填38行"]
+
+
 def test_leadership_only_downloads_the_summary(app_db):
     at = page_as(app_db[1]["lingdao"])
     assert [h.value for h in at.header] == ["本月进展汇总表"]
