@@ -26,7 +26,11 @@ st.dataframe(blank_missing(accounts.drop(columns=["role"])).rename(columns={
     "created_at": "创建时间", "created_by": "创建人", "changed_at": "最近修改"}), hide_index=True, key="admin_accounts")
 
 NO_UNIT = "（不绑定单位）"
-with st.form("new_account_form", clear_on_submit=True):
+_FORM_KEYS = ("new_username", "new_display", "new_password")
+if st.session_state.pop("admin_form_done", False):   # emptied after a success only: a refusal keeps what was typed
+    for key in _FORM_KEYS:
+        st.session_state.pop(key, None)
+with st.form("new_account_form"):
     st.markdown("**新建账号**")
     left, right = st.columns(2)
     username = left.text_input("用户名", key="new_username")
@@ -44,6 +48,7 @@ with st.form("new_account_form", clear_on_submit=True):
         else:
             st.session_state["admin_notice"] = (f"已新建账号 {made.username}（{made.label}）"
                                                 + ("" if password else f"，初始密码：{chosen}（只显示这一次）"))
+            st.session_state["admin_form_done"] = True
             st.rerun()
 
 others = [u for u in accounts["username"].tolist()]

@@ -98,6 +98,22 @@ def test_a_bad_account_shows_the_reason(app_db):
     at.button(key="new_submit").click()
     run(at)
     assert at.error[0].value == "部门账号必须绑定一个单位"
+    # found by QA: every field was emptied and had to be typed again; what was typed stays for the fix
+    assert at.text_input(key="new_username").value == "new"
+    at.selectbox(key="new_unit").select("市发改委")
+    at.button(key="new_submit").click()
+    run(at)
+    assert at.success[0].value.startswith("已新建账号 new（new（部门·市发改委）），初始密码：")
+    assert at.text_input(key="new_username").value == ""   # emptied after the success
+
+
+def test_a_display_name_has_a_length_limit(app_db):
+    at = admin_page(app_db[1]["guanli"])
+    at.text_input(key="new_username").input("longname")
+    at.text_input(key="new_display").input("很" * 41)
+    at.button(key="new_submit").click()
+    run(at)
+    assert at.error[0].value == "姓名或单位简称不超过40个字"
 
 
 def test_disable_and_reset_password(app_db):

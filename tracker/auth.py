@@ -64,6 +64,8 @@ ROLE_PERMISSIONS = {
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_ENV = "TRACKER_ADMIN_PASSWORD"
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
+#: A display name shows beside 已登录 in the sidebar and in lists: a name or a unit's short name.
+MAX_DISPLAY_NAME = 40
 #: Sign-in is refused for LOCKOUT after MAX_FAILURES failed attempts within LOCKOUT.
 MAX_FAILURES, LOCKOUT = 5, timedelta(minutes=15)
 #: Letters and digits of ASCII, Chinese characters, . _ - (after NFKC: full-width forms are folded). Other
@@ -266,6 +268,8 @@ def create_account(con: duckdb.DuckDBPyConnection, actor: Account | str, usernam
     display_name = (display_name or "").strip() or username
     if not _USERNAME.fullmatch(username):
         raise AccountError("用户名应为2—32个字母、数字、汉字或 . _ -")
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise AccountError(f"姓名或单位简称不超过{MAX_DISPLAY_NAME}个字")
     if role not in ROLES:
         raise AccountError(f"角色“{role}”无效，应为：" + "、".join(f"{r}（{ROLE_LABELS[r]}）" for r in ROLES))
     org_id = _unit_for_role(con, role, unit)
