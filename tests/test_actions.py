@@ -204,3 +204,16 @@ def test_the_month_s_actions_count_items_not_records(con):
     actions.close_out(con, 4, "330800", "王五", "已验收", date(2024, 3, 25), now=NOW)
     assert actions.actions_between(con, date(2024, 3, 1), date(2024, 3, 31)) == {
         "close_out": 1, "send_back": 2, "undo": 0}
+
+
+def test_notes_name_the_supervisor_as_the_accounts_show_them(con):
+    """Found by QA: the 研判说明 of a closed-out item named the login (ducha1), not 督查员甲."""
+    from tests.accounts import PASSWORD
+    from tracker import auth
+
+    supervisor = auth.create_account(con, "os:tester", "ducha1", "督查员甲", auth.SUPERVISOR, PASSWORD)
+    actions.close_out(con, 2, "330800", supervisor, "年报确认", date(2024, 3, 20), now=NOW)
+    actions.close_out(con, 4, "330800", "王五", "已验收", date(2024, 3, 21), now=NOW)   # no account: as recorded
+    assert status_of(con, 2).note == "已销号（2024-03-20，督查员甲）：年报确认"
+    assert status_of(con, 4).note == "已销号（2024-03-21，王五）：已验收"
+    assert [r[5] for r in all_records(con)] == ["ducha1", "王五"]   # the record keeps the login

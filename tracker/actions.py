@@ -199,7 +199,20 @@ def row_states(con: duckdb.DuckDBPyConnection, on: date) -> dict[tuple[int, str]
             [CLOSE_OUT, SEND_BACK, on, UNDO]).fetchall()
     except duckdb.CatalogException:  # a database file from before issue 7, opened read-only
         return {}
-    return {(r[0], r[1]): RowState(r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows}
+    names = _display_names(con, {r[5] for r in rows})
+    return {(r[0], r[1]): RowState(r[2], r[3], r[4], names.get(r[5], r[5]), r[6], r[7]) for r in rows}
+
+
+def _display_names(con: duckdb.DuckDBPyConnection, usernames: set[str]) -> dict[str, str]:
+    """Account name → its display name (督查员甲 rather than ducha1 in the notes lists print); an actor that
+    is no account (the command line's os:<login>, a name typed before accounts) stays as recorded."""
+    if not usernames:
+        return {}
+    try:
+        return dict(con.execute("SELECT username, display_name FROM accounts WHERE list_contains(?, username)",
+                                [sorted(usernames)]).fetchall())
+    except duckdb.CatalogException:   # no accounts table (a database from before them, opened read-only)
+        return {}
 
 
 HISTORY_COLUMNS = ["action_id", "row_id", "target_id", "jurisdiction_code", "kind", "操作", "action_date", "actor",
