@@ -53,7 +53,7 @@ def test_xlsx_items_sheet_cell_by_cell(con, tmp_path):
     wb = load_workbook(out)
     assert wb.sheetnames == ["督查清单", "未报送单位"]
     ws = wb["督查清单"]
-    assert ws["A1"].value == "逾期及滞后事项督查清单（截至2024-07-31）"
+    assert ws["A1"].value == "逾期及滞后事项督查清单（截至2024年7月31日）"
     assert ws["A2"].value == "截至2024年7月31日　筛选：全部　生成时间：2024-08-01 09:00"
     assert [c.value for c in ws[3]] == list(sx.ITEM_HEADERS)
     assert ws.max_row == 4
@@ -91,7 +91,7 @@ def test_xlsx_units_sheet(con, tmp_path):
     out = tmp_path / "list.xlsx"
     sx.write_xlsx(sv.supervision_items(con, JULY), sv.unreported_units(con, JULY), out, JULY, "全部", now=NOW)
     ws = load_workbook(out)["未报送单位"]
-    assert ws["A1"].value == "未报送单位催报清单（2024年7月，截至2024-07-31）"
+    assert ws["A1"].value == "未报送单位催报清单（2024年7月，截至2024年7月31日）"
     assert [c.value for c in ws[3]] == list(sx.UNIT_HEADERS)
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
         [1, "市经信局", "市直单位", None, 4, 0, 4, "未报送", None,

@@ -28,7 +28,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from tests.dashboard_db import add_report, add_upload, make_db
 from tracker import print_setup, supervision as sv, supervision_export as sx, xlsx_rows
-from tracker.formatting import period_label
+from tracker.formatting import day_label, period_label
 from tracker.status import STATUS_COLORS
 
 JULY = date(2024, 7, 31)
@@ -126,11 +126,11 @@ def old_write_xlsx(items, units, out, as_of, filters_text, now=None):
                f"生成时间：{(now or datetime.now()):%Y-%m-%d %H:%M}"
     ws = wb.active
     ws.title = sx.ITEMS_SHEET
-    old_write_table(ws, f"{sx.ITEMS_TITLE}（截至{as_of.isoformat()}）", subtitle, sx.ITEM_COLUMNS, sx.item_rows(items),
+    old_write_table(ws, f"{sx.ITEMS_TITLE}（截至{day_label(as_of)}）", subtitle, sx.ITEM_COLUMNS, sx.item_rows(items),
                     fills={"研判状态": STATUS_COLORS, "督查类别": sx._CATEGORY_COLORS}, printed_columns=sx.ITEM_PRINTED,
                     number_formats={header: "0.0%" for header in sx._PERCENT})
     units_ws = wb.create_sheet(sx.UNITS_SHEET)
-    old_write_table(units_ws, f"{sx.UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{as_of.isoformat()}）",
+    old_write_table(units_ws, f"{sx.UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{day_label(as_of)}）",
                     subtitle, sx.UNIT_COLUMNS, sx.unit_rows(units), fills={"报送情况": sx._UNIT_STATE_COLORS})
     wb.save(out)
 

@@ -35,7 +35,7 @@ from tracker import progress_queries as pq
 from tracker import supervision as sv
 from tracker import supervision_export as sx
 from tracker.filters import NO_FILTERS, Filters
-from tracker.formatting import percent
+from tracker.formatting import day_label, percent
 from tracker.safe_cells import set_text
 from tracker.settings import StatusSettings
 from tracker.status import STATUS_COLORS, STATUSES
@@ -150,7 +150,7 @@ def ranking_rows(ranking: pd.DataFrame, by: str, label: str) -> list[dict]:
 def write_xlsx(b: Briefing, out, now: datetime | None = None) -> None:
     """The briefing workbook (``out``: a path or a binary stream)."""
     now = now or datetime.now()
-    subtitle = f"截至{b.as_of.isoformat()}　范围：{b.filters_text}　生成时间：{now:%Y-%m-%d %H:%M}"
+    subtitle = f"截至{day_label(b.as_of)}　范围：{b.filters_text}　生成时间：{now:%Y-%m-%d %H:%M}"
     wb = Workbook()
     front = wb.active
     front.title = "通报"
@@ -165,7 +165,7 @@ def write_xlsx(b: Briefing, out, now: datetime | None = None) -> None:
             for c in range(len(RANK_COLUMNS) - 2, len(RANK_COLUMNS) + 1):
                 ws.cell(row=r, column=c).number_format = "0.0%"
     overdue = wb.create_sheet("逾期清单")
-    sx.write_table(overdue, f"逾期未完成事项清单（截至{b.as_of.isoformat()}）", subtitle, OVERDUE_COLUMNS,
+    sx.write_table(overdue, f"逾期未完成事项清单（截至{day_label(b.as_of)}）", subtitle, OVERDUE_COLUMNS,
                    [{h: row[h] for h, _ in OVERDUE_COLUMNS} for row in sx.item_rows(b.overdue)],
                    fills={"研判状态": STATUS_COLORS})
     units = wb.create_sheet("未报送单位")
@@ -319,7 +319,7 @@ def write_docx(b: Briefing, out, now: datetime | None = None) -> None:
     title = doc.add_paragraph(style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run(b.title).font.size = Pt(20)
-    meta = doc.add_paragraph(f"截至{b.as_of.isoformat()}　范围：{b.filters_text}　生成时间：{now:%Y-%m-%d %H:%M}")
+    meta = doc.add_paragraph(f"截至{day_label(b.as_of)}　范围：{b.filters_text}　生成时间：{now:%Y-%m-%d %H:%M}")
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(summary_text(b))
 

@@ -138,6 +138,11 @@ def item_name(label: str | None, title: str | None) -> str:
     return f"{label}{title}"
 
 
+def day_label(day: date) -> str:
+    """A day as titles write it: 2024年7月31日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def date_text(x: object) -> str:
     """A date as "2024-03-01" (a timestamp loses its 00:00:00); None or "" → "—"."""
     if _missing(x) or x == "":

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from tracker import supervision as sv, xlsx_rows
 from tracker.filters import NO_FILTERS, Filters
-from tracker.formatting import item_name, period_label, target_text
+from tracker.formatting import day_label, item_name, period_label, target_text
 from tracker.safe_cells import neutralise, set_text
 from tracker.settings import StatusSettings
 from tracker.status import FAR_BEHIND, STATUS_COLORS
@@ -220,7 +220,7 @@ def xlsx_bytes(items: pd.DataFrame, units: pd.DataFrame, as_of: date, filters_te
 def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filters_text: str,
                now: datetime | None = None) -> None:
     wb = Workbook()
-    subtitle = f"截至{as_of.year}年{as_of.month}月{as_of.day}日　筛选：{filters_text}　" \
+    subtitle = f"截至{day_label(as_of)}　筛选：{filters_text}　" \
                f"生成时间：{(now or datetime.now()):%Y-%m-%d %H:%M}"
     if "is_demo" in items and items["is_demo"].astype("boolean").fillna(False).any():
         subtitle += f"　{DEMO_NOTE}"   # on paper too: the page says so in its warning
@@ -231,12 +231,12 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
     write = write_table if xlsx_rows.UNAVAILABLE else _write_table_xml
     rows = item_rows(items)
     sheet_rows = {}
-    sheet_rows[ws] = write(ws, f"{ITEMS_TITLE}（截至{as_of.isoformat()}）", subtitle, ITEM_COLUMNS, rows,
+    sheet_rows[ws] = write(ws, f"{ITEMS_TITLE}（截至{day_label(as_of)}）", subtitle, ITEM_COLUMNS, rows,
                            fills={"研判状态": STATUS_COLORS, "督查类别": _CATEGORY_COLORS},
                            printed_columns=ITEM_PRINTED, number_formats={header: "0.0%" for header in _PERCENT})
     units_ws = wb.create_sheet(UNITS_SHEET)
     sheet_rows[units_ws] = write(
-        units_ws, f"{UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{as_of.isoformat()}）", subtitle,
+        units_ws, f"{UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{day_label(as_of)}）", subtitle,
         UNIT_COLUMNS, unit_rows(units), fills={"报送情况": _UNIT_STATE_COLORS})
     if xlsx_rows.UNAVAILABLE:
         wb.save(out)
