@@ -6,12 +6,14 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
+
 from loaders.build import build, load_summary
 from loaders.extract import ExtractionError, extract_file, to_json
 from loaders.organisations import Directory
 from loaders.progress_cli import PROGRESS_COMMANDS, add_progress_commands
 from tracker.auth import os_actor
-from tracker.db import DATA_DIR, DEFAULT_DB
+from tracker.db import DATA_DIR, DEFAULT_DB, is_lock_error
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n")
         return 0
 
-    report = build(args.db, args.data, demo=not args.no_demo, actor=os_actor())
+    try:
+        report = build(args.db, args.data, demo=not args.no_demo, actor=os_actor())
+    except duckdb.Error as exc:
+        if not is_lock_error(exc):
+            raise
+        print(f"错误：数据库“{args.db}”正被其他程序（如看板）使用：请先停止它再加载", file=sys.stderr)
+        return 1
     for r in report.loaded:
         print(f"{r.file_name}: {load_summary(r)}")
     if report.demo is not None and not report.demo.skipped:

@@ -13,7 +13,7 @@ from typing import Callable
 
 import duckdb
 
-from loaders.extract import ExtractedDocument, ExtractedFile, default_deadline
+from loaders.extract import ExtractedDocument, ExtractedFile, ExtractionError, default_deadline
 from loaders.organisations import Directory, Unit
 from tracker.db import commit, insert_rows, next_id, next_ids
 
@@ -137,6 +137,7 @@ def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile, on_stor
     name = extracted.path.name
     if con.execute("SELECT 1 FROM source_files WHERE sha256 = ?", [extracted.sha256]).fetchone():
         return LoadResult(name, skipped=True)
+    _refuse_loaded_numbers(con, extracted)
     con.execute("BEGIN")
     try:
         result = _write(con, extracted)
@@ -147,6 +148,19 @@ def write_file(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile, on_stor
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _refuse_loaded_numbers(con: duckdb.DuckDBPyConnection, extracted: ExtractedFile) -> None:
+    """ExtractionError when a document of the file has a 文号 that a file loaded before already holds: another
+    copy of a gazette (edited, or saved with other line endings) would add every target a second time."""
+    numbers = sorted({d.header.doc_number for d in extracted.documents if d.header and d.header.doc_number})
+    if not numbers:
+        return
+    found = con.execute("""SELECT d.doc_number, f.file_name FROM documents d JOIN source_files f USING (file_id)
+                           WHERE list_contains(?, d.doc_number) ORDER BY d.doc_id LIMIT 1""", [numbers]).fetchone()
+    if found is not None:
+        raise ExtractionError(f"《{extracted.path.name}》中的{found[0]}已由《{found[1]}》加载，未重复加载"
+                              "（否则其指标会计算两次）；如为修订稿，请联系系统管理员替换原文件")
 
 
 def _write(con, extracted: ExtractedFile) -> LoadResult:

@@ -104,6 +104,11 @@ def test_restore_refuses_a_database_with_data_unless_forced(rich_db, tmp_path, c
     assert every_table(target) == every_table(rich_db)
     [kept] = [p for p in tmp_path.iterdir() if p.name.startswith("target.duckdb.before-restore-")]
     assert duckdb.connect(str(kept), read_only=True).execute("SELECT * FROM mine").fetchall() == [(42,)]
+    # found by QA: a second restore within the same second took the same name and lost the first one's copy
+    assert main(["restore", str(out), "--db", str(target), "--force"]) == 0
+    kept_now = sorted(p for p in tmp_path.iterdir() if p.name.startswith("target.duckdb.before-restore-"))
+    assert len(kept_now) == 2 and kept in kept_now
+    assert duckdb.connect(str(kept), read_only=True).execute("SELECT * FROM mine").fetchall() == [(42,)]
 
 
 def test_an_empty_database_may_be_replaced_without_force(rich_db, tmp_path):

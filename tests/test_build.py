@@ -93,6 +93,27 @@ def test_a_bad_source_file_is_reported_and_nothing_else_changes(tmp_path):
     assert rows(tmp_path / "t.duckdb", "SELECT count(*) FROM source_files") == [(0,)]
 
 
+def test_another_copy_of_a_loaded_plan_is_refused_not_added_twice(built, tmp_path):
+    """Found by QA: an edited copy of seed 004 under a new name (or the same text with CRLF line endings)
+    added all its documents and targets a second time: 总览 counted 564 targets instead of 300."""
+    import shutil
+
+    path = tmp_path / "t.duckdb"
+    shutil.copy(built, path)
+    data = tmp_path / "data"
+    (data / "sources").mkdir(parents=True)
+    (data / "reference").symlink_to(ROOT / "data" / "reference")
+    seed = (ROOT / "data" / "sources" / "004_d96df1f4540694e4.txt").read_text(encoding="utf-8")
+    (data / "sources" / "005_edited.txt").write_text(seed.replace("500个以上", "600个以上"), encoding="utf-8")
+    (data / "sources" / "006_crlf.txt").write_bytes(seed.replace("\n", "\r\n").encode("utf-8"))
+    before = rows(path, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM targets)")
+    report = build(path, data, demo=False)
+    assert len(report.errors) == 2 and all(
+        "中的衢政发〔2024〕7号已由《004_d96df1f4540694e4.txt》加载，未重复加载（否则其指标会计算两次）" in e
+        for e in report.errors), report.errors
+    assert rows(path, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM targets)") == before
+
+
 def test_cli_build(tmp_path):
     out = subprocess.run([sys.executable, "-m", "loaders", "build", "--db", str(tmp_path / "x.duckdb")],
                          capture_output=True, text=True, cwd=ROOT)
@@ -243,3 +264,21 @@ def test_a_build_leaves_a_checkpointed_file(tmp_path):
     assert build(path, demo=False).ok
     assert not path.with_name("t.duckdb.wal").exists()
     assert rows(path, "SELECT count(*) FROM targets") == [(300,)]
+
+
+def test_cli_build_while_another_process_holds_the_database(tmp_path):
+    """Found by QA: `loaders build` while the dashboard runs printed an English traceback (lock error)."""
+    path = tmp_path / "t.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(60)", str(path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        done = subprocess.run([sys.executable, "-m", "loaders", "build", "--db", str(path), "--no-demo"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == f"错误：数据库“{path}”正被其他程序（如看板）使用：请先停止它再加载"
+    assert "Traceback" not in done.stderr

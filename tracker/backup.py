@@ -150,7 +150,7 @@ def restore(folder: Path, db: Path, force: bool = False) -> dict:
     try:
         _rebuild(folder, fresh, manifest)
         if db.exists():
-            kept = db.with_name(f"{db.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
+            kept = _kept_name(db)
             if _wal(db).exists():
                 os.replace(_wal(db), _wal(kept))
             os.replace(db, kept)
@@ -159,6 +159,17 @@ def restore(folder: Path, db: Path, force: bool = False) -> dict:
         for f in (fresh, _wal(fresh)):
             f.unlink(missing_ok=True)
     return manifest
+
+
+def _kept_name(db: Path) -> Path:
+    """Where the replaced database goes: a name no earlier restore took (two within a second, or two processes
+    at once, each keep theirs: the process id and a counter tell them apart)."""
+    base = f"{db.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}"
+    kept, n = db.with_name(base), 1
+    while kept.exists() or _wal(kept).exists():
+        n += 1
+        kept = db.with_name(f"{base}-{n}")
+    return kept
 
 
 def _rebuild(folder: Path, path: Path, manifest: dict) -> None:
