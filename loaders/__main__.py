@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\n")
         return 0
 
+    # each refused file is printed once below, in Chinese (without a handler, Python's last-resort logging
+    # printed the builder's English "not loaded: …" line before it)
+    logging.getLogger("loaders.build").addHandler(logging.NullHandler())
     try:
         report = build(args.db, args.data, demo=not args.no_demo, actor=os_actor())
     except duckdb.Error as exc:

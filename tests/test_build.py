@@ -121,6 +121,19 @@ def test_cli_build(tmp_path):
     assert "004_d96df1f4540694e4.txt: 7 份文件，218 个条目" in out.stdout
 
 
+def test_cli_build_prints_each_refused_file_once_in_chinese(tmp_path):
+    """Found by QA: each error came twice, first as the builder's English log line "not loaded: …"."""
+    data = tmp_path / "data"
+    (data / "sources").mkdir(parents=True)
+    (data / "reference").symlink_to(ROOT / "data" / "reference")
+    (data / "sources" / "note.txt").write_text("不是计划。\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "loaders", "build", "--db", str(tmp_path / "x.duckdb"), "--data",
+                          str(data), "--no-demo"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 1
+    [line] = out.stderr.strip().splitlines()
+    assert line.startswith("错误：") and "note.txt" in line
+
+
 def test_reference_tables_update_what_a_document_added_and_keep_ids(tmp_path):
     """load_reference on a database where a reference unit was first met in a document (unreviewed, another
     kind) and a place's name changed: the unit is marked reviewed with the reference's kind and keeps its id,
