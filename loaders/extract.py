@@ -72,11 +72,30 @@ class ExtractedFile:
 def read_source(path: Path) -> str:
     data = path.read_bytes()
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        likely = _likely_encoding(data)
         raise ExtractionError(
-            f"{path.name}: 不是 UTF-8 文本（第 {exc.start} 字节无法解码）；请提供从 PDF 导出的 UTF-8 文本"
+            f"{path.name}: 不是 UTF-8 文本（第 {exc.start} 字节无法解码{likely}）；请提供从 PDF 导出的 UTF-8 文本"
         ) from exc
+    if not text.strip():
+        raise ExtractionError(f"{path.name}: 是空文件（没有文字）；请提供从 PDF 导出的 UTF-8 文本")
+    return text
+
+
+def _likely_encoding(data: bytes) -> str:
+    """What a file that is not UTF-8 probably is, for the message: UTF-16 (its byte-order mark), no text at all
+    (NUL bytes: a program or a document renamed .txt), GBK (decodes so, mostly Chinese characters), or unsaid."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "，看来是 UTF-16 编码，请另存为 UTF-8"
+    if b"\x00" in data[:4096]:
+        return "，看来不是文本文件，可能是改了扩展名的其他文件"
+    try:
+        text = data[:4096].decode("gb18030", errors="ignore")
+    except LookupError:
+        return ""
+    chinese = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return "，看来是 GBK 编码，请另存为 UTF-8" if text and chinese >= len(text) * 0.3 else ""
 
 
 def extract_file(path: Path, directory: Directory) -> ExtractedFile:

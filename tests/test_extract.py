@@ -83,3 +83,22 @@ def test_cli_extract_missing_file_exit_code(tmp_path):
                          capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 2
     assert "找不到文件" in out.stderr
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "f.txt: 是空文件（没有文字）；请提供从 PDF 导出的 UTF-8 文本"),
+    (" \n\t\n".encode(), "f.txt: 是空文件（没有文字）；请提供从 PDF 导出的 UTF-8 文本"),
+    ("衢州市人民政府关于印发实施方案的通知".encode("gbk"),
+     "f.txt: 不是 UTF-8 文本（第 0 字节无法解码，看来是 GBK 编码，请另存为 UTF-8）；请提供从 PDF 导出的 UTF-8 文本"),
+    ("衢州市人民政府".encode("utf-16"),
+     "f.txt: 不是 UTF-8 文本（第 0 字节无法解码，看来是 UTF-16 编码，请另存为 UTF-8）；请提供从 PDF 导出的 UTF-8 文本"),
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe",
+     "f.txt: 不是 UTF-8 文本（第 10 字节无法解码，看来不是文本文件，可能是改了扩展名的其他文件）；请提供从 PDF 导出的 UTF-8 文本"),
+])
+def test_a_file_that_is_no_text_says_what_it_looks_like(tmp_path, data, message):
+    """Found by QA: an empty file was told 找到 0 份带文号的文件; GBK and UTF-16 files only got a byte offset."""
+    path = tmp_path / "f.txt"
+    path.write_bytes(data)
+    with pytest.raises(ExtractionError) as exc:
+        extract_file(path, Directory.from_reference(ROOT / "data" / "reference"))
+    assert str(exc.value) == message
