@@ -3,9 +3,10 @@
 Rows come from :func:`tracker.reporting.all_rows` (so a row nobody reported is still
 there, marked 未报送); the report is the latest version in ``latest_progress`` for the
 period; the judged status is the pages' (:func:`tracker.progress_queries.target_status` of the
-period: the same reports counted, the 销号 and 二次交办 in force); a row the status table does not hold is
-judged alone by :func:`tracker.status.judge` on the last day of the period. Exports (xlsx, csv with BOM) neutralise text with :mod:`tracker.safe_cells`,
-since most of it was typed by the reporting units. The xlsx prints on A4 landscape, fitted to
+period: the same reports counted, the 销号 and 二次交办 in force); a row the status table does not
+hold is judged alone by :func:`tracker.status.judge` on the last day of the period. Exports (xlsx,
+csv with BOM) neutralise text with :mod:`tracker.safe_cells`, since most of it was typed by the
+reporting units. The xlsx prints on A4 landscape, fitted to
 the width, the header row on every page, texts wrapped; paper gets the columns up to 下步打算
 (:data:`PRINTED`), the record of who sent which file stays on screen.
 """
@@ -19,6 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from tracker import progress_queries as pq
+from tracker.filters import NO_FILTERS
 from tracker.formatting import period_label
 from tracker.reporting import ReportingRow, all_rows
 from tracker.safe_cells import set_text, write_bom_csv
@@ -62,9 +65,6 @@ def _judged(con: duckdb.DuckDBPyConnection, period: str, settings: StatusSetting
     """(target_id, jurisdiction_code) → (status, expected share, actual share, note) as the pages show them
     (:func:`tracker.progress_queries.target_status`, whole-city and jurisdiction rows): the same currency of
     reports, whole-city sums, work done on record, 销号 and 二次交办."""
-    from tracker import progress_queries as pq
-    from tracker.filters import NO_FILTERS
-
     judged = {}
     for level in (pq.CITY, pq.JURISDICTION):
         frame = pq.target_status(con, period, NO_FILTERS, settings, level)
