@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"错误：数据库“{args.db}”正被其他程序（如看板）使用：请先停止它再加载", file=sys.stderr)
         return 1
+    for notice in report.notices:
+        print(f"注意：{notice}")
     for r in report.loaded:
         print(f"{r.file_name}: {load_summary(r)}")
     if report.demo is not None and not report.demo.skipped:

@@ -351,7 +351,8 @@ def _units(value, sheet, n, column, city, directory: Directory, known_units, pro
         units = directory.resolve(name, city)
         if all(u.known for u in units) or name in known_units:
             continue
-        choices = sorted({o.name for o in directory.organisations if city and o.city == city.name} | set(known_units))
+        choices = {spelling: o.name for o in directory.organisations if city and o.city == city.name
+                   for spelling in (o.name, *o.aliases)} | {u: u for u in known_units}
         problems.append(Problem(sheet, n, column, unknown_unit_message(name, choices)))
     return names
 

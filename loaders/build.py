@@ -24,6 +24,7 @@ SOURCE_SUFFIXES = (".txt",)
 class BuildReport:
     loaded: list[LoadResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)   # what the reference tables could not change
     demo: DemoReport | None = None
 
     @property
@@ -47,8 +48,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR, acto
     each file refused one of its own (:func:`_audit_refusal`).
     """
     directory = Directory.from_reference(data_dir / "reference")
-    load_reference(con, directory)
-    report = BuildReport()
+    report = BuildReport(notices=load_reference(con, directory))
     for path in source_files(data_dir):
         try:
             if is_npc_source(path):

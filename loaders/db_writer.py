@@ -36,9 +36,10 @@ class LoadResult:
 OnStored = Callable[[duckdb.DuckDBPyConnection, LoadResult], None]
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None:
+def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> list[str]:
     """Jurisdictions and the reviewed organisations with their aliases (adds what is new, updates what
-    changed), in one transaction of a few statements."""
+    changed), in one transaction of a few statements. Returns notices (Chinese) for what it could not
+    change: the place of a unit that loaded documents already name (see :func:`mark_reviewed`)."""
     con.execute("BEGIN")
     try:
         places = list({j.code: (j.code, j.name, j.short_name, j.kind, j.parent_code)
@@ -52,7 +53,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None
         known = {(c, n): (i, r) for i, c, n, r in
                  con.execute("SELECT org_id, city_code, name, reviewed FROM organisations").fetchall()}
         next_org = next_id(con, "organisations", "org_id")
-        new_orgs, aliases = [], []
+        new_orgs, aliases, notices = [], [], []
         for org in directory.organisations:
             city_code = codes.get(org.city)
             place = codes.get(org.jurisdiction) if org.jurisdiction else None
@@ -63,9 +64,9 @@ def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None
                 new_orgs.append((org_id, org.name, city_code, org.kind, place, True))
             else:
                 org_id = found[0]
-                if not found[1]:   # first seen in a document, now in the reviewed table
-                    con.execute("UPDATE organisations SET reviewed = true, kind = ?, jurisdiction_code = ? "
-                                "WHERE org_id = ?", [org.kind, place, org_id])
+                if not found[1] and not mark_reviewed(con, org_id, org.kind, place):
+                    notices.append(f"单位名录中“{org.name}”属{org.jurisdiction}，但已加载的文件按未核对单位载入"
+                                   "（不属任何地区）；已标为已核对，所属地区未更改")
             known[(city_code, org.name)] = (org_id, True)
             aliases.extend((alias, org_id) for alias in org.aliases)
         if new_orgs:
@@ -78,6 +79,26 @@ def load_reference(con: duckdb.DuckDBPyConnection, directory: Directory) -> None
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return notices
+
+
+def mark_reviewed(con: duckdb.DuckDBPyConnection, org_id: int, kind: str, place: str | None) -> bool:
+    """Mark a unit first met in a document as reviewed, with the reference's kind and place; False when
+    the place could not be set.
+
+    DuckDB refuses to update an indexed column (``jurisdiction_code`` is a foreign key) of a row that other
+    tables reference, even to the same value, and in one transaction a delete and insert of the referring
+    rows does not help. So the place is written only when it changes and nothing refers to the unit yet."""
+    con.execute("UPDATE organisations SET reviewed = true, kind = ? WHERE org_id = ?", [kind, org_id])
+    current = con.execute("SELECT jurisdiction_code FROM organisations WHERE org_id = ?", [org_id]).fetchone()[0]
+    if current == place:
+        return True
+    referenced = con.execute("SELECT EXISTS (SELECT 1 FROM assignments WHERE org_id = $id) "
+                             "OR EXISTS (SELECT 1 FROM org_aliases WHERE org_id = $id)", {"id": org_id}).fetchone()[0]
+    if referenced:
+        return False
+    con.execute("UPDATE organisations SET jurisdiction_code = ? WHERE org_id = ?", [place, org_id])
+    return True
 
 
 class Registry:
@@ -124,9 +145,8 @@ class Registry:
             insert_rows(con, "organisations", self.new_orgs)
         if self.new_people:
             insert_rows(con, "people", self.new_people)
-        for kind, code, org_id in self.reviewed:
-            con.execute("UPDATE organisations SET reviewed = true, kind = ?, jurisdiction_code = ? "
-                        "WHERE org_id = ?", [kind, code, org_id])
+        for kind, code, org_id in self.reviewed:   # a place that cannot change stays (load_reference says so)
+            mark_reviewed(con, org_id, kind, code)
         self.new_orgs, self.new_people, self.reviewed = [], [], []
 
 

@@ -247,7 +247,6 @@ def test_next_years_sheet_loads_without_code_changes(tmp_path, directory):
                  columns=["市本级", "柯城", "衢江区"])
     con = connect(":memory:")
     load_reference(con, directory)
-    con.execute("INSERT INTO organisations VALUES (99, '团市委', '330800', 'party', NULL, true)")
     result = load_allocation_file(con, path, directory)
     assert (result.documents, result.items, result.targets) == (1, 2, 1)
     assert con.execute("""SELECT j.name, a.value, a.inferred FROM target_allocations a
@@ -263,7 +262,6 @@ def test_a_sheet_without_source_text_points_into_its_own_text(tmp_path, director
     path = sheet(tmp_path, [row(cells=(None, 3, 2))], columns=["市本级", "柯城", "衢江区"])
     con = connect(":memory:")
     load_reference(con, directory)
-    con.execute("INSERT INTO organisations VALUES (99, '团市委', '330800', 'party', NULL, true)")
     load_allocation_file(con, path, directory)
     [(content, s, e)] = con.execute("""SELECT f.content, t.source_start, t.source_end FROM targets t
         JOIN items i USING (item_id) JOIN documents d USING (doc_id) JOIN source_files f USING (file_id)""").fetchall()
@@ -357,7 +355,6 @@ def test_a_book_whose_source_file_is_not_loaded_is_refused(tmp_path, directory):
     path = sheet(tmp_path, [row()], meta=meta)
     con = connect(":memory:")
     load_reference(con, directory)
-    con.execute("INSERT INTO organisations VALUES (99, '团市委', '330800', 'party', NULL, true)")
     with pytest.raises(AllocationSheetError) as info:
         load_allocation_file(con, path, directory)
     assert [str(p) for p in info.value.problems] == [

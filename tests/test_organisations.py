@@ -30,9 +30,13 @@ def test_city_of_issuer(directory, quzhou):
     ("龙游县人民政府", [("龙游县政府", "county_government", "330825", True)]),
     ("衢职院", [("衢州职业技术学院", "institution", None, True)]),
     ("智造新城管委会", [("智造新城管委会", "zone_committee", "330800-ZZ", True)]),
-    ("市发改委", [("市发改委", "department", None, False)]),
-    ("市 发改委", [("市发改委", "department", None, False)]),
-    ("衢控集团", [("衢控集团", "enterprise", None, False)]),
+    ("市发改委", [("市发改委", "department", None, True)]),
+    ("市 发改委", [("市发改委", "department", None, True)]),
+    ("市发展和改革委员会", [("市发改委", "department", None, True)]),
+    ("国网衢州供电公司", [("市供电公司", "enterprise", None, True)]),
+    ("衢控集团", [("衢控集团", "enterprise", None, True)]),
+    ("市低空经济办", [("市低空经济办", "department", None, False)]),   # not in the directory: kind guessed
+    ("市 新设集团", [("市新设集团", "enterprise", None, False)]),
 ])
 def test_resolve(directory, quzhou, raw, expected):
     assert names(directory.resolve(raw, quzhou)) == expected

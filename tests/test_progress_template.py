@@ -9,7 +9,7 @@ from loaders.progress_template import (
     DATA_SHEET, EDITABLE, HEADERS, HELP_SHEET, META_SHEET, REPORTED_STATUSES, TEMPLATE_VERSION, make_template,
     value_range,
 )
-from tracker.reporting import UnknownUnit, all_rows, parse_row_id, resolve_unit, row_id, unit_rows
+from tracker.reporting import UnknownUnit, all_rows, parse_row_id, resolve_unit, row_id, unit_names, unit_rows
 
 PERIOD = "2024-03"
 
@@ -111,7 +111,16 @@ def test_row_ids_round_trip(text, expected):
 def test_unknown_unit_names_the_close_valid_choice(con):
     with pytest.raises(UnknownUnit) as err:
         resolve_unit(con, "市发改局")
-    assert str(err.value) == "未知单位“市发改局”，是否为“市发改委”？"
+    assert str(err.value) == "未知单位“市发改局”，是否为“市发改委”？"   # close to its alias 市发展改革委 too: named once
+    with pytest.raises(UnknownUnit) as err:
+        resolve_unit(con, "市文化旅游局")   # its three closest spellings are one unit's names
+    assert str(err.value) == "未知单位“市文化旅游局”，是否为“市文旅局”？"
+
+
+def test_unit_names_are_the_units_not_their_aliases(con):
+    names = unit_names(con)
+    assert len(names) == len(set(names)) == con.execute("SELECT count(*) FROM organisations").fetchone()[0]
+    assert "市发改委" in names and "市发展和改革委员会" not in names and "衢职院" not in names
 
 
 def test_unknown_unit_without_a_close_match_lists_some_valid_ones(con):

@@ -121,27 +121,35 @@ def resolve_unit(con: duckdb.DuckDBPyConnection, name: str, city: str | None = N
     if len(rows) > 1:
         cities = "、".join(_city_name(con, r[2]) for r in rows)
         raise UnknownUnit(f"单位“{wanted}”在多个城市都有（{cities}），请指明城市（--city）")
-    raise UnknownUnit(unknown_unit_message(wanted, unit_names(con, city_code)))
+    raise UnknownUnit(unknown_unit_message(wanted, spellings(con, city_code)))
 
 
 def unit_names(con: duckdb.DuckDBPyConnection, city_code: str | None = None) -> list[str]:
-    """Every organisation name and alias (of one city, if given), sorted."""
+    """Every organisation's name (of one city, if given), sorted; aliases are not listed."""
+    return sorted(set(spellings(con, city_code).values()))
+
+
+def spellings(con: duckdb.DuckDBPyConnection, city_code: str | None = None) -> dict[str, str]:
+    """Each organisation name and alias (of one city, if given) → the organisation's name."""
     rows = con.execute(
-        """SELECT o.name FROM organisations o WHERE ? IS NULL OR o.city_code = ?
-           UNION SELECT a.alias FROM org_aliases a JOIN organisations o USING (org_id)
+        """SELECT o.name, o.name FROM organisations o WHERE ? IS NULL OR o.city_code = ?
+           UNION SELECT a.alias, o.name FROM org_aliases a JOIN organisations o USING (org_id)
            WHERE ? IS NULL OR o.city_code = ? ORDER BY 1""",
         [city_code, city_code, city_code, city_code],
     ).fetchall()
-    return [r[0] for r in rows]
+    return dict(rows)
 
 
-def unknown_unit_message(name: str, choices: list[str]) -> str:
-    """``未知单位“市发改局”，是否为“市发改委”？`` — close choices by difflib, else a few valid ones."""
-    close = difflib.get_close_matches(name, choices, n=3)
+def unknown_unit_message(name: str, choices: list[str] | dict[str, str]) -> str:
+    """``未知单位“市发改局”，是否为“市发改委”？`` — close choices by difflib, else a few valid ones. ``choices``
+    maps each spelling (name or alias) to its unit's name: a unit close under two spellings is named once."""
+    canonical = choices if isinstance(choices, dict) else {c: c for c in choices}
+    close = list(dict.fromkeys(canonical[c] for c in difflib.get_close_matches(name, list(canonical), n=3)))
     if close:
         return f"未知单位“{name}”，是否为" + "或".join(f"“{c}”" for c in close) + "？"
-    sample = "、".join(choices[:8]) + ("等" if len(choices) > 8 else "")
-    return f"未知单位“{name}”。可选单位如：{sample}" if choices else f"未知单位“{name}”：数据库中还没有单位"
+    names = sorted(set(canonical.values()))
+    sample = "、".join(names[:8]) + ("等" if len(names) > 8 else "")
+    return f"未知单位“{name}”。可选单位如：{sample}" if names else f"未知单位“{name}”：数据库中还没有单位"
 
 
 def _city_code(con, city: str) -> str:
