@@ -208,7 +208,7 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
             summed = pq.summed_city_report(
                 kind, [None if r is None else pq.current_value(kind, r[0], r[1], period, settings, True)
                        for r in latest],
-                [None if r is None else r[2] for r in latest])
+                [None if r is None else r[2] for r in latest], comparator)
             reported = None if summed is None else summed[0]
         else:
             reported = None

@@ -251,13 +251,40 @@ def test_whole_city_history_follows_the_freshness_setting(con):
 @pytest.mark.parametrize("values, statuses, kind, expected", [
     ([30.0, 50.0], [None, None], "count", (80.0, "各县（市、区）合计")),
     ([30.0, None], [None, None], "count", None),
-    ([95.0, 95.0], [None, None], "rate", None),
+    ([96.0, 90.0], [None, None], "rate", (90.0, "各县（市、区）最差值")),   # every place must reach it
+    ([96.0, None], [None, None], "rate", None),
+    ([30.0, 25.0], [None, None], "limit", (30.0, "各县（市、区）最差值")),   # the highest under a ceiling
     ([0.0, 0.0], ["已完成", "已完成"], "milestone", (0.0, "已完成")),
     ([0.0, 0.0], ["已完成", None], "milestone", (0.0, "各县（市、区）合计")),
     ([], [], "count", None),
 ])
 def test_summed_city_report(values, statuses, kind, expected):
     assert pq.summed_city_report(kind, values, statuses) == expected
+
+
+def test_summed_city_report_of_an_at_most_rate_takes_the_highest():
+    assert pq.summed_city_report("rate", [3.0, 5.0], [None, None], "<=") == (5.0, pq.WORST_PLACE)
+
+
+def test_the_city_row_of_a_rate_every_place_must_reach_takes_the_place_furthest_from_it(con):
+    """A rate reported per place only (allocated: 随迁子女就读公办学校比例 ≥95% in each place, or led by one
+    zone) was 未报送 city-wide every month, on 总览 and 部门, though every place had reported."""
+    con.executemany("INSERT INTO target_allocations (target_id, jurisdiction_code, value) VALUES (?, ?, ?)",
+                    [(2, "330802", 10), (2, "330803", 12)])
+    add_upload(con, 2, "柯城区政府", "2024-04")
+    add_report(con, 7, 2, 2, "330802", "2024-04", 1, 11, status="正常")
+    assert by_target(pq.target_status(con, "2024-04"))[(2, "330800")].status == "未报送"   # 衢江区 missing
+    add_upload(con, 3, "衢江区政府", "2024-04")
+    add_report(con, 8, 3, 2, "330803", "2024-04", 1, 8.5, status="滞后")
+    city = by_target(pq.target_status(con, "2024-04"))[(2, "330800")]
+    assert (city.status, city.reported_value, city.unit_name, city.reported_status, city.report_period) == (
+        "滞后", 8.5, pq.WORST_PLACE, pq.WORST_PLACE, "2024-04")
+    assert city.note == "最新值8.5，低于目标值10，差距15.0%"
+    assert tq.target_history(con, 2, None, "2024-04")["reported"].fillna(-1).tolist() == [-1, 8, 9, 8.5]
+
+    con.execute("DELETE FROM target_allocations WHERE target_id = 2 AND jurisdiction_code = '330803'")
+    city = by_target(pq.target_status(con, "2024-04"))[(2, "330800")]   # one place: its report
+    assert (city.status, city.reported_value, city.unit_name, city.reported_status) == ("正常", 11, "柯城区政府", "正常")
 
 
 @pytest.mark.parametrize("kind, unit, listed", [

@@ -10,11 +10,13 @@ decide the status. Nothing here re-derives a status.
 Values are compared in the target's unit as written (``targets.value``/``unit``,
 ``target_allocations.value``), which is the unit the monthly reports use.
 
-A target reported per jurisdiction only (allocated, or led by county governments)
-has no report of its own for the whole city. Its whole-city row then adds up the
-jurisdictions' current reports, for counts and levels, once every jurisdiction has
-reported (otherwise the city row is 未报送); a milestone is done city-wide when every
-jurisdiction reports it done. Rates and limits are not summed.
+A target reported per jurisdiction only (allocated, or led by county governments or zones)
+has no report of its own for the whole city. Its whole-city row is then made of the
+jurisdictions' current reports once every jurisdiction has reported (otherwise it is
+未报送): counts and levels add up; a milestone is done city-wide when every jurisdiction
+reports it done; a rate or limit, which every place must reach, takes the value of the
+place furthest from it (the lowest rate, the highest value under a ceiling); reported by
+one place only (a target of one zone), it is that place's report.
 
 A row whose target the rules cannot judge (e.g. a level below its baseline)
 gets the status :data:`UNJUDGED` and the reason in ``note``.
@@ -103,7 +105,6 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
             SELECT p.target_id, 'jurisdiction', p.jurisdiction_code, b.kind, b.comparator, p.target_value,
                    p.target_value_high
             FROM places p JOIN base b USING (target_id)
-            WHERE $level = 'jurisdiction' OR b.kind IN ('{st_rules.COUNT}', '{st_rules.LEVEL}', '{st_rules.MILESTONE}')
         ),
         latest AS (
             -- the report that answers for the as-of month: on or before it, not yet replaced by a later
@@ -126,6 +127,8 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
             -- the rows (one item, the whole table) and the threads (sum() adds in the order rows arrive)
             SELECT j.target_id, bool_and(current_value IS NOT NULL) AS complete,
                    list_sum(list(current_value ORDER BY j.jurisdiction_code)) AS total,
+                   min(current_value) AS lowest, max(current_value) AS highest,
+                   count(*) AS n_places, min(j.upload_id) AS place_upload, min(j.reported_status) AS place_status,
                    bool_and(coalesce(j.reported_status = '{st_rules.COMPLETED}', false)) AS done,
                    bool_or(coalesce(u.is_demo, false)) AS demo
             FROM (SELECT target_id, jurisdiction_code, reported_status, upload_id,
@@ -139,10 +142,12 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
         ),
         result AS (
             SELECT j.*,
-                   coalesce(s.complete AND j.level = 'city' AND NOT j.is_current
-                            AND j.kind IN ('{st_rules.COUNT}', '{st_rules.LEVEL}', '{st_rules.MILESTONE}'), false)
-                       AS use_sum,
-                   s.total, s.done, s.demo
+                   coalesce(s.complete AND j.level = 'city' AND NOT j.is_current, false) AS use_sum,
+                   CASE WHEN j.kind NOT IN ('{st_rules.RATE}', '{st_rules.LIMIT}') THEN s.total
+                        WHEN j.kind = '{st_rules.LIMIT}' OR j.comparator = '{st_rules.AT_MOST}' THEN s.highest
+                        ELSE s.lowest END AS total,
+                   j.kind IN ('{st_rules.RATE}', '{st_rules.LIMIT}') AS by_worst,
+                   s.done, s.demo, CASE WHEN s.n_places = 1 THEN s.place_upload END AS place_upload, s.place_status
             FROM joined j
             LEFT JOIN summed s USING (target_id)
             WHERE j.level = $level
@@ -156,14 +161,17 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
                CASE WHEN r.use_sum THEN $as_of ELSE r.report_period END AS report_period,
                CASE WHEN r.use_sum THEN r.total ELSE r.reported_value END AS reported_value,
                CASE WHEN NOT r.use_sum THEN r.reported_status
-                    WHEN r.kind = '{st_rules.MILESTONE}' AND r.done THEN '{st_rules.COMPLETED}' ELSE '{SUMMED}' END
-                   AS reported_status,
-               CASE WHEN r.use_sum THEN '{SUMMED}' ELSE u.unit_name END AS unit_name,
+                    WHEN r.kind = '{st_rules.MILESTONE}' AND r.done THEN '{st_rules.COMPLETED}'
+                    WHEN r.by_worst AND r.place_upload IS NOT NULL THEN r.place_status   -- the one place's report
+                    WHEN r.by_worst THEN '{WORST_PLACE}' ELSE '{SUMMED}' END AS reported_status,
+               CASE WHEN NOT r.use_sum THEN u.unit_name WHEN r.by_worst THEN coalesce(pu.unit_name, '{WORST_PLACE}')
+                    ELSE '{SUMMED}' END AS unit_name,
                CASE WHEN r.use_sum THEN r.demo ELSE u.is_demo END AS is_demo,
                al.target_id IS NOT NULL AS allocated
         FROM result r
         JOIN base b ON b.target_id = r.target_id
         LEFT JOIN uploads u ON u.upload_id = r.upload_id
+        LEFT JOIN uploads pu ON pu.upload_id = r.place_upload
         LEFT JOIN jurisdictions jn ON jn.code = r.jurisdiction_code
         LEFT JOIN allocated al ON al.target_id = r.target_id
         ORDER BY b.doc_id, b.item_id, b.seq, r.level DESC, r.jurisdiction_code
@@ -337,22 +345,26 @@ def current_value(kind: str, report_period: object, reported_value: object, as_o
 
 #: 报送单位 / 报送状态 of a whole-city row added up from the jurisdictions' reports.
 SUMMED = "各县（市、区）合计"
+#: 报送单位 / 报送状态 of a whole-city rate or limit row that takes the value of the place furthest from it.
+WORST_PLACE = "各县（市、区）最差值"
 
 
-def summed_city_report(kind: str, values: list[float | None],
-                       statuses: list[object]) -> tuple[float, str] | None:
+def summed_city_report(kind: str, values: list[float | None], statuses: list[object],
+                       comparator: str = st_rules.AT_LEAST) -> tuple[float, str] | None:
     """The whole-city (value, reported status) made of every jurisdiction's current report.
 
     ``values`` and ``statuses``: one per jurisdiction that reports the target, its
-    :func:`current_value` (None: no current report) and its reported status. Counts,
-    levels and milestones add up once every jurisdiction has reported; a milestone is
-    已完成 when every jurisdiction says so. Rates and limits do not add up: None, as
-    when a jurisdiction is missing.
+    :func:`current_value` (None: no current report) and its reported status. Nothing
+    (None) until every jurisdiction has reported. Counts, levels and milestones add up; a
+    milestone is 已完成 when every jurisdiction says so. A rate or limit, which every
+    place must reach, takes the value furthest from it: the highest for a limit or an
+    at-most ``comparator``, else the lowest.
     """
-    if not values or kind not in (st_rules.COUNT, st_rules.LEVEL, st_rules.MILESTONE):
+    if not values or any(v is None for v in values):
         return None
-    if any(v is None for v in values):
-        return None
+    if kind in (st_rules.RATE, st_rules.LIMIT):
+        highest = kind == st_rules.LIMIT or comparator == st_rules.AT_MOST
+        return float(max(values) if highest else min(values)), WORST_PLACE
     done = kind == st_rules.MILESTONE and all(s == st_rules.COMPLETED for s in statuses)
     return float(sum(values)), st_rules.COMPLETED if done else SUMMED
 
