@@ -203,3 +203,49 @@ def test_a_closed_out_item_and_a_milestone_reported_on_track_read_as_on_the_page
         assert rows["T2-330800"] == ("已完成", "已销号（2024-03-28，王五）：年报确认已达标")
     finally:
         con.close()
+
+
+def test_exports_judge_with_the_configured_thresholds(built_demo_db, tmp_path, monkeypatch, capsys):
+    """Found by QA: with report_fresh_months = 1 in data/settings.json the pages judged October on the
+    September reports, while the 汇总表, the 督查清单 and the 月度通报 (command line, and the 汇总表 button)
+    used the built-in defaults: every row 未报送, “未报送267项”."""
+    import shutil
+
+    import duckdb
+    from docx import Document
+
+    from tracker import progress_queries as pq
+    from tracker import settings as tracker_settings
+    from tracker.filters import NO_FILTERS
+    from tracker.settings import load_settings
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(built_demo_db, db)
+    configured = tmp_path / "settings.json"
+    configured.write_text('{"report_fresh_months": 1, "behind_points": 10}', encoding="utf-8")
+    monkeypatch.setattr(tracker_settings, "DEFAULT_SETTINGS_PATH", configured)
+    settings = load_settings(configured)
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        frames = [pq.live_status(con, "2024-10", NO_FILTERS, settings, level=level)
+                  for level in (pq.CITY, pq.JURISDICTION)]
+        pages = {f"T{r.target_id}-{r.jurisdiction_code}": r.status for frame in frames for r in frame.itertuples()}
+        city = pq.status_counts(frames[0])
+    finally:
+        con.close()
+    assert pages["T1-330800"] != "未报送"
+
+    out = tmp_path / "汇总表.xlsx"
+    assert tracker_main(["export", "progress", "--db", str(db), "--period", "2024-10", "--out", str(out)]) == 0
+    sheet = load_workbook(out)["汇总表"]
+    header = [c.value for c in sheet[1]]
+    ids, judged = header.index("填报编号"), header.index("研判状态")
+    rows = {r[ids]: r[judged] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows == {row_id: pages[row_id] for row_id in rows}
+
+    docx = tmp_path / "通报.docx"
+    assert tracker_main(["export", "briefing", "--db", str(db), "--as-of", "2024-10", "--out", str(docx)]) == 0
+    text = "\n".join(p.text for p in Document(docx).paragraphs)
+    assert f"未报送{city['未报送']}项" in text and f"正常{city['正常']}项" in text
+    capsys.readouterr()

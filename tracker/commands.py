@@ -15,6 +15,7 @@ import duckdb
 from tracker.auth import AccountError, PermissionDenied, list_accounts, set_password
 from tracker.backup import BackupError, backup
 from tracker.progress_summary import export_summary
+from tracker.settings import configured_settings
 from tracker.register_export import export_register
 from tracker.supervision import parse_as_of
 from tracker.supervision_export import export_overdue as write_overdue
@@ -34,7 +35,7 @@ def _reported(out: TextIO, err: TextIO, errors: type[Exception] | tuple[type[Exc
 
 def export_progress(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _reported(out, err, ValueError, lambda: (
-        f"已导出 {args.period} 进展汇总表：{export_summary(con, args.period, args.out)} 行 → {args.out}"))
+        f"已导出 {args.period} 进展汇总表：{export_summary(con, args.period, args.out, configured_settings())} 行 → {args.out}"))
 
 
 def export_targets(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -43,7 +44,8 @@ def export_targets(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out
 
 def export_overdue(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def work() -> str:
-        n_items, n_units, path = write_overdue(con, parse_as_of(args.as_of), args.out)
+        n_items, n_units, path = write_overdue(con, parse_as_of(args.as_of), args.out,
+                                               settings=configured_settings())
         return f"已导出截至{args.as_of}的督查清单：{n_items} 项逾期、滞后或二次交办事项，{n_units} 个单位未报送 → {path}"
     return _reported(out, err, ValueError, work)
 
@@ -52,7 +54,7 @@ def export_briefing(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, ou
     from tracker.briefing import export_briefing as write_briefing   # python-docx and Pillow: only when asked
 
     return _reported(out, err, ValueError, lambda: (
-        f"已导出截至{args.as_of}的月度通报 → {write_briefing(con, parse_as_of(args.as_of), args.out)}"))
+        f"已导出截至{args.as_of}的月度通报 → {write_briefing(con, parse_as_of(args.as_of), args.out, settings=configured_settings())}"))
 
 
 def account_list(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

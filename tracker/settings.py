@@ -111,6 +111,14 @@ def settings_from_mapping(data: object, source: str = "settings") -> StatusSetti
         raise ValueError(f"{source}: {exc}") from None
 
 
+def configured_settings() -> StatusSettings:
+    """The thresholds in force: :data:`DEFAULT_SETTINGS_PATH` as supervisors edited it (the defaults when the
+    file is missing). Every page and every export judges with these, so a list printed from the command line
+    says what the dashboard says."""
+    path = DEFAULT_SETTINGS_PATH
+    return load_settings(path) if path.exists() else StatusSettings()
+
+
 def load_settings(path: Path | None) -> StatusSettings:
     """Read settings from a JSON file, or return the defaults when ``path`` is None.
 

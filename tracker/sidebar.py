@@ -14,7 +14,7 @@ import streamlit as st
 from tracker import filters as f
 from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import period_label
-from tracker.settings import DEFAULT_SETTINGS_PATH, StatusSettings, load_settings
+from tracker.settings import StatusSettings, configured_settings
 
 _STATE = "_tracker_selection"
 
@@ -27,7 +27,7 @@ class Selection:
 
 
 def _settings() -> StatusSettings:
-    return load_settings(DEFAULT_SETTINGS_PATH) if DEFAULT_SETTINGS_PATH.exists() else StatusSettings()
+    return configured_settings()
 
 
 def default_as_of(periods: list[str], year: int | None, today: date | None = None) -> str | None:

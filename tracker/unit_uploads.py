@@ -160,6 +160,7 @@ def summary_bytes(con: duckdb.DuckDBPyConnection, account: Account | None, perio
                   suffix: str = ".xlsx") -> tuple[str, bytes, int]:
     """The month's 汇总表 (export permission: leadership, supervisor, admin); the export is audited."""
     from tracker.progress_summary import export_summary
+    from tracker.settings import configured_settings
 
     require(account, EXPORT)
     if suffix not in (".xlsx", ".csv"):
@@ -167,7 +168,7 @@ def summary_bytes(con: duckdb.DuckDBPyConnection, account: Account | None, perio
     name = f"进展汇总表_{period}{suffix}"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / name
-        n = export_summary(con, period, out)
+        n = export_summary(con, period, out, configured_settings())
         data = out.read_bytes()
     audit.record_now(con, account.username, "export", f"summary:{period}", {"file_name": name, "rows": n},
                      _sha(data))
