@@ -41,6 +41,20 @@ def test_the_briefing_figures(con):
         "（注：本通报所用报送进度含演示数据，不是真实报送。）")
 
 
+def test_targets_without_a_lead_unit_are_the_last_unranked_department_row(con):
+    """Found by QA: the 部门 table of the 月度通报 added up to 299 while its opening said 300 (a 民生实事 project
+    names no lead unit); the 部门 page shows it as （无牵头单位）."""
+    con.execute("DELETE FROM assignments WHERE item_id = 1")
+    b = bf.briefing(con, MARCH)
+    assert b.departments[["rank", "lead_unit", "指标", "滞后"]].values.tolist() == [
+        [1, "市经信局", 3, 0], [None, "（无牵头单位）", 1, 1]]
+    assert b.departments["指标"].sum() == b.counts["指标"]
+    ranking = load_workbook(io.BytesIO(bf.briefing_file(con, MARCH, ".xlsx")))["部门排名"]
+    assert [c.value for c in ranking[5]][:5] == [None, "（无牵头单位）", 1, 0, 0]
+    table = Document(io.BytesIO(bf.briefing_file(con, MARCH, ".docx"))).tables
+    assert any([c.text for c in row.cells][:3] == ["", "（无牵头单位）", "1"] for t in table for row in t.rows)
+
+
 def test_the_xlsx_holds_the_tables_and_native_charts(con):
     data = bf.briefing_file(con, MARCH, ".xlsx")
     wb = load_workbook(io.BytesIO(data))

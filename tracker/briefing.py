@@ -36,6 +36,7 @@ from tracker import supervision as sv
 from tracker import supervision_export as sx
 from tracker.filters import NO_FILTERS, Filters
 from tracker.formatting import day_label, percent
+from tracker.page_data import UNGROUPED
 from tracker.safe_cells import set_text
 from tracker.settings import StatusSettings
 from tracker.status import STATUS_COLORS, STATUSES
@@ -83,13 +84,24 @@ def briefing(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_
         filters_text=sv.describe_filters(con, filters),
         counts=pq.status_counts(status),
         item_counts=sv.item_counts(items),
-        departments=pq.group_summary(status, "lead_unit"),
+        departments=_ranking(status, "lead_unit"),
         counties=pq.group_summary(places, "jurisdiction_name"),
         overdue=items[items["category"] == sv.OVERDUE].reset_index(drop=True),
         units=sv.unreported_units(con, as_of, filters, settings),
         actions=sv_actions.actions_between(con, as_of.replace(day=1), as_of),
         demo=pq.has_demo(status) or pq.has_demo(places),
     )
+
+
+def _ranking(status: pd.DataFrame, by: str) -> pd.DataFrame:
+    """:func:`tracker.progress_queries.group_summary` with the targets that have no ``by`` (a plan that names
+    no lead unit) as one last, unranked group, as on the pages: the table adds up to the opening figures."""
+    ranking = pq.group_summary(status, by)
+    rows = status[status[by].fillna("") == ""]
+    if rows.empty:
+        return ranking
+    extra = pq.group_summary(rows.assign(**{by: UNGROUPED[by]}), by).assign(rank=None)
+    return pd.concat([ranking, extra], ignore_index=True) if len(ranking) else extra
 
 
 def summary_text(b: Briefing) -> str:
@@ -137,7 +149,7 @@ def _rank_columns(label: str):
 def ranking_rows(ranking: pd.DataFrame, by: str, label: str) -> list[dict]:
     rows = []
     for r in ranking.to_dict("records"):
-        row = {"排名": int(r["rank"]), label: r[by], "指标": int(r["指标"])}
+        row = {"排名": "" if pd.isna(r["rank"]) else int(r["rank"]), label: r[by], "指标": int(r["指标"])}
         row.update({s: int(r[s]) for s in STATUSES})
         row.update({h: (None if pd.isna(r[h]) else float(r[h])) for h in _RANK_PERCENT})
         rows.append(row)
