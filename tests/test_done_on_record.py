@@ -32,9 +32,23 @@ CASES = [
     ("count", "<=", 10.0, 5.0, None, False),                # a cap is never done before its date
     ("count", ">=", None, None, "已完成", True),             # no number: judged done / not done
     ("count", ">=", 1000.0, math.nan, None, False),
-    ("rate", ">=", 10.0, 12.0, None, False),                # rates and levels can fall back
-    ("level", ">=", 50.0, 60.0, None, False),
+    ("rate", ">=", 10.0, 12.0, None, False),                # rates and levels can fall back:
+    ("level", ">=", 50.0, 60.0, None, False),               # the number alone is not enough
     ("limit", "<=", 3.0, 1.0, None, False),
+    ("rate", ">=", 85.0, 86.0, "已完成", True),              # the unit says done and the number agrees
+    ("rate", ">=", 85.0, 84.0, "已完成", False),
+    ("rate", ">=", 85.0, None, "已完成", False),
+    ("rate", "=", 85.0, 85.0, "已完成", True),
+    ("rate", "≈", 10.0, 9.5, "已完成", True),               # 左右: within 5 % by default
+    ("rate", "≈", 10.0, 9.4, "已完成", False),
+    ("rate", "<=", 3.0, 2.0, "已完成", True),               # at most: under the cap
+    ("rate", "<=", 3.0, 3.5, "已完成", False),
+    ("rate", "range", 5.0, 6.0, "已完成", False),
+    ("level", ">=", 50.0, 60.0, "已完成", True),
+    ("limit", "<=", 25.0, 24.0, "已完成", True),
+    ("limit", "<=", 25.0, 26.0, "已完成", False),
+    ("limit", "≈", 3.0, 3.15, "已完成", True),
+    ("rate", ">=", 85.0, 86.0, "正常", False),
     ("milestone", "=", None, None, "已完成", True),
     ("milestone", "=", None, None, "正常", False),
     ("milestone", "=", None, None, None, False),
@@ -114,3 +128,24 @@ def test_the_monthly_history_keeps_the_value_that_finished_the_work(done_in_may)
     other = tq.target_history(done_in_may, 3, "330803", as_of="2024-07")
     assert other["reported"].tolist()[4:] == [150.0, pytest.approx(math.nan, nan_ok=True),
                                               pytest.approx(math.nan, nan_ok=True)]
+
+
+def test_a_rate_reported_done_at_its_deadline_is_not_overdue_afterwards(tmp_path):
+    """Found by QA: 新建项目开工率 (≥85 % by 2024-09-30) reported 86 and 已完成 in September was, in October,
+    未报送 and overdue “无完成记录” on every page, the 汇总表 and the 督查清单. Reported 正常, it stays 未报送."""
+    con = make_db(tmp_path / "t.duckdb")
+    try:
+        con.execute("UPDATE targets SET deadline = DATE '2024-09-30', due_date = DATE '2024-09-30' WHERE target_id = 2")
+        add_upload(con, 2, "市发改委", "2024-09")
+        add_report(con, 7, 2, 2, "330800", "2024-09", 1, 12, status="已完成")
+        october = pq.live_status(con, "2024-10", Filters(), level="city").set_index("target_id").loc[2]
+        assert (october.status, october.overdue, october.report_period) == ("已完成", False, "2024-09")
+        assert october.note == "最新值12，已达到目标值10"
+        assert not any(sv.supervision_items(con, date(2024, 10, 31))["target_id"] == 2)
+        assert tq.target_history(con, 2, as_of="2024-10")["reported"].tolist()[8:] == [12.0, 12.0]
+
+        add_report(con, 8, 2, 2, "330800", "2024-09", 2, 12, status="正常")   # a correction: not said to be done
+        october = pq.live_status(con, "2024-10", Filters(), level="city").set_index("target_id").loc[2]
+        assert (october.status, october.overdue) == ("未报送", True)
+    finally:
+        con.close()

@@ -252,7 +252,8 @@ def done_on_record_sql(row: str = "k", report: str = "l", tol: str = "$tol") -> 
     """SQL: whether the latest report (alias ``report``: reported_value, reported_status) of a row (alias
     ``row``: kind, comparator, target_value) records the work done: a count that reached its target (as
     :func:`tracker.status.judge` reads counts, ``左右`` within ``tol``, a fraction), a milestone reported
-    已完成 or reaching its number, a target without a number reported 已完成.
+    已完成 or reaching its number, a target without a number reported 已完成, a rate, level or limit reported
+    已完成 with a number that meets it.
 
     Delivered work cannot be undone: such a report stays current after its month, so the target stays
     已完成 when the unit sends nothing more (instead of 未报送, overdue "无完成记录"), and the 催报 list
@@ -269,6 +270,16 @@ def done_on_record_sql(row: str = "k", report: str = "l", tol: str = "$tol") -> 
             THEN {value} >= {k}.target_value - 1e-9
         WHEN {k}.kind = '{st_rules.COUNT}' AND {k}.comparator = '{st_rules.ABOUT}'
             THEN {value} >= {k}.target_value - abs({k}.target_value) * {tol} - 1e-9
+        WHEN {k}.kind IN ('{st_rules.RATE}', '{st_rules.LEVEL}', '{st_rules.LIMIT}')
+             AND ({l}.reported_status IS DISTINCT FROM '{st_rules.COMPLETED}' OR {k}.comparator = '{st_rules.RANGE}')
+            THEN false
+        WHEN {k}.kind = '{st_rules.LIMIT}'
+             OR ({k}.kind IN ('{st_rules.RATE}', '{st_rules.LEVEL}') AND {k}.comparator = '{st_rules.AT_MOST}')
+            THEN {value} <= {k}.target_value
+                 + CASE WHEN {k}.comparator = '{st_rules.ABOUT}' THEN abs({k}.target_value) * {tol} ELSE 0 END + 1e-9
+        WHEN {k}.kind IN ('{st_rules.RATE}', '{st_rules.LEVEL}')
+            THEN {value} >= {k}.target_value
+                 - CASE WHEN {k}.comparator = '{st_rules.ABOUT}' THEN abs({k}.target_value) * {tol} ELSE 0 END - 1e-9
         ELSE false END, false)"""
 
 

@@ -173,7 +173,9 @@ def done_on_record(
 ) -> bool:
     """Whether a report, however old, records the work done: a count that reached its target (``target``:
     the lower bound of a range; ``左右`` within ``about_tolerance_percent``), a milestone reported 已完成 or
-    reaching its number, a target without a number reported 已完成.
+    reaching its number, a target without a number reported 已完成, a rate, level or limit reported 已完成
+    with a number that meets it (such a value can fall back: the number alone is not enough; say, 开工率
+    85% by the end of September, reported 86 and 已完成 then, is not overdue in October).
 
     Delivered work cannot be undone: such a report stays current after its month (the target stays
     已完成 when nothing more is sent), while any other report counts only as :func:`report_is_current`
@@ -185,12 +187,21 @@ def done_on_record(
         return reported_status == COMPLETED
     if kind == MILESTONE:
         return reported_status == COMPLETED or (None not in (value, target) and value >= target - _EPS)
-    if kind != COUNT or value is None or target is None:
+    if value is None or target is None:
+        return False
+    tolerance = abs(target) * settings.about_tolerance_percent / 100
+    if kind in (RATE, LEVEL, LIMIT):   # they can fall back: done only when the unit says so and the number agrees
+        if reported_status != COMPLETED or comparator == RANGE:
+            return False
+        if kind == LIMIT or comparator == AT_MOST:
+            return value <= target + (tolerance if comparator == ABOUT else 0.0) + _EPS
+        return value >= target - (tolerance if comparator == ABOUT else 0.0) - _EPS
+    if kind != COUNT:
         return False
     if comparator in (AT_LEAST, EQUAL, RANGE):
         return value >= target - _EPS
     if comparator == ABOUT:
-        return value >= target - abs(target) * settings.about_tolerance_percent / 100 - _EPS
+        return value >= target - tolerance - _EPS
     return False
 
 
