@@ -645,3 +645,22 @@ def test_bad_arguments(kind, comparator, target, kw, message):
 def test_judge_end_before_start():
     with pytest.raises(ValueError, match="period ends"):
         judge("count", ">=", 1, 1, MID, END, START)
+
+
+def test_a_rate_with_stated_steps_is_paced_through_them():
+    """Found by QA: 新建项目开工率 “一季度达到30%、二季度达到60%、三季度达到85%以上” at 76.47 in March was 滞后
+    “低于目标值85，差距10.0%” (and on the 督查清单), far above the 30 % due then."""
+    from datetime import date
+
+    from tracker import status as st
+
+    steps = [(date(2024, 3, 31), 30 / 85 * 100), (date(2024, 6, 30), 60 / 85 * 100), (date(2024, 9, 30), 100.0)]
+    args = dict(start=date(2024, 1, 1), end=date(2024, 12, 31), deadline=date(2024, 9, 30))
+    march = st.judge("rate", ">=", 85.0, 76.47, date(2024, 3, 31), steps=steps, **args)
+    assert (march.status, march.note) == ("正常", "完成目标的90.0%，时序进度35.3%，进度快于时序54.7个百分点")
+    june = st.judge("rate", ">=", 85.0, 50.0, date(2024, 6, 30), steps=steps, **args)
+    assert (june.status, round(june.gap_points, 1)) == ("滞后", 11.8)
+    september = st.judge("rate", ">=", 85.0, 86.0, date(2024, 9, 30), steps=steps, **args)
+    assert september.status == "已完成"
+    unstepped = st.judge("rate", ">=", 85.0, 76.47, date(2024, 3, 31), **args)
+    assert (unstepped.status, unstepped.note) == ("滞后", "最新值76.47，低于目标值85，差距10.0%")

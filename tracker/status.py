@@ -323,7 +323,9 @@ def judge(
       because a stock can fall again.
     * rate — latest value against the target value, no pacing (a growth rate or
       share is expected to hold all year). ``≈`` means within
-      ``about_tolerance_percent`` either side.
+      ``about_tolerance_percent`` either side. A positive ``>=``/``=`` rate with stated
+      steps (一季度达到30%、二季度达到60%、三季度达到85%) is paced through them as a count
+      is: 76% in March is ahead of the 30% due, not 10% short of the 85%.
     * limit — lower is better: at or under the limit is 正常 (已完成 on or after
       the due date); any excess is 滞后, an excess of more than
       ``far_behind_points`` percent of the limit is 严重滞后. Any kind with ``<=``
@@ -347,7 +349,7 @@ def judge(
         return _judge_milestone(target_value, value, reported_done, expected, as_of, due)
     if value is None:
         return _not_reported(expected, as_of, due)
-    reading = _read(kind, comparator, target_value, value, expected, baseline, settings)
+    reading = _read(kind, comparator, target_value, value, expected, baseline, settings, stepped=bool(steps))
     return _finish(reading, expected, as_of, due, settings)
 
 
@@ -371,6 +373,7 @@ def _read(
     expected: float,
     baseline: float,
     settings: StatusSettings,
+    stepped: bool = False,
 ) -> _Reading:
     tol = settings.about_tolerance_percent / 100
     if comparator == RANGE and kind != COUNT:
@@ -385,6 +388,8 @@ def _read(
         low, high = target - abs(target) * tol, target + abs(target) * tol
         label = f"目标值{_fmt(target)}左右的区间{_fmt(low)}—{_fmt(high)}"
         return _band(value, low, high, label, target, False)
+    if kind == RATE and stepped and comparator in (AT_LEAST, EQUAL) and target > 0:
+        return _paced(kind, target, target, value, expected, 0.0, "")   # through its stated steps
     if kind == RATE:
         return _floor(value, target)
     bar = target - abs(target) * tol if comparator == ABOUT else target
@@ -650,8 +655,10 @@ def judge_frame(frame, as_of: date, settings: StatusSettings = StatusSettings(),
     at_most, about = comparator == AT_MOST, comparator == ABOUT
     reaching = (comparator == AT_LEAST) | (comparator == EQUAL)
     ceiling = ~is_milestone & (is_limit | at_most) & (at_most | about | (comparator == EQUAL))
-    floor = is_rate & reaching
-    paced = (is_count | is_level) & (reaching | about)
+    with np.errstate(invalid="ignore"):
+        stepped_rate = is_rate & reaching & has_steps & (target > 0)   # paced through its stated steps
+    floor = is_rate & reaching & ~stepped_rate
+    paced = ((is_count | is_level) & (reaching | about)) | stepped_rate
     origin = np.where(is_level, baseline, 0.0)
     with np.errstate(invalid="ignore", over="ignore"):
         span = target - origin
