@@ -21,6 +21,7 @@ from tests.conftest import ROOT
 from tests.dashboard_db import add_report, add_upload, make_db
 from tracker import progress_queries as pq
 from tracker import page_data, queries
+from tracker import filters as queries_filters
 from tracker.filters import Filters
 from tracker.db import connect
 
@@ -106,6 +107,28 @@ def test_dashboard_opens_on_the_overview_at_the_latest_reported_month(real_db):
     assert at.caption[0].value == "截至2024年9月，全市指标"
     assert "演示数据" in at.warning[0].value
     assert headers(at) == ["状态分布", "完成进度与时序进度", "最滞后的指标"]
+
+
+def test_a_few_early_reports_for_a_new_month_do_not_move_everyone_to_it(real_db):
+    """One unit's October upload made the dashboard open on October, nearly every target 未报送."""
+    con = connect(real_db)
+    try:
+        con.execute("""INSERT INTO uploads (upload_id, unit_name, period, file_name, file_sha256, uploaded_by,
+                                            outcome, n_rows, n_accepted, n_rejected)
+                       VALUES (9001, '市商务局', '2024-10', 'x.xlsx', 'x', 'test', 'accepted', 1, 1, 0)""")
+        add_report(con, 900001, 9001, 1, "330800", "2024-10", 1, 1)
+    finally:
+        con.close()
+    con = connect(real_db, read_only=True)
+    try:
+        september = queries_filters.reporting_units(con, 2024)["2024-09"]
+    finally:
+        con.close()
+    assert september > 30
+    at = run()
+    assert at.selectbox(key="f_as_of").value == "2024-09"
+    assert at.selectbox(key="f_as_of").options[:4] == [
+        "2024年12月（无报送）", "2024年11月（无报送）", "2024年10月（1个单位已报送）", f"2024年9月（{september}个单位已报送）"]
 
 
 def test_overview_cards_agree_with_the_status_query(real_db):

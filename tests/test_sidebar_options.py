@@ -35,6 +35,31 @@ def test_the_sidebar_opens_on_the_latest_reported_month_else_this_month_within_t
     assert default_as_of(periods, year, today) == expected
 
 
+@pytest.mark.parametrize("units, expected", [
+    ({"2024-10": 2, "2024-09": 40, "2024-08": 41}, "2024-09"),   # two units have sent October: September
+    ({"2024-10": 21, "2024-09": 40, "2024-08": 41}, "2024-10"),   # half of them: October
+    ({"2024-10": 1, "2024-09": 1, "2024-08": 1}, "2024-10"),
+    ({}, "2024-10"),                                                # no counts: the latest month with reports
+])
+def test_the_sidebar_waits_for_half_the_units_before_opening_on_a_new_month(units, expected):
+    assert default_as_of(["2024-10", "2024-09", "2024-08"], 2024, date(2024, 11, 3), units) == expected
+
+
+def test_reporting_units_count_the_units_whose_reports_were_stored(tmp_path):
+    con = make_db(tmp_path / "t.duckdb")
+    try:
+        con.execute("""INSERT INTO uploads (upload_id, unit_name, period, file_name, file_sha256, uploaded_by,
+                                            outcome, n_rows, n_accepted, n_rejected) VALUES
+                       (90, '市发改委', '2024-03', 'a.xlsx', 'a', 't', 'unchanged', 1, 0, 0),
+                       (91, '市发改委', '2024-03', 'b.xlsx', 'b', 't', 'partial', 2, 1, 1),
+                       (92, '市商务局', '2024-03', 'c.xlsx', 'c', 't', 'rejected', 1, 0, 1),
+                       (93, '市商务局', '2025-01', 'd.xlsx', 'd', 't', 'accepted', 1, 1, 0)""")
+        assert f.reporting_units(con, 2024) == {"2024-03": 2}   # 市经信局 (the fixture's upload) and 市发改委
+        assert f.reporting_units(con) == {"2024-03": 2, "2025-01": 1}
+    finally:
+        con.close()
+
+
 def test_a_refused_upload_adds_no_period(con):
     con.execute("""INSERT INTO uploads (upload_id, unit_name, period, file_name, file_sha256, uploaded_by, outcome,
                                         n_rows, n_accepted, n_rejected)

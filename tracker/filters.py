@@ -197,6 +197,16 @@ def report_periods(con: duckdb.DuckDBPyConnection, year: int | None = None) -> l
     return [r[0] for r in rows]
 
 
+def reporting_units(con: duckdb.DuckDBPyConnection, year: int | None = None) -> dict[str, int]:
+    """Per period (YYYY-MM, of ``year`` if given): how many units have sent a report that was stored
+    (an upload accepted, partly accepted, or the same rows again). Read from the uploads, not the reports."""
+    rows = con.execute(
+        """SELECT period, count(DISTINCT unit_name) FROM uploads
+           WHERE outcome IN ('accepted', 'partial', 'unchanged') AND ($year IS NULL OR left(period, 4) = $year)
+           GROUP BY period""", {"year": None if year is None else f"{year:04d}"}).fetchall()
+    return dict(rows)
+
+
 def month_options(con: duckdb.DuckDBPyConnection, year: int | None) -> list[str]:
     """The months one may look at: every month of the plan year, latest first."""
     if year is None:

@@ -30,9 +30,17 @@ def _settings() -> StatusSettings:
     return configured_settings()
 
 
-def default_as_of(periods: list[str], year: int | None, today: date | None = None) -> str | None:
-    """The latest month with reports; without reports, this month within the plan year."""
+def default_as_of(periods: list[str], year: int | None, today: date | None = None,
+                  units: dict[str, int] | None = None) -> str | None:
+    """The latest month with reports; without reports, this month within the plan year.
+
+    ``units`` (reporting units per period, :func:`tracker.filters.reporting_units`): the latest month that at
+    least half as many units have reported for as for the best-reported month. In the first days of a month
+    a few units have sent the new month; opening on it would show nearly every target 未报送."""
     if periods:
+        if units:
+            enough = max(units.get(p, 0) for p in periods) / 2
+            return next((p for p in periods if units.get(p, 0) >= enough), periods[0])
         return periods[0]
     if year is None:
         return None
@@ -52,10 +60,12 @@ def render() -> Selection:
     year = bar.selectbox("计划年度", years, key="f_year", format_func=lambda y: f"{y}年") if years else None
     periods = cached(f.report_periods, year)
     months = cached(f.month_options, year)
-    default = default_as_of(periods, year)
+    reporters = cached(f.reporting_units, year)
+    default = default_as_of(periods, year, units=reporters)
     as_of = bar.selectbox(
         "截至月份", months, index=months.index(default) if default in months else 0, key="f_as_of",
-        format_func=lambda p: period_label(p) + ("" if p in periods else "（无报送）"),
+        format_func=lambda p: period_label(p) + (f"（{reporters[p]}个单位已报送）" if reporters.get(p)
+                                                 else "" if p in periods else "（无报送）"),
     ) if months else None
     docs = plans.documents_of(year)
     doc_labels = dict(zip(docs["doc_id"], docs["label"]))
@@ -88,4 +98,5 @@ def selection() -> Selection:
         return chosen
     years = cached_on_plans(f.plan_options).years
     year = years[0] if years else None
-    return Selection(f.Filters(year=year), default_as_of(cached(f.report_periods, year), year), _settings())
+    return Selection(f.Filters(year=year), default_as_of(cached(f.report_periods, year), year,
+                                                         units=cached(f.reporting_units, year)), _settings())

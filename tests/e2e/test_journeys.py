@@ -59,7 +59,11 @@ def test_month_and_filter_change_the_figures(app):
     assert list(latest) == HEADLINE
     app.screenshot("latest-month")
 
-    app.select("截至月份", EARLY_MONTH, within=app.sidebar)
+    box = app.widget("stSelectbox", "截至月份", app.sidebar)   # each month says how many units reported
+    box.click()
+    box.locator("input").fill(EARLY_MONTH)
+    with app.rerun():
+        app.page.get_by_role("option", name=re.compile(rf"^{EARLY_MONTH}（\d+个单位已报送）$")).click()
     expect(app.main).to_contain_text(f"截至{EARLY_MONTH}")
     early = app.metrics()
     app.assert_no_exception()
