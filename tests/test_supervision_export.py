@@ -175,6 +175,18 @@ def test_cli_export_briefing(db, tmp_path, capsys):
     assert capsys.readouterr().err == "错误：不支持的通报格式“.pdf”：请用 .xlsx 或 .docx\n"
 
 
+
+@pytest.mark.parametrize("what", ["briefing", "overdue"])
+def test_cli_exports_refuse_a_day_before_the_plans_start(db, tmp_path, capsys, what):
+    """Found by QA: the 月度通报 as of 2023-12 said all targets of 2024 were 未报送."""
+    out = tmp_path / "x.xlsx"
+    assert tracker_main(["export", what, "--db", str(db), "--as-of", "2023-12", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "错误：截至日期2023-12-31早于已加载计划的起始日期2024-01-01：那时还没有任务，请选2024-01或之后\n")
+    assert not out.exists()
+    assert tracker_main(["export", what, "--db", str(db), "--as-of", "2024-01-01", "--out", str(out)]) == 0
+
+
 @pytest.mark.parametrize("values, expected", [
     (["短"], 16.0), (["一二三四五六七八九十一二三四五六七八九十"], 68.0), ([None, 3, "a\nb"], 29.0),
     (["很" * 200], 81.0),

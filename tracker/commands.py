@@ -8,6 +8,7 @@ and show the same text.
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from typing import Callable, TextIO
 
 import duckdb
@@ -33,6 +34,18 @@ def _reported(out: TextIO, err: TextIO, errors: type[Exception] | tuple[type[Exc
     return 0
 
 
+def _as_of(con: duckdb.DuckDBPyConnection, text: str) -> date:
+    """:func:`parse_as_of`, refusing a day before every loaded plan starts: nothing was due then (the
+    月度通报 of 2023-12 counted all 300 targets of 2024 as 未报送)."""
+    as_of = parse_as_of(text)
+    first = con.execute("""SELECT min(coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)))
+                           FROM documents d WHERE EXISTS (SELECT 1 FROM items i JOIN targets t USING (item_id)
+                                                          WHERE i.doc_id = d.doc_id)""").fetchone()[0]
+    if first is not None and as_of < first:
+        raise ValueError(f"截至日期{as_of}早于已加载计划的起始日期{first}：那时还没有任务，请选{first:%Y-%m}或之后")
+    return as_of
+
+
 def export_progress(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _reported(out, err, ValueError, lambda: (
         f"已导出 {args.period} 进展汇总表：{export_summary(con, args.period, args.out, configured_settings())} 行 → {args.out}"))
@@ -44,7 +57,7 @@ def export_targets(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out
 
 def export_overdue(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def work() -> str:
-        n_items, n_units, path = write_overdue(con, parse_as_of(args.as_of), args.out,
+        n_items, n_units, path = write_overdue(con, _as_of(con, args.as_of), args.out,
                                                settings=configured_settings())
         return f"已导出截至{args.as_of}的督查清单：{n_items} 项逾期、滞后或二次交办事项，{n_units} 个单位未报送 → {path}"
     return _reported(out, err, ValueError, work)
@@ -53,8 +66,10 @@ def export_overdue(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out
 def export_briefing(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from tracker.briefing import export_briefing as write_briefing   # python-docx and Pillow: only when asked
 
-    return _reported(out, err, ValueError, lambda: (
-        f"已导出截至{args.as_of}的月度通报 → {write_briefing(con, parse_as_of(args.as_of), args.out, settings=configured_settings())}"))
+    def work() -> str:
+        path = write_briefing(con, _as_of(con, args.as_of), args.out, settings=configured_settings())
+        return f"已导出截至{args.as_of}的月度通报 → {path}"
+    return _reported(out, err, ValueError, work)
 
 
 def account_list(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
