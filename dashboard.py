@@ -2,9 +2,10 @@
 sidebar; pages live in pages/. Who may do what is decided in tracker/auth.py."""
 import streamlit as st
 
-from tracker import auth, session, sidebar
+from tracker import auth, session, sidebar, widget_text
 
 st.set_page_config(page_title="衢州市政策目标跟踪", page_icon=":material/dashboard:", layout="wide")
+st.markdown(widget_text.CSS, unsafe_allow_html=True)
 
 # The sign-in form is drawn after st.navigation: until the first st.navigation of a server process,
 # Streamlit's active page hash is not the main script's, so a form drawn before it got other widget

@@ -3,7 +3,7 @@ as-of date in the sidebar's month; downloads; 销号, 二次交办 and 撤销; t
 import pandas as pd
 import streamlit as st
 
-from tracker import actions, auth, briefing, progress_queries as pq, unit_uploads
+from tracker import actions, auth, briefing, progress_queries as pq, unit_uploads, widget_text
 from tracker import supervision as sv, supervision_export as sx
 from tracker.app_db import cached, get_connection
 from tracker.formatting import display_table, period_label
@@ -120,7 +120,7 @@ if chosen is not None and can_supervise:
             note = st.text_area("销号依据（佐证说明）", key="sv_close_note")
             close_day = st.date_input("销号日期", value=as_of, key="sv_close_date")
             st.caption("佐证材料（可选）：把验收单、照片或说明文件（任意格式，单个文件，不超过20MB）拖到下方框内，"
-                       "或点击“Browse files”选择。")
+                       f"或点击“{widget_text.BROWSE}”选择。")
             upload = st.file_uploader("佐证材料（可选）", key="sv_close_file", label_visibility="collapsed")
             if st.form_submit_button("确认销号", key="sv_close_submit"):
                 evidence = actions.Evidence(upload.name, upload.getvalue()) if upload is not None else None

@@ -4,7 +4,7 @@ may export download the month's summary here. Checks live in tracker/unit_upload
 import pandas as pd
 import streamlit as st
 
-from tracker import auth, unit_uploads
+from tracker import auth, unit_uploads, widget_text
 from tracker import filters as f
 from tracker.app_db import cached, get_connection
 from tracker.formatting import blank_missing, period_label
@@ -49,8 +49,8 @@ if auth.has(account, auth.UPLOAD):
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
 
     st.header("2. 上传填好的文件")
-    st.caption("把填好的进度表（第 1 步下载的模板，.xlsx、.xls 或 .csv，一次一个文件）拖到下方框内，"
-               "或点击“Browse files”选择。")
+    st.caption("把填好的进度表（第 1 步下载的模板，.xlsx、.xls 或 .csv，一次一个文件，不超过50MB）拖到下方框内，"
+               f"或点击“{widget_text.BROWSE}”选择。")
     uploaded = st.file_uploader("选择文件（.xlsx、.xls 或 .csv）", type=["xlsx", "xls", "csv"], key="up_file")
     partial = st.checkbox("只接收无误的行（有问题的行不入库，其余照常保存）", key="up_partial")
     if st.button("上传", key="up_submit", disabled=uploaded is None, type="primary"):
