@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 from python_calamine import CalamineWorkbook
 
-from loaders.db_writer import LoadResult, OnStored, Registry
+from loaders.db_writer import LoadResult, OnStored, Registry, no_lead_message
 from loaders.organisations import Directory, Jurisdiction
 from loaders.plan_items import split_names
 from loaders.sheet_reader import Problem
@@ -507,6 +507,12 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
         for f in (f for f in findings if f.sheet == table.sheet):
             item_id = items.get(next(r.number for r in table.rows if r.row == f.row))
             rows.findings.append((source_file_id, doc_id, item_id, f.severity, f.message, f.start, f.end))
+        for number, item_id in items.items():
+            first = next(r for r in table.rows if r.number == number)
+            if rows.has_targets(item_id) and not rows.has_lead(item_id):
+                s, e = _span(first, lines.get((table.sheet, first.row)), "事项名称", TOTAL)
+                rows.findings.append((source_file_id, doc_id, item_id, "warning",
+                                      no_lead_message(f"{table.sheet}第{number}项“{first.name}”"), s, e))
     registry.flush(con)
     rows.insert(con)
     return LoadResult(book.file_name, False, len(rows.documents), len(rows.items), len(rows.targets))
@@ -571,6 +577,12 @@ class _BookRows:
                     position += 1
                     self.assignments.append((item_id, org_id, role, position, name))
         return item_id
+
+    def has_lead(self, item_id: int) -> bool:
+        return any(a[0] == item_id and a[2] == "lead" for a in self.assignments)
+
+    def has_targets(self, item_id: int) -> bool:
+        return item_id in self._seq
 
     def target(self, item_id: int, row: AllocationRow, table: AllocationTable, book: AllocationBook,
                line: tuple[int, int] | None) -> None:

@@ -210,6 +210,9 @@ def _write(con, extracted: ExtractedFile) -> LoadResult:
                                  lead_all=raw.kind == "policy_area")
             for problem in raw.problems:
                 rows.findings.append((file_id, doc_id, item_id, "warning", problem, src[0], src[1]))
+            if item.targets and not item.units:
+                rows.findings.append((file_id, doc_id, item_id, "warning",
+                                      no_lead_message(f"{_doc_name(document)}{raw.label}“{raw.title}”"), src[0], src[1]))
             for unit in item.units:
                 if not unit.known:
                     rows.findings.append((file_id, doc_id, item_id, "info",
@@ -234,6 +237,16 @@ def _write(con, extracted: ExtractedFile) -> LoadResult:
     registry.flush(con)
     rows.flush(con)
     return LoadResult(extracted.path.name, False, len(extracted.documents), n_items, n_targets)
+
+
+def no_lead_message(item: str) -> str:
+    """The finding for an item with targets but no lead unit (牵头单位): no unit reports its targets."""
+    return f"{item}没有牵头单位：其指标不会出现在任何单位的填报模板中，请补充牵头单位后重新载入"
+
+
+def _doc_name(document: ExtractedDocument) -> str:
+    h = document.header
+    return (h.doc_number or h.plan_title or h.title or "") if h else ""
 
 
 def _span(extracted: ExtractedFile, span: tuple[int, int]) -> tuple[int, int]:

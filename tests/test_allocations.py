@@ -360,3 +360,20 @@ def test_a_book_whose_source_file_is_not_loaded_is_refused(tmp_path, directory):
     assert [str(p) for p in info.value.problems] == [
         "工作表“说明”“来源文件”列：来源文件“2025年民生实事.txt”尚未载入；请先载入 data/sources"]
     assert con.execute("SELECT count(*) FROM documents").fetchone() == (0,)
+
+
+def test_an_item_without_lead_unit_is_a_finding(db):
+    """省政府民生实事第18项 names only cooperating units (牵头单位原文缺失): no unit's template would hold its target."""
+    assert db.execute("""SELECT f.severity, f.message, i.number FROM load_findings f JOIN items i USING (item_id)
+                         WHERE f.message LIKE '%没有牵头单位%'""").fetchall() == [
+        ("warning", "省政府民生实事第18项“新（改）建城市雨水管网”没有牵头单位：其指标不会出现在任何单位的填报模板中，"
+                    "请补充牵头单位后重新载入", 18)]
+
+
+def test_a_sheet_row_without_lead_unit_is_a_finding(tmp_path, directory):
+    path = sheet(tmp_path, [row(lead=None), row(number=2)])
+    con = connect(":memory:")
+    load_reference(con, directory)
+    load_allocation_file(con, path, directory)
+    assert con.execute("SELECT message FROM load_findings WHERE severity = 'warning'").fetchall() == [
+        ("民生实事第1项““家门口青少年宫””没有牵头单位：其指标不会出现在任何单位的填报模板中，请补充牵头单位后重新载入",)]

@@ -344,3 +344,23 @@ def test_cli_build_while_another_process_holds_the_database(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == f"错误：数据库“{path}”正被其他程序（如看板）使用：请先停止它再加载"
     assert "Traceback" not in done.stderr
+
+
+def test_a_task_with_targets_but_no_unit_is_a_finding(tmp_path):
+    """Found by QA: an item loaded without a lead unit (牵头单位) gave no warning, yet no unit's template holds it."""
+    from loaders.db_writer import load_reference, write_file
+    from loaders.extract import extract_file
+    from loaders.organisations import Directory
+
+    seed = (ROOT / "data" / "sources" / "004_d96df1f4540694e4.txt").read_text(encoding="utf-8")
+    assert seed.count("责任单位：市科技局\n\n36．") == 1
+    path = tmp_path / "004_no_unit.txt"
+    path.write_text(seed.replace("责任单位：市科技局\n\n36．", "责任单位：\n\n36．"), encoding="utf-8")
+    directory = Directory.from_reference(ROOT / "data" / "reference")
+    con = connect(":memory:")
+    load_reference(con, directory)
+    write_file(con, extract_file(path, directory))
+    assert con.execute("""SELECT i.label, f.severity, f.message FROM load_findings f JOIN items i USING (item_id)
+                          WHERE f.message LIKE '%牵头单位%'""").fetchall() == [
+        ("35．", "warning", "衢政办发〔2024〕10号35．“发挥企业创新主体作用”没有牵头单位：其指标不会出现在任何单位的"
+                           "填报模板中，请补充牵头单位后重新载入")]
