@@ -500,7 +500,8 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
         items: dict[int, int] = {}
         for row in table.rows:
             if row.number not in items:
-                items[row.number] = rows.item(doc_id, row, book, directory, lines.get((table.sheet, row.row)), registry)
+                items[row.number] = rows.item(doc_id, row, lines.get((table.sheet, row.row)))
+            rows.units(items[row.number], row, book, directory, registry)
             if row.total == NO_TASK:
                 continue
             rows.target(items[row.number], row, table, book, lines.get((table.sheet, row.row)))
@@ -548,6 +549,8 @@ class _BookRows:
         self.allocations: list[tuple] = []
         self.findings: list[tuple] = []
         self._seq: dict[int, int] = {}
+        self._assigned: dict[tuple[int, int], int] = {}    # (item, org) -> index in assignments
+        self._positions: dict[int, int] = {}               # item -> units listed so far
 
     def _id(self, kind: str) -> int:
         self._next[kind] += 1
@@ -559,27 +562,32 @@ class _BookRows:
                                DOCUMENT_KIND, book.city.code, date(book.year, 1, 1), date(book.year, 12, 31)))
         return doc_id
 
-    def item(self, doc_id: int, row: AllocationRow, book: AllocationBook, directory: Directory,
-             line: tuple[int, int] | None, registry: Registry) -> int:
+    def item(self, doc_id: int, row: AllocationRow, line: tuple[int, int] | None) -> int:
         item_id = self._id("item")
         s, e = _span(row, line, "事项名称", TOTAL)
         self.items.append((item_id, doc_id, ITEM_KIND, row.number, str(row.number), None, row.name, row.name,
                            s, e, s, e))
-        position = 0
-        seen: set[int] = set()
+        return item_id
+
+    def units(self, item_id: int, row: AllocationRow, book: AllocationBook, directory: Directory,
+              registry: Registry) -> None:
+        """Add the units of one row of an item (an item's rows may name different units): a unit not yet on
+        the item is added after the others with its role in this row; a unit that cooperates on an earlier
+        row and leads on this one becomes a lead (it has targets of the item to report)."""
         for role, names in (("lead", row.lead), ("cooperate", row.cooperating)):
             for name in names:
                 for unit in directory.resolve(name, book.city):
                     org_id = registry.org_id(book.city.code, unit)
-                    if org_id in seen:
-                        continue
-                    seen.add(org_id)
-                    position += 1
-                    self.assignments.append((item_id, org_id, role, position, name))
-        return item_id
+                    at = self._assigned.get((item_id, org_id))
+                    if at is None:
+                        self._positions[item_id] = position = self._positions.get(item_id, 0) + 1
+                        self._assigned[(item_id, org_id)] = len(self.assignments)
+                        self.assignments.append((item_id, org_id, role, position, name))
+                    elif role == "lead" and self.assignments[at][2] != "lead":
+                        self.assignments[at] = self.assignments[at][:2] + ("lead",) + self.assignments[at][3:]
 
     def has_lead(self, item_id: int) -> bool:
-        return any(a[0] == item_id and a[2] == "lead" for a in self.assignments)
+        return any(self.assignments[at][2] == "lead" for (item, _), at in self._assigned.items() if item == item_id)
 
     def has_targets(self, item_id: int) -> bool:
         return item_id in self._seq

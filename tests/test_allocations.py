@@ -377,3 +377,24 @@ def test_a_sheet_row_without_lead_unit_is_a_finding(tmp_path, directory):
     load_allocation_file(con, path, directory)
     assert con.execute("SELECT message FROM load_findings WHERE severity = 'warning'").fetchall() == [
         ("民生实事第1项““家门口青少年宫””没有牵头单位：其指标不会出现在任何单位的填报模板中，请补充牵头单位后重新载入",)]
+
+
+def test_units_of_an_items_later_rows_are_kept(db):
+    """Found by QA: 省政府民生实事第5项's second row (省内异地结算定点医院开通率) names 市卫健委 among its 配合单位;
+    units were taken from an item's first row only, so 市卫健委 was dropped. Units are stored per item (the
+    schema has no per-target units): the item lists every unit of its rows, each with its role."""
+    units = db.execute("""
+        SELECT o.name, a.role FROM assignments a JOIN organisations o USING (org_id) JOIN items i USING (item_id)
+        JOIN documents d USING (doc_id) WHERE d.title = ? AND i.number = 5 ORDER BY a.position""", [PROVINCE]).fetchall()
+    assert units == [("市医保局", "lead")] + [(f"{c}政府", "cooperate") for c in (
+        "柯城区", "衢江区", "常山县", "开化县", "龙游县", "江山市")] + [("市卫健委", "cooperate")]
+
+
+def test_a_unit_leading_a_later_row_leads_the_item(tmp_path, directory):
+    path = sheet(tmp_path, [row(lead=None, coop="市发改委"), row(lead="市发改委", coop="团市委")])
+    con = connect(":memory:")
+    load_reference(con, directory)
+    load_allocation_file(con, path, directory)
+    assert con.execute("""SELECT o.name, a.role, a.position FROM assignments a JOIN organisations o USING (org_id)
+                          ORDER BY a.position""").fetchall() == [("市发改委", "lead", 1), ("团市委", "cooperate", 2)]
+    assert con.execute("SELECT count(*) FROM load_findings WHERE message LIKE '%没有牵头单位%'").fetchone() == (0,)
