@@ -127,6 +127,19 @@ _DELIVERY_VERBS = ("新增", "新建", "建设", "建成", "完成", "实施", "
                    "举办", "认定", "落地", "实现", "提供", "组织", "开展", "设立", "设置", "投放",
                    "安排", "争取", "流转", "盘活", "消化", "整治", "撤并", "投用", "推出", "启动",
                    "明确", "储备", "扩大", "增加", "减免", "支持", "建立", "派遣", "推广", "招引")
+# A verb that opens an enumeration and governs its later members ("新增A 3家、B 160家": B is 新增 too).
+_LIST_VERBS = _DELIVERY_VERBS + ("承接", "培养", "创成")
+_OPENS_WITH_VERB = re.compile(rf"^(?:累计|再|新|共|另)?(?:{'|'.join(sorted(set(_LIST_VERBS), key=len, reverse=True))})")
+_HAS_VERB = re.compile("|".join(sorted(set(_LIST_VERBS) | {"撬动", "救助", "帮扶", "资助", "接种", "筛查", "治理",
+                                                             "提升", "改善", "覆盖", "服务", "保障"},
+                                        key=len, reverse=True)))
+_PEOPLE = frozenset("人 名 位 人次 户 户次".split())
+# What is measured of a subject ("粮食播种面积", "市属国企资产"): a later member that names only this
+# ("、总产量11.12亿斤") measures the same subject.
+_MEASURES_OF = ("播种面积", "总产量", "产量", "面积", "总资产", "资产", "营业收入", "营收", "利润总额", "利润",
+                "总产值", "产值", "增加值", "销售额", "销售收入", "收入", "税收", "出口额", "进出口额", "交易额",
+                "总额", "余额", "总量", "规模")
+_MEASURE_NOUN = re.compile(rf"(?:{'|'.join(sorted(_MEASURES_OF, key=len, reverse=True))})$")
 _LEVEL_CUES = re.compile(r"(?:余额|规模|保有量|资产|存量|人数|总数|户数|存栏|托位数)$|累计|拥有")
 _LEVEL_OVERRIDE = re.compile(r"(?:新增|扩大|增加|减少|完成|新建)$")
 _YEAR_QUALIFIED_CUMULATIVE = re.compile(r"(?:\d{4}\s*年度?|全年|年度|当年)\s*累计")
@@ -899,6 +912,9 @@ def _quantities(st: _State) -> None:
             indicator = _inherited_indicator(st, q)
         elif _CHANGE_VERB.fullmatch(indicator) and _previous_in_sentence(st, q):
             indicator = _subject(_previous_in_sentence(st, q).indicator) + indicator
+        else:
+            indicator = _object_of_bare_verb(st, q, indicator)
+            indicator = _shared_with_previous_member(st, q, indicator)
         target = _numeric_target(st, q, indicator)
         st.add_target(target)
         if re.search(r"各\s*$", st.norm[:q.pre_start]):
@@ -956,6 +972,63 @@ def _previous_in_sentence(st: _State, q: _Qty) -> Target | None:
     return prev[-1]
 
 
+def _object_of_bare_verb(st: _State, q: _Qty, indicator: str) -> str:
+    """"积极承接省原创性、引领性技术攻关，2024年力争承接 10项以上": a bare verb takes the object it had
+    earlier in the sentence (承接省原创性、引领性技术攻关)."""
+    if indicator not in _LIST_VERBS:
+        return indicator
+    s_start = _sentence_start(st.norm, q.start)
+    earlier = st.norm.rfind(indicator, s_start, _clause_start(st.norm, q.pre_start))
+    if earlier < 0:
+        return indicator
+    obj = _strip_indicator(st.text[earlier + len(indicator):_clause_end(st.norm, earlier)])
+    return indicator + obj if obj and not re.search(r"\d", obj) else indicator
+
+
+def _previous_member(st: _State, q: _Qty) -> tuple[Target, str] | None:
+    """The target before q when q is the next member of its enumeration, with the separator between them.
+
+    Members are next to each other: only "、/和/及/与" or "，" lies between the end of the previous target
+    (with the words after its number, "争创1个省级夜间经济试点城市和1个…") and the words of q."""
+    prev = _previous_in_sentence(st, q)
+    if prev is None:
+        return None
+    gap = st.norm[prev.end:_segment_start(st, q.pre_start)]
+    m = re.fullmatch(r"(.*?)\s*([、，,和及与])\s*", gap)
+    if m is None or (m.group(1) and not prev.indicator.endswith(m.group(1).strip())):
+        return None
+    return prev, m.group(2)
+
+
+def _shared_with_previous_member(st: _State, q: _Qty, indicator: str) -> str:
+    """The later members of an enumeration share its verb or its subject with the first.
+
+    "新增国家高新技术企业160家、省科技型中小企业600家" -> 新增省科技型中小企业;
+    "创建省级和美乡村示范县1个、示范乡镇8个" -> 创建省级和美乡村示范乡镇 (the words of the previous member
+    before the ones this member repeats); "粮食播种面积134.5万亩以上、总产量11.12亿斤" -> 粮食总产量.
+    A member after "，" shares the verb only when it names no verb of its own and counts things (not people,
+    not money) in the same unit ("争创省新型研发机构2家，省工程研究中心2家"; not "新增残疾人就业690人以上，康复救助
+    孤独症儿童160人", nor "完成年度投资50亿元以上，撬动社会资本200亿元以上")."""
+    found = _previous_member(st, q)
+    if found is None:
+        return indicator
+    prev, sep = found
+    if _MEASURE_NOUN.fullmatch(indicator) and sep not in "，,":
+        m = _MEASURE_NOUN.search(prev.indicator)
+        subject = prev.indicator[:m.start()] if m else ""
+        return subject + indicator if subject and not _CHANGE_VERB.search(subject) else indicator
+    verb = _OPENS_WITH_VERB.match(prev.indicator)
+    if verb is None or prev.base_unit != q.base_unit or _is_percent(q.base_unit) or _CHANGE_VERB.search(indicator):
+        return indicator
+    if _OPENS_WITH_VERB.match(indicator):
+        return indicator
+    if sep in "，," and (_HAS_VERB.search(indicator) or q.base_unit not in COUNT_MEASURES or q.base_unit in _PEOPLE):
+        return indicator
+    noun = prev.indicator[verb.end():]
+    at = noun.find(indicator[:2], 1) if len(indicator) > 2 else -1
+    return verb.group(0) + (noun[:at] if at > 0 else "") + indicator
+
+
 def _inherited_indicator(st: _State, q: _Qty) -> str:
     """An empty indicator in a list takes the subject of the previous target of its sentence."""
     prev = _previous_in_sentence(st, q)
@@ -984,9 +1057,15 @@ def _distribute(st: _State, group: _ListState) -> None:
     if len(parts[0]) <= 3 and len(parts[-1]) > len(parts[0]) + 1 \
             and all(len(p) <= len(parts[0]) for p in parts[:-1]):
         tail = parts[-1][len(parts[0]):]
+    head = ""
+    m = _MEASURE_NOUN.search(parts[0])
+    if m and m.start() > 0 and all(_MEASURE_NOUN.fullmatch(p) for p in parts[1:]):
+        head = parts[0][:m.start()]          # "市属国企资产、营业收入": 市属国企营业收入
     for n, (k, part) in enumerate(zip(group.targets, parts)):
         t = st.targets[k]
         name = (part + tail if (tail and n < len(parts) - 1) else part) + group.verb
+        if head and n > 0:
+            name = head + name
         comparator = t.comparator
         if comparator == "=" and group.shared_pre:
             comparator = _PREFIX_COMPARATORS.get(group.shared_pre, "=")
