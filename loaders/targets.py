@@ -140,7 +140,7 @@ _MEASURES_OF = ("播种面积", "总产量", "产量", "面积", "总资产", "�
                 "总产值", "产值", "增加值", "销售额", "销售收入", "收入", "税收", "出口额", "进出口额", "交易额",
                 "总额", "余额", "总量", "规模")
 _MEASURE_NOUN = re.compile(rf"(?:{'|'.join(sorted(_MEASURES_OF, key=len, reverse=True))})$")
-_LEVEL_CUES = re.compile(r"(?:余额|规模|保有量|资产|存量|人数|总数|户数|存栏|托位数)$|累计|拥有")
+_LEVEL_CUES = re.compile(r"(?:余额|规模|保有量|资产|存量|人数|总数|户数|存栏|托位数)$|累计|拥有|动态储备")
 _LEVEL_OVERRIDE = re.compile(r"(?:新增|扩大|增加|减少|完成|新建)$")
 _YEAR_QUALIFIED_CUMULATIVE = re.compile(r"(?:\d{4}\s*年度?|全年|年度|当年)\s*累计")
 _RESPECTIVELY = re.compile(r"分别\s*((?:同比)?(?:增长|下降|提高|提升|增加|减少|降低)?)\s*$")
