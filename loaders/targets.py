@@ -733,7 +733,7 @@ def _parameter_role(st: _State, q: _Qty, before: str) -> tuple[str, str] | None:
         return "parameter", "yearly step of a rule (逐年递减)"
     if _CAP_WORDS.search(before):
         return "parameter", "cap of a rule (最高/最多)"
-    if _EXTRACT.search(before) and _comparator(q) != ">=":
+    if _EXTRACT.search(before):          # "提取0.5%以上作为专项经费": a funding rule, even with a floor
         return "parameter", "share set aside (提取N%)"
     if _NORMATIVE.search(before):
         return "parameter", "normative standard (一般/原则上)"

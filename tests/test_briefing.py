@@ -131,4 +131,4 @@ def test_an_overdue_item_is_named_once_and_a_numbered_project_keeps_its_number_a
         listed = "、".join(sv.reporting_overview(con, date(2024, 9, 30))["missing_items"])
     finally:
         con.close()
-    assert "1 免费接种流感疫苗（龙游县）" in listed and "1免费" not in listed
+    assert "2 结直肠癌筛查（龙游县）" in listed and "2结直肠癌" not in listed
