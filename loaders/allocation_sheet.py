@@ -495,8 +495,9 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
     findings = sum_findings(book)
     registry = Registry(con)
     rows = _BookRows(*first_ids)
+    issue_date = _issue_date(con, source_file_id, book.doc_number) if not lines else None
     for table in book.tables:
-        doc_id = rows.document(source_file_id, book, table)
+        doc_id = rows.document(source_file_id, book, table, issue_date)
         items: dict[int, int] = {}
         for row in table.rows:
             if row.number not in items:
@@ -517,6 +518,16 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
     registry.flush(con)
     rows.insert(con)
     return LoadResult(book.file_name, False, len(rows.documents), len(rows.items), len(rows.targets))
+
+
+def _issue_date(con, source_file_id: int, doc_number: str | None) -> date | None:
+    """The date of the notice that issues the tables (说明 文号, e.g. 衢政办发〔2024〕10号) when the source text
+    loaded with it holds that notice with a date; else None."""
+    if not doc_number:
+        return None
+    row = con.execute("SELECT issue_date FROM documents WHERE file_id = ? AND doc_number = ? AND issue_date IS NOT NULL "
+                      "ORDER BY doc_id LIMIT 1", [source_file_id, doc_number]).fetchone()
+    return row[0] if row else None
 
 
 def _span(row: AllocationRow, line: tuple[int, int] | None, *columns: str) -> tuple[int, int]:
@@ -556,9 +567,10 @@ class _BookRows:
         self._next[kind] += 1
         return self._next[kind] - 1
 
-    def document(self, source_file_id: int, book: AllocationBook, table: AllocationTable) -> int:
+    def document(self, source_file_id: int, book: AllocationBook, table: AllocationTable,
+                 issue_date: date | None) -> int:
         doc_id = self._id("doc")
-        self.documents.append((doc_id, source_file_id, book.doc_number, table.title, None, None, None, book.year,
+        self.documents.append((doc_id, source_file_id, book.doc_number, table.title, None, None, issue_date, book.year,
                                DOCUMENT_KIND, book.city.code, date(book.year, 1, 1), date(book.year, 12, 31)))
         return doc_id
 

@@ -1,4 +1,5 @@
 import shutil
+from datetime import date
 
 import duckdb
 import pytest
@@ -398,3 +399,20 @@ def test_a_unit_leading_a_later_row_leads_the_item(tmp_path, directory):
     assert con.execute("""SELECT o.name, a.role, a.position FROM assignments a JOIN organisations o USING (org_id)
                           ORDER BY a.position""").fetchall() == [("市发改委", "lead", 1), ("团市委", "cooperate", 2)]
     assert con.execute("SELECT count(*) FROM load_findings WHERE message LIKE '%没有牵头单位%'").fetchone() == (0,)
+
+
+def test_the_tables_take_the_date_of_the_notice_that_issues_them(db):
+    """Found by QA: both 民生实事 documents had no issue date; 衢政办发〔2024〕10号 (the 说明 sheet's 文号), loaded
+    from the same source text, is dated 2024-03-04."""
+    assert db.execute("SELECT title, doc_number, issue_date FROM documents WHERE kind = 'livelihood_allocation' "
+                      "ORDER BY doc_id").fetchall() == [
+        (PROVINCE, "衢政办发〔2024〕10号", date(2024, 3, 4)), (CITY, "衢政办发〔2024〕10号", date(2024, 3, 4))]
+
+
+def test_without_the_issuing_notice_the_date_stays_unknown(tmp_path, directory):
+    path = sheet(tmp_path, [row()], meta=(("标题", "2025年民生实事"), ("年份", 2025), ("城市", "衢州市"),
+                                         ("文号", "衢政办发〔2025〕3号")))
+    con = connect(":memory:")
+    load_reference(con, directory)
+    load_allocation_file(con, path, directory)
+    assert con.execute("SELECT doc_number, issue_date FROM documents").fetchall() == [("衢政办发〔2025〕3号", None)]
