@@ -12,10 +12,14 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
-if command -v dpkg-query >/dev/null 2>&1 \
-    && ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed"; then
-  missing+=(fonts-noto-cjk)
-fi
+# fonts-crosextra-carlito: Calibri's metrics, the font our xlsx cells name, so the print tests measure
+# what Windows users see (without it LibreOffice substitutes a wider font).
+for font in fonts-noto-cjk fonts-crosextra-carlito; do
+  if command -v dpkg-query >/dev/null 2>&1 \
+      && ! dpkg-query -W -f='${Status}' "$font" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$font")
+  fi
+done
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]} for the browser and office tests" >&2
