@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -32,7 +32,7 @@ from tracker.actions import SEND_BACK, RowState, row_states
 from tracker.reporting import ReportingRow, Unit, resolve_unit, unit_rows
 from tracker.safe_cells import set_text
 from tracker.status import COMPLETED, FAR_BEHIND, NOT_REPORTED, STATUSES, month_end
-from tracker.print_setup import fit_a4, row_height
+from tracker.print_setup import cell_font, fit_a4, row_height
 
 TEMPLATE_VERSION = "progress-1"
 DATA_SHEET = "填报"
@@ -65,11 +65,12 @@ class Column:
     width: int
 
 
-# Widths add up to what an A4 landscape page shows at about 80 % (text wraps in the cells).
+# Widths add up to what an A4 landscape page prints at about 78 %: 11-point text comes out at about 8.6 points,
+# and at 7.5 in the error copy with its 错误说明 column (:func:`tracker.print_setup.printed_size`); text wraps.
 COLUMNS = (
-    Column(ROW_ID, 13), Column("文件", 14), Column("条目", 18), Column(INDICATOR, 18),
-    Column("指标原文", 20), Column(PLACE, 8), Column("目标值", 9), Column(UNIT_COLUMN, 7),
-    Column("截止日期", 11), Column(VALUE, 11), Column(STATUS, 8), Column(PROGRESS, 24),
+    Column(ROW_ID, 12), Column("文件", 11), Column("条目", 16), Column(INDICATOR, 16),
+    Column("指标原文", 18), Column(PLACE, 8), Column("目标值", 8), Column(UNIT_COLUMN, 6),
+    Column("截止日期", 11), Column(VALUE, 9), Column(STATUS, 8), Column(PROGRESS, 24),
     Column(PROBLEMS, 18), Column(NEXT_STEPS, 18),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
@@ -147,18 +148,21 @@ def _data_sheet(ws, rows: list[ReportingRow], unit: Unit, period: str) -> None:
     for col, column in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=col)
         set_text(cell, column.header)
-        cell.font = Font(bold=True)
+        cell.font = cell_font(bold=True)
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         ws.column_dimensions[get_column_letter(col)].width = column.width
     widths = [c.width for c in COLUMNS]
+    ws.row_dimensions[1].height = row_height(list(HEADERS), widths)
+    body = cell_font()
     for r, row in enumerate(rows, start=2):
         cells = row_cells(row)
-        ws.row_dimensions[r].height = row_height(cells, widths, line_points=14.5, max_lines=4)
+        ws.row_dimensions[r].height = row_height(cells, widths)
         for col, value in enumerate(cells, start=1):
             cell = ws.cell(row=r, column=col)
             set_text(cell, value)
             cell.alignment = _WRAP
+            cell.font = body
             if col in editable:
                 cell.protection = Protection(locked=False)
                 cell.fill = _EDIT_FILL
@@ -220,6 +224,10 @@ def _runs(values: list, start: int) -> list[tuple[object, int, int]]:
     return runs
 
 
+#: Width of the instructions' one column: what A4 portrait prints at 100 % between narrow margins.
+HELP_WIDTH = 100
+
+
 def _help_sheet(ws, unit: Unit, period: str, n_rows: int, n_sent_back: int = 0) -> None:
     lines = [
         f"{unit.name} · {period} 目标任务进展填报说明",
@@ -237,10 +245,16 @@ def _help_sheet(ws, unit: Unit, period: str, n_rows: int, n_sent_back: int = 0) 
     if n_sent_back:
         lines.append(f"10. 本表有 {n_sent_back} 行为督查二次交办事项（填报编号标红，批注为交办理由，截止日期为新的完成期限），"
                      f"请按期办理并在“{PROGRESS}”中说明整改情况。")
+    # one column as wide as A4 portrait prints at 100 %, each line wrapped in a row as tall as it needs
+    ws.column_dimensions["A"].width = HELP_WIDTH
     for r, line in enumerate(lines, start=1):
-        set_text(ws.cell(row=r, column=1), line)
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.column_dimensions["A"].width = 120
+        cell = ws.cell(row=r, column=1)
+        set_text(cell, line)
+        size = 14 if r == 1 else 11
+        cell.font = cell_font(size, bold=r == 1)
+        cell.alignment = _WRAP
+        ws.row_dimensions[r].height = row_height([line], [HELP_WIDTH], size)
+    fit_a4(ws, landscape=False, title_rows=None)
     ws.protection.sheet = True
 
 

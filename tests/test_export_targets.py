@@ -1,11 +1,14 @@
 import csv
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 
 from tests.issue4_data import built_db
 from tracker.__main__ import main
-from tracker.register_export import HEADERS
+from tracker.formatting import day_label
+from tracker.print_setup import row_height
+from tracker.register_export import COLUMNS, HEADERS
 
 REQUIRED = ["文号", "序号", "指标", "原文", "县（市、区）", "目标值", "单位", "责任单位", "牵头市领导", "截止日期"]
 
@@ -69,14 +72,14 @@ def test_xlsx_prints_on_a4_landscape_with_the_header_on_every_page(db, tmp_path)
     assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)   # 9: A4
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert ws.oddHeader.center.text == "目标清单" and ws.oddFooter.center.text == "第 &P 页，共 &N 页"
-    # long texts wrap and each row is as tall as its longest text: 文件 (width 30) of the first row
-    # takes two lines of 11-point text
+    assert ws.oddHeader.center.text == f"目标清单　导出日期：{day_label(date.today())}"
+    assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    # long texts wrap and each row is as tall as its longest text
     header = [c.value for c in ws[1]]
     first = [c.value for c in ws[2]]
     assert ws.cell(row=2, column=header.index("文件") + 1).alignment.wrap_text is True
-    assert len(first[header.index("文件")]) * 2 > 30 - 1
-    assert ws.row_dimensions[2].height == 32.0
+    assert ws.row_dimensions[2].height == row_height(first, [w for _, w in COLUMNS]) > 2 * 1.45 * 11
+    assert {c.font.name for row in ws.iter_rows() for c in row} == {"Calibri"}
 
 
 def test_unknown_format_is_refused(db, tmp_path, capsys):

@@ -83,13 +83,14 @@ def _export(kind: str, db: Path, out: Path) -> Path:
 
 
 def _printed_headers(xlsx: Path) -> list[tuple[str, str]]:
-    """(first, last) label of the printed header row of each visible sheet that repeats one: the row of
-    its print titles, from column A to the last column printed (its print area's, else its last)."""
+    """(first, last) label of the printed header row of each visible sheet that repeats one: the last row
+    of its print titles (a title may come first), from column A to the last column printed (its print
+    area's, else its last)."""
     found = []
     for ws in load_workbook(xlsx):
         if ws.sheet_state != "visible" or not ws.print_title_rows:
             continue
-        row = int(ws.print_title_rows.split(":")[0].strip("$"))
+        row = int(ws.print_title_rows.split(":")[-1].strip("$"))
         last = ws.max_column
         if ws.print_area:   # "'督查清单'!$A$1:$S$89"
             last = column_index_from_string(re.findall(r"\$([A-Z]+)\$\d+", ws.print_area)[-1])

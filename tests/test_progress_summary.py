@@ -103,10 +103,12 @@ def test_xlsx_prints_the_columns_through_next_steps_wrapped_on_a4_landscape(con,
     assert ws.oddFooter.center.text == "第 &P 页，共 &N 页"
     [r] = [r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == reported.row_id]
     assert ws.cell(row=r, column=16).alignment.wrap_text is True
-    # its note (研判说明, 30 wide: "完成目标的100.0%，时序进度24.9%，进度快于时序75.1个百分点") takes two
-    # lines of 11-point text
+    # its note (研判说明, 16 wide: "完成目标的100.0%，时序进度24.9%，进度快于时序75.1个百分点") takes five
+    # lines of 11-point text (6 Chinese characters a line)
     assert ws.cell(row=r, column=15).value.startswith("完成目标的100.0%")
-    assert ws.row_dimensions[r].height == 32.0
+    assert ws.row_dimensions[r].height == round(5 * 1.45 * 11 + 3, 2)
+    assert (ws.page_margins.left, ws.page_margins.right) == (0.3, 0.3)
+    assert {c.font.name for row in ws.iter_rows() for c in row} == {"Calibri"}
 
 
 def test_export_refuses_other_formats(con, tmp_path):

@@ -6,9 +6,10 @@ from openpyxl import load_workbook
 
 from loaders.__main__ import main as loaders_main
 from loaders.progress_template import (
-    DATA_SHEET, EDITABLE, HEADERS, HELP_SHEET, META_SHEET, REPORTED_STATUSES, TEMPLATE_VERSION, make_template,
-    value_range,
+    COLUMNS, DATA_SHEET, EDITABLE, HEADERS, HELP_SHEET, HELP_WIDTH, META_SHEET, REPORTED_STATUSES, TEMPLATE_VERSION,
+    make_template, value_range,
 )
+from tracker.print_setup import print_scale, row_height
 from tracker.reporting import UnknownUnit, all_rows, parse_row_id, resolve_unit, row_id, unit_names, unit_rows
 
 PERIOD = "2024-03"
@@ -195,8 +196,30 @@ def test_template_layout_and_print_setup(template_file):
     assert ws.page_setup.paperSize == 9  # A4
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert ws.column_dimensions["A"].width == 13 and ws.column_dimensions["L"].width == 24
-    assert ws.row_dimensions[2].height == 32.0  # two wrapped lines of 11-point text
+    assert ws.column_dimensions["A"].width == 12 and ws.column_dimensions["L"].width == 24
+    assert ws.row_dimensions[2].height == row_height(row_cells_of(ws, 2), [c.width for c in COLUMNS])
+    assert ws.row_dimensions[2].height > 1.45 * 11 + 3   # its long texts wrap
+    assert {(c.font.name, c.font.sz) for row in ws.iter_rows() for c in row} == {("Calibri", 11)}
+    assert (ws.page_margins.left, ws.page_margins.right) == (0.3, 0.3)
+
+
+def row_cells_of(ws, r: int) -> list:
+    return [c.value for c in ws[r]]
+
+
+def test_template_instructions_print_wrapped_on_a4_portrait(template_file):
+    """The 填报说明 printed as it came: portrait, one 120-wide column fitted to the width, no wrap, so its
+    lines ran off the right edge and a fragment spilled onto a page of its own."""
+    ws = load_workbook(template_file[0])[HELP_SHEET]
+    assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("portrait", 9)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True and ws.page_setup.fitToWidth == 1
+    assert ws.column_dimensions["A"].width == HELP_WIDTH and print_scale([HELP_WIDTH], landscape=False) == 1.0
+    for row in ws.iter_rows(min_row=2):
+        cell = row[0]
+        if cell.value:
+            assert cell.alignment.wrap_text and cell.font.name == "Calibri"
+            assert ws.row_dimensions[cell.row].height == row_height([cell.value], [HELP_WIDTH])
+    assert max(ws.row_dimensions[r].height for r in range(2, ws.max_row + 1)) > 2 * 1.45 * 11   # a line wraps
 
 
 def test_template_instructions_and_hidden_metadata(con, template_file):

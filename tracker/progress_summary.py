@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 
 from tracker import progress_queries as pq
@@ -27,15 +27,17 @@ from tracker.reporting import ReportingRow, all_rows
 from tracker.safe_cells import set_text, write_bom_csv
 from tracker.settings import StatusSettings
 from tracker.status import COMPLETED, NOT_REPORTED, RANGE, STATUS_COLORS, judge, month_end
-from tracker.print_setup import fit_a4, row_height
+from tracker.print_setup import cell_font, fit_a4, row_height
 
 DEMO_LABEL = "演示数据"
 
 #: (header, width) of the summary, in order.
+#: The printed ones (through 下步打算) add up to what A4 landscape prints at about 74 %: 11-point text comes
+#: out at 8 points (:func:`tracker.print_setup.printed_size`); short values get narrow columns, long texts wrap.
 COLUMNS = (
-    ("填报编号", 15), ("文件", 16), ("条目", 28), ("指标", 22), ("区域", 10), ("目标值", 11), ("计量单位", 9),
-    ("截止日期", 12), ("报送单位", 16), ("累计完成值", 12), ("报送状态", 10), ("研判状态", 10),
-    ("时序进度", 9), ("完成比例", 9), ("研判说明", 30), ("进展情况", 32), ("存在问题", 26), ("下步打算", 26),
+    ("填报编号", 12), ("文件", 10), ("条目", 16), ("指标", 14), ("区域", 8), ("目标值", 8), ("计量单位", 6),
+    ("截止日期", 11), ("报送单位", 11), ("累计完成值", 8), ("报送状态", 6), ("研判状态", 6),
+    ("时序进度", 7), ("完成比例", 7), ("研判说明", 16), ("进展情况", 18), ("存在问题", 14), ("下步打算", 14),
     ("版本", 6), ("报送人", 10), ("报送时间", 18), ("来源文件", 24), ("数据性质", 10),
 )
 HEADERS = tuple(h for h, _ in COLUMNS)
@@ -138,20 +140,23 @@ def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:
     for c, (header, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=c)
         set_text(cell, header)
-        cell.font = Font(bold=True)
+        cell.font = cell_font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
     fills = {s: PatternFill("solid", fgColor=color.lstrip("#")) for s, color in STATUS_COLORS.items()}
     status_col = HEADERS.index("研判状态") + 1
     widths = [width for _, width in COLUMNS]
+    ws.row_dimensions[1].height = row_height(list(HEADERS[:PRINTED]), widths[:PRINTED])
     wrapped = Alignment(wrap_text=True, vertical="top")
+    body = cell_font()
     for r, row in enumerate(rows, start=2):
         values = [row[header] for header in HEADERS]
         for c, (header, value) in enumerate(zip(HEADERS, values), start=1):
             cell = ws.cell(row=r, column=c)
             set_text(cell, value)
             cell.alignment = wrapped
+            cell.font = body
             if header in _PERCENT:
                 cell.number_format = "0.0%"
             elif header == "截止日期":
@@ -159,11 +164,11 @@ def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:
             elif header == "报送时间":
                 cell.number_format = "yyyy-mm-dd hh:mm"
         # as tall as the wrapped texts of the printed columns (spreadsheets do not all grow rows themselves)
-        ws.row_dimensions[r].height = row_height(values[:PRINTED], widths[:PRINTED], line_points=14.5)
+        ws.row_dimensions[r].height = row_height(values[:PRINTED], widths[:PRINTED])
         status = row["研判状态"]
         if status in fills:
             ws.cell(row=r, column=status_col).fill = fills[status]
-            ws.cell(row=r, column=status_col).font = Font(color="FFFFFF", bold=True)
+            ws.cell(row=r, column=status_col).font = cell_font(color="FFFFFF", bold=True)
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 1)}"
     demo = any(row["数据性质"] == DEMO_LABEL for row in rows)   # the column is off the paper: the header says it

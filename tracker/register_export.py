@@ -11,20 +11,24 @@ fitted to the page width, the header row on every page, long texts wrapped
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from tracker.print_setup import fit_a4, row_height
+from tracker.formatting import day_label
+from tracker.print_setup import cell_font, fit_a4, row_height
 from tracker.safe_cells import set_text, write_bom_csv
 
-COLUMNS = [  # (header, width in the xlsx)
-    ("目标编号", 9), ("文号", 22), ("文件", 30), ("序号", 8), ("事项", 30), ("指标", 26), ("原文", 36),
-    ("县（市、区）", 12), ("目标值", 12), ("单位", 10), ("比较", 6), ("类型", 8), ("推算", 6),
-    ("责任单位", 36), ("牵头市领导", 16), ("截止日期", 12),
+#: (header, width in the xlsx): on A4 landscape 11-point text prints at about 9 points
+#: (:func:`tracker.print_setup.printed_size`); short values get narrow columns, long texts wrap.
+COLUMNS = [
+    ("目标编号", 10), ("文号", 11), ("文件", 16), ("序号", 6), ("事项", 20), ("指标", 17), ("原文", 18),
+    ("县（市、区）", 8), ("目标值", 8), ("单位", 6), ("比较", 6), ("类型", 6), ("推算", 5),
+    ("责任单位", 18), ("牵头市领导", 9), ("截止日期", 11),
 ]
 HEADERS = [h for h, _ in COLUMNS]
 _KINDS = {"count": "数量", "rate": "比例", "level": "存量", "limit": "控制", "milestone": "节点"}
@@ -97,7 +101,8 @@ def write_csv(rows: list[dict], out: Path) -> None:
     write_bom_csv(out, HEADERS, rows)
 
 
-def write_xlsx(rows: list[dict], out: Path) -> None:
+def write_xlsx(rows: list[dict], out: Path, today: date | None = None) -> None:
+    """The register as a workbook; its printed pages say the day it was exported (``today``)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "目标清单"
@@ -105,21 +110,24 @@ def write_xlsx(rows: list[dict], out: Path) -> None:
     for c, (header, width) in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=c)
         set_text(cell, header)
-        cell.font = Font(bold=True)
+        cell.font = cell_font(bold=True)
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
+    ws.row_dimensions[1].height = row_height(HEADERS, widths)
     wrapped = Alignment(wrap_text=True, vertical="top")
+    body = cell_font()
     for r, row in enumerate(rows, start=2):
         values = [row[header] for header in HEADERS]
         for c, (header, value) in enumerate(zip(HEADERS, values), start=1):
             cell = ws.cell(row=r, column=c)
             set_text(cell, value)
             cell.alignment = wrapped
+            cell.font = body
             if header == "截止日期":
                 cell.number_format = "yyyy-mm-dd"
         # rows as tall as their wrapped text (spreadsheets do not all grow rows themselves)
-        ws.row_dimensions[r].height = row_height(values, widths, line_points=14.5)
+        ws.row_dimensions[r].height = row_height(values, widths)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    fit_a4(ws, header="目标清单")
+    fit_a4(ws, header=f"目标清单　导出日期：{day_label(today or date.today())}")
     wb.save(out)

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from tracker import supervision as sv, xlsx_rows
@@ -30,7 +30,7 @@ from tracker.formatting import day_label, item_name, period_label, target_text
 from tracker.safe_cells import neutralise, set_text
 from tracker.settings import StatusSettings
 from tracker.status import FAR_BEHIND, STATUS_COLORS
-from tracker.print_setup import fit_a4, row_height
+from tracker.print_setup import cell_font, fit_a4, row_height
 
 ITEMS_SHEET = "督查清单"
 UNITS_SHEET = "未报送单位"
@@ -38,12 +38,14 @@ ITEMS_TITLE = "逾期及滞后事项督查清单"
 UNITS_TITLE = "未报送单位催报清单"
 
 #: (header, width) of the items sheet and CSV. The printout covers the columns up to 督查记录
-#: (:data:`ITEM_PRINTED`); the rest stay in the sheet for filtering and lookup.
+#: (:data:`ITEM_PRINTED`); the rest stay in the sheet for filtering and lookup. The printed widths add up
+#: to what A4 landscape prints at about 78 %: 10-point text comes out at about 7.8 points
+#: (:func:`tracker.print_setup.printed_size`); short values get narrow columns, long texts wrap.
 ITEM_COLUMNS = (
-    ("序号", 5), ("督查类别", 8), ("研判状态", 8), ("条目", 24), ("指标", 18), ("县（市、区）", 8),
-    ("目标", 11), ("累计完成值", 9), ("计量单位", 6), ("完成进度", 7), ("时序进度", 7), ("截止日期", 10),
-    ("逾期天数", 6), ("牵头单位", 12), ("牵头市领导", 10), ("研判说明", 22), ("进展情况", 26), ("存在问题", 18),
-    ("督查记录", 20), ("二次交办", 6), ("文件", 16), ("报送期", 9), ("下步打算", 20), ("填报编号", 13),
+    ("序号", 5), ("督查类别", 6), ("研判状态", 6), ("条目", 15), ("指标", 12), ("县（市、区）", 7),
+    ("目标", 9), ("累计完成值", 7), ("计量单位", 5), ("完成进度", 7), ("时序进度", 8), ("截止日期", 11),
+    ("逾期天数", 5), ("牵头单位", 10), ("牵头市领导", 7), ("研判说明", 16), ("进展情况", 17), ("存在问题", 13),
+    ("督查记录", 14), ("二次交办", 6), ("文件", 16), ("报送期", 9), ("下步打算", 20), ("填报编号", 13),
 )
 ITEM_HEADERS = tuple(h for h, _ in ITEM_COLUMNS)
 ITEM_PRINTED = ITEM_HEADERS.index("督查记录") + 1
@@ -58,8 +60,8 @@ PAGE_ITEM_COLUMNS = ("target_id", "jurisdiction_code", "jurisdiction_name", "ite
                      "action_deadline", "row_id", "category", "sent_back", "due", "days_overdue")
 
 UNIT_COLUMNS = (
-    ("序号", 6), ("报送单位", 18), ("单位类型", 14), ("县（市、区）", 11), ("应报事项", 9), ("已报事项", 9),
-    ("缺报事项数", 10), ("报送情况", 10), ("最近上传时间", 18), ("缺报事项", 80),
+    ("序号", 5), ("报送单位", 12), ("单位类型", 10), ("县（市、区）", 7), ("应报事项", 6), ("已报事项", 6),
+    ("缺报事项数", 6), ("报送情况", 7), ("最近上传时间", 16), ("缺报事项", 70),
 )
 UNIT_HEADERS = tuple(h for h, _ in UNIT_COLUMNS)
 
@@ -68,7 +70,9 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
-_BODY_FONT = Font(size=10)
+#: Body text of the lists (the size :func:`tracker.print_setup.row_height` is told).
+BODY_SIZE = 10
+_BODY_FONT = cell_font(BODY_SIZE)
 _CATEGORY_COLORS = {sv.OVERDUE: STATUS_COLORS[FAR_BEHIND], sv.FAR_BEHIND: STATUS_COLORS[FAR_BEHIND],
                     sv.BEHIND: STATUS_COLORS["滞后"]}
 _UNIT_STATE_COLORS = {sv.NOT_REPORTED: STATUS_COLORS["未报送"], sv.PARTLY_REPORTED: STATUS_COLORS["滞后"]}
@@ -264,7 +268,7 @@ def write_table(ws, title: str, subtitle: str, columns, rows: list[dict],
     # combinations a table uses are styled once and their style ids copied to the other cells.
     styled: dict[tuple[str | None, str | None], object] = {}
     for r, row in enumerate(rows, start=FIRST_DATA_ROW):
-        ws.row_dimensions[r].height = row_height([row[h] for h in headers], widths)
+        ws.row_dimensions[r].height = row_height([row[h] for h in headers], widths, BODY_SIZE)
         for c, header in enumerate(headers, start=1):
             cell = ws.cell(row=r, column=c)
             value = row[header]
@@ -299,7 +303,7 @@ def _write_table_xml(ws, title: str, subtitle: str, columns, rows: list[dict],
         return cell._style
 
     xml = xlsx_rows.rows_xml(ws, FIRST_DATA_ROW, headers, widths, rows, style, _style_key,
-                             [formats.get(h) for h in headers], [(fills or {}).get(h) for h in headers])
+                             [formats.get(h) for h in headers], [(fills or {}).get(h) for h in headers], BODY_SIZE)
     _table_tail(ws, columns, len(rows), printed_columns)
     return xml, FIRST_DATA_ROW - 1 + len(rows)
 
@@ -323,13 +327,13 @@ def _style_body_cell(cell, key: tuple[str | None, str | None], fill_cache: dict[
         cell.number_format = number_format
     if color:
         cell.fill = fill_cache.setdefault(color, PatternFill("solid", fgColor=color))
-        cell.font = Font(color="FFFFFF", bold=True, size=10)
+        cell.font = cell_font(BODY_SIZE, color="FFFFFF", bold=True)
 
 
 def _table_head(ws, title: str, subtitle: str, columns, printed_columns: int | None) -> tuple[list, list]:
     """Title, subtitle, header row and column widths; returns (headers, widths)."""
     headers = [h for h, _ in columns]
-    for r, text, font in ((TITLE_ROW, title, Font(bold=True, size=14)), (SUBTITLE_ROW, subtitle, Font(color="595959"))):
+    for r, text, font in ((TITLE_ROW, title, cell_font(14, bold=True)), (SUBTITLE_ROW, subtitle, cell_font(color="595959"))):
         cell = ws.cell(row=r, column=1)
         set_text(cell, text)
         cell.font = font
@@ -339,13 +343,13 @@ def _table_head(ws, title: str, subtitle: str, columns, printed_columns: int | N
     for c, (header, width) in enumerate(columns, start=1):
         cell = ws.cell(row=HEADER_ROW, column=c)
         set_text(cell, header)
-        cell.font = Font(bold=True, size=10)
+        cell.font = cell_font(BODY_SIZE, bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
     widths = [w for _, w in columns]
-    ws.row_dimensions[HEADER_ROW].height = row_height(headers, widths)
+    ws.row_dimensions[HEADER_ROW].height = row_height(headers, widths, BODY_SIZE)
     return headers, widths
 
 
@@ -356,8 +360,8 @@ def _table_tail(ws, columns, n_rows: int, printed_columns: int | None) -> None:
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last_row}"
     if printed_columns:
         ws.print_area = f"A1:{get_column_letter(printed_columns)}{last_row}"
-    fit_a4(ws, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    # every page repeats the title (what the list is, as of when) and the header row
+    fit_a4(ws, title_rows=f"{TITLE_ROW}:{HEADER_ROW}")
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
 
 

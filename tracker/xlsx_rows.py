@@ -60,10 +60,11 @@ def register_cell_styles(ws) -> None:
 
 
 def rows_xml(ws, first_row: int, headers: list[str], widths: list[float], rows: list[dict],
-             style: Callable, style_key: Callable, column_formats: list, column_colors: list) -> str:
+             style: Callable, style_key: Callable, column_formats: list, column_colors: list,
+             font_size: float = 11) -> str:
     """The ``<row>`` elements of ``rows`` (dicts keyed by ``headers``) from sheet row ``first_row`` on.
 
-    Each row gets :func:`tracker.print_setup.row_height`; every text is neutralised
+    Each row gets :func:`tracker.print_setup.row_height` (text of ``font_size`` points); every text is neutralised
     (:mod:`tracker.safe_cells`). ``style_key(value, column format, column colours)`` names the style
     of a cell; ``style(key, value, row, column)`` styles a scratch cell for a key met the first time
     and returns its style array. Plain values (str, int, float, None) take the column's format and
@@ -82,7 +83,7 @@ def rows_xml(ws, first_row: int, headers: list[str], widths: list[float], rows: 
     append = out.append
     for r, row in enumerate(rows, start=first_row):
         values = [row[h] for h in headers]
-        append(f'<row r="{r}" ht="{safe_string(float(row_height(values, widths)))}" customHeight="1">')
+        append(f'<row r="{r}" ht="{safe_string(float(row_height(values, widths, font_size)))}" customHeight="1">')
         for c, letter, number_format, colors in columns:
             value = values[c]
             t = type(value)
