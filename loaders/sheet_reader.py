@@ -17,13 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
+from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
 from loaders import background
-from loaders.error_copy import xlsx_error_copy
+from loaders.error_copy import DEFAULT_WIDTH, WIDTH as ERROR_WIDTH, needed_heights, refused_header, xlsx_error_copy
 from loaders.xls_guard import CFB_MAGIC, XlsRefused, probe_xls
 from loaders.xlsx_guard import MAX_CELLS, XlsxRefused, broken_file, check_xlsx
+from tracker.print_setup import cell_font
 from tracker.safe_cells import neutralise, set_text
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -315,9 +317,11 @@ def write_error_copy(path: Path, sheet: Sheet, problems: list[Problem], out: Pat
                 writer.writerow([_csv_cell(c) for c in cells] + [neutralise("；".join(by_row.get(n, [])))])
                 line = n
         return out
+    messages = {n: "；".join(m) for n, m in by_row.items()}
+    row_values = dict(sheet.rows)
     if sheet.kind == "xlsx":
-        fast = xlsx_error_copy(path, sheet.name, sheet.header_row, len(sheet.header),
-                               {n: "；".join(m) for n, m in by_row.items()}, ERROR_HEADER, out)
+        fast = xlsx_error_copy(path, sheet.name, sheet.header_row, len(sheet.header), messages, ERROR_HEADER, out,
+                               row_values=row_values, n_problems=len(problems))
         if fast is not None:     # written into the file's own XML; else the slow way below
             return fast
         wb = load_workbook(path)
@@ -340,11 +344,22 @@ def write_error_copy(path: Path, sheet: Sheet, problems: list[Problem], out: Pat
     col = max(ws.max_column, len(sheet.header)) + 1
     head = ws.cell(row=sheet.header_row, column=col)
     set_text(head, ERROR_HEADER)
-    head.font = Font(bold=True, color="C00000")
-    ws.column_dimensions[head.column_letter].width = 60
-    for n, messages in by_row.items():
+    head.font = cell_font(bold=True, color="C00000")
+    head.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.column_dimensions[head.column_letter].width = ERROR_WIDTH
+    for n, message in messages.items():
+        if n == sheet.header_row:
+            continue
         cell = ws.cell(row=n, column=col)
-        set_text(cell, "；".join(messages))
+        set_text(cell, message)
         cell.fill = _ERROR_FILL
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    widths = [ws.column_dimensions[get_column_letter(c)].width or DEFAULT_WIDTH for c in range(1, col)]
+    current = {n: ws.row_dimensions[n].height for n in set(row_values) | set(messages)}
+    for n, height in needed_heights(row_values, {n: m for n, m in messages.items() if n != sheet.header_row},
+                                    widths, current).items():
+        ws.row_dimensions[n].height = height
+    if any(part.text for part in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right)):
+        ws.oddHeader.center.text = refused_header(ws.oddHeader.center.text or "", len(problems))
     wb.save(out)
     return out

@@ -10,6 +10,7 @@ from loaders.progress_template import DATA_SHEET, HEADERS, META_SHEET, PROGRESS,
 from loaders.progress_upload import upload_file
 from loaders.sheet_reader import ERROR_HEADER, Problem, write_error_copy
 from tests.progress_files import NOW, fill, template
+from tracker.print_setup import printed_size, row_height
 
 UNIT = "市发改委"
 
@@ -42,10 +43,14 @@ def same_workbooks(fast, slow) -> None:
         assert a.protection.sheet == b.protection.sheet
         assert len(a.data_validations.dataValidation) == len(b.data_validations.dataValidation)
         assert {k: d.width for k, d in a.column_dimensions.items()} == {k: d.width for k, d in b.column_dimensions.items()}
+        assert {k: d.height for k, d in a.row_dimensions.items()} == {k: d.height for k, d in b.row_dimensions.items()}
+        assert a.oddHeader.center.text == b.oddHeader.center.text
         for row_a, row_b in zip(a.iter_rows(), b.iter_rows()):
             for x, y in zip(row_a, row_b):
-                assert (x.font.b, x.font.color and x.font.color.rgb, x.fill.fgColor.rgb, x.number_format) == \
-                       (y.font.b, y.font.color and y.font.color.rgb, y.fill.fgColor.rgb, y.number_format), x.coordinate
+                assert (x.font.b, x.font.color and x.font.color.rgb, x.fill.fgColor.rgb, x.number_format,
+                        x.alignment.wrap_text) == \
+                       (y.font.b, y.font.color and y.font.color.rgb, y.fill.fgColor.rgb, y.number_format,
+                        y.alignment.wrap_text), x.coordinate
 
 
 def test_a_refused_template_gives_the_openpyxl_copy(con, tmp_path, tpl, monkeypatch):
@@ -61,8 +66,26 @@ def test_a_refused_template_gives_the_openpyxl_copy(con, tmp_path, tpl, monkeypa
     assert [n for n in range(2, ws.max_row + 1) if ws.cell(row=n, column=column).value] == [2, 5, 7]
     assert ws.cell(row=5, column=column).value.startswith("“累计完成值”列：数值-3不能为负数")
     assert ws.cell(row=5, column=column).fill.fgColor.rgb == "00F8CBAD"
-    assert ws.column_dimensions["O"].width == 60
+    assert ws.column_dimensions["O"].width == 30
     assert not ws.protection.sheet and fast[META_SHEET].sheet_state == "hidden"
+
+
+def test_the_copy_prints_its_messages_and_long_texts_whole_and_says_it_was_sent_back(con, tmp_path, tpl, monkeypatch):
+    """The messages wrap in their column, a row is as tall as its texts need (the 进展情况 the unit typed,
+    which the template's row height was not made for), and every printed page says the file was sent back."""
+    typed = "本月完成充电桩建设五十个，累计完成三百个，其余点位正在办理用地手续，预计下月开工。" * 3
+    path = fill(tpl, tmp_path / "f.xlsx", {2: {VALUE: "一百", PROGRESS: typed}, 5: {VALUE: -3}})
+    result = refused(con, path)
+    fast, slow = both_ways(path, result, tmp_path, monkeypatch)
+    same_workbooks(fast, slow)
+    ws = fast[DATA_SHEET]
+    column = len(HEADERS) + 1
+    assert ws.cell(row=2, column=column).alignment.wrap_text and ws.cell(row=1, column=column).alignment.wrap_text
+    widths = [ws.column_dimensions[error_copy.column_letters(c).decode()].width for c in range(1, column + 1)]
+    needed = row_height([ws.cell(row=2, column=c).value for c in range(1, column + 1)], widths)
+    assert ws.row_dimensions[2].height == needed > 8 * 11   # 进展情况, 24 wide: 9 lines
+    assert ws.oddHeader.center.text == f"市发改委 2024-03 目标任务进展填报（退回，共{len(result.problems)}处错误，见“错误说明”列）"
+    assert printed_size(ws, 2) >= 7
 
 
 def test_text_that_xml_cannot_hold_or_that_looks_like_a_formula(con, tmp_path, tpl):
@@ -94,7 +117,7 @@ def test_an_empty_row_element_and_spans(con, tmp_path, tpl):
              b'<row r="2"/><row r="3" spans="1:2"><c r="A3"/></row></sheetData></worksheet>')
     edited = error_copy._with_column(sheet, 1, 2, {2: "a<b", 3: "c"}, "错误说明", 5, 6)
     assert edited == (
-        b'<worksheet><dimension ref="A1:C3"/><cols><col min="3" max="3" width="60" customWidth="1"/></cols>'
+        b'<worksheet><dimension ref="A1:C3"/><cols><col min="3" max="3" width="30" customWidth="1"/></cols>'
         b'<sheetData><row r="1"><c r="A1"/><c r="B1"/>'
         b'<c r="C1" s="5" t="inlineStr"><is><t xml:space="preserve">\xe9\x94\x99\xe8\xaf\xaf\xe8\xaf\xb4\xe6\x98\x8e</t></is></c></row>'
         b'<row r="2"><c r="C2" s="6" t="inlineStr"><is><t xml:space="preserve">a&lt;b</t></is></c></row>'

@@ -107,7 +107,7 @@ def exported(built_demo_db, tmp_path_factory) -> dict:
             "错误说明": (copy, 2)}
 
 
-@pytest.mark.parametrize("sheet", ["汇总表", "目标清单", "督查清单", "未报送单位", "通报", "填报", "填报说明"])
+@pytest.mark.parametrize("sheet", ["汇总表", "目标清单", "督查清单", "未报送单位", "通报", "填报", "填报说明", "错误说明"])
 def test_every_list_prints_its_text_at_7_points_or_more(exported, sheet):
     """Fitted to the width of A4, the smallest body text of each printed list comes out at 7 points or
     more (the print audit found 4.7 points on the 汇总表, 5.1 on the 目标清单, 6.0 on the 督查清单)."""
