@@ -4,11 +4,14 @@ from datetime import date, datetime
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Pt
 from openpyxl import load_workbook
 
 from tests.dashboard_db import make_db
 from tracker import actions
 from tracker import briefing as bf
+from tracker.print_setup import column_points, printed_size, row_height, text_width
 
 MARCH = date(2024, 3, 31)
 NOW = datetime(2024, 4, 1, 8, 0)
@@ -72,6 +75,37 @@ def test_the_xlsx_holds_the_tables_and_native_charts(con):
     assert ranking["I4"].value == 1 and ranking["I4"].number_format == "0.0%"
     assert [c.value for c in wb["县市区排名"]["B"]][3:] == ["柯城区", "衢江区"]
     assert wb["逾期清单"].max_row == 3 and wb["未报送单位"].max_row == 3   # title, filters, header: nothing due
+
+
+def test_the_xlsx_front_page_prints_legibly_on_a4_portrait(con):
+    """Every cell names its font (an unnamed one printed in a wider serif), the sheet and its charts fit
+    A4 portrait at about 96 %, and the summary paragraph's row is as tall as its wrapped lines."""
+    front = load_workbook(io.BytesIO(bf.briefing_file(con, MARCH, ".xlsx")))["通报"]
+    assert {c.font.name for row in front.iter_rows() for c in row if c.value is not None} == {"Calibri"}
+    assert front.page_setup.orientation == "portrait" and printed_size(front) >= 0.95 * 11
+    page_cm = sum(column_points(w) for w in bf.FRONT_WIDTHS) / 72 * 2.54
+    assert all(chart.width <= page_cm for chart in front._charts)
+    whole = sum(bf.FRONT_WIDTHS) + len(bf.FRONT_WIDTHS) - 1
+    assert front.row_dimensions[3].height == row_height([front["A3"].value], [whole]) > 3 * 1.45 * 11
+
+
+def test_the_docx_numbers_its_pages_and_its_title_fits_one_line(con):
+    """第 X 页，共 Y 页 in the footer (PAGE and NUMPAGES fields), and a title size that keeps the title on
+    one line (at the style's 26 points it wrapped inside the month)."""
+    document = Document(io.BytesIO(bf.briefing_file(con, MARCH, ".docx")))
+    footer = document.sections[0].footer.paragraphs[0]
+    assert footer.alignment == 1   # centred
+    instructions = [f.get(qn("w:instr")).strip() for f in footer._p.iter(qn("w:fldSimple"))]
+    assert instructions == ["PAGE", "NUMPAGES"]
+    shown = [("".join(t.text for t in child.iter(qn("w:t"))), child.get(qn("w:instr"))) for child in footer._p
+             if child.tag in (qn("w:r"), qn("w:fldSimple"))]
+    assert shown == [("第 ", None), ("1", " PAGE "), (" 页，共 ", None), ("1", " NUMPAGES "), (" 页", None)]
+    title = document.paragraphs[0].runs[0]
+    section = document.sections[0]
+    room = (section.page_width - section.left_margin - section.right_margin) / Pt(1)
+    size = title.font.size.pt
+    assert size * text_width(title.text) / 2 * 1.05 <= room and size >= 16
+    assert title._r.rPr.find(qn("w:szCs")).get(qn("w:val")) == str(int(size * 2))
 
 
 def test_the_docx_has_every_section(con):

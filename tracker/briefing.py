@@ -15,6 +15,7 @@ reported (:func:`tracker.supervision.unreported_units`), plus this month's 销�
 from __future__ import annotations
 
 import io
+import math
 import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,7 +28,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import DataPoint
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.pagebreak import Break
 
 from tracker import actions as sv_actions
@@ -40,7 +41,7 @@ from tracker.page_data import UNGROUPED
 from tracker.safe_cells import set_text
 from tracker.settings import StatusSettings
 from tracker.status import STATUS_COLORS, STATUSES
-from tracker.print_setup import fit_a4
+from tracker.print_setup import cell_font, fit_a4, row_height, text_width
 
 TITLE = "政策目标任务推进情况月度通报"
 
@@ -187,26 +188,37 @@ def write_xlsx(b: Briefing, out, now: datetime | None = None) -> None:
     wb.save(out)
 
 
+#: Widths of the 通报 sheet's columns A–J (about 20 cm: A4 portrait between narrow margins).
+FRONT_WIDTHS = (12, 10, 10, 10, 10, 10, 10, 10, 10, 10)
+
+
 def _front_sheet(ws, b: Briefing, subtitle: str, dept, n_dept: int, county, n_county: int) -> None:
-    for col, width in zip("ABCDEFGHIJKL", (12, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10)):
+    # ten columns as wide as A4 portrait prints at about 96 %; the charts stay inside them
+    widths = FRONT_WIDTHS
+    for col, width in zip("ABCDEFGHIJ", widths):
         ws.column_dimensions[col].width = width
+    whole = sum(widths) + len(widths) - 1   # a merged row: its columns and the gaps between them
     set_text(ws["A1"], b.title)
-    ws["A1"].font = Font(bold=True, size=16)
-    ws.merge_cells("A1:L1")
-    ws.row_dimensions[1].height = 28
+    ws["A1"].font = cell_font(16, bold=True)
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="center")
+    ws.merge_cells("A1:J1")
+    ws.row_dimensions[1].height = max(28, row_height([b.title], [whole], 16))
     set_text(ws["A2"], subtitle)
-    ws["A2"].font = Font(color="595959")
-    ws.merge_cells("A2:L2")
+    ws["A2"].font = cell_font(color="595959")
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells("A2:J2")
+    ws.row_dimensions[2].height = row_height([subtitle], [whole])
     set_text(ws["A3"], summary_text(b))
+    ws["A3"].font = cell_font()
     ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells("A3:L3")
-    ws.row_dimensions[3].height = 66
+    ws.merge_cells("A3:J3")
+    ws.row_dimensions[3].height = row_height([summary_text(b)], [whole])
     set_text(ws["A5"], "一、总体情况")
-    ws["A5"].font = Font(bold=True, size=12)
+    ws["A5"].font = cell_font(12, bold=True)
     for c, header in enumerate(("状态", "指标数", "占比"), start=1):
         cell = ws.cell(row=6, column=c)
         set_text(cell, header)
-        cell.font = Font(bold=True)
+        cell.font = cell_font(bold=True)
     total = b.counts["指标"]
     statuses = [s for s in b.counts if s != "指标"]
     for r, s in enumerate(statuses, start=7):
@@ -217,15 +229,18 @@ def _front_sheet(ws, b: Briefing, subtitle: str, dept, n_dept: int, county, n_co
     last = 6 + len(statuses)
     set_text(ws.cell(row=last + 1, column=1), "合计")
     ws.cell(row=last + 1, column=2).value = total
+    for row in ws.iter_rows(min_row=7, max_row=last + 1, max_col=3):
+        for cell in row:
+            cell.font = cell_font()
     ws.add_chart(_status_chart(ws, 7, last, statuses), "E5")
     set_text(ws["A22"], "二、各县（市、区）推进情况（详见“县市区排名”）")
-    ws["A22"].font = Font(bold=True, size=12)
+    ws["A22"].font = cell_font(12, bold=True)
     if n_county:
         ws.add_chart(_mix_chart(county, n_county, "各县（市、区）指标状态", "县（市、区）"), "A23")
     row = 23 + (_mix_height(n_county) if n_county else 1)
     ws.row_breaks.append(Break(id=row - 1))   # the department chart starts a page
     set_text(ws.cell(row=row, column=1), "三、各牵头单位推进情况（详见“部门排名”）")
-    ws.cell(row=row, column=1).font = Font(bold=True, size=12)
+    ws.cell(row=row, column=1).font = cell_font(12, bold=True)
     if n_dept:
         ws.add_chart(_mix_chart(dept, n_dept, "各牵头单位指标状态（按排名）", "牵头单位"), f"A{row + 1}")
     fit_a4(ws, landscape=False, title_rows=None, footer=None)
@@ -251,7 +266,7 @@ def _status_chart(ws, first: int, last: int, statuses: list[str]) -> BarChart:
     for flag in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
         setattr(series.dLbls, flag, False)
     _axes_visible(chart)
-    chart.width, chart.height = 16, 8
+    chart.width, chart.height = 11.5, 8   # from column E to inside column J (:data:`FRONT_WIDTHS`)
     return chart
 
 
@@ -294,7 +309,7 @@ def _mix_chart(ws, n: int, title: str, label: str) -> BarChart:
     chart.y_axis.majorGridlines = None
     chart.legend.position = "b"
     _axes_visible(chart)
-    chart.width, chart.height = 22, max(9.5, 2.5 + _CM_PER_GROUP * n)
+    chart.width, chart.height = 19, max(9.5, 2.5 + _CM_PER_GROUP * n)   # inside columns A–J
     return chart
 
 
@@ -312,6 +327,7 @@ def write_docx(b: Briefing, out, now: datetime | None = None) -> None:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
@@ -330,7 +346,13 @@ def write_docx(b: Briefing, out, now: datetime | None = None) -> None:
 
     title = doc.add_paragraph(style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.add_run(b.title).font.size = Pt(20)
+    size = title_points(b.title, (section.page_width - section.left_margin - section.right_margin) / Pt(1))
+    run = title.add_run(b.title)
+    run.font.size = Pt(size)
+    size_cs = OxmlElement("w:szCs")      # the style's 26-point complex-script size would stay otherwise
+    size_cs.set(qn("w:val"), str(int(size * 2)))
+    run._r.get_or_add_rPr().append(size_cs)
+    _page_numbers(section.footer.paragraphs[0])
     meta = doc.add_paragraph(f"截至{day_label(b.as_of)}　范围：{b.filters_text}　生成时间：{now:%Y-%m-%d %H:%M}")
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph(summary_text(b))
@@ -372,6 +394,32 @@ def write_docx(b: Briefing, out, now: datetime | None = None) -> None:
                       r["报送情况"], r["缺报事项"]] for r in sx.unit_rows(b.units)],
                     widths=[1.2, 3.2, 1.2, 1.2, 1.2, 1.8, 7.2])
     doc.save(out)
+
+
+def title_points(title: str, room: float, largest: int = 20) -> int:
+    """The largest whole size (points, at most ``largest``) at which ``title`` fits one line ``room`` points
+    wide: a Chinese character is one point wide per point of size, a digit half of it, 5 % for spacing."""
+    return max(10, min(largest, math.floor(room / (text_width(title) / 2 * 1.05))))
+
+
+def _page_numbers(paragraph) -> None:
+    """第 X 页，共 Y 页, centred, X and Y fields (PAGE, NUMPAGES) the word processor fills in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text, field in (("第 ", "PAGE"), (" 页，共 ", "NUMPAGES"), (" 页", None)):
+        paragraph.add_run(text)
+        if field:
+            simple = OxmlElement("w:fldSimple")
+            simple.set(qn("w:instr"), f" {field} ")
+            run = OxmlElement("w:r")
+            shown = OxmlElement("w:t")
+            shown.text = "1"
+            run.append(shown)
+            simple.append(run)
+            paragraph._p.append(simple)
 
 
 def _docx_ranking(doc, ranking: pd.DataFrame, by: str, label: str) -> None:
