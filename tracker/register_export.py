@@ -26,7 +26,7 @@ from tracker.safe_cells import set_text, write_bom_csv
 #: (header, width in the xlsx): on A4 landscape 11-point text prints at about 9 points
 #: (:func:`tracker.print_setup.printed_size`); short values get narrow columns, long texts wrap.
 COLUMNS = [
-    ("目标编号", 10), ("文号", 11), ("文件", 16), ("序号", 6), ("事项", 20), ("指标", 17), ("原文", 18),
+    ("目标编号", 10), ("文号", 11), ("文件", 16), ("序号", 8), ("事项", 20), ("指标", 17), ("原文", 18),
     ("县（市、区）", 8), ("目标值", 8), ("单位", 6), ("比较", 6), ("类型", 6), ("推算", 5),
     ("责任单位", 18), ("牵头市领导", 9), ("截止日期", 11),
 ]
