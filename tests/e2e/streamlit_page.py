@@ -69,6 +69,13 @@ class App:
         self.page.wait_for_selector(_IDLE, timeout=RUN_TIMEOUT)
         expect(self.main.locator("h1").first).to_be_visible()
 
+    def sign_in(self, username: str, password: str) -> None:
+        """Sign in from the sidebar's form; returns once the sidebar says who is signed in."""
+        self.sidebar.get_by_label("用户名").fill(username)
+        self.sidebar.get_by_label("密码").fill(password)
+        self.sidebar.get_by_role("button", name="登录").click()
+        expect(self.sidebar).to_contain_text("已登录：", timeout=30_000)
+
     @contextmanager
     def rerun(self):
         """Wrap an action that makes Streamlit rerun; returns once that run has finished."""

@@ -80,10 +80,7 @@ def test_a_supervisor_s_download_is_audited(browser, built_plain_db, tmp_path, r
     with fresh_server_app(browser, built_plain_db, tmp_path, request,
                           [("ducha", "督查员", auth.SUPERVISOR, None)]) as app:
         app.open()
-        app.sidebar.get_by_label("用户名").fill("ducha")
-        app.sidebar.get_by_label("密码").fill(PASSWORD)
-        app.sidebar.get_by_role("button", name="登录").click()
-        expect(app.sidebar).to_contain_text("已登录：", timeout=30_000)
+        app.sign_in("ducha", PASSWORD)
         app.go("督查")
         button = app.main.get_by_role("button", name="下载督查清单（Excel）")
         expect(button).to_be_visible(timeout=30_000)

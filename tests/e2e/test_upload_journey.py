@@ -42,10 +42,7 @@ def test_a_clerk_uploads_the_filled_template_through_a_chinese_uploader(browser,
     with fresh_server_app(browser, built_plain_db, tmp_path, request,
                           [("fgw", "发改委填报员", auth.DEPARTMENT, "市发改委")]) as app:
         app.open()
-        app.sidebar.get_by_label("用户名").fill("fgw")
-        app.sidebar.get_by_label("密码").fill(PASSWORD)
-        app.sidebar.get_by_role("button", name="登录").click()
-        expect(app.sidebar).to_contain_text("已登录：", timeout=30_000)
+        app.sign_in("fgw", PASSWORD)
         app.go("数据填报")
         zone = app.main.locator('[data-testid="stFileUploaderDropzone"]')
         expect(zone).to_be_visible(timeout=30_000)
