@@ -222,7 +222,7 @@ def test_dashboard_builds_its_database_when_missing(tmp_path, monkeypatch):
     # a newcomer sees a living dashboard: the demo progress is there too, as `loaders build` adds it
     con = duckdb.connect(str(path), read_only=True)
     try:
-        assert con.execute("SELECT count(*), bool_and(is_demo) FROM uploads").fetchone() == (391, True)
+        assert con.execute("SELECT count(*), bool_and(is_demo) FROM uploads").fetchone() == (367, True)
     finally:
         con.close()
 
@@ -480,9 +480,9 @@ def test_leaders_page_lists_targets_without_a_leader(real_db):
     rerun(at)
     assert "没有符合筛选条件的指标。" not in [i.value for i in at.info]
     ranking = frame(at, "排名", "牵头市领导")
-    assert ranking[["排名", "牵头市领导", "指标"]].values.tolist() == [["—", "（无牵头市领导）", 36]]
+    assert ranking[["排名", "牵头市领导", "指标"]].values.tolist() == [["—", "（无牵头市领导）", 33]]
     assert at.selectbox(key="leader_select").value == "（无牵头市领导）"
-    assert len(frame(at, "说明", "县（市、区）")) == 36
+    assert len(frame(at, "说明", "县（市、区）")) == 33
 
 
 def test_task_search_finds_responsible_units_and_leaders(tiny_db):

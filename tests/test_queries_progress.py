@@ -309,3 +309,25 @@ def test_search_by_responsible_unit_or_leader(con, words, expected):
 def test_search_results_name_every_responsible_unit(con):
     found = tq.search_items(con, "张三")
     assert found[["lead_unit", "units", "leaders"]].values.tolist() == [["市经信局", "市经信局、市发改委", "张三"]]
+
+
+def test_a_count_allocated_zero_to_a_place_is_no_row_to_report_or_judge(con):
+    """“市本级 0” in a 民生实事 table: 13 of 市本级's 22 rows were such zeros, reported 0 they were 已完成 and
+    ranked 市本级 first among the places, unreported they were chased."""
+    from datetime import date
+
+    from tracker import supervision as sv
+    from tracker.reporting import all_rows
+
+    con.execute("UPDATE target_allocations SET value = 0 WHERE target_id = 3 AND jurisdiction_code = '330803'")
+    assert [r.row_id for r in all_rows(con, "2024-04") if r.target_id == 3] == ["T3-330802"]
+    add_upload(con, 2, "柯城区政府", "2024-04")
+    add_report(con, 7, 2, 3, "330802", "2024-04", 1, 60)
+    places = pq.target_status(con, "2024-04", level=pq.JURISDICTION)
+    assert places[["target_id", "jurisdiction_code"]].values.tolist() == [[3, "330802"]]
+    city = by_target(pq.target_status(con, "2024-04"))[(3, "330800")]
+    assert (city.reported_value, city.unit_name) == (60, "各县（市、区）合计")   # the place that has work to do
+    assert "T3-330803" not in {r for rows in sv.reporting_overview(con, date(2024, 4, 30))["missing_rows"]
+                               for r in rows}
+    con.execute("UPDATE targets SET kind = 'rate' WHERE target_id = 3")   # a rate of 0 is a level to hold
+    assert [r.row_id for r in all_rows(con, "2024-04") if r.target_id == 3] == ["T3-330802", "T3-330803"]

@@ -167,6 +167,11 @@ def _city_name(con, code: str | None) -> str:
 
 # ---------------------------------------------------------------------------- rows
 
+#: An allocation of nothing to deliver: a count allocated 0 (“市本级 0” in a 民生实事 table) is no row to
+#: report, judge or chase (reported 0 it was 已完成 and ranked 市本级 first; unreported it was chased).
+_NOTHING_TO_DELIVER = "(al.value = 0 AND tgt.kind = 'count')"
+
+
 def assigned_sql(targets: str = "TRUE", pairs_only: bool = False) -> str:
     """(org_id, target_id, jurisdiction_code) for every unit and row it reports, of the targets
     (alias ``t``) that satisfy ``targets`` (our own SQL, never user input). One parameter:
@@ -186,11 +191,12 @@ SELECT {org.format(org='a')}tgt.target_id, al.jurisdiction_code
 FROM tgt JOIN assignments a ON a.item_id = tgt.item_id AND a.role = 'lead'
 JOIN orgs o ON o.org_id = a.org_id
 JOIN target_allocations al ON al.target_id = tgt.target_id
-WHERE NOT o.local
+WHERE NOT o.local AND NOT {_NOTHING_TO_DELIVER}
 {union}
 SELECT {org.format(org='o')}al.target_id, al.jurisdiction_code
 FROM target_allocations al JOIN orgs o ON o.local AND o.jurisdiction_code = al.jurisdiction_code
-SEMI JOIN tgt ON tgt.target_id = al.target_id
+JOIN tgt ON tgt.target_id = al.target_id
+WHERE NOT {_NOTHING_TO_DELIVER}
 {union}
 SELECT {org.format(org='o')}tgt.target_id, o.jurisdiction_code
 FROM tgt JOIN assignments a ON a.item_id = tgt.item_id
@@ -201,7 +207,7 @@ WHERE NOT tgt.allocated
         branches = f"SELECT DISTINCT target_id, jurisdiction_code FROM ({branches})"
     return f"""
 WITH tgt AS (
-    SELECT t.target_id, t.item_id, d.city_code,
+    SELECT t.target_id, t.item_id, d.city_code, t.kind,
            EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = t.target_id) AS allocated
     FROM targets t JOIN items i USING (item_id) JOIN documents d ON d.doc_id = i.doc_id
     WHERE {targets}
