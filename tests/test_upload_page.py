@@ -45,6 +45,16 @@ def run(at: AppTest) -> AppTest:
     return at
 
 
+def offer_filled(monkeypatch, db, tmp_path, unit: str, name: str, rows: dict) -> None:
+    """Offer the page ``unit``'s template of PERIOD made from ``db``, filled with ``rows``, as ``name``."""
+    con = connect(db)
+    try:
+        tpl = template(con, tmp_path, unit, PERIOD)
+    finally:
+        con.close()
+    offer_file(monkeypatch, fill(tpl, tmp_path / name, rows))
+
+
 def page_as(account, script: str = "pages/upload.py") -> AppTest:
     at = AppTest.from_file(str(ROOT / script), default_timeout=60)
     if account is not None:
@@ -176,10 +186,7 @@ def test_a_department_downloads_its_own_template(app_db):
 
 def test_upload_with_progress_messages_history_and_audit(app_db, tmp_path, monkeypatch):
     plain_db, people = app_db
-    con = connect(plain_db)
-    tpl = template(con, tmp_path, "市发改委", PERIOD)
-    con.close()
-    offer_file(monkeypatch, fill(tpl, tmp_path / "九月.xlsx", {2: {VALUE: 3}, 3: {VALUE: 4}}))
+    offer_filled(monkeypatch, plain_db, tmp_path, "市发改委", "九月.xlsx", {2: {VALUE: 3}, 3: {VALUE: 4}})
     at = page_as(people["fgw"])
     at.selectbox(key="up_period").select(PERIOD)
     run(at)
@@ -203,10 +210,7 @@ def test_upload_with_progress_messages_history_and_audit(app_db, tmp_path, monke
 
 def test_a_bad_file_shows_row_messages_and_offers_the_error_copy(app_db, tmp_path, monkeypatch):
     plain_db, people = app_db
-    con = connect(plain_db)
-    tpl = template(con, tmp_path, "市发改委", PERIOD)
-    con.close()
-    offer_file(monkeypatch, fill(tpl, tmp_path / "bad.xlsx", {2: {VALUE: "很多"}}))
+    offer_filled(monkeypatch, plain_db, tmp_path, "市发改委", "bad.xlsx", {2: {VALUE: "很多"}})
     at = page_as(people["fgw"])
     at.selectbox(key="up_period").select(PERIOD)
     run(at)
@@ -222,10 +226,7 @@ def test_a_bad_file_shows_row_messages_and_offers_the_error_copy(app_db, tmp_pat
 
 def test_another_unit_s_file_is_refused_on_the_page(app_db, tmp_path, monkeypatch):
     plain_db, people = app_db
-    con = connect(plain_db)
-    other = template(con, tmp_path, "市经信局", PERIOD)
-    con.close()
-    offer_file(monkeypatch, fill(other, tmp_path / "jxj.xlsx", {2: {VALUE: 1}}))
+    offer_filled(monkeypatch, plain_db, tmp_path, "市经信局", "jxj.xlsx", {2: {VALUE: 1}})
     at = page_as(people["fgw"])
     at.selectbox(key="up_period").select(PERIOD)
     run(at)
@@ -245,10 +246,7 @@ def test_an_admin_reports_for_any_unit(app_db):
 def test_a_result_shows_with_the_unit_it_was_sent_for(app_db, tmp_path, monkeypatch):
     """Found by QA: after a 代报 upload for one unit, switching to another still showed the first one's result."""
     plain_db, people = app_db
-    con = connect(plain_db)
-    tpl = template(con, tmp_path, "市发改委", PERIOD)
-    con.close()
-    offer_file(monkeypatch, fill(tpl, tmp_path / "fgw.xlsx", {2: {VALUE: 3}}))
+    offer_filled(monkeypatch, plain_db, tmp_path, "市发改委", "fgw.xlsx", {2: {VALUE: 3}})
     at = page_as(people["guanli"])
     at.selectbox(key="up_unit").select("市发改委")
     at.selectbox(key="up_period").select(PERIOD)
