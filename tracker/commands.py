@@ -15,6 +15,7 @@ import duckdb
 
 from tracker.auth import AccountError, PermissionDenied, list_accounts, set_password
 from tracker.backup import BackupError, backup
+from tracker.progress_queries import PLAN_START_SQL
 from tracker.progress_summary import export_summary
 from tracker.settings import configured_settings
 from tracker.register_export import export_register
@@ -38,7 +39,7 @@ def _as_of(con: duckdb.DuckDBPyConnection, text: str) -> date:
     """:func:`parse_as_of`, refusing a day before every loaded plan starts: nothing was due then (the
     月度通报 of 2023-12 counted all 300 targets of 2024 as 未报送)."""
     as_of = parse_as_of(text)
-    first = con.execute("""SELECT min(coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)))
+    first = con.execute(f"""SELECT min({PLAN_START_SQL})
                            FROM documents d WHERE EXISTS (SELECT 1 FROM items i JOIN targets t USING (item_id)
                                                           WHERE i.doc_id = d.doc_id)""").fetchone()[0]
     if first is not None and as_of < first:

@@ -205,6 +205,9 @@ RESPONSIBILITY_CTES = """
         GROUP BY l.item_id
     )"""
 
+#: SQL (document alias ``d``): the first day of a plan, its stated start or else 1 January of its year.
+PLAN_START_SQL = "coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1))"
+
 #: Per filtered target: its document, item, policy area, responsible units and leaders.
 _DESCRIBED = """
     WITH base AS MATERIALIZED (
@@ -215,7 +218,7 @@ _DESCRIBED = """
         WHERE {where}
     ),""" + RESPONSIBILITY_CTES.replace("{items}", "base") + """
     SELECT t.target_id, d.doc_id, d.doc_number, d.title AS doc_title, d.city_code,
-           coalesce(d.period_start, make_date(coalesce(d.year, year(d.issue_date)), 1, 1)) AS period_start,
+           """ + PLAN_START_SQL + """ AS period_start,
            coalesce(d.period_end, make_date(coalesce(d.year, year(d.issue_date)), 12, 31)) AS period_end,
            i.item_id, i.kind AS item_kind, i.number AS item_number, i.label AS item_label, i.title AS item_title,
            CASE WHEN i.kind = 'policy_area' THEN i.item_id ELSE area.item_id END AS area_id,
