@@ -37,7 +37,7 @@ from tracker import supervision as sv
 from tracker import supervision_export as sx
 from tracker.filters import NO_FILTERS, Filters
 from tracker.formatting import day_label, percent
-from tracker.page_data import UNGROUPED
+from tracker.page_data import with_ungrouped_ranking
 from tracker.safe_cells import set_text
 from tracker.settings import StatusSettings
 from tracker.status import STATUS_COLORS, STATUSES
@@ -97,12 +97,7 @@ def briefing(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_
 def _ranking(status: pd.DataFrame, by: str) -> pd.DataFrame:
     """:func:`tracker.progress_queries.group_summary` with the targets that have no ``by`` (a plan that names
     no lead unit) as one last, unranked group, as on the pages: the table adds up to the opening figures."""
-    ranking = pq.group_summary(status, by)
-    rows = status[status[by].fillna("") == ""]
-    if rows.empty:
-        return ranking
-    extra = pq.group_summary(rows.assign(**{by: UNGROUPED[by]}), by).assign(rank=None)
-    return pd.concat([ranking, extra], ignore_index=True) if len(ranking) else extra
+    return with_ungrouped_ranking(pq.group_summary(status, by), status[status[by].fillna("") == ""], by)
 
 
 def summary_text(b: Briefing) -> str:

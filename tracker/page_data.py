@@ -88,17 +88,24 @@ def _ungrouped(scope: StatusScope, by: str, columns: tuple[str, ...]) -> pd.Data
         f"SELECT {', '.join(columns)} FROM {{rows}} WHERE coalesce({by}, '') = '' ORDER BY row_order"))
 
 
+def with_ungrouped_ranking(ranking: pd.DataFrame, rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``ranking`` (:func:`tracker.progress_queries.group_summary`) with the status ``rows`` that have no
+    ``by`` as one last, unranked group :data:`UNGROUPED` (rank None)."""
+    if rows.empty:
+        return ranking
+    extra = pq.group_summary(rows.assign(**{by: UNGROUPED[by]}), by).assign(rank=None)
+    return pd.concat([ranking, extra], ignore_index=True) if len(ranking) else extra
+
+
 def _with_ungrouped(ranking: pd.DataFrame, mix: pd.DataFrame, rows: pd.DataFrame,
                     by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``ranking`` and ``mix`` with the :data:`UNGROUPED` rows as one last, unranked group (the same figures
     :func:`tracker.progress_queries.group_summary` and ``status_mix`` give for them)."""
     if rows.empty:
         return ranking, mix
-    rows = rows.assign(**{by: UNGROUPED[by]})
-    extra = pq.group_summary(rows, by).assign(rank=None)
-    ranking = pd.concat([ranking, extra], ignore_index=True) if len(ranking) else extra
+    ranking = with_ungrouped_ranking(ranking, rows, by)
     ranking["rank"] = ranking["rank"].astype("Int64")
-    extra_mix = pq.status_mix(rows, by)
+    extra_mix = pq.status_mix(rows.assign(**{by: UNGROUPED[by]}), by)
     if len(mix):
         extra_mix = pd.concat([mix, extra_mix], ignore_index=True)
         extra_mix["status"] = extra_mix["status"].astype(mix["status"].dtype)
