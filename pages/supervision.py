@@ -5,7 +5,7 @@ import streamlit as st
 
 from tracker import actions, auth, briefing, progress_queries as pq, unit_uploads, widget_text
 from tracker import supervision as sv, supervision_export as sx
-from tracker.app_db import cached, get_connection
+from tracker.app_db import cached, cached_on_plans, get_connection
 from tracker.formatting import display_table, period_label
 from tracker.session import current_account, through_navigation
 from tracker.sidebar import selection
@@ -56,7 +56,7 @@ if can_export:
             (middle, "下载督查清单（CSV）", view.items_csv, sx.ITEMS_SHEET, ".csv", "text/csv", "sv_download_csv"),
             (right, "下载未报送单位（CSV）", view.units_csv, sx.UNITS_SHEET, ".csv", "text/csv",
              "sv_download_units_csv")):
-        name = sx.file_name(sheet, as_of, suffix)
+        name = sx.file_name(sheet, as_of, suffix, view.file_scope)
         column.download_button(label, data, file_name=name, mime=mime, key=key, on_click=unit_uploads.record_download,
                                args=(account, f"supervision:{as_of}", name, data), kwargs={"scope": view.filters_text})
 else:
@@ -177,7 +177,8 @@ if made and made["as_of"] == as_of and made.get("filters") == sel.filters:
     excel, word = st.columns(2)
     for column, label, suffix, mime in ((excel, "下载月度通报（Excel，含图表）", ".xlsx", XLSX),
                                         (word, "下载月度通报（Word）", ".docx", DOCX)):
-        name = briefing.file_name(as_of, suffix)
+        # the briefing's scope is the sidebar's filters (not the page's 督查类别)
+        name = briefing.file_name(as_of, suffix, cached_on_plans(sv.file_scope, sel.filters))
         column.download_button(label, made[suffix], key=f"sv_briefing_{suffix[1:]}", file_name=name, mime=mime,
                                on_click=unit_uploads.record_download,
                                args=(account, f"briefing:{as_of}", name, made[suffix]),

@@ -188,3 +188,24 @@ def test_cli_exports_refuse_a_day_before_the_plans_start(db, tmp_path, capsys, w
         "错误：截至日期2023-12-31早于已加载计划的起始日期2024-01-01：那时还没有任务，请选2024-01或之后\n")
     assert not out.exists()
     assert tracker_main(["export", what, "--db", str(db), "--as-of", "2024-01-01", "--out", str(out)]) == 0
+
+
+def test_file_names_say_what_the_filters_chose(con, tmp_path):
+    """Found by QA: a 督查清单 for 市经信局 and one for every unit both downloaded as 督查清单_2024-07-31.xlsx,
+    the second overwriting (or renamed by the browser to "(1)") the first in a user's downloads."""
+    assert sv.file_scope(con, sv.Filters(year=2024)) == ""
+    chosen = sv.Filters(year=2024, doc_ids=(1,), area_ids=(1,), units=("市经信局",), leaders=("张三",),
+                        jurisdictions=("330802", "330803"))
+    assert sv.file_scope(con, chosen, ("逾期", "滞后")) == "衢测〔2024〕1号_扩大有效投资政策_市经信局_张三_柯城区、衢江区_逾期、滞后"
+    many = sv.Filters(units=("市发改委", "市经信局", "市商务局/口岸办"))
+    assert sv.file_scope(con, many) == "市发改委、市经信局等3个单位"
+    assert sv.file_scope(con, sv.Filters(units=('市"测试"局: A/B',))) == "市-测试-局-A-B"
+    long = sv.file_scope(con, sv.Filters(units=("市" + "很" * 80 + "局",)))
+    assert len(long) == sv.FILE_SCOPE_MAX and long.endswith("…")
+    assert sx.file_name("督查清单", JULY, ".xlsx", "市经信局_逾期") == "督查清单_市经信局_逾期_2024-07-31.xlsx"
+    _, _, out = sx.export_overdue(con, JULY, tmp_path, sv.Filters(units=("市经信局",)), categories=("逾期",))
+    assert out == tmp_path / "督查清单_市经信局_逾期_2024-07-31.xlsx" and out.exists()
+    from tracker.briefing import export_briefing
+
+    out = export_briefing(con, JULY, tmp_path, sv.Filters(jurisdictions=("330802",)))
+    assert out == tmp_path / "月度通报_柯城区_2024-07.xlsx" and out.exists()

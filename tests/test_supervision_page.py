@@ -207,6 +207,29 @@ def test_the_briefing_goes_away_when_the_filters_change(tiny_db):
     assert downloads(at)[-2:] == ["下载月度通报（Excel，含图表）", "下载月度通报（Word）"]
 
 
+def test_download_file_names_carry_the_filters(tiny_db, monkeypatch):
+    """Two lists with different filters download under different names (督查清单_柯城区_滞后_2024-03-31.xlsx)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    names = []
+    load = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, data, mimetype, kind, filename=None):
+        names.append(filename)
+        return load(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    at = run()
+    assert names == ["督查清单_2024-03-31.xlsx", "督查清单_2024-03-31.csv", "未报送单位_2024-03-31.csv"]
+    names.clear()
+    at.multiselect(key="f_jurisdictions").select("330802")
+    at.multiselect(key="sv_categories").select("滞后")
+    at.button(key="sv_briefing_make").click()
+    run(at)
+    assert names == ["督查清单_柯城区_滞后_2024-03-31.xlsx", "督查清单_柯城区_滞后_2024-03-31.csv",
+                     "未报送单位_柯城区_滞后_2024-03-31.csv", "月度通报_柯城区_2024-03.xlsx", "月度通报_柯城区_2024-03.docx"]
+
+
 def test_a_download_the_page_offers_is_audited(tiny_db):
     """Found by QA: the 督查清单, 未报送单位, 月度通报 and evidence downloads left no audit record, though
     every export from the app should. The buttons call unit_uploads.record_download when clicked."""

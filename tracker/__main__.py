@@ -78,12 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "export-overdue")
     o.add_argument("--as-of", required=True, help=AS_OF_HELP)
     o.add_argument("--out", type=Path, required=True,
-                   help="FILE.xlsx or FILE.csv (items only), or a directory: 督查清单_<date>.xlsx in it")
+                   help="FILE.xlsx or FILE.csv (items only), or a directory: 督查清单_[<filters>_]<date>.xlsx in it")
     m = _inbox_command(what, "briefing", "月度通报: the month's figures, rankings and lists, with charts",
                        "export-briefing")
     m.add_argument("--as-of", required=True, help=AS_OF_HELP)
     m.add_argument("--out", type=Path, required=True,
-                   help="FILE.xlsx (native charts) or FILE.docx, or a directory: 月度通报_<YYYY-MM>.xlsx in it")
+                   help="FILE.xlsx (native charts) or FILE.docx, or a directory: 月度通报_[<filters>_]<YYYY-MM>.xlsx in it")
     a = sub.add_parser("account", help="accounts: list them, or reset a password (e.g. the lost admin one)")
     which = a.add_subparsers(dest="which", required=True)
     _inbox_command(which, "list", "every account: username, name, role, unit, enabled", "account-list")

@@ -124,8 +124,10 @@ def _matter(item: str, indicator: str) -> str:
     return item if not indicator or item.endswith(indicator) else f"{item}：{indicator}"
 
 
-def file_name(as_of: date, suffix: str) -> str:
-    return f"月度通报_{as_of:%Y-%m}{suffix}"
+def file_name(as_of: date, suffix: str, scope: str = "") -> str:
+    """``月度通报_2024-09.xlsx``; with the filters' :func:`tracker.supervision.file_scope`
+    ``月度通报_柯城区_2024-09.xlsx``."""
+    return f"月度通报_{scope + '_' if scope else ''}{as_of:%Y-%m}{suffix}"
 
 
 # ---------------------------------------------------------------------------- tables
@@ -597,7 +599,7 @@ def export_briefing(con: duckdb.DuckDBPyConnection, as_of: date, out: Path, filt
     """Write the 月度通报 to ``out`` (.xlsx or .docx; a directory gets 月度通报_<YYYY-MM>.xlsx)."""
     out = Path(out)
     if out.is_dir():
-        out = out / file_name(as_of, ".xlsx")
+        out = out / file_name(as_of, ".xlsx", sv.file_scope(con, filters))
     data = briefing_file(con, as_of, out.suffix.lower(), filters, settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

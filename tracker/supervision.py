@@ -539,3 +539,42 @@ def describe_filters(con: duckdb.DuckDBPyConnection, filters: Filters, categorie
     if categories:
         parts.append("督查类别：" + "、".join(categories))
     return "；".join(parts) if parts else "全部"
+
+
+#: Characters Windows does not allow in a file name (and white space), replaced in :func:`file_scope`.
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+FILE_SCOPE_MAX = 60
+
+
+def _few(names: list[str], what: str) -> str:
+    """Two names, or the first two and "等N个<what>"."""
+    return "、".join(names) if len(names) <= 2 else "、".join(names[:2]) + f"等{len(names)}个{what}"
+
+
+def file_scope(con: duckdb.DuckDBPyConnection, filters: Filters, categories: tuple[str, ...] = ()) -> str:
+    """The filters in a few words for a file name (``市商务局_逾期``), "" without filters.
+
+    Two lists exported with different filters must not get the same name in a user's download folder:
+    the names show what each holds. Values only (a file name has no room for 责任单位：), at most
+    :data:`FILE_SCOPE_MAX` characters, no characters a file name cannot hold.
+    """
+    parts = []   # not the plan year: the file name's date says it
+    if filters.doc_ids:
+        parts.append(_few([r[0] for r in con.execute(
+            "SELECT coalesce(doc_number, title) FROM documents WHERE list_contains(?::INTEGER[], doc_id) "
+            "ORDER BY doc_id", [list(filters.doc_ids)]).fetchall()], "文件"))
+    if filters.area_ids:
+        parts.append(_few([r[0] for r in con.execute(
+            "SELECT title FROM items WHERE list_contains(?::INTEGER[], item_id) ORDER BY item_id",
+            [list(filters.area_ids)]).fetchall()], "领域"))
+    if filters.units:
+        parts.append(_few(list(filters.units), "单位"))
+    if filters.leaders:
+        parts.append(_few(list(filters.leaders), "市领导"))
+    if filters.jurisdictions:
+        names = dict(con.execute("SELECT code, name FROM jurisdictions").fetchall())
+        parts.append(_few([names.get(c, c) for c in filters.jurisdictions], "县（市、区）"))
+    if categories:
+        parts.append("、".join(categories))
+    scope = _NOT_IN_FILE_NAMES.sub("-", "_".join(parts)).strip("-")
+    return scope if len(scope) <= FILE_SCOPE_MAX else scope[:FILE_SCOPE_MAX - 1] + "…"

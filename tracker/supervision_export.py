@@ -78,9 +78,10 @@ _CATEGORY_COLORS = {sv.OVERDUE: STATUS_COLORS[FAR_BEHIND], sv.FAR_BEHIND: STATUS
 _UNIT_STATE_COLORS = {sv.NOT_REPORTED: STATUS_COLORS["未报送"], sv.PARTLY_REPORTED: STATUS_COLORS["滞后"]}
 
 
-def file_name(kind: str, as_of: date, suffix: str) -> str:
-    """``督查清单_2024-09-30.xlsx``: what the file is and the date it is for."""
-    return f"{kind}_{as_of.isoformat()}{suffix}"
+def file_name(kind: str, as_of: date, suffix: str, scope: str = "") -> str:
+    """``督查清单_2024-09-30.xlsx``: what the file is and the date it is for; with the filters'
+    :func:`tracker.supervision.file_scope` between them (``督查清单_市商务局_逾期_2024-09-30.xlsx``)."""
+    return f"{kind}_{scope + '_' if scope else ''}{as_of.isoformat()}{suffix}"
 
 
 # ---------------------------------------------------------------------------- rows
@@ -159,7 +160,7 @@ def export_overdue(
     """
     out = Path(out)
     if out.is_dir() or not out.suffix:
-        out = out / file_name(ITEMS_SHEET, as_of, ".xlsx")
+        out = out / file_name(ITEMS_SHEET, as_of, ".xlsx", sv.file_scope(con, filters, categories))
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ValueError(f"不支持的导出格式“{out.suffix}”：请用 .xlsx 或 .csv")

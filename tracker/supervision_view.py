@@ -33,6 +33,7 @@ class SupervisionView:
     items: pd.DataFrame           # the 督查清单: supervision.ITEM_COLUMNS with exports, else supervision_export.PAGE_ITEM_COLUMNS
     units: pd.DataFrame           # the units yet to report (supervision.UNIT_COLUMNS)
     filters_text: str             # the filters in words, for titles
+    file_scope: str               # the filters in a few words, for file names ("" without filters)
     xlsx: bytes | None = None     # the downloads, when asked for
     items_csv: bytes | None = None
     units_csv: bytes | None = None
@@ -69,9 +70,9 @@ def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filte
     if not every_row:
         choices = items[CHOICE_COLUMNS].reset_index(drop=True)
     units = sv.unreported_units(con, as_of, filters, settings, version)
-    text = sv.describe_filters(con, filters, categories)
+    text, scope = sv.describe_filters(con, filters, categories), sv.file_scope(con, filters, categories)
     if not exports:
-        return SupervisionView(choices, items, units, text)
-    return SupervisionView(choices, items, units, text, sx.xlsx_bytes(items, units, as_of, text),
+        return SupervisionView(choices, items, units, text, scope)
+    return SupervisionView(choices, items, units, text, scope, sx.xlsx_bytes(items, units, as_of, text),
                            sx.csv_bytes(sx.item_rows(items), sx.ITEM_HEADERS),
                            sx.csv_bytes(sx.unit_rows(units), sx.UNIT_HEADERS))
