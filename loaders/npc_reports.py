@@ -67,6 +67,8 @@ _ONE_MEETING = ("会议", "本次会议")
 # else: "对2件议案和10件重点建议进行跟踪督办", "2 件优秀议案", "19 件办理不满意的建议", "闭会期间代表建议 2 件",
 # "2 件议案被列为大会议案", "民生议案项目23件", "代表建议和检察建议衔接转化7件".
 _SUGGESTION_PARTS = ("督办", "重点建议", "优秀", "不满意", "闭会期间", "被列为", "大会议案", "项目", "检察建议")
+_PROBLEMS_END = re.compile(r"(?:问题|难题)[”’\"]?\s*$")   # the words right before a count of problems
+_GATHERED = re.compile(r"收集|征集")                         # a clause that gathers opinions
 _COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(余|多)?\s*(人次|件次|次|个|项|件|条|部|名|场|篇|人|家|%)")
 _SENTENCE_END = "。！？；;"
 _CLAUSE_END = "，,：:"
@@ -325,8 +327,8 @@ def _metric(words: str, unit: str) -> str | None:
         return "suggestions_resolved"
     if about_suggestions:
         return "suggestions"
-    if "问题" in words and "解决" in words:
-        return "problems_solved"   # of the motions only where the sentence counted them (find_facts)
+    if ("问题" in words or "难题" in words) and "解决" in words:
+        return "problems_solved"   # also "推动难题解决 107个"; of the motions only where the sentence counted them
     if "协商" in words:
         return "consultations"
     return None
@@ -357,6 +359,15 @@ def find_facts(text: str, scopes: list[_Scope]) -> list[Fact]:
                     # after a longer lead-in only the noun right after the count does ("112件议案建议").
                     window = _SUFFIX_WINDOW if len(prefix.strip()) <= 3 else _NOUN_WINDOW
                     metric = _classify(prefix + suffix[:window], unit)
+                before = clause[: m.start()]
+                if metric is None and unit in _UNITS["problems_solved"] and _PROBLEMS_END.search(before) \
+                        and "解决" in before:
+                    # "有效解决开发区基础设施建设、…等一批“急难愁盼”问题 40余个": the verb leads the clause,
+                    # farther back than the words next to the count
+                    metric = "problems_solved"
+                if metric == "suggestions" and _GATHERED.search(before):
+                    # "累计收集关于…等方面代表建议140余条": suggestions gathered, not motions handled
+                    metric = "opinions"
                 if metric is None and unit == "%" and prefix.strip().startswith("占") and previous:
                     metric = f"{previous}_rate" if f"{previous}_rate" in METRICS else None
                 if metric == "suggestions" and any(part in clause for part in _SUGGESTION_PARTS):

@@ -107,6 +107,31 @@ def test_problems_solved_are_the_motions_resolved_only_in_a_sentence_that_counte
     assert values_of(reports[CHANGSHAN], "常山县", "problems_solved") == [21]   # after 意见建议, not motions
 
 
+def test_problems_solved_led_by_the_verb_or_called_difficulties(reports):
+    """"推动难题解决 107个" (难题 are problems too) and "有效解决开发区基础设施建设、…等一批“急难愁盼”问题
+    40余个" (the verb 解决 leads the clause, farther back than the words next to the count)."""
+    magazine = reports[MAGAZINE]
+    assert values_of(magazine, "开化县", "problems_solved") == [107]
+    assert values_of(magazine, "常山县", "problems_solved") == [40]
+    changshan = next(f for f in magazine.facts if f.jurisdiction.name == "常山县" and f.metric == "problems_solved")
+    assert (changshan.year, changshan.unit, changshan.approx) == (2023, "个", True)
+    assert changshan.phrase.startswith("有效解决开发区基础设施建设")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("推动难题解决 107个。", [("problems_solved", 107.0)]),
+    ("有效解决开发区基础设施建设、环境治理等一批“急难愁盼”问题 40余个。", [("problems_solved", 40.0)]),
+    ("发现开发区基础设施建设、环境治理等方面的问题 40 个。", []),       # found, not solved
+    ("解决开发区基础设施建设、环境治理、企业职工子女就学等 4 个方面的问题。", []),   # kinds of problems
+    ("累计收集关于行政审批制度改革、优化营商环境等方面代表建议140余条。", [("opinions", 140.0)]),
+    ("大会期间代表提出建议140件，全部按期办结。", [("suggestions", 140.0)]),
+])
+def test_problems_and_gathered_suggestions_in_small_texts(directory, text, expected):
+    from loaders.npc_reports import _Scope, find_facts
+    city = next(j for j in directory.jurisdictions if j.name == "衢州市")
+    assert [(f.metric, f.value) for f in find_facts(text, [_Scope(0, city, 2023)])] == expected
+
+
 def test_the_comparison_shows_the_number_of_motions(con):
     table = npc_comparison(con).set_index(["城市", "年份", "县（市、区）"])
     assert table.loc[("衢州市", 2019, "柯城区"), "议案建议"] == 112
@@ -157,7 +182,16 @@ def test_another_city_is_not_taken_for_quzhou(reports):
     r = reports[HANGZHOU]
     assert (r.jurisdiction.name, r.year) == ("杭州市", 2024)
     assert [(f.jurisdiction.name, f.metric, f.value, f.approx) for f in r.facts] == [
-        ("杭州市", "consultations", 72, False), ("上城区", "suggestions", 140, True)]
+        ("杭州市", "consultations", 72, False), ("上城区", "opinions", 140, True)]
+
+
+def test_suggestions_gathered_are_opinions_not_motions_handled(reports):
+    """"累计收集关于…等方面代表建议140余条，第一时间交办给对口部门": suggestions gathered in an activity (as
+    "共收集意见建议31条"), not the deputies' motions and suggestions handled in the year (议案建议)."""
+    shangcheng = [f for f in reports[HANGZHOU].facts if f.jurisdiction.name == "上城区"]
+    assert [(f.metric, f.label, f.value, f.unit, f.approx) for f in shangcheng] == [
+        ("opinions", "收集、提出意见建议", 140, "条", True)]
+    assert shangcheng[0].phrase.startswith("累计收集关于行政审批制度改革")
 
 
 def test_every_fact_points_back_to_its_phrase(reports):
@@ -197,7 +231,7 @@ def test_a_report_is_stored_once(con, reports):
 
 
 def test_stored_result_counts_a_report_as_one_document_with_its_facts_and_tasks(reports):
-    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, facts=49, tasks=0)
+    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, facts=51, tasks=0)
     assert stored_result(reports[CHANGSHAN]) == LoadResult(CHANGSHAN, skipped=False, documents=1, facts=15, tasks=0)
 
 
