@@ -212,7 +212,7 @@ def test_comparison_table_for_the_dashboard(con):
     assert list(table["县（市、区）"]) == ["衢州市", "柯城区", "衢江区", "常山县", "开化县", "龙游县", "江山市"]
     kecheng = table.set_index("县（市、区）").loc["柯城区"]
     assert (kecheng["常委会会议"], kecheng["主任会议"], kecheng["任免国家机关工作人员"]) == (9, 11, 78)
-    # 常山县 2023 is in the magazine and in its own report: the first mention counts
+    # 常山县 2023 is in the magazine and in its own report: the same figure told twice
     assert table.set_index("县（市、区）").loc["常山县", "常委会会议"] == 8
     assert set(npc_comparison(con, city="杭州市")["县（市、区）"]) == {"杭州市", "上城区"}
 
@@ -259,3 +259,33 @@ def test_sentences_and_clauses_of_a_bulletin_line():
     assert _sentences("") == [] and _sentences("无句号") == [(0, 3)]
     assert _clauses(text, 0, 32) == [(0, 12), (13, 22), (23, 32)]   # 、 cuts only after a count
     assert _clauses("安排3个、5项：完成", 0, 10) == [(0, 4), (5, 7), (8, 10)]
+
+
+def test_the_comparison_shows_a_year_s_total_not_one_activity_s_figure(con):
+    """常山县 2023: 提出意见建议 3064 条 in its own report is the year's; 立法意见建议 157 条 (first loaded, from
+    the magazine), 31 and 163 are single activities. A count shows the largest of a place's figures."""
+    table = npc_comparison(con, year=2023, city="衢州市").set_index("县（市、区）")
+    assert table.loc["常山县", "收集、提出意见建议"] == 3064
+    assert table.loc["常山县", "推动解决问题"] == 40        # 40余 (magazine) against 21 (its own report)
+    assert table.loc["柯城区", "推动解决问题"] == 39        # 协调解决问题 16 个, 推动 39 个问题得到解决
+    assert table.loc["开化县", "推动解决问题"] == 107
+    assert table.loc["柯城区", "满意率"] == 100
+    facts = npc_facts(con, year=2023, city="衢州市")
+    assert sorted(facts[(facts["县（市、区）"] == "常山县") & (facts["metric"] == "opinions")]["数值"]) == [
+        31, 157, 157, 163, 3064]   # every figure stays in the facts (157 in both reports)
+
+
+def test_one_figure_each_largest_count_first_rate():
+    import pandas as pd
+    from tracker.npc_queries import _one_figure_each
+
+    facts = pd.DataFrame({
+        "城市": ["甲市"] * 6, "年份": [2023] * 6, "县（市、区）": ["甲市", "甲市", "甲市", "乙县", "甲市", "甲市"],
+        "metric": ["opinions", "opinions", "opinions", "opinions", "satisfaction_rate", "satisfaction_rate"],
+        "数值": [157.0, 3064.0, 3064.0, 5.0, 97.4, 100.0], "单位": ["条", "条", "条", "条", "%", "%"],
+        "原句": ["a", "b", "c", "d", "e", "f"]})
+    chosen = _one_figure_each(facts)
+    assert chosen[["县（市、区）", "metric", "数值", "原句"]].values.tolist() == [
+        ["甲市", "opinions", 3064.0, "b"],            # the largest; of equal ones the first
+        ["乙县", "opinions", 5.0, "d"],
+        ["甲市", "satisfaction_rate", 97.4, "e"]]     # a rate: the first

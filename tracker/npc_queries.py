@@ -35,13 +35,23 @@ def npc_facts(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str
 def npc_comparison(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str | None = None) -> pd.DataFrame:
     """Jurisdictions side by side: one row per (城市, 年份, 县（市、区）), one column per metric.
 
-    Where a report states one metric twice with different values, the first in the
-    source counts (later mentions are usually parts of it). Metrics nobody reports are left out.
+    Metrics nobody reports are left out. Where the reports give one metric several figures for one
+    place and year, a cell shows one of them (all of them stay in :func:`npc_facts`):
+
+    * a count (次, 件, 条 …) shows the largest. The figures are either the year's total and its
+      parts (常山县 2023: 提出意见建议 3064 条 for the year; 立法意见建议 157 条, 收集意见建议 31 条 and
+      征集意见建议 163 条 in single activities), or one figure told twice (常委会会议 8 次 in the
+      magazine and in 常山县's own report). A total is never smaller than a part, so the largest is
+      the total where one is stated and the best lower bound where none is; the first in the source
+      (the rule before) showed the 157 of one activity as 常山县's year. A sum would count a figure
+      told in two reports twice, and parts of different activities may overlap.
+    * a rate (%) shows the first: rates have no whole to prefer, and the first is the report's
+      headline (满意率 of the year before the 满意率 of one item).
     """
     facts = npc_facts(con, year, city)
     if facts.empty:
         return pd.DataFrame(columns=["城市", "年份", "县（市、区）"])
-    first = facts.drop_duplicates(["城市", "年份", "县（市、区）", "metric"])
+    first = _one_figure_each(facts)
     wide = first.pivot_table(index=["城市", "年份", "县（市、区）"], columns="metric", values="数值", aggfunc="first",
                              sort=False)
     ordered = [m for m in METRICS if m in wide.columns]
@@ -49,6 +59,15 @@ def npc_comparison(con: duckdb.DuckDBPyConnection, year: int | None = None, city
     wide.columns.name = None
     order = facts.drop_duplicates(["城市", "年份", "县（市、区）"])[["城市", "年份", "县（市、区）"]]
     return order.merge(wide, on=["城市", "年份", "县（市、区）"], how="left").reset_index(drop=True)
+
+
+def _one_figure_each(facts: pd.DataFrame) -> pd.DataFrame:
+    """The figure a comparison cell shows for each (城市, 年份, 县（市、区）, metric): see :func:`npc_comparison`."""
+    keys = ["城市", "年份", "县（市、区）", "metric"]
+    ranked = facts.assign(_order=range(len(facts)),
+                          _rank=[-v if u != "%" else 0.0 for v, u in zip(facts["数值"], facts["单位"])])
+    chosen = ranked.sort_values(["_rank", "_order"], kind="stable").drop_duplicates(keys)
+    return chosen.sort_values("_order").drop(columns=["_order", "_rank"])
 
 
 def npc_tasks(con: duckdb.DuckDBPyConnection, year: int | None = None) -> pd.DataFrame:

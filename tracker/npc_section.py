@@ -51,7 +51,8 @@ def render(sel) -> None:
     if sel.filters.jurisdictions:
         keep = set(cached_on_plans(jurisdiction_names, sel.filters.jurisdictions)) | set(table["城市"])
         table = table[table["县（市、区）"].isin(keep)]
-    st.caption("人大常委会年度工作报告中的计数（“—”：该报告未提及）。")
+    st.caption("人大常委会年度工作报告中的计数（“—”：该报告未提及；同一指标有多个数字时，计数取最大者，"
+               "即全年总数而非其中一项活动的数，比率取首次提及者；全部数字见“数字出处”）。")
     st.dataframe(display_table(table.drop(columns=["城市"])), hide_index=True, key="npc_comparison")
     if hasattr(module, "npc_facts"):
         with st.expander("数字出处（原句）"):
