@@ -15,6 +15,10 @@ A counted fact is one count in a clause: ``召开常委会会议 8 次`` → (st
 ``召开常委会会议8次、主任会议13次`` gives two facts while ``执法检查、视察调研、专题询问
 23 次`` stays one (oversight_activities). Only counts whose words name a known
 metric are kept; each keeps its sentence and offsets into the raw text.
+
+A topical inquiry (专题询问会) recorded in a bulletin gives figures of another kind: a programme's
+plan and its progress, county by county (:mod:`loaders.npc_hearings`). They are stored in the same
+table with their topic and their nature (target or status), so a page shows them apart.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ import duckdb
 
 from loaders.db_writer import LoadResult, OnStored
 from loaders.extract import read_source
+from loaders.npc_hearings import STATUS, HearingFact, find_hearing_facts, find_hearings
 from loaders.numbered_runs import chinese_ordinal
 from loaders.organisations import COUNTY_LEVEL_KINDS, Directory, Jurisdiction
 from loaders.text_clean import CleanText, clean
@@ -146,6 +151,12 @@ class NpcReport:
     year: int                 # the year the report speaks for
     facts: list[Fact] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    hearing_facts: list[HearingFact] = field(default_factory=list)   # figures said at topical inquiries
+
+    @property
+    def all_facts(self) -> list[Fact | HearingFact]:
+        """Every row of ``npc_facts`` the report gives: its counted facts, then its inquiries' figures."""
+        return [*self.facts, *self.hearing_facts]
 
 
 class NotAnNpcReport(ValueError):
@@ -178,7 +189,18 @@ def extract_npc_report(path: Path, raw: str, directory: Directory) -> NpcReport:
     scopes = _scopes(doc.text, directory, jurisdiction, year)
     report.facts = _first_of_each(find_facts(doc.text, scopes))
     report.tasks = find_tasks(doc, scopes)
+    report.hearing_facts = find_inquiry_facts(doc.text, scopes, _family(directory, jurisdiction))
     return report
+
+
+def find_inquiry_facts(text: str, scopes: list[_Scope], family: list[Jurisdiction]) -> list[HearingFact]:
+    """The figures of every topical inquiry recorded in ``text`` (:mod:`loaders.npc_hearings`)."""
+    sentences = _sentences(text)
+
+    def scope_at(pos: int) -> tuple[Jurisdiction, int]:
+        scope = _scope_at(scopes, pos)
+        return scope.jurisdiction, scope.year
+    return [f for h in find_hearings(text, sentences, scope_at) for f in find_hearing_facts(text, h, sentences, family)]
 
 
 def _safe_date(m: re.Match) -> date | None:
@@ -214,11 +236,16 @@ class _Scope:
     year: int
 
 
-def _scopes(text: str, directory: Directory, default: Jurisdiction, year: int) -> list[_Scope]:
-    """Where the text starts speaking for another jurisdiction (and year), in order."""
+def _family(directory: Directory, default: Jurisdiction) -> list[Jurisdiction]:
+    """The report's city and every place under it (its counties, 市本级, its zones)."""
     city = default if default.kind == "city" else next(
         (j for j in directory.jurisdictions if j.code == default.parent_code), default)
-    family = [j for j in directory.jurisdictions if j.code == city.code or j.parent_code == city.code]
+    return [j for j in directory.jurisdictions if j.code == city.code or j.parent_code == city.code]
+
+
+def _scopes(text: str, directory: Directory, default: Jurisdiction, year: int) -> list[_Scope]:
+    """Where the text starts speaking for another jurisdiction (and year), in order."""
+    family = _family(directory, default)
     by_name = {n: j for j in family for n in _names(j)}
     alternatives = "|".join(sorted(map(re.escape, by_name), key=len, reverse=True))
     marks: list[tuple[int, Jurisdiction, int]] = []
@@ -477,22 +504,25 @@ def write_npc_report(con: duckdb.DuckDBPyConnection, report: NpcReport,
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return True, len(report.facts), len(report.tasks)
+    return True, len(report.all_facts), len(report.tasks)
 
 
 def _fact_rows(report: NpcReport) -> list[tuple]:
-    """The report's facts as rows of ``npc_facts`` after its two ids (offsets into the raw text)."""
+    """The report's facts as rows of ``npc_facts`` after its two ids (offsets into the raw text): its
+    counted facts (no topic, status) and then its inquiries' figures (topic, nature, last year, bound)."""
     rows = []
-    for f in report.facts:
+    for f in report.all_facts:
         s, e = report.clean.source_span(*f.span)
         ss, se = report.clean.source_span(*f.sentence_span)
+        extra = ((f.topic, f.nature, f.year_end, f.comparator) if isinstance(f, HearingFact)
+                 else (None, STATUS, None, None))
         rows.append((f.jurisdiction.code, f.body, f.year, f.metric, f.label, f.value, f.unit, f.approx, f.phrase,
-                     f.sentence, s, e, ss, se))
+                     f.sentence, s, e, ss, se, *extra))
     return rows
 
 
 _FACT_COLUMNS = ("jurisdiction_code, body, year, metric, label, value, unit, approx, phrase, sentence, "
-                 "source_start, source_end, sentence_start, sentence_end")
+                 "source_start, source_end, sentence_start, sentence_end, topic, nature, year_end, comparator")
 
 
 def refresh_facts(con: duckdb.DuckDBPyConnection, report: NpcReport, on_stored: OnStored | None = None) -> int | None:
@@ -531,7 +561,8 @@ def is_npc_source(path: Path) -> bool:
 
 def stored_result(report: NpcReport) -> LoadResult:
     """What storing ``report`` adds: one document with its counted facts and its tasks."""
-    return LoadResult(report.path.name, skipped=False, documents=1, facts=len(report.facts), tasks=len(report.tasks))
+    return LoadResult(report.path.name, skipped=False, documents=1, facts=len(report.all_facts),
+                      tasks=len(report.tasks))
 
 
 def load_npc_file(con: duckdb.DuckDBPyConnection, path: Path, directory: Directory,

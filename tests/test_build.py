@@ -251,8 +251,8 @@ def test_a_build_reads_a_stored_report_s_counts_again_when_the_rules_changed(tmp
     con = connect(db)
     con.execute("UPDATE npc_facts SET metric = 'suggestions' WHERE metric = 'opinions' AND value = 3064")
     con.execute("INSERT INTO npc_facts SELECT fact_id + 100, report_id, jurisdiction_code, body, year, 'suggestions', "
-                "label, 7, unit, approx, phrase, sentence, source_start, source_end, sentence_start, sentence_end "
-                "FROM npc_facts WHERE fact_id = (SELECT min(fact_id) FROM npc_facts)")
+                "label, 7, unit, approx, phrase, sentence, source_start, source_end, sentence_start, sentence_end, "
+                "topic, nature, year_end, comparator FROM npc_facts WHERE fact_id = (SELECT min(fact_id) FROM npc_facts)")
     con.close()
     assert rows(db, FACTS) != today
 
@@ -269,6 +269,25 @@ def test_a_build_reads_a_stored_report_s_counts_again_when_the_rules_changed(tmp
     again = build(db, data, demo=False)   # the facts are today's now: nothing to do, nothing recorded
     assert [r.skipped for r in again.loaded] == [True]
     assert rows(db, "SELECT count(*) FROM audit_log WHERE action = 'npc_facts_refresh'") == [(1,)]
+
+
+def test_a_database_loaded_before_inquiries_were_read_gets_their_figures_on_the_next_build(tmp_path):
+    """The magazine stored under the former rules (its counts only, as a schema-3 file migrated holds them)
+    gets the drinking-water inquiry's 26 figures, and its two missed counts, from one build."""
+    data, name = _npc_data(tmp_path, "000_4ec0b0851ef5408a.txt")
+    db = tmp_path / "t.duckdb"
+    assert build(db, data, demo=False).ok
+    today = rows(db, FACTS)
+    con = connect(db)
+    con.execute("DELETE FROM npc_facts WHERE topic IS NOT NULL OR (metric = 'problems_solved' AND value IN (40, 107))")
+    con.close()
+    assert len(rows(db, FACTS)) == len(today) - 28
+
+    report = build(db, data, demo=False)
+    assert [(r.file_name, r.skipped, r.documents, r.facts) for r in report.loaded] == [(name, False, 0, 77)]
+    assert rows(db, FACTS) == today
+    assert rows(db, "SELECT nature, count(*) FROM npc_facts WHERE topic = '农村饮用水安全保障' GROUP BY ALL ORDER BY 1") == [
+        ("status", 17), ("target", 9)]
 
 
 def test_a_refresh_that_fails_leaves_the_stored_facts(tmp_path, monkeypatch):

@@ -183,6 +183,7 @@ def test_another_city_is_not_taken_for_quzhou(reports):
     assert (r.jurisdiction.name, r.year) == ("杭州市", 2024)
     assert [(f.jurisdiction.name, f.metric, f.value, f.approx) for f in r.facts] == [
         ("杭州市", "consultations", 72, False), ("上城区", "opinions", 140, True)]
+    assert r.hearing_facts == []   # no inquiry recorded: no plan figures invented
 
 
 def test_suggestions_gathered_are_opinions_not_motions_handled(reports):
@@ -196,7 +197,7 @@ def test_suggestions_gathered_are_opinions_not_motions_handled(reports):
 
 def test_every_fact_points_back_to_its_phrase(reports):
     for report in reports.values():
-        for f in report.facts:
+        for f in report.all_facts:
             s, e = report.clean.source_span(*f.span)
             assert "".join(clean(report.raw[s:e]).text.split()) == "".join(f.phrase.split())
             assert f.phrase in f.sentence
@@ -231,7 +232,9 @@ def test_a_report_is_stored_once(con, reports):
 
 
 def test_stored_result_counts_a_report_as_one_document_with_its_facts_and_tasks(reports):
-    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, facts=51, tasks=0)
+    # 51 counted facts of the committees' work and 26 figures of the drinking-water inquiry
+    assert (len(reports[MAGAZINE].facts), len(reports[MAGAZINE].hearing_facts)) == (51, 26)
+    assert stored_result(reports[MAGAZINE]) == LoadResult(MAGAZINE, skipped=False, documents=1, facts=77, tasks=0)
     assert stored_result(reports[CHANGSHAN]) == LoadResult(CHANGSHAN, skipped=False, documents=1, facts=15, tasks=0)
 
 

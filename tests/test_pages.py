@@ -150,6 +150,23 @@ def test_jurisdictions_page_compares_people_s_congress_work(real_db):
     assert frame(at, "县（市、区）", "年份")["县（市、区）"].tolist() == ["衢州市", "常山县"]
 
 
+def test_jurisdictions_page_shows_the_drinking_water_inquiry_with_its_sources(real_db):
+    at = run(page="pages/jurisdictions.py")
+    assert "专题询问：农村饮用水安全保障" in [h.value for h in at.subheader]
+    inquiry = frame(at, "性质", "指标", "原句")
+    assert len(inquiry) == 26
+    assert inquiry[["性质", "年份", "县（市、区）", "指标", "数值", "单位", "条件"]].values.tolist()[:1] == [
+        ["目标/计划", "2023—2025", "衢州市", "总投资", 24.9, "亿元", ""]]
+    assert inquiry.loc[inquiry["指标"] == "开工率", ["性质", "数值", "条件"]].values.tolist() == [
+        ["目标/计划", 70.0, "≥"], ["进展/现状", 46.4, ""]]
+    assert {"原文", "来源文件", "起", "止"} <= set(inquiry.columns)
+    at.multiselect(key="f_jurisdictions").select("330822")
+    rerun(at)
+    kept = frame(at, "性质", "指标", "原句")
+    assert kept["县（市、区）"].unique().tolist() == ["衢州市", "常山县"]
+    assert kept.loc[kept["县（市、区）"] == "常山县", ["指标", "数值"]].values.tolist() == [["财政安排工作经费", 513.0]]
+
+
 @pytest.mark.parametrize("limit", [None, 5])
 def test_the_heatmap_shows_the_first_targets_and_says_how_many_there_are(real_db, monkeypatch, limit):
     if limit:

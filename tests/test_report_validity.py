@@ -92,7 +92,7 @@ def test_migration_from_version_1_fills_the_column_and_keeps_every_row(tmp_path)
     con.close()
 
     con = connect(path)
-    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     assert con.execute("SELECT * EXCLUDE (valid_until, source_row) FROM progress_reports ORDER BY report_id"
                        ).fetchall() == before
     # the columns in the order a new file has them
@@ -103,7 +103,7 @@ def test_migration_from_version_1_fills_the_column_and_keeps_every_row(tmp_path)
     con.close()
     # opening it again migrates nothing twice
     con = connect(path)
-    assert con.execute("SELECT count(*) FROM schema_version WHERE version = 3").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM schema_version WHERE version = ?", [SCHEMA_VERSION]).fetchone()[0] == 1
 
 
 def test_read_only_connection_of_an_old_file_is_not_migrated(tmp_path):

@@ -82,6 +82,36 @@ def test_an_older_version_is_migrated_even_with_the_same_fingerprint(path):
     assert "source_row" in [r[0] for r in con.execute("DESCRIBE progress_reports").fetchall()]
 
 
+NPC_FACT = ("1, 1, '330800', '衢州市人大常委会', 2023, 'standing_meetings', '常委会会议', 9, '次', false, "
+            "'召开常委会会议 9 次', '共召开常委会会议 9 次。', 10, 20, 8, 21")
+
+
+def test_a_version_3_file_gets_the_inquiry_columns_of_npc_facts_and_keeps_its_counts(path):
+    """Schema 4 adds npc_facts.topic, nature, year_end and comparator; the counts stored before are work
+    counts (no topic) of what was done (status), and no row is lost or changed otherwise."""
+    con = db.connect(path)
+    con.execute("INSERT INTO jurisdictions VALUES ('330800', '衢州市', '衢州', 'city', NULL)")
+    con.execute("INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (1, 'a.txt', 'x', 1, 'a')")
+    con.execute("INSERT INTO npc_reports VALUES (1, 1, '衢州人大', 'bulletin', '330800', DATE '2023-12-07', 2023)")
+    for column in ("comparator", "year_end", "nature", "topic"):
+        con.execute(f"ALTER TABLE npc_facts DROP COLUMN {column}")
+    con.execute(f"INSERT INTO npc_facts VALUES ({NPC_FACT})")
+    con.execute("UPDATE schema_version SET version = 3")
+    con.close()
+
+    con = db.connect(path)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION == 4
+    columns = [r[0] for r in con.execute("DESCRIBE npc_facts").fetchall()]
+    fresh = db.connect(":memory:")
+    assert columns == [r[0] for r in fresh.execute("DESCRIBE npc_facts").fetchall()]   # in a new file's order
+    fresh.close()
+    assert columns[-4:] == ["topic", "nature", "year_end", "comparator"]
+    assert con.execute("SELECT * FROM npc_facts").fetchall() == [
+        (1, 1, "330800", "衢州市人大常委会", 2023, "standing_meetings", "常委会会议", 9.0, "次", False,
+         "召开常委会会议 9 次", "共召开常委会会议 9 次。", 10, 20, 8, 21, None, "status", None, None)]
+    con.close()
+
+
 def test_a_read_only_connection_changes_nothing(tmp_path):
     path = tmp_path / "bare.duckdb"
     duckdb.connect(str(path)).close()

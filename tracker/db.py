@@ -27,8 +27,9 @@ DATA_DIR = ROOT / "data"
 DEFAULT_DB = DATA_DIR / "tracker.duckdb"
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 #: 2: progress_reports.valid_until (tracker.report_validity). 3: progress_reports.source_row and the
-#: upload_files table (the uploaded file kept instead of each row's cells as JSON).
-SCHEMA_VERSION = 3
+#: upload_files table (the uploaded file kept instead of each row's cells as JSON). 4: npc_facts.topic, nature,
+#: year_end, comparator (figures said at a People's Congress topical inquiry, as targets or status).
+SCHEMA_VERSION = 4
 
 
 def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -107,6 +108,9 @@ def _migrate(con: duckdb.DuckDBPyConnection, current: int) -> None:
         con.execute("ALTER TABLE progress_reports ADD COLUMN IF NOT EXISTS valid_until VARCHAR")
     if current < 3:   # upload_files itself comes from schema.sql
         con.execute("ALTER TABLE progress_reports ADD COLUMN IF NOT EXISTS source_row INTEGER")
+    if current < 4:   # stored counts are work counts (no topic) of what was done (status): the defaults
+        for column in ("topic VARCHAR", "nature VARCHAR DEFAULT 'status'", "year_end INTEGER", "comparator VARCHAR"):
+            con.execute(f"ALTER TABLE npc_facts ADD COLUMN IF NOT EXISTS {column}")
     if current < 2:
         report_validity.refresh_all(con)
     if current < 3:   # the rows of earlier reports, from the JSON of their cells

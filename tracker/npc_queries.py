@@ -1,20 +1,24 @@
 """People's Congress figures for pages and exports: counted facts, comparisons, task lists.
 
 Facts come from ``npc_facts`` (loaded by :mod:`loaders.npc_reports`); every row
-keeps its sentence and raw offsets so a page can show where a figure comes from.
+keeps its sentence and raw offsets so a page can show where a figure comes from. Rows
+without a topic are counts of a committee's work (compared across places); rows with one
+are figures said at a topical inquiry (:func:`npc_inquiry_facts`), a plan or its progress.
 """
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 
+from loaders.npc_hearings import NATURE_LABELS
 from loaders.npc_reports import METRICS
 
 _JURISDICTION_ORDER = """CASE j.kind WHEN 'city' THEN 0 WHEN 'city_level' THEN 1 WHEN 'zone' THEN 3 ELSE 2 END, j.code"""
 
 
 def npc_facts(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str | None = None) -> pd.DataFrame:
-    """One row per counted fact: 城市, 年份, 县（市、区）, 机构, 指标, 数值, 单位, 原文, 来源文件, 起, 止.
+    """One row per counted fact of a committee's work (not an inquiry's figures): 城市, 年份, 县（市、区）,
+    机构, 指标, 数值, 单位, 原文, 来源文件, 起, 止.
 
     ``city`` is a city name or code; facts of the city itself and of its counties are kept.
     """
@@ -27,7 +31,7 @@ def npc_facts(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str
         JOIN jurisdictions j ON j.code = f.jurisdiction_code
         LEFT JOIN jurisdictions c ON c.code = j.parent_code
         JOIN npc_reports r USING (report_id) JOIN source_files s ON s.file_id = r.file_id
-        WHERE (? IS NULL OR f.year = ?)
+        WHERE f.topic IS NULL AND (? IS NULL OR f.year = ?)
           AND (? IS NULL OR ? IN (j.code, j.name, c.code, c.name))
         ORDER BY 城市, f.year DESC, {_JURISDICTION_ORDER}, f.fact_id""", [year, year, city, city]).df()
 
@@ -68,6 +72,29 @@ def _one_figure_each(facts: pd.DataFrame) -> pd.DataFrame:
                           _rank=[-v if u != "%" else 0.0 for v, u in zip(facts["数值"], facts["单位"])])
     chosen = ranked.sort_values(["_rank", "_order"], kind="stable").drop_duplicates(keys)
     return chosen.sort_values("_order").drop(columns=["_order", "_rank"])
+
+
+def npc_inquiry_facts(con: duckdb.DuckDBPyConnection, city: str | None = None) -> pd.DataFrame:
+    """Figures said at topical inquiries (专题询问会), in source order: 专题, 性质 (目标/计划 or 进展/现状),
+    年份 ("2023—2025" for a figure over several years), 县（市、区）, 指标, 数值, 单位, 约数, 条件 ("≥" for
+    "70% 以上"), 原文, 原句, 来源文件, 起, 止 (raw offsets of 原文), with ``metric`` and ``nature``.
+
+    ``city`` as for :func:`npc_facts`: inquiries held by the city or its counties, about any of them."""
+    frame = con.execute("""
+        SELECT f.topic AS 专题, f.nature, f.year, f.year_end, j.name AS "县（市、区）", f.body AS 机构,
+               f.label AS 指标, f.metric, f.value AS 数值, f.unit AS 单位, f.approx AS 约数, f.comparator,
+               f.phrase AS 原文, f.sentence AS 原句, s.file_name AS 来源文件,
+               f.source_start AS 起, f.source_end AS 止
+        FROM npc_facts f
+        JOIN jurisdictions j ON j.code = f.jurisdiction_code
+        LEFT JOIN jurisdictions c ON c.code = j.parent_code
+        JOIN npc_reports r USING (report_id) JOIN source_files s ON s.file_id = r.file_id
+        WHERE f.topic IS NOT NULL AND (? IS NULL OR ? IN (j.code, j.name, c.code, c.name))
+        ORDER BY s.file_name, f.fact_id""", [city, city]).df()
+    frame.insert(1, "性质", [NATURE_LABELS.get(n, n) for n in frame["nature"]])
+    frame.insert(2, "年份", [f"{y}" if pd.isna(e) else f"{y}—{int(e)}" for y, e in zip(frame["year"], frame["year_end"])])
+    frame["条件"] = [{">=": "≥", "<=": "≤"}.get(c, "") if isinstance(c, str) else "" for c in frame["comparator"]]
+    return frame.drop(columns=["year", "year_end", "comparator"])
 
 
 def npc_tasks(con: duckdb.DuckDBPyConnection, year: int | None = None) -> pd.DataFrame:

@@ -3,12 +3,16 @@
 Reads :func:`tracker.npc_queries.npc_comparison` (issue 4) for the plan's city; while
 that module or its facts are missing the page shows a labelled placeholder instead
 of guessing figures. The jurisdiction filter keeps the city row and the chosen counties.
+
+Below it, each topical inquiry of the city (:func:`tracker.npc_queries.npc_inquiry_facts`) has a
+subheader ``专题询问：<topic>`` and its figures, plans apart from status, each with its source text.
 """
 from __future__ import annotations
 
 import importlib
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
 from tracker.app_db import cached_on_plans
@@ -38,19 +42,48 @@ def _module():
         return None
 
 
+#: The columns of an inquiry's figures on the page (the table of the query has more).
+INQUIRY_COLUMNS = ["性质", "年份", "县（市、区）", "指标", "数值", "单位", "条件", "约数", "原文", "原句", "来源文件", "起", "止"]
+
+
 def render(sel) -> None:
     module = _module()
     if module is None or not hasattr(module, "npc_comparison"):
         st.info(PLACEHOLDER, icon=":material/info:")
         return
     city = cached_on_plans(plan_city)
+    _render_comparison(sel, module, city)
+    if hasattr(module, "npc_inquiry_facts"):
+        _render_inquiries(sel, module, city)
+
+
+def _keep(sel, table: pd.DataFrame, city_names) -> pd.DataFrame:
+    """Rows of the city and of the counties chosen in the sidebar (all rows when none is chosen)."""
+    if not sel.filters.jurisdictions:
+        return table
+    keep = set(cached_on_plans(jurisdiction_names, sel.filters.jurisdictions)) | set(city_names)
+    return table[table["县（市、区）"].isin(keep)]
+
+
+def _render_inquiries(sel, module, city) -> None:
+    facts = cached_on_plans(module.npc_inquiry_facts, city)
+    if facts is None or len(facts) == 0:
+        return
+    city_names = cached_on_plans(jurisdiction_names, (city,)) if city else []
+    for n, (topic, rows) in enumerate(facts.groupby("专题", sort=False)):
+        st.subheader(f"专题询问：{topic}")
+        st.caption("人大常委会专题询问会上所说的数字：“目标/计划”为计划、要求的数（条件“≥”即“以上”），"
+                   "“进展/现状”为询问会时已完成或已落实的数；原文、原句与来源文件中的位置（起、止）可查出处。")
+        shown = _keep(sel, rows, city_names)
+        st.dataframe(display_table(shown[INQUIRY_COLUMNS]), hide_index=True, key=f"npc_inquiry_{n}")
+
+
+def _render_comparison(sel, module, city) -> None:
     table = cached_on_plans(module.npc_comparison, None, city)
     if table is None or len(table) == 0:
         st.info(PLACEHOLDER, icon=":material/info:")
         return
-    if sel.filters.jurisdictions:
-        keep = set(cached_on_plans(jurisdiction_names, sel.filters.jurisdictions)) | set(table["城市"])
-        table = table[table["县（市、区）"].isin(keep)]
+    table = _keep(sel, table, table["城市"])
     st.caption("人大常委会年度工作报告中的计数（“—”：该报告未提及；同一指标有多个数字时，计数取最大者，"
                "即全年总数而非其中一项活动的数，比率取首次提及者；全部数字见“数字出处”）。")
     st.dataframe(display_table(table.drop(columns=["城市"])), hide_index=True, key="npc_comparison")

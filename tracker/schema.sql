@@ -258,7 +258,8 @@ CREATE TABLE IF NOT EXISTS npc_reports (
     year              INTEGER NOT NULL       -- the year the report speaks for
 );
 
--- One count of a standing committee's work in one year ("召开常委会会议 9 次"), with its sentence.
+-- One count of a standing committee's work in one year ("召开常委会会议 9 次"), with its sentence; or one
+-- figure said at a topical inquiry (专题询问会, topic set): a programme's plan or its progress, by place.
 CREATE TABLE IF NOT EXISTS npc_facts (
     fact_id           INTEGER PRIMARY KEY,
     report_id         INTEGER NOT NULL REFERENCES npc_reports(report_id),
@@ -275,7 +276,12 @@ CREATE TABLE IF NOT EXISTS npc_facts (
     source_start      INTEGER NOT NULL,      -- raw offsets of the phrase
     source_end        INTEGER NOT NULL,
     sentence_start    INTEGER NOT NULL,
-    sentence_end      INTEGER NOT NULL
+    sentence_end      INTEGER NOT NULL,
+    -- schema 4 (the columns below, in this order, also added to older files by tracker/db.py):
+    topic             VARCHAR,               -- the inquiry's topic (农村饮用水安全保障); NULL: a work count
+    nature            VARCHAR DEFAULT 'status',   -- target (计划/要求/拟: 472 座 to upgrade) or status (219 座 started)
+    year_end          INTEGER,               -- last year of a figure over several (2023–2025), else NULL
+    comparator        VARCHAR                -- '>=' ("70% 以上"), '<=', or NULL for a figure as it stands
 );
 
 -- A task without numbers from a report's task list ("二、2020年主要任务" → "（一）…").
