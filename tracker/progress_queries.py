@@ -11,7 +11,8 @@ Values are compared in the target's unit as written (``targets.value``/``unit``,
 ``target_allocations.value``), which is the unit the monthly reports use.
 
 A target reported per jurisdiction only (allocated, or led by county governments or zones)
-has no report of its own for the whole city. Its whole-city row is then made of the
+has no report of its own for the whole city (an allocated target's reports for the whole city,
+made before it was split per county by :mod:`loaders.each_county`, stay on record uncounted). Its whole-city row is then made of the
 jurisdictions' current reports once every jurisdiction has reported (otherwise it is
 未报送): counts and levels add up; a milestone is done city-wide when every jurisdiction
 reports it done; a rate or limit, which every place must reach, takes the value of the
@@ -79,7 +80,8 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
     sql = f"""
         WITH base AS MATERIALIZED (
             SELECT t.target_id, i.item_id, d.doc_id, t.seq, d.city_code, t.kind, t.comparator, t.value,
-                   t.value_high, d.period_start AS stated_start
+                   t.value_high, d.period_start AS stated_start,
+                   EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = t.target_id) AS by_places
             FROM targets t
             JOIN items i USING (item_id)
             JOIN documents d ON d.doc_id = i.doc_id
@@ -98,12 +100,12 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
         ),
         keys AS (
             SELECT target_id, 'city' AS level, city_code AS jurisdiction_code, kind, comparator,
-                   value AS target_value, value_high AS target_value_high
+                   value AS target_value, value_high AS target_value_high, by_places
             FROM base
             WHERE $level = 'city'
             UNION ALL
             SELECT p.target_id, 'jurisdiction', p.jurisdiction_code, b.kind, b.comparator, p.target_value,
-                   p.target_value_high
+                   p.target_value_high, false
             FROM places p JOIN base b USING (target_id)
         ),
         latest AS (
@@ -119,7 +121,10 @@ def _rows(con: duckdb.DuckDBPyConnection, as_of: str, filters: Filters, level: s
             SELECT k.*, l.report_period, l.reported_value, l.reported_status, l.upload_id,
                    l.report_period IS NOT NULL AND ({_AGE} BETWEEN 0 AND $fresh OR {done_on_record_sql()}) AS is_current
             FROM keys k
-            LEFT JOIN latest l USING (target_id, jurisdiction_code)
+            -- an allocated target's city row is its places' (summed): a report for the whole city made
+            -- before the target was split (loaders.each_county) stays on record, not counted
+            LEFT JOIN latest l ON l.target_id = k.target_id AND l.jurisdiction_code = k.jurisdiction_code
+                              AND NOT k.by_places
         ),
         -- the whole-city report made of the jurisdictions' current reports (summed_city_report)
         summed AS (

@@ -197,6 +197,10 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
     steps = [(date.fromisoformat(d), float(p)) for d, p in json.loads(steps_json)] if steps_json else []
     values = {code: value, **{r.jurisdiction_code: r.target_value for r in places}}
     done = {place: functools.partial(_done, kind, comparator, values.get(place), settings) for place in wanted}
+    # an allocated target's whole city is its places: a report for the whole city made before the target was
+    # split per county (loaders.each_county) stays on record, not counted (as in the status table)
+    by_places = code == city_code and con.execute(
+        "SELECT EXISTS (SELECT 1 FROM target_allocations WHERE target_id = ?)", [target_id]).fetchone()[0]
     rows = []
     for month in range(1, 13):
         period = f"{start.year:04d}-{month:02d}"
@@ -205,7 +209,7 @@ def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_
         expected = None
         if value is not None and kind in (st_rules.COUNT, st_rules.LEVEL):
             expected = st_rules.expected_share(st_rules.month_end(period), start, due, steps) * value
-        own = _report_in(reports[code], period, settings, done[code])
+        own = None if by_places else _report_in(reports[code], period, settings, done[code])
         if own is not None:
             reported = own[1]
         elif code == city_code and places:
