@@ -34,6 +34,7 @@ import duckdb
 from python_calamine import CalamineWorkbook
 
 from loaders.db_writer import LoadResult, OnStored, Registry, no_lead_message
+from loaders.each_county import each_county_task
 from loaders.organisations import Directory, Jurisdiction
 from loaders.plan_items import split_names
 from loaders.sheet_reader import Problem
@@ -505,7 +506,7 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
             rows.units(items[row.number], row, book, directory, registry)
             if row.total == NO_TASK:
                 continue
-            rows.target(items[row.number], row, table, book, lines.get((table.sheet, row.row)))
+            rows.target(items[row.number], row, table, book, lines.get((table.sheet, row.row)), directory)
         for f in (f for f in findings if f.sheet == table.sheet):
             item_id = items.get(next(r.number for r in table.rows if r.row == f.row))
             rows.findings.append((source_file_id, doc_id, item_id, f.severity, f.message, f.start, f.end))
@@ -558,6 +559,7 @@ class _BookRows:
         self.targets: list[tuple] = []
         self.assignments: list[tuple] = []
         self.allocations: list[tuple] = []
+        self.each_county: list[tuple] = []
         self.findings: list[tuple] = []
         self._seq: dict[int, int] = {}
         self._assigned: dict[tuple[int, int], int] = {}    # (item, org) -> index in assignments
@@ -605,7 +607,7 @@ class _BookRows:
         return item_id in self._seq
 
     def target(self, item_id: int, row: AllocationRow, table: AllocationTable, book: AllocationBook,
-               line: tuple[int, int] | None) -> None:
+               line: tuple[int, int] | None, directory: Directory) -> None:
         """The city-wide target of ``row`` (the item's next) and its allocation rows."""
         target_id = self._id("target")
         self._seq[item_id] = seq = self._seq.get(item_id, 0) + 1
@@ -623,6 +625,14 @@ class _BookRows:
             src = row.source(table.columns[code])
             self.allocations.append((target_id, code, v, v, bool(src and src.basis == "推断"),
                                      src.start if src else None, src.end if src else None))
+        phrase = each_county_task(raw) if value is None and not any(isinstance(v, float) for v in row.cells.values()) else None
+        counties = [j.code for j in directory.counties_of(book.city) if j.code in table.columns] if phrase else []
+        if counties:   # a task without a number set for each county: each reports it done (loaders.each_county)
+            for code in counties:
+                src = row.source(table.columns[code])
+                start, end = (src.start, src.end) if src and src.start is not None else (s, e)
+                self.allocations.append((target_id, code, None, None, False, start, end))
+            self.each_county.append((target_id, phrase, None, None, len(counties)))
 
     def insert(self, con) -> None:
         """Insert every table's rows, each after the tables it refers to."""
@@ -631,6 +641,7 @@ class _BookRows:
                                      ("targets", self.targets, self.TARGET_COLUMNS),
                                      ("assignments", self.assignments, None),
                                      ("target_allocations", self.allocations, None),
+                                     ("target_each_county", self.each_county, None),
                                      ("load_findings", self.findings, None)):
             if rows:
                 insert_rows(con, table, rows, columns=columns)

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from loaders.demo_progress import DemoReport, seed_demo
+from loaders.each_county import Refreshed, refresh_each_county
 from loaders.db_writer import LoadResult, OnStored, load_reference, write_file
 from loaders.extract import ExtractionError, extract_file
 from loaders.allocation_sheet import AllocationSheetError, load_allocation_file
@@ -59,6 +60,9 @@ def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR, acto
             log.error("not loaded: %s", exc)
             report.errors.append(str(exc))
             _audit_refusal(con, actor, path, str(exc))
+    # a database loaded before the rule on targets set for each county gets it now (loaders.each_county)
+    for refreshed in refresh_each_county(con, _audit_split(actor)):
+        report.notices.append(split_notice(refreshed))
     for path in allocation_files(data_dir):  # after the sources: sheets are checked against their text
         try:
             report.loaded.append(load_allocation_file(con, path, directory, _audit_load(actor, path)))
@@ -77,6 +81,22 @@ def _audit_load(actor: str, path: Path) -> OnStored:
         action = "document_load" if result.documents else "npc_facts_refresh"   # no document: counts read again
         audit.record(con, actor, action, f"file:{path.name}", load_details(result), audit.file_sha256(path))
     return record
+
+
+def _audit_split(actor: str):
+    """What :func:`loaders.each_county.refresh_each_county` calls in its transaction: one audit record of
+    the targets it split (and how many whole-city reports each keeps on record, no longer counted)."""
+    def record(con: duckdb.DuckDBPyConnection, refreshed: list[Refreshed]) -> None:
+        audit.record(con, actor, "each_county_split", "targets",
+                     {"targets": [r.target_id for r in refreshed],
+                      "city_reports_kept": {str(r.target_id): r.city_reports for r in refreshed if r.city_reports}})
+    return record
+
+
+def split_notice(refreshed: Refreshed) -> str:
+    """The console line for a stored target split by :func:`loaders.each_county.refresh_each_county`."""
+    kept = f"；此前按全市填报的 {refreshed.city_reports} 条进展保留，不再计入全市进度" if refreshed.city_reports else ""
+    return f"指标 {refreshed.target_id} 按“{refreshed.phrase}”分解到各县（市、区）{kept}"
 
 
 def load_details(result: LoadResult) -> dict[str, int]:

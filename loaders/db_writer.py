@@ -13,6 +13,7 @@ from typing import Callable
 
 import duckdb
 
+from loaders import each_county
 from loaders.extract import ExtractedDocument, ExtractedFile, ExtractionError, default_deadline
 from loaders.organisations import Directory, Unit
 from tracker.db import commit, insert_rows, next_id, next_ids
@@ -193,6 +194,13 @@ def _write(con, extracted: ExtractedFile) -> LoadResult:
     rows = _Rows()
     registry = Registry(con)
     n_items = n_targets = 0
+    known_counties: dict[str | None, list[str]] = {}
+
+    def counties_of(code: str | None) -> list[str]:
+        if code not in known_counties:
+            known_counties[code] = each_county.county_codes(con, code)
+        return known_counties[code]
+
     for document in extracted.documents:
         _document_row(rows, extracted, document, doc_id, file_id)
         city_code = document.city.code if document.city else None
@@ -221,11 +229,22 @@ def _write(con, extracted: ExtractedFile) -> LoadResult:
             for seq, t in enumerate(item.targets, start=1):
                 s, e = raw.text.source_span(t.start, t.end)
                 due = t.deadline or (default_deadline(document) and default_deadline(document).isoformat())
-                rows.targets.append((target_id, item_id, seq, t.indicator, t.raw, t.value, t.value_high,
-                                     t.unit, t.base_value, t.base_value_high, t.base_unit, t.comparator,
-                                     t.kind, json.dumps(t.tiers, ensure_ascii=False) if t.tiers else None,
-                                     json.dumps(t.steps, ensure_ascii=False) if t.steps else None,
-                                     t.deadline, due, s, e))
+                figures = (t.value, t.value_high, t.base_value, t.base_value_high,
+                           json.dumps(t.tiers, ensure_ascii=False) if t.tiers else None,
+                           json.dumps(t.steps, ensure_ascii=False) if t.steps else None)
+                counties = counties_of(city_code) if t.each_county else []
+                if counties:   # stated for each county: the city's figure is computed, each county allocated
+                    each = each_county.split(target_id, t.kind, t.each_county, *figures, counties, (s, e))
+                    figures = (each.value, each.value_high, each.base_value, each.base_value_high, each.tiers,
+                               each.steps)
+                    rows.allocations.extend(each.allocations)
+                    rows.each_county.append(each.each_county)
+                    for unit in each_county.county_governments(con, city_code, t.each_county):
+                        registry.org_id(city_code, unit)   # they report it, named by the plan or not
+                value, value_high, base_value, base_value_high, tiers, steps = figures
+                rows.targets.append((target_id, item_id, seq, t.indicator, t.raw, value, value_high,
+                                     t.unit, base_value, base_value_high, t.base_unit, t.comparator,
+                                     t.kind, tiers, steps, t.deadline, due, s, e))
                 target_id += 1
                 n_targets += 1
             for m in item.mentions:
@@ -291,16 +310,21 @@ class _Rows:
         "assignments": ["item_id", "org_id", "role", "position", "raw_name"],
         "item_leaders": ["item_id", "person_id", "position"],
         "load_findings": ["file_id", "doc_id", "item_id", "severity", "message", "source_start", "source_end"],
+        "target_allocations": ["target_id", "jurisdiction_code", "value", "base_value", "inferred", "source_start",
+                               "source_end"],
+        "target_each_county": ["target_id", "phrase", "place_value", "place_value_high", "n_places"],
     }
 
     def __init__(self):
         self.documents, self.items, self.targets, self.numbers = [], [], [], []
         self.assignments, self.leaders, self.findings = [], [], []
+        self.allocations, self.each_county = [], []
 
     def flush(self, con) -> None:
         for table, rows in (("documents", self.documents), ("items", self.items), ("targets", self.targets),
                             ("numbers", self.numbers), ("assignments", self.assignments),
-                            ("item_leaders", self.leaders), ("load_findings", self.findings)):
+                            ("item_leaders", self.leaders), ("load_findings", self.findings),
+                            ("target_allocations", self.allocations), ("target_each_county", self.each_county)):
             if not rows:
                 continue
             insert_rows(con, table, rows, columns=tuple(self.COLUMNS[table]))

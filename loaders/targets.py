@@ -33,6 +33,7 @@ import calendar
 import re
 from dataclasses import dataclass, field, replace
 
+from loaders.each_county import each_county_subject
 from loaders.cn_numbers import (
     COUNT_MEASURES, LABEL_UNITS, MONEY_UNITS, PERCENT_UNITS, TIME_UNITS, NumberToken,
     UnitMatch, find_numbers, match_unit, normalize, parse_number, parse_quantity, to_base,
@@ -58,6 +59,9 @@ class Target:
     deadline: str | None
     start: int
     end: int
+    #: the phrase naming every county when the text sets the number for each of them ("各县（市、区）"),
+    #: else None (:mod:`loaders.each_county`)
+    each_county: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1178,5 +1182,6 @@ def extract_targets(text: str, year: int | None = None) -> tuple[list[Target], l
             st.mention(i, "unclassified", "no rule applied")
     mentions = sorted((o for o in st.outcome.values() if isinstance(o, NumberMention)),
                       key=lambda m: m.start)
-    targets = sorted(st.targets, key=lambda t: t.start)
+    targets = [replace(t, each_county=each_county_subject(text, t.start))
+               for t in sorted(st.targets, key=lambda t: t.start)]
     return targets, mentions

@@ -174,6 +174,17 @@ CREATE TABLE IF NOT EXISTS target_allocations (
     UNIQUE (target_id, jurisdiction_code)
 );
 
+-- A target the text sets for each county ("各县（市、区）…1亿元", loaders/each_county.py): its allocations
+-- hold the stated value per county (read from the text), targets.value the computed city figure
+-- (N × counties for what adds up; N for a rate or limit every place must reach).
+CREATE TABLE IF NOT EXISTS target_each_county (
+    target_id         INTEGER PRIMARY KEY REFERENCES targets(target_id),
+    phrase            VARCHAR NOT NULL,    -- as printed: 各县（市、区）
+    place_value       DOUBLE,              -- the value each county is set, in the target's unit
+    place_value_high  DOUBLE,
+    n_places          INTEGER NOT NULL     -- the counties of the document's city
+);
+
 -- One row per file handed in (accepted or not). Append-only.
 CREATE TABLE IF NOT EXISTS uploads (
     upload_id    INTEGER PRIMARY KEY,
