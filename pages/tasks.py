@@ -39,6 +39,8 @@ if item_id is not None:
     shares = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings,
                     level=pq.JURISDICTION)
     blocks.context_caption(sel, pq.has_demo(mine))
+    for note in cached_on_plans(tq.each_county_notes, int(item_id)):
+        st.info(note)
     blocks.status_dataframe(mine, key="task_targets")
     mine_shares = shares
     if len(mine_shares):

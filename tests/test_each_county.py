@@ -17,7 +17,9 @@ from loaders.targets import extract_targets
 from tests.conftest import ROOT
 from tests.progress_files import fill, row_ids, template
 from tracker import progress_queries as pq
+from tracker import task_queries as tq
 from tracker.db import connect
+from tracker.register_export import register_rows
 from tracker.reporting import resolve_unit, unit_rows
 
 COUNTIES = ["330802", "330803", "330822", "330824", "330825", "330881"]   # 柯城 衢江 常山 开化 龙游 江山
@@ -105,6 +107,24 @@ def test_the_seed_targets_set_for_each_county(built_plain_db):
         # the 60 villages of the same sentence stay the city's
         assert con.execute("SELECT value, EXISTS (SELECT 1 FROM target_allocations WHERE target_id = 118) "
                            "FROM targets WHERE target_id = 118").fetchone() == (60.0, False)
+    finally:
+        con.close()
+
+
+def test_the_register_and_the_task_page_say_each_county(built_plain_db):
+    con = connect(built_plain_db, read_only=True)
+    try:
+        rows = {(r["目标编号"], r["县（市、区）"]): r for r in register_rows(con)}
+        assert (rows[(91, "衢州市")]["目标值"], rows[(91, "衢州市")]["推算"]) == (6.0, "各县（市、区）各1亿元×6")
+        assert (rows[(91, "柯城区")]["目标值"], rows[(91, "柯城区")]["推算"], rows[(91, "柯城区")]["责任单位"]) == (
+            1.0, "", "柯城区政府")
+        assert rows[(289, "衢州市")]["推算"] == "各县区均须完成"
+        item = con.execute("SELECT item_id FROM targets WHERE target_id = 116").fetchone()[0]
+        assert tq.each_county_notes(con, item) == [
+            "指标1（各县（市、区）入围“263共富农产品”）：各县（市、区）各2个，由各县（市、区）分别填报；"
+            "全市目标12个为推算（6个县（市、区）合计）",
+            "指标2（支持各县（市、区）新建党建联建共富综合体项目）：各县（市、区）各1个，由各县（市、区）分别填报；"
+            "全市目标6个为推算（6个县（市、区）合计）"]
     finally:
         con.close()
 

@@ -539,6 +539,23 @@ def test_the_real_task_page_draws_the_charging_piles_of_the_counties(real_db):
     assert bar_values(chart(at))[1] == [None, None, 112.0, 148.0, 186.0, 222.0, 261.0, 299.0, 336.0]
 
 
+def test_the_task_page_says_a_target_is_set_for_each_county(real_db):
+    # （五十九）: 各县（市、区）入围“263共富农产品”2个以上 is 12 for the city, made of six counties' 2
+    con = connect(real_db)
+    found = tq.search_items(con, "263共富农产品")
+    con.close()
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("263共富农产品")
+    rerun(at)
+    at.selectbox(key="task_select").select(found.loc[found["label"] == "（五十九）", "item_id"].iloc[0])
+    rerun(at)
+    assert [i.value for i in at.info if i.value.startswith("指标")] == [
+        "指标1（各县（市、区）入围“263共富农产品”）：各县（市、区）各2个，由各县（市、区）分别填报；"
+        "全市目标12个为推算（6个县（市、区）合计）",
+        "指标2（支持各县（市、区）新建党建联建共富综合体项目）：各县（市、区）各1个，由各县（市、区）分别填报；"
+        "全市目标6个为推算（6个县（市、区）合计）"]
+
+
 def test_supervision_upload_times_are_one_type(tiny_db):
     con = connect(tiny_db)
     add_upload(con, 2, "市经信局", "2024-04")

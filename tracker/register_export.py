@@ -3,7 +3,10 @@
 ``python -m tracker export targets --db PATH --out FILE.xlsx|FILE.csv``. Each target
 has its whole-city row (the document's city, e.g. 衢州市) and, when the target is
 split over jurisdictions (民生实事), one row per jurisdiction with its allocation;
-there 责任单位 is the jurisdiction's own unit on the item (柯城区政府), else the lead unit.
+there 责任单位 is the jurisdiction's own unit on the item (柯城区政府), else the lead unit (for a target set
+for each county, the county's government, which reports it). 推算 marks a
+figure not read from the text: an allocation inferred from the sheet's totals (是), or the whole-city
+figure of a target the text sets for each county ("各县（市、区）各1亿元×6", :mod:`loaders.each_county`).
 CSV is UTF-8 with a byte-order mark so Excel and WPS open it; text is neutralised
 (:mod:`tracker.safe_cells`) so no cell can run as a formula. The xlsx prints on A4 landscape,
 fitted to the page width, the header row on every page, long texts wrapped
@@ -19,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from loaders.each_county import SUMMED_KINDS, describe
 from tracker.formatting import day_label
 from tracker.print_setup import cell_font, fit_a4, row_height
 from tracker.safe_cells import set_text, write_bom_csv
@@ -26,8 +30,8 @@ from tracker.safe_cells import set_text, write_bom_csv
 #: (header, width in the xlsx): on A4 landscape 11-point text prints at about 9 points
 #: (:func:`tracker.print_setup.printed_size`); short values get narrow columns, long texts wrap.
 COLUMNS = [
-    ("目标编号", 10), ("文号", 11), ("文件", 16), ("序号", 8), ("事项", 20), ("指标", 17), ("原文", 18),
-    ("县（市、区）", 8), ("目标值", 8), ("单位", 6), ("比较", 6), ("类型", 6), ("推算", 5),
+    ("目标编号", 10), ("文号", 11), ("文件", 16), ("序号", 8), ("事项", 18), ("指标", 17), ("原文", 16),
+    ("县（市、区）", 8), ("目标值", 8), ("单位", 6), ("比较", 6), ("类型", 6), ("推算", 9),
     ("责任单位", 18), ("牵头市领导", 9), ("截止日期", 11),
 ]
 HEADERS = [h for h, _ in COLUMNS]
@@ -44,6 +48,7 @@ _ALLOCATIONS = """
 SELECT a.target_id, j.code, j.name, a.value, a.inferred
 FROM target_allocations a JOIN jurisdictions j ON j.code = a.jurisdiction_code
 ORDER BY a.target_id, CASE j.kind WHEN 'city_level' THEN 0 WHEN 'zone' THEN 2 ELSE 1 END, j.code"""
+_EACH_COUNTY = "SELECT target_id, phrase, place_value, place_value_high, n_places FROM target_each_county"
 _LOCAL_UNITS = """
 SELECT a.item_id, o.jurisdiction_code, string_agg(o.name, '、' ORDER BY a.position)
 FROM assignments a JOIN organisations o USING (org_id)
@@ -56,6 +61,9 @@ def register_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
     for target_id, code, name, value, inferred in con.execute(_ALLOCATIONS).fetchall():
         allocations.setdefault(target_id, []).append((code, name, value, inferred))
     local = {(item, code): names for item, code, names in con.execute(_LOCAL_UNITS).fetchall()}
+    each_county = {r[0]: r[1:] for r in con.execute(_EACH_COUNTY).fetchall()}
+    governments = dict(con.execute("SELECT jurisdiction_code, min(name) FROM organisations "
+                                   "WHERE kind = 'county_government' GROUP BY 1").fetchall())
     rows = []
     for (target_id, doc_number, doc_title, item_id, label, item_title, seq, indicator, raw, value, value_high,
          unit, comparator, kind, lead_unit, units, leaders, due_date, city_name) in con.execute(_TARGETS).fetchall():
@@ -66,11 +74,22 @@ def register_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
             "牵头市领导": leaders or "", "截止日期": due_date,
         }
         rows.append(base | {"县（市、区）": city_name, "目标值": _target_value(value, value_high, comparator),
-                            "推算": "", "责任单位": units or ""})
+                            "推算": _computed(each_county.get(target_id), kind, unit), "责任单位": units or ""})
         for code, name, share, inferred in allocations.get(target_id, []):
             rows.append(base | {"县（市、区）": name, "目标值": share, "推算": "是" if inferred else "",
-                                "责任单位": local.get((item_id, code), lead_unit or "")})
+                                "责任单位": local.get((item_id, code)) or (governments.get(code) if target_id in each_county
+                                                                          else None) or lead_unit or ""})
     return rows
+
+
+def _computed(each: tuple | None, kind: str, unit: str) -> str:
+    """推算 of a whole-city row: how the city's figure of a target set for each county is made
+    ("各县（市、区）各1亿元×6"; a rate every place must reach is not multiplied), else ''."""
+    if each is None:
+        return ""
+    phrase, place_value, place_value_high, n_places = each
+    text = describe(phrase, place_value, place_value_high, unit)
+    return f"{text}×{n_places}" if place_value is not None and kind in SUMMED_KINDS else text
 
 
 def _target_value(value: float | None, high: float | None, comparator: str):

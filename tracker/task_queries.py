@@ -11,6 +11,7 @@ from typing import Callable, NamedTuple
 import duckdb
 import pandas as pd
 
+from loaders.each_county import SUMMED_KINDS, describe
 from tracker import progress_queries as pq
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
@@ -164,6 +165,33 @@ def item_detail(con: duckdb.DuckDBPyConnection, item_id: int) -> dict:
         [item_id],
     ).fetchall()]
     return detail
+
+
+#: The targets of an item that the text sets for each county (loaders.each_county), with their city figure.
+_EACH_COUNTY = """
+SELECT t.seq, t.indicator, t.kind, t.value, t.unit, e.phrase, e.place_value, e.place_value_high, e.n_places
+FROM target_each_county e JOIN targets t USING (target_id) WHERE t.item_id = ? ORDER BY t.seq
+"""
+
+
+def each_county_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> list[str]:
+    """One line per target of the item set for each county: "指标2：各县（市、区）各2个，全市目标12个为推算
+    （6个县（市、区）合计）", so the page says what the city's figure is made of."""
+    notes = []
+    for seq, indicator, kind, value, unit, phrase, place, place_high, n in con.execute(_EACH_COUNTY, [item_id]).fetchall():
+        each = describe(phrase, place, place_high, unit)
+        if value is None:
+            city = f"全市在{n}个县（市、区）均完成时完成"
+        elif kind in SUMMED_KINDS:
+            city = f"全市目标{_num(value)}{unit}为推算（{n}个县（市、区）合计）"
+        else:
+            city = f"全市以{n}个县（市、区）中最差的一个计"
+        notes.append(f"指标{seq}（{indicator}）：{each}，由各县（市、区）分别填报；{city}")
+    return notes
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str | None = None,
