@@ -165,13 +165,57 @@ def test_account_changes_are_recorded_without_passwords(con):
     assert PASSWORD not in text and "reset-pass-1" not in text
 
 
-def test_a_refused_account_change_leaves_no_record(con, people):
+def test_a_refused_account_creation_is_recorded_with_its_reason(con, people):
     start = last_audit_id(con)
-    with pytest.raises(auth.PermissionDenied):
-        auth.create_account(con, people["fgw"], "new", "new", "leadership", PASSWORD)
-    with pytest.raises(auth.AccountError):
-        auth.create_account(con, people["guanli"], "fgw", "dup", "leadership", PASSWORD)
-    assert audit_rows(con, after=start) == []
+    admin = people["guanli"]
+    for actor, name, role, password, unit, error in (
+            (people["fgw"], "new", "leadership", PASSWORD, None, auth.PermissionDenied),
+            (admin, "ＦＧＷ", "leadership", PASSWORD, None, auth.AccountError),
+            (admin, "weak", "leadership", "12345678", None, auth.AccountError),
+            (admin, "nounit", "department", PASSWORD, "市不存在局", auth.AccountError),
+            (None, "anon", "admin", PASSWORD, None, auth.PermissionDenied)):
+        with pytest.raises(error):
+            auth.create_account(con, actor, name, "某人", role, password, unit=unit, now=AT)
+    rows = audit_rows(con, "actor", "action", "target", "details", after=start)
+    assert [r[:3] for r in rows] == [
+        ("fgw", "account_create_refused", "account:new"), ("guanli", "account_create_refused", "account:FGW"),
+        ("guanli", "account_create_refused", "account:weak"), ("guanli", "account_create_refused", "account:nounit"),
+        ("anonymous", "account_create_refused", "account:anon")]
+    reasons = [json.loads(r[3]) for r in rows]
+    assert reasons[1] == {"display_name": "某人", "role": "leadership", "unit": None, "reason": "用户名“FGW”已存在"}
+    assert reasons[2]["reason"] == "密码过于简单：请勿使用纯数字、重复字符或常见密码"
+    assert reasons[3] == {"display_name": "某人", "role": "department", "unit": "市不存在局",
+                          "reason": reasons[3]["reason"]} and "市不存在局" in reasons[3]["reason"]
+    assert reasons[0]["reason"] == "账号“fgw”（部门）没有“管理账号”权限：需要系统管理员账号"
+    assert reasons[4]["reason"].startswith("请先登录：")
+    text = " ".join(str(c) for r in con.execute("SELECT * FROM audit_log").fetchall() for c in r)
+    assert PASSWORD not in text and "12345678" not in text
+    assert audit.verify(con).ok
+
+
+@pytest.mark.parametrize("details, text", [
+    ('{"display_name": "发改委", "role": "department", "unit": "市发改委"}', "姓名：发改委；角色：部门；单位：市发改委"),
+    ('{"display_name": "管理员", "role": "admin", "unit": null}', "姓名：管理员；角色：系统管理员"),
+    ('{"reset_by_admin": true}', "管理员重置：是"),
+    ('{"reason": "wrong_password"}', "原因：密码错误"),
+    ("{}", ""),
+    ('{"documents": 7, "items": 218, "targets": 262}', "文件数：7；条目数：218；指标数：262"),
+    ('{"file_name": "x.xlsx", "rows": 20}', "文件：x.xlsx；行数：20"),
+    ('{"unit": "市发改委", "file_name": "a.xlsx", "outcome": "rejected", "upload_id": null, "problems": ["第3行：甲", "第4行：乙"]}',
+     "单位：市发改委；文件：a.xlsx；结果：被拒；问题：第3行：甲；第4行：乙"),
+    ('{"new_key": 1}', "new_key：1"),
+    ("not json", "not json"),
+])
+def test_details_read_as_chinese(details, text):
+    assert audit.details_text(details) == text
+
+
+@pytest.mark.parametrize("target, text", [
+    ("account:fgw", "账号 fgw"), ("file:a.txt", "文件 a.txt"), ("upload:12", "上传 12"), ("demo", "演示数据"),
+    ("audit_log", "审计日志"), ("summary:2024-09", "汇总表 2024-09"), ("row:T1-330800", "事项 T1-330800"),
+    ("+cmd", "+cmd"), (None, "")])
+def test_targets_read_as_chinese(target, text):
+    assert audit.target_text(target) == text
 
 
 # ---------------------------------------------------------------- reading and export
@@ -198,13 +242,12 @@ def test_exports_never_hold_formulas(con, people):
     ws = load_workbook(io.BytesIO(data))["审计日志"]
     assert [c.value for c in ws[1]] == ["编号", "时间", "操作人", "操作代码", "操作", "对象", "详情", "文件SHA-256"]
     assert [c.value for c in ws[2]] == [start + 1, datetime(2024, 10, 1, 8), "'=HYPERLINK(\"http://x\")", "export",
-                                        "导出", "'+cmd", '{"note": "-2+3"}', None]
+                                        "导出", "'+cmd", "说明：-2+3", None]
     assert all(c.data_type != "f" for c in ws[2])
     name, data = unit_uploads.audit_export(con, people["guanli"], frame, ".csv")
     assert data.decode("utf-8-sig").splitlines() == [
         "编号,时间,操作人,操作代码,操作,对象,详情,文件SHA-256",
-        f"{start + 1},2024-10-01 08:00:00,\"'=HYPERLINK(\"\"http://x\"\")\",export,导出,'+cmd,"
-        '"{""note"": ""-2+3""}",',
+        f"{start + 1},2024-10-01 08:00:00,\"'=HYPERLINK(\"\"http://x\"\")\",export,导出,'+cmd,说明：-2+3,",
     ]
     assert audit_rows(con, "actor", "action", "target", after=start + 1) == [
         ("guanli", "export", "audit_log"), ("guanli", "export", "audit_log")]

@@ -42,6 +42,7 @@ ACTIONS = {
     "send_back": "二次交办",
     "undo": "撤销督查记录",
     "account_create": "新建账号",
+    "account_create_refused": "新建账号被拒",
     "account_password": "修改密码",
     "account_disable": "停用账号",
     "account_enable": "启用账号",
@@ -148,13 +149,86 @@ def verify(con: duckdb.DuckDBPyConnection) -> ChainCheck:
     return ChainCheck(len(rows), tuple(broken))
 
 
+# ---------------------------------------------------------------------------- reading it as a person
+
+#: A details key as the admin page and the exports name it, in the order they are shown (keys not listed
+#: follow, as stored).
+DETAIL_LABELS = {
+    "display_name": "姓名", "role": "角色", "unit": "单位", "period": "报送期", "file_name": "文件",
+    "outcome": "结果", "upload_id": "上传编号", "n_rows": "行数", "n_new": "新增行", "n_corrections": "更正行",
+    "n_unchanged": "未变行", "n_problems": "问题数", "reset_by_admin": "管理员重置", "documents": "文件数",
+    "items": "条目数", "targets": "指标数", "facts": "计数项", "tasks": "工作任务", "uploads": "上传次数",
+    "reports": "进展记录", "action_id": "督查记录", "action_date": "日期", "note": "说明", "new_deadline": "新期限",
+    "undoes_action_id": "撤销的记录", "evidence_name": "佐证材料", "original": "原文件", "rows": "行数",
+    "scope": "范围", "error": "错误", "reason": "原因", "problems": "问题",
+}
+#: Stored codes among the details' values (an upload's outcome, why a sign-in failed).
+DETAIL_VALUES = {
+    "outcome": {"accepted": "已接收", "partial": "部分接收", "unchanged": "无变化", "rejected": "被拒"},
+    "reason": {"wrong_password": "密码错误", "unknown_user": "用户名不存在", "disabled": "账号已停用",
+               "locked": "连续失败已锁定", "wrong_old_password": "原密码错误"},
+}
+#: What a record's object is, by the prefix stored before the colon.
+TARGET_LABELS = {"account": "账号", "file": "文件", "upload": "上传", "unit": "单位", "row": "事项",
+                 "summary": "汇总表", "supervision": "督查清单", "briefing": "月度通报", "action": "督查记录"}
+TARGET_NAMES = {"demo": "演示数据", "audit_log": "审计日志"}
+
+
+def details_text(details: str | None) -> str:
+    """A record's details as a line of Chinese, "文件：x.xlsx；行数：20": empty values left out, yes/no as
+    是/否, codes in words, a role by its label. Text that is not a JSON object is shown as stored."""
+    if details is None or (isinstance(details, float) and details != details):
+        return ""
+    try:
+        data = json.loads(details)
+    except (TypeError, ValueError):
+        return str(details)
+    if not isinstance(data, dict):
+        return str(details)
+    from tracker.auth import ROLE_LABELS   # auth writes through this module: imported when read
+
+    order = {key: n for n, key in enumerate(DETAIL_LABELS)}
+    parts = []
+    for key, value in sorted(data.items(), key=lambda kv: order.get(kv[0], len(order))):
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, bool):
+            shown = "是" if value else "否"
+        elif isinstance(value, list):
+            shown = "；".join(map(str, value))
+        elif key == "role":
+            shown = ROLE_LABELS.get(value, value)
+        else:
+            shown = DETAIL_VALUES.get(key, {}).get(value, value)
+        parts.append(f"{DETAIL_LABELS.get(key, key)}：{shown}")
+    return "；".join(parts)
+
+
+def target_text(target: str | None) -> str:
+    """A record's object in words: ``account:fgw`` is 账号 fgw, ``demo`` 演示数据."""
+    if target is None or (isinstance(target, float) and target != target):
+        return ""
+    if target in TARGET_NAMES:
+        return TARGET_NAMES[target]
+    kind, sep, rest = target.partition(":")
+    return f"{TARGET_LABELS[kind]} {rest}" if sep and kind in TARGET_LABELS else target
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Records (:func:`entries`) with the object and details in words, as the page and the exports show them."""
+    out = frame.copy()
+    out["target"] = out["target"].map(target_text)
+    out["details"] = out["details"].map(details_text)
+    return out
+
+
 # ---------------------------------------------------------------------------- export
 
 
 def export_rows(frame: pd.DataFrame) -> list[dict]:
-    """Records as dicts with Chinese headers, in the frame's order."""
+    """Records as dicts with Chinese headers, in the frame's order; object and details in words (:func:`readable`)."""
     out = []
-    for r in frame[COLUMNS].itertuples(index=False):
+    for r in readable(frame[COLUMNS]).itertuples(index=False):
         row = dict(zip(COLUMNS, r))
         row["at"] = pd.Timestamp(row["at"]).to_pydatetime().replace(microsecond=0)
         row["audit_id"] = int(row["audit_id"])

@@ -262,7 +262,23 @@ def normalized_username(username: str | None) -> str:
 
 def create_account(con: duckdb.DuckDBPyConnection, actor: Account | str, username: str, display_name: str,
                    role: str, password: str, unit: str | None = None, now: datetime | None = None) -> Account:
-    """Add an account; ``unit`` (an organisation name) is required for department and county roles."""
+    """Add an account; ``unit`` (an organisation name) is required for department and county roles.
+
+    A refusal (no permission, a bad or taken name, a weak password, a wrong unit) raises as before after
+    writing ``account_create_refused`` with what was asked and why (never the password)."""
+    try:
+        return _create_account(con, actor, username, display_name, role, password, unit, now)
+    except (AccountError, PermissionDenied) as exc:
+        by = actor.username if isinstance(actor, Account) else (actor or "anonymous")
+        name = normalized_username(username)
+        audit.record_now(con, by, "account_create_refused", f"account:{name}",
+                         {"display_name": (display_name or "").strip() or None, "role": role, "unit": unit or None,
+                          "reason": str(exc)}, at=now)
+        raise
+
+
+def _create_account(con, actor: Account | str, username: str, display_name: str, role: str, password: str,
+                    unit: str | None, now: datetime | None) -> Account:
     by = actor_name(actor, MANAGE_ACCOUNTS)
     username = normalized_username(username)
     display_name = (display_name or "").strip() or username
