@@ -11,8 +11,17 @@ st.markdown(widget_text.CSS, unsafe_allow_html=True)
 # Streamlit's active page hash is not the main script's, so a form drawn before it got other widget
 # ids on the next run and the first sign-in after a start was silently lost (tests/e2e/test_sign_in.py).
 account = session.current_account()
+UPLOAD_PAGE = dict(page="pages/upload.py", title="数据填报", icon=":material/upload_file:")
+ADMIN_PAGE = dict(page="pages/admin.py", title="系统管理", icon=":material/admin_panel_settings:")
+may = {"upload": auth.has(account, auth.UPLOAD) or auth.has(account, auth.EXPORT),
+       "admin": auth.has(account, auth.MANAGE_ACCOUNTS)}
+# A page the role may not use is not in the menu; opened by its address (a bookmark) it is added, and says
+# 请先登录 or 无权限 itself, rather than Streamlit's English "Page not found" and the overview.
+asked = session.requested_page()
+refused = [st.Page(**spec) for name, spec in (("upload", UPLOAD_PAGE), ("admin", ADMIN_PAGE))
+           if asked == name and not may[name]]
 if account is None and not session.demo_mode():
-    navigation = st.navigation([st.Page(session.please_sign_in, title="登录", icon=":material/login:")])
+    navigation = st.navigation([st.Page(session.please_sign_in, title="登录", icon=":material/login:")] + refused)
     session.render_sign_in()
     navigation.run()
     st.stop()
@@ -33,11 +42,7 @@ pages = {
         st.Page("pages/loaded.py", title="已加载文件", icon=":material/description:"),
     ],
 }
-work = []
-if auth.has(account, auth.UPLOAD) or auth.has(account, auth.EXPORT):
-    work.append(st.Page("pages/upload.py", title="数据填报", icon=":material/upload_file:"))
-if auth.has(account, auth.MANAGE_ACCOUNTS):
-    work.append(st.Page("pages/admin.py", title="系统管理", icon=":material/admin_panel_settings:"))
+work = [st.Page(**spec) for name, spec in (("upload", UPLOAD_PAGE), ("admin", ADMIN_PAGE)) if may[name]] + refused
 if work:
     pages["填报与管理"] = work
 navigation = st.navigation(pages)

@@ -8,14 +8,14 @@ from tracker import audit, auth, unit_uploads
 from tracker.app_db import get_connection
 from tracker.formatting import blank_missing
 from tracker.reporting import unit_names
-from tracker.session import current_account, through_navigation
+from tracker.session import current_account, refusal, through_navigation
 
 through_navigation()
 
 st.title("系统管理")
 account = current_account()
 if not auth.has(account, auth.MANAGE_ACCOUNTS):
-    st.info("系统管理需要系统管理员账号登录。")
+    st.info(refusal(account, "系统管理", "系统管理员"))
     st.stop()
 con = get_connection()
 
@@ -90,7 +90,7 @@ if check.ok:
 else:
     st.error(f"审计记录完整性校验未通过：记录 {', '.join(map(str, check.broken[:20]))} 与哈希链不符，"
              "可能在系统之外被修改或删除")
-st.dataframe(blank_missing(log.drop(columns=["action"])).rename(columns=audit.HEADERS), hide_index=True,
+st.dataframe(blank_missing(audit.readable(log).drop(columns=["action"])).rename(columns=audit.HEADERS), hide_index=True,
              key="audit_table")
 fmt = st.radio("导出格式", [".xlsx", ".csv"], horizontal=True, key="audit_format")
 if st.button(f"导出以上 {len(log)} 条记录", key="audit_export"):

@@ -4,11 +4,11 @@ may export download the month's summary here. Checks live in tracker/unit_upload
 import pandas as pd
 import streamlit as st
 
-from tracker import auth, unit_uploads, widget_text
+from tracker import audit, auth, unit_uploads, widget_text
 from tracker import filters as f
 from tracker.app_db import cached, get_connection
 from tracker.formatting import blank_missing, period_label
-from tracker.session import current_account, through_navigation
+from tracker.session import current_account, refusal, through_navigation
 from tracker.sidebar import selection
 
 through_navigation()
@@ -16,7 +16,7 @@ through_navigation()
 st.title("数据填报")
 account = current_account()
 if not (auth.has(account, auth.UPLOAD) or auth.has(account, auth.EXPORT)):
-    st.info("请使用部门、县（市、区）政府或系统管理员账号登录后填报。")
+    st.info(refusal(account, "数据填报", "部门、县（市、区）政府或系统管理员"))
     st.stop()
 
 sel = selection()
@@ -103,6 +103,7 @@ if auth.has(account, auth.UPLOAD):
                                on_click="ignore")
     with st.expander("全部上传尝试（含被拒）"):
         tries = unit_uploads.attempts(get_connection(), account, unit)
+        tries["details"] = tries["details"].map(audit.details_text)
         st.dataframe(tries.rename(columns={"at": "时间", "actor": "操作人", "action_label": "结果", "details": "详情"}),
                      hide_index=True, key="up_attempts")
 

@@ -50,11 +50,48 @@ def db_rows(path, sql: str, params=()) -> list[tuple]:
         con.close()
 
 
-@pytest.mark.parametrize("who", [None, "lingdao", "fgw", "kecheng", "ducha"])
-def test_only_an_admin_sees_the_page(app_db, who):
+@pytest.mark.parametrize("who, label", [(None, None), ("lingdao", "lingdao（市领导）"),
+                                        ("fgw", "fgw（部门·市发改委）"), ("kecheng", "kecheng（县（市、区）政府·柯城区政府）"),
+                                        ("ducha", "ducha（督查）")])
+def test_only_an_admin_sees_the_page(app_db, who, label):
     at = admin_page(app_db[1][who] if who else None)
-    assert at.info[0].value == "系统管理需要系统管理员账号登录。"
+    assert at.info[0].value == ("请先登录：系统管理需要系统管理员账号，请在左侧登录。" if who is None else
+                                f"无权限：系统管理需要系统管理员账号，当前账号“{label}”不能使用。")
     assert not at.dataframe and not at.button
+
+
+@pytest.mark.parametrize("demo", ["on", "off"])
+@pytest.mark.parametrize("who", [None, "lingdao"])
+def test_the_admin_address_opened_without_the_role_says_why(app_db, monkeypatch, demo, who):
+    """/admin typed or bookmarked: the page says 请先登录 or 无权限 (it was Streamlit's English "Page not found"
+    and the overview); the page is in the menu only while it is the one asked for."""
+    from tracker import session
+
+    monkeypatch.setenv("TRACKER_DEMO_MODE", demo)
+    monkeypatch.setattr(session, "requested_page", lambda: "admin")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    if who:
+        at.session_state[ACCOUNT_KEY] = app_db[1][who]
+    at.switch_page("pages/admin.py")
+    run(at)
+    assert at.title[0].value == "系统管理"
+    assert at.info[0].value.startswith("请先登录：系统管理需要" if who is None else "无权限：系统管理需要")
+    assert not at.dataframe
+
+
+def test_the_audit_details_read_as_chinese(app_db):
+    path, people = app_db
+    at = admin_page(people["guanli"])
+    log = at.dataframe[1].value
+    first = log[log["对象"] == "账号 fgw"].iloc[0]
+    assert (first["操作"], first["详情"]) == ("新建账号", "姓名：fgw；角色：部门；单位：市发改委")
+    at.text_input(key="new_username").input("fgw")
+    at.button(key="new_submit").click()
+    run(at)
+    assert at.error[0].value == "用户名“fgw”已存在"
+    latest = at.dataframe[1].value.iloc[0]
+    assert (latest["操作人"], latest["操作"], latest["对象"], latest["详情"]) == (
+        "guanli", "新建账号被拒", "账号 fgw", "角色：市领导；原因：用户名“fgw”已存在")
 
 
 def test_the_account_list(app_db):

@@ -159,7 +159,7 @@ def test_a_disabled_account_is_signed_out_at_its_next_click(app_db):
     con.close()
     st.cache_resource.clear()   # the test wrote through its own connection; the app reopens the file
     run(at)
-    assert at.info[0].value == "请使用部门、县（市、区）政府或系统管理员账号登录后填报。"
+    assert at.info[0].value == "请先登录：数据填报需要部门、县（市、区）政府或系统管理员账号，请在左侧登录。"
 
 
 # ---------------------------------------------------------------- the upload page
@@ -167,7 +167,7 @@ def test_a_disabled_account_is_signed_out_at_its_next_click(app_db):
 
 def test_the_upload_page_refuses_visitors(app_db):
     at = page_as(None)
-    assert at.info[0].value == "请使用部门、县（市、区）政府或系统管理员账号登录后填报。"
+    assert at.info[0].value == "请先登录：数据填报需要部门、县（市、区）政府或系统管理员账号，请在左侧登录。"
     assert not at.get("file_uploader") and not at.get("download_button")
 
 

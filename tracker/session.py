@@ -43,6 +43,24 @@ def through_navigation() -> None:
         st.rerun()
 
 
+def requested_page() -> str:
+    """The page named in the browser's address (``/admin`` is ``admin``; the app's root is ``""``).
+
+    The pages a role may not use are left out of the navigation, so their address alone matched no
+    page: Streamlit then said "Page not found" in English and opened the overview. dashboard.py adds
+    such a page when it is the one asked for, and the page itself says why it shows nothing
+    (:func:`refusal`)."""
+    url = st.context.url or ""
+    return url.rstrip("/").rsplit("/", 1)[-1] if url.count("/") > 2 else ""
+
+
+def refusal(account: auth.Account | None, what: str, roles: str) -> str:
+    """Why a page shows nothing to ``account``: 请先登录 (nobody signed in) or 无权限 (the wrong role)."""
+    if account is None:
+        return f"请先登录：{what}需要{roles}账号，请在左侧登录。"
+    return f"无权限：{what}需要{roles}账号，当前账号“{account.label}”不能使用。"
+
+
 def demo_mode(environ: dict | None = None) -> bool:
     value = (os.environ if environ is None else environ).get(DEMO_ENV, "1")
     return value.strip().lower() not in ("0", "false", "no", "off")
