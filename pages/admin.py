@@ -4,11 +4,12 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from tracker import audit, auth, unit_uploads
+from tracker import audit, auth, unit_uploads, widget_text
 from tracker.app_db import get_connection
 from tracker.formatting import blank_missing
 from tracker.reporting import unit_names
 from tracker.session import current_account, refusal, through_navigation
+from tracker.widget_text import NO_OPTIONS
 
 through_navigation()
 
@@ -21,7 +22,7 @@ con = get_connection()
 
 st.header("账号")
 accounts = auth.list_accounts(con)
-st.dataframe(blank_missing(accounts.drop(columns=["role"])).rename(columns={
+widget_text.dataframe(blank_missing(accounts.drop(columns=["role"])).rename(columns={
     "username": "用户名", "display_name": "姓名", "role_label": "角色", "unit_name": "绑定单位", "active": "启用",
     "created_at": "创建时间", "created_by": "创建人", "changed_at": "最近修改"}), hide_index=True, key="admin_accounts")
 
@@ -35,8 +36,8 @@ with st.form("new_account_form"):
     left, right = st.columns(2)
     username = left.text_input("用户名", key="new_username")
     display_name = right.text_input("姓名或单位简称", key="new_display")
-    role = left.selectbox("角色", auth.ROLES, format_func=auth.ROLE_LABELS.get, key="new_role")
-    unit = right.selectbox("绑定单位（部门、县（市、区）政府账号必选）", [NO_UNIT] + unit_names(con), key="new_unit")
+    role = left.selectbox("角色", auth.ROLES, format_func=auth.ROLE_LABELS.get, key="new_role", placeholder=NO_OPTIONS)
+    unit = right.selectbox("绑定单位（部门、县（市、区）政府账号必选）", [NO_UNIT] + unit_names(con), key="new_unit", placeholder=NO_OPTIONS)
     password = st.text_input("初始密码（留空则自动生成）", type="password", key="new_password")
     if st.form_submit_button("新建", key="new_submit"):
         chosen = password or auth.generate_password()
@@ -52,7 +53,7 @@ with st.form("new_account_form"):
             st.rerun()
 
 others = [u for u in accounts["username"].tolist()]
-picked = st.selectbox("选择账号", others, key="acct_pick")
+picked = st.selectbox("选择账号", others, key="acct_pick", placeholder=NO_OPTIONS)
 left, middle, right = st.columns(3)
 action = None
 if left.button("停用", key="acct_disable"):
@@ -81,7 +82,7 @@ actions = left.multiselect("操作", list(audit.ACTIONS), format_func=audit.ACTI
                            placeholder="全部操作")
 actor = middle.text_input("操作人", key="audit_actor").strip() or None
 days = right.selectbox("时间范围", [0, 1, 7, 30, 365], format_func=lambda d: "全部" if d == 0 else f"最近{d}天",
-                       key="audit_days")
+                       key="audit_days", placeholder=NO_OPTIONS)
 since = datetime.combine(datetime.now().date() - timedelta(days=d - 1), time()) if (d := days) else None
 log = audit.entries(con, tuple(actions), actor, since)
 check = audit.verify(con)
@@ -90,7 +91,7 @@ if check.ok:
 else:
     st.error(f"审计记录完整性校验未通过：记录 {', '.join(map(str, check.broken[:20]))} 与哈希链不符，"
              "可能在系统之外被修改或删除")
-st.dataframe(blank_missing(audit.readable(log).drop(columns=["action"])).rename(columns=audit.HEADERS), hide_index=True,
+widget_text.dataframe(blank_missing(audit.readable(log).drop(columns=["action"])).rename(columns=audit.HEADERS), hide_index=True,
              key="audit_table")
 fmt = st.radio("导出格式", [".xlsx", ".csv"], horizontal=True, key="audit_format")
 if st.button(f"导出以上 {len(log)} 条记录", key="audit_export"):

@@ -2,7 +2,7 @@
 load findings, uploads and their rejected rows."""
 import streamlit as st
 
-from tracker import queries
+from tracker import queries, widget_text
 from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import display_table, kind_label
 from tracker.session import through_navigation
@@ -15,35 +15,35 @@ documents = cached_on_plans(queries.loaded_documents)
 st.header("已加载文件")
 st.caption(f"共 {len(documents)} 份文件，{int(documents['n_items'].sum())} 个条目，"
            f"{int(documents['n_targets'].sum())} 个量化指标")
-st.dataframe(display_table(documents.assign(kind=documents["kind"].map(kind_label))[
+widget_text.dataframe(display_table(documents.assign(kind=documents["kind"].map(kind_label))[
     ["doc_number", "title", "issue_date", "kind", "n_items", "n_targets", "file_name"]]).rename(columns={
         "doc_number": "文号", "title": "标题", "issue_date": "成文日期", "kind": "类型", "n_items": "条目数",
         "n_targets": "指标数", "file_name": "源文件"}), hide_index=True, key="quality_documents")
 
 st.header("各类条目与指标数量")
 kinds = cached_on_plans(queries.counts_per_kind)
-st.dataframe(kinds.rename(columns={c: queries.kind_label(c) for c in kinds.columns}
+widget_text.dataframe(kinds.rename(columns={c: queries.kind_label(c) for c in kinds.columns}
                           | {"doc_number": "文号", "title": "标题"}),
              hide_index=True, key="quality_kinds")
 
 review = cached_on_plans(queries.numbers_for_review)
 st.header(f"待复核的数字（{len(review)}）")
 st.caption("条目正文中既未识别为指标、也未归入补助、门槛、名称等类别的数字，需人工确认。")
-st.dataframe(display_table(review).rename(columns={"doc_number": "文号", "label": "序号", "title": "条目", "raw": "数字",
+widget_text.dataframe(display_table(review).rename(columns={"doc_number": "文号", "label": "序号", "title": "条目", "raw": "数字",
                                     "reason": "原因", "context": "上下文", "source_start": "起始位置",
                                     "source_end": "结束位置"}), hide_index=True, key="quality_numbers")
 
 mismatches = cached_on_plans(queries.allocation_mismatches)
 st.header(f"分解数之和与全市目标不一致（{len(mismatches)}）")
 st.caption("只核对数量类、存量类指标；比率、限值类指标（如“95%”）各地分别达到，不相加。")
-st.dataframe(display_table(mismatches).rename(columns={"doc_number": "文号", "label": "序号", "indicator": "指标",
+widget_text.dataframe(display_table(mismatches).rename(columns={"doc_number": "文号", "label": "序号", "indicator": "指标",
                                         "city_value": "全市目标", "unit": "单位", "allocated": "各地分解合计",
                                         "n_allocations": "分解地区数", "difference": "差额"}),
              hide_index=True, key="quality_allocations")
 
 findings = cached_on_plans(queries.load_findings)
 st.header(f"加载时记录的问题（{len(findings)}）")
-st.dataframe(display_table(findings.assign(severity=findings["severity"].map(queries.SEVERITY_LABELS)
+widget_text.dataframe(display_table(findings.assign(severity=findings["severity"].map(queries.SEVERITY_LABELS)
                                            .fillna(findings["severity"])))
              .rename(columns={"severity": "级别", "doc_number": "文号", "label": "序号", "message": "说明",
                               "source_start": "起始位置", "source_end": "结束位置"}),
@@ -51,7 +51,7 @@ st.dataframe(display_table(findings.assign(severity=findings["severity"].map(que
 
 uploads = cached(queries.uploads)
 st.header(f"上传记录（{len(uploads)}）")
-st.dataframe(display_table(uploads.assign(
+widget_text.dataframe(display_table(uploads.assign(
     outcome=uploads["outcome"].map(queries.UPLOAD_OUTCOME_LABELS).fillna(uploads["outcome"]),
     is_demo=uploads["is_demo"].map({True: "演示数据", False: ""})))
              .rename(columns={"upload_id": "编号", "unit_name": "报送单位", "period": "报送期", "file_name": "文件",
@@ -60,6 +60,6 @@ st.dataframe(display_table(uploads.assign(
                               "message": "说明"}), hide_index=True, key="quality_uploads")
 errors = cached(queries.upload_errors)
 st.subheader(f"被退回的行（{len(errors)}）")
-st.dataframe(display_table(errors).rename(columns={"upload_id": "上传编号", "unit_name": "报送单位", "period": "报送期",
+widget_text.dataframe(display_table(errors).rename(columns={"upload_id": "上传编号", "unit_name": "报送单位", "period": "报送期",
                                     "file_name": "文件", "sheet": "工作表", "row_number": "行号",
                                     "column_name": "列", "message": "原因"}), hide_index=True, key="quality_errors")

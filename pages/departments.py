@@ -5,6 +5,7 @@ from tracker import page_blocks as blocks, page_data
 from tracker.app_db import cached
 from tracker.session import through_navigation
 from tracker.sidebar import selection
+from tracker.widget_text import NO_OPTIONS
 
 through_navigation()
 
@@ -19,7 +20,7 @@ blocks.ranking_dataframe(data.ranking, "lead_unit", "牵头单位", key="departm
 blocks.status_bars(data.mix.frame, data.mix.order, "lead_unit", "各牵头单位指标状态", "牵头单位", key="department_mix")
 
 st.header("单位指标清单")
-unit = st.selectbox("选择单位", data.mix.order, key="department_select")
+unit = st.selectbox("选择单位", data.mix.order, key="department_select", placeholder=NO_OPTIONS)
 if unit is not None:
     blocks.status_dataframe(cached(page_data.group_rows, sel.as_of, sel.filters, sel.settings, "lead_unit", unit),
                             key="department_targets", with_jurisdiction=bool(sel.filters.jurisdictions))

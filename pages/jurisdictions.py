@@ -6,6 +6,7 @@ from tracker.app_db import cached
 from tracker.progress_queries import JURISDICTION
 from tracker.session import through_navigation
 from tracker.sidebar import selection
+from tracker.widget_text import NO_OPTIONS
 
 through_navigation()
 
@@ -32,7 +33,7 @@ else:
                  key="jurisdiction_heatmap")
 
     st.header("分解任务与进度")
-    place = st.selectbox("选择县（市、区）", data.mix.order, key="jurisdiction_select")
+    place = st.selectbox("选择县（市、区）", data.mix.order, key="jurisdiction_select", placeholder=NO_OPTIONS)
     if place is not None:
         blocks.status_dataframe(cached(page_data.group_rows, sel.as_of, sel.filters, sel.settings, "jurisdiction_name",
                                        place, level=JURISDICTION), key="jurisdiction_targets", with_jurisdiction=True)

@@ -5,6 +5,7 @@ from tracker import page_blocks as blocks, page_data
 from tracker.app_db import cached
 from tracker.session import through_navigation
 from tracker.sidebar import selection
+from tracker.widget_text import NO_OPTIONS
 
 through_navigation()
 
@@ -19,7 +20,7 @@ blocks.ranking_dataframe(data.ranking, "leaders", "牵头市领导", key="leader
 blocks.status_bars(data.mix.frame, data.mix.order, "leaders", "各位市领导牵头指标状态", "牵头市领导", key="leader_mix")
 
 st.header("市领导牵头的指标")
-leader = st.selectbox("选择市领导", data.mix.order, key="leader_select")
+leader = st.selectbox("选择市领导", data.mix.order, key="leader_select", placeholder=NO_OPTIONS)
 if leader is not None:
     blocks.status_dataframe(cached(page_data.group_rows, sel.as_of, sel.filters, sel.settings, "leaders", leader),
                             key="leader_targets", with_jurisdiction=bool(sel.filters.jurisdictions))

@@ -11,6 +11,7 @@ from tracker.session import current_account, through_navigation
 from tracker.sidebar import selection
 from tracker.status import month_end
 from tracker.supervision_view import supervision_view
+from tracker.widget_text import NO_OPTIONS
 
 through_navigation()
 
@@ -47,7 +48,7 @@ for column, (label, n) in zip(st.columns(5), [*counts.items(), ("未报送单位
 st.header("督查清单")
 st.caption("督查类别取第一项适用的：逾期（过截止日期未完成，含未报送的）、严重滞后、滞后、二次交办（已交办未销号）。")
 table = sx.item_rows(items)
-st.dataframe(display_table(pd.DataFrame(table, columns=list(sx.PAGE_HEADERS)), percents=("完成进度",)),
+widget_text.dataframe(display_table(pd.DataFrame(table, columns=list(sx.PAGE_HEADERS)), percents=("完成进度",)),
              hide_index=True, key="sv_items")
 if can_export:
     left, middle, right = st.columns(3)
@@ -67,7 +68,7 @@ if units.empty:
     st.info("本期各单位均已报送。")
 else:
     # one type per column: the upload time as text, "—" for a unit that sent nothing this month
-    st.dataframe(display_table(pd.DataFrame(sx.unit_rows(units), columns=[
+    widget_text.dataframe(display_table(pd.DataFrame(sx.unit_rows(units), columns=[
         "序号", "报送单位", "单位类型", "应报事项", "已报事项", "缺报事项数", "报送情况", "最近上传时间", "缺报事项"])),
         hide_index=True, key="sv_units")
 
@@ -85,7 +86,7 @@ for acted, label in st.session_state.get("sv_acted", {}).items():
     choices.setdefault(acted, label)
 # options in document order, listed rows first; the labels carry no status, so the choice survives an action
 keys = sorted(choices, key=lambda k: f"T{k.replace('|', '-')}" not in on_list)
-chosen = st.selectbox("事项（督查清单上的排在前面）", keys, format_func=choices.get, key="sv_row")
+chosen = st.selectbox("事项（督查清单上的排在前面）", keys, format_func=choices.get, key="sv_row", placeholder=NO_OPTIONS)
 if chosen is not None:
     current = rows[(rows["target_id"].astype(str) + "|" + rows["jurisdiction_code"]) == chosen]
     if len(current):
@@ -140,7 +141,7 @@ if chosen is not None and can_supervise:
         if history.empty:
             st.caption("该事项还没有督查记录。")
         else:
-            st.dataframe(display_table(history[["action_id", "操作", "action_date", "actor", "note", "new_deadline",
+            widget_text.dataframe(display_table(history[["action_id", "操作", "action_date", "actor", "note", "new_deadline",
                                                 "undoes_action_id", "undone_by", "evidence_name", "recorded_at"]])
                          .rename(columns={
                 "action_id": "记录", "action_date": "日期", "actor": "操作人", "note": "说明", "new_deadline": "新期限",
@@ -154,7 +155,7 @@ if chosen is not None and can_supervise:
                                    args=(account, f"action:{action_id}", evidence.name, evidence.content))
             undoable = history[(history["kind"] != actions.UNDO) & history["undone_by"].isna()]["action_id"].tolist()
             if undoable:
-                undo_id = st.selectbox("撤销记录", undoable, key="sv_undo_select",
+                undo_id = st.selectbox("撤销记录", undoable, key="sv_undo_select", placeholder=NO_OPTIONS,
                                        format_func=lambda i: f"记录{i}")
                 undo_reason = st.text_input("撤销理由", key="sv_undo_reason")
                 if st.button("撤销", key="sv_undo_button"):

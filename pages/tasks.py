@@ -2,11 +2,12 @@
 monthly history against the expected pace, and every reported note."""
 import streamlit as st
 
-from tracker import page_blocks as blocks, progress_queries as pq, task_queries as tq
+from tracker import page_blocks as blocks, progress_queries as pq, task_queries as tq, widget_text
 from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import display_table, item_name, period_label, source_html
 from tracker.session import through_navigation
 from tracker.sidebar import selection
+from tracker.widget_text import NO_OPTIONS
 
 through_navigation()
 
@@ -16,12 +17,12 @@ words = st.text_input("搜索任务（词语、数字或单位，空格分隔）
                       placeholder="如：充电桩 500 亩；也可搜责任单位或市领导，如：市发改委")
 found = cached_on_plans(tq.search_items, words, sel.filters)
 st.caption(f"找到 {len(found)} 项含量化指标的任务")
-st.dataframe(display_table(found[["doc_number", "label", "title", "n_targets", "lead_unit", "units", "leaders"]]).rename(
+widget_text.dataframe(display_table(found[["doc_number", "label", "title", "n_targets", "lead_unit", "units", "leaders"]]).rename(
     columns={"doc_number": "文件", "label": "序号", "title": "任务", "n_targets": "指标数", "lead_unit": "牵头单位",
              "units": "责任单位", "leaders": "牵头市领导"}), hide_index=True, key="task_results", height=240)
 
 labels = {r.item_id: f"{r.doc_number} {item_name(r.label, r.title)}" for r in found.itertuples()}
-item_id = st.selectbox("查看任务", list(labels), format_func=labels.get, key="task_select")
+item_id = st.selectbox("查看任务", list(labels), format_func=labels.get, key="task_select", placeholder=NO_OPTIONS)
 if item_id is not None:
     detail = cached_on_plans(tq.item_detail, int(item_id))
     st.header(item_name(detail["label"], detail["title"]), anchor=False)
@@ -48,12 +49,12 @@ if item_id is not None:
 
     st.subheader("月度进度")
     targets = {r.target_id: f"{r.seq}. {r.indicator}（{r.raw}）" for r in mine.itertuples()}
-    target_id = st.selectbox("指标", list(targets), format_func=targets.get, key="task_target")
+    target_id = st.selectbox("指标", list(targets), format_func=targets.get, key="task_target", placeholder=NO_OPTIONS)
     if target_id is not None:
         # "" for the whole city: a None option would show Streamlit's "Choose an option" placeholder
         places = {"": "全市"} | {r.jurisdiction_code: r.jurisdiction_name
                                  for r in mine_shares[mine_shares["target_id"] == target_id].itertuples()}
-        place = st.selectbox("范围", list(places), format_func=places.get, key="task_scope")
+        place = st.selectbox("范围", list(places), format_func=places.get, key="task_scope", placeholder=NO_OPTIONS)
         history = cached(tq.target_history, int(target_id), place or None, sel.as_of, sel.settings)
         target = mine[mine["target_id"] == target_id].iloc[0]
         share = mine_shares[(mine_shares["target_id"] == target_id) & (mine_shares["jurisdiction_code"] == place)]
@@ -69,7 +70,7 @@ if item_id is not None:
     if notes.empty:
         st.info("尚无报送记录。")
     else:
-        st.dataframe(display_table(notes).rename(columns={
+        widget_text.dataframe(display_table(notes).rename(columns={
             "period": "报送期", "seq": "指标序号", "indicator": "指标", "jurisdiction": "范围", "value": "累计值",
             "unit": "单位", "reported_status": "报送状态", "progress_text": "进展情况", "problems_text": "存在问题",
             "next_steps_text": "下步打算", "unit_name": "报送单位", "uploaded_by": "报送人", "uploaded_at": "报送时间",

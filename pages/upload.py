@@ -10,6 +10,7 @@ from tracker.app_db import cached, get_connection
 from tracker.formatting import blank_missing, period_label
 from tracker.session import current_account, refusal, through_navigation
 from tracker.sidebar import selection
+from tracker.widget_text import NO_OPTIONS
 
 through_navigation()
 
@@ -25,14 +26,14 @@ if not months:
     st.info("数据库中还没有计划年度。")
     st.stop()
 default = months.index(sel.as_of) if sel.as_of in months else len(months) - 1
-period = st.selectbox("报送期", months, index=default, format_func=period_label, key="up_period")
+period = st.selectbox("报送期", months, index=default, format_func=period_label, key="up_period", placeholder=NO_OPTIONS)
 
 if auth.has(account, auth.UPLOAD):
     units = unit_uploads.units_for(get_connection(), account)
     if not units:
         st.warning("该账号没有绑定报送单位，请联系系统管理员。")
         st.stop()
-    unit = (st.selectbox("报送单位（代报）", units, key="up_unit") if len(units) > 1 else units[0])
+    unit = (st.selectbox("报送单位（代报）", units, key="up_unit", placeholder=NO_OPTIONS) if len(units) > 1 else units[0])
     st.caption(f"报送单位：{unit}　报送期：{period_label(period)}")
 
     st.header("1. 下载填报模板")
@@ -72,7 +73,7 @@ if auth.has(account, auth.UPLOAD):
         show = {"accepted": st.success, "unchanged": st.info, "partial": st.warning}.get(result.outcome, st.error)
         show(result.summary())
         if result.problems:
-            st.dataframe(blank_missing(pd.DataFrame(
+            widget_text.dataframe(blank_missing(pd.DataFrame(
                 [{"工作表": p.sheet, "行": p.row, "列": p.column, "问题": p.message} for p in result.problems])),
                 hide_index=True, key="up_problems")
         if last.error_copy is not None:
@@ -82,14 +83,14 @@ if auth.has(account, auth.UPLOAD):
     st.header("3. 本单位上传记录")
     history = unit_uploads.history(get_connection(), account, unit)
     st.caption(f"共 {len(history)} 次入库的上传（内容与上次相同或整份被拒的文件见下方“全部上传尝试”）")
-    st.dataframe(history.rename(columns={
+    widget_text.dataframe(history.rename(columns={
         "upload_id": "编号", "period": "报送期", "file_name": "文件", "uploaded_by": "上传人", "uploaded_at": "上传时间",
         "n_rows": "行数", "n_accepted": "接收行数", "n_rejected": "问题行数", "message": "说明"}),
         hide_index=True, key="up_history")
     kept = history[history["原文件"] == "已保存"]
     if len(kept):
         labels = {int(r.upload_id): f"第{r.upload_id}次 · {period_label(r.period)} · {r.file_name}" for r in kept.itertuples()}
-        chosen = st.selectbox("下载当时上传的原文件", list(labels), format_func=labels.get, key="up_original")
+        chosen = st.selectbox("下载当时上传的原文件", list(labels), format_func=labels.get, key="up_original", placeholder=NO_OPTIONS)
         if st.button("取出原文件", key="up_original_fetch"):
             try:
                 st.session_state["up_original_file"] = (chosen, *unit_uploads.original_file(
@@ -104,7 +105,7 @@ if auth.has(account, auth.UPLOAD):
     with st.expander("全部上传尝试（含被拒）"):
         tries = unit_uploads.attempts(get_connection(), account, unit)
         tries["details"] = tries["details"].map(audit.details_text)
-        st.dataframe(tries.rename(columns={"at": "时间", "actor": "操作人", "action_label": "结果", "details": "详情"}),
+        widget_text.dataframe(tries.rename(columns={"at": "时间", "actor": "操作人", "action_label": "结果", "details": "详情"}),
                      hide_index=True, key="up_attempts")
 
 if auth.has(account, auth.EXPORT):

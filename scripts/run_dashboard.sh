@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_venv.sh requirements.txt
 exec .venv/bin/streamlit run dashboard.py --server.headless true --browser.gatherUsageStats false \
-  --client.toolbarMode viewer "$@"
+  "$@"

@@ -205,3 +205,13 @@ def test_a_tampered_log_is_flagged(app_db):
     con.close()
     at = admin_page(people["guanli"])
     assert at.error[0].value.startswith("审计记录完整性校验未通过：记录 2 与哈希链不符")
+
+
+def test_an_empty_table_says_so_in_chinese(app_db):
+    """A table without rows is a caption: Streamlit draws the word "empty" inside an empty one."""
+    at = admin_page(app_db[1]["guanli"])
+    at.text_input(key="audit_actor").input("nobody")
+    run(at)
+    assert len(at.dataframe) == 1   # the accounts; the audit log has no row for nobody
+    assert "（无记录）" in [c.value for c in at.caption]
+    assert at.button(key="audit_export").label == "导出以上 0 条记录"

@@ -710,3 +710,26 @@ def test_without_demo_mode_a_page_opened_by_its_address_after_a_start_asks_to_si
     at = run(page="pages/overview.py")
     assert at.title[0].value == "衢州市政策目标跟踪" and not at.metric
     assert at.info[0].value == "请在左侧登录后查看。账号由系统管理员开设。"
+
+
+def test_streamlit_s_own_words_are_chinese(tiny_db):
+    """Every selectbox says 无可选项 when its list is empty (Streamlit: "No options to select."); every chart's
+    toolbar speaks Chinese (plotly: "Download plot as a PNG", "Zoom", "Reset axes") and shows no plotly logo."""
+    import json
+
+    at = run()
+    boxes = at.sidebar.selectbox
+    assert [b.proto.placeholder for b in boxes] == ["无可选项"] * len(boxes) and boxes
+    at.switch_page("pages/tasks.py")
+    rerun(at)
+    assert {b.proto.placeholder for b in at.main.selectbox} == {"无可选项"}
+    at.switch_page("pages/overview.py")
+    rerun(at)
+    charts = at.get("plotly_chart")
+    assert charts
+    for chart in charts:
+        config = json.loads(chart.proto.config)
+        assert config["locale"] == "zh-CN" and config["displaylogo"] is False
+        words = config["locales"]["zh-CN"]["dictionary"]
+        assert (words["Download plot as a PNG"], words["Zoom"], words["Reset axes"]) == ("下载图表（PNG）", "缩放",
+                                                                                       "重置坐标轴")

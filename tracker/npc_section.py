@@ -17,6 +17,7 @@ import streamlit as st
 
 from tracker.app_db import cached_on_plans
 from tracker.formatting import display_table
+from tracker import widget_text
 
 PLACEHOLDER = "人大常委会工作数据尚未加载：待人大工作报告（各县（市、区）年度工作统计）加载后在此对比。"
 
@@ -75,7 +76,7 @@ def _render_inquiries(sel, module, city) -> None:
         st.caption("人大常委会专题询问会上所说的数字：“目标/计划”为计划、要求的数（条件“≥”即“以上”），"
                    "“进展/现状”为询问会时已完成或已落实的数；原文、原句与来源文件中的位置（起、止）可查出处。")
         shown = _keep(sel, rows, city_names)
-        st.dataframe(display_table(shown[INQUIRY_COLUMNS]), hide_index=True, key=f"npc_inquiry_{n}")
+        widget_text.dataframe(display_table(shown[INQUIRY_COLUMNS]), hide_index=True, key=f"npc_inquiry_{n}")
 
 
 def _render_comparison(sel, module, city) -> None:
@@ -86,9 +87,9 @@ def _render_comparison(sel, module, city) -> None:
     table = _keep(sel, table, table["城市"])
     st.caption("人大常委会年度工作报告中的计数（“—”：该报告未提及；同一指标有多个数字时，计数取最大者，"
                "即全年总数而非其中一项活动的数，比率取首次提及者；全部数字见“数字出处”）。")
-    st.dataframe(display_table(table.drop(columns=["城市"])), hide_index=True, key="npc_comparison")
+    widget_text.dataframe(display_table(table.drop(columns=["城市"])), hide_index=True, key="npc_comparison")
     if hasattr(module, "npc_facts"):
         with st.expander("数字出处（原句）"):
             facts = cached_on_plans(module.npc_facts, None, city)
-            st.dataframe(display_table(facts[["年份", "县（市、区）", "指标", "数值", "单位", "原句", "来源文件"]]),
+            widget_text.dataframe(display_table(facts[["年份", "县（市、区）", "指标", "数值", "单位", "原句", "来源文件"]]),
                          hide_index=True, key="npc_facts")

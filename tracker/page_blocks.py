@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from tracker import charts
+from tracker import charts, widget_text
 from tracker import filters as f
 from tracker.app_db import cached_on_plans
 from tracker.formatting import display_table, period_label, status_table, target_text
@@ -54,7 +54,7 @@ def status_dataframe(status: pd.DataFrame, key: str, with_jurisdiction: bool = F
     table = status_table(status, with_jurisdiction).drop(columns=["target_id", "item_id"])
     styled = table.style.map(lambda s: f"color: {STATUS_COLORS.get(s, 'inherit')}; font-weight: 600",
                              subset=["状态"])
-    st.dataframe(
+    widget_text.dataframe(
         styled,
         column_config={
             "完成进度": st.column_config.ProgressColumn("完成进度", format="percent", min_value=0, max_value=1,
@@ -104,7 +104,7 @@ def history_block(history: pd.DataFrame, kind: str, title: str, unit: str, key: 
 def chart(build: Callable[..., go.Figure], *args, key: str) -> None:
     """``st.plotly_chart(build(*args))`` with ``build`` a function of :mod:`tracker.charts`: the figure is built
     once per distinct input (:func:`_figure`), not on every rerun of the page."""
-    st.plotly_chart(_figure(build.__name__, *args), key=key)
+    st.plotly_chart(_figure(build.__name__, *args), key=key, config=widget_text.PLOTLY_CONFIG)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -129,4 +129,4 @@ def ranking_dataframe(ranking: pd.DataFrame, by: str, label: str, key: str) -> N
     """A :func:`tracker.progress_queries.group_summary` table: shares as "45.2%", "—" where there is none
     (a group without reported count or level targets has no mean progress)."""
     table = display_table(ranking, percents=SUMMARY_PERCENTS).rename(columns={"rank": "排名", by: label})
-    st.dataframe(table, hide_index=True, key=key)
+    widget_text.dataframe(table, hide_index=True, key=key)

@@ -15,6 +15,7 @@ from tracker import filters as f
 from tracker.app_db import cached, cached_on_plans
 from tracker.formatting import period_label
 from tracker.settings import StatusSettings, configured_settings
+from tracker.widget_text import NO_OPTIONS
 
 _STATE = "_tracker_selection"
 
@@ -57,13 +58,13 @@ def render() -> Selection:
     bar = st.sidebar
     plans = cached_on_plans(f.plan_options)
     years = list(plans.years)
-    year = bar.selectbox("计划年度", years, key="f_year", format_func=lambda y: f"{y}年") if years else None
+    year = bar.selectbox("计划年度", years, key="f_year", placeholder=NO_OPTIONS, format_func=lambda y: f"{y}年") if years else None
     periods = cached(f.report_periods, year)
     months = cached(f.month_options, year)
     reporters = cached(f.reporting_units, year)
     default = default_as_of(periods, year, units=reporters)
     as_of = bar.selectbox(
-        "截至月份", months, index=months.index(default) if default in months else 0, key="f_as_of",
+        "截至月份", months, index=months.index(default) if default in months else 0, key="f_as_of", placeholder=NO_OPTIONS,
         format_func=lambda p: period_label(p) + (f"（{reporters[p]}个单位已报送）" if reporters.get(p)
                                                  else "" if p in periods else "（无报送）"),
     ) if months else None

@@ -132,7 +132,7 @@ def dashboard_server(db: Path, log_path: Path, demo: bool = True) -> Iterator[st
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard.py",
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",  # as scripts/run_dashboard.sh
+        "--browser.gatherUsageStats", "false",  # the toolbar as .streamlit/config.toml sets it (no Deploy, no menu)
         "--server.fileWatcherType", "none",  # colleagues editing files must not rerun our sessions
     ]
     # demo mode: visitors see the dashboards read-only without signing in (tracker/session.py)

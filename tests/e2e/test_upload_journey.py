@@ -68,3 +68,48 @@ def test_a_clerk_uploads_the_filled_template_through_a_chinese_uploader(browser,
             ("市发改委", PERIOD, "fgw", 1)]
     finally:
         con.close()
+
+
+def test_streamlit_s_own_english_shows_in_chinese(browser, built_plain_db, tmp_path, request):
+    """What CSS puts in Chinese in place of Streamlit's English, read back from Chromium: the hint under a text
+    box, a file the uploader refused, the tooltips over a table; and no "Deploy" button or developer menu."""
+    too_big = tmp_path / "太大.xlsx"
+    with open(too_big, "wb") as f:
+        f.truncate((50 << 20) + 1)   # one byte over .streamlit/config.toml's maxUploadSize (50 MB)
+    with fresh_server_app(browser, built_plain_db, tmp_path, request,
+                          [("fgw", "发改委填报员", auth.DEPARTMENT, "市发改委")]) as app:
+        app.open()
+        hint = '[data-testid="InputInstructions"] > span:first-child'
+        app.sign_in("fgw", PASSWORD)
+        expect(app.page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+        expect(app.page.get_by_test_id("stMainMenu")).to_have_count(0)
+
+        app.go("任务")
+        search = app.widget("stTextInput", "搜索任务（词语、数字或单位，空格分隔）").locator("input")
+        search.fill("充电桩")
+        expect(app.page.locator(hint)).to_have_count(1)   # "Press Enter to apply"
+        assert _after(app, hint) == widget_text.ENTER_APPLY
+        assert app.page.evaluate("s => getComputedStyle(document.querySelector(s)).fontSize", hint) == "0px"
+        with app.rerun():
+            search.press("Enter")
+
+        table = app.main.get_by_test_id("stDataFrame").first
+        table.hover()
+        for english, chinese in widget_text.TOOLBAR_TIPS.items():
+            button = app.main.locator(f'[data-testid="stElementToolbarButton"] button[aria-label="{english}"]').first
+            if english == "Close fullscreen":
+                continue   # shown only in fullscreen, by the same rule
+            button.hover()
+            tip = app.page.locator('[data-baseweb="tooltip"] [data-testid="stTooltipContent"] p')
+            expect(tip).to_have_text(english)   # the words are still there, drawn at size 0
+            assert _after(app, '[data-baseweb="tooltip"] [data-testid="stTooltipContent"] p') == chinese
+        app.screenshot("table-tooltip")
+        app.page.mouse.move(0, 0)
+
+        app.go("数据填报")
+        zone = app.main.locator('[data-testid="stFileUploaderDropzone"]')
+        zone.locator('input[type="file"]').set_input_files(str(too_big))
+        error = '[data-testid="stFileUploaderFileErrorMessage"]'
+        expect(app.page.locator(error)).to_have_text("File must be 50.0MB or smaller.")   # drawn at size 0
+        assert _after(app, error) == widget_text.REFUSED_FILE == "未能上传：文件类型不符或超过50MB"
+        app.screenshot("refused-file")
