@@ -22,7 +22,8 @@ con = get_connection()
 
 st.header("账号")
 accounts = auth.list_accounts(con)
-widget_text.dataframe(blank_missing(accounts.drop(columns=["role"])).rename(columns={
+widget_text.dataframe(blank_missing(accounts.drop(columns=["role"]).assign(
+    created_by=accounts["created_by"].map(audit.actor_text))).rename(columns={
     "username": "用户名", "display_name": "姓名", "role_label": "角色", "unit_name": "绑定单位", "active": "启用",
     "created_at": "创建时间", "created_by": "创建人", "changed_at": "最近修改"}), hide_index=True, key="admin_accounts")
 
@@ -80,7 +81,7 @@ st.caption("每一次写入（上传、更正、被拒的上传、销号、二�
 left, middle, right = st.columns(3)
 actions = left.multiselect("操作", list(audit.ACTIONS), format_func=audit.ACTIONS.get, key="audit_actions",
                            placeholder="全部操作")
-actor = middle.text_input("操作人", key="audit_actor").strip() or None
+actor = audit.actor_code(middle.text_input("操作人", key="audit_actor")) or None
 days = right.selectbox("时间范围", [0, 1, 7, 30, 365], format_func=lambda d: "全部" if d == 0 else f"最近{d}天",
                        key="audit_days", placeholder=NO_OPTIONS)
 since = datetime.combine(datetime.now().date() - timedelta(days=d - 1), time()) if (d := days) else None

@@ -185,7 +185,7 @@ def test_the_audit_log_is_shown_checked_and_exported(app_db):
     n = db_rows(path, "SELECT count(*) FROM audit_log")[0][0]
     assert at.success[0].value == f"审计记录完整性校验通过（共 {n} 条，哈希链无断裂）"
     log = at.dataframe[1].value
-    assert len(log) == n and log["操作"].iloc[0] == "新建账号" and log["操作人"].iloc[0] == "os:tester"
+    assert len(log) == n and log["操作"].iloc[0] == "新建账号" and log["操作人"].iloc[0] == "服务器命令行（tester）"
     assert log["文件SHA-256"].iloc[0] == "" and not log.isna().any().any()   # empty cells, never "None"
     at.multiselect(key="audit_actions").select("document_load")
     run(at)
@@ -215,3 +215,14 @@ def test_an_empty_table_says_so_in_chinese(app_db):
     assert len(at.dataframe) == 1   # the accounts; the audit log has no row for nobody
     assert "（无记录）" in [c.value for c in at.caption]
     assert at.button(key="audit_export").label == "导出以上 0 条记录"
+
+
+def test_actors_that_are_no_account_read_as_chinese(app_db):
+    """os:tester (the command line) and system (the loader) are shown in words, and the 操作人 filter takes them."""
+    at = admin_page(app_db[1]["guanli"])
+    assert set(at.dataframe[0].value["创建人"]) == {"服务器命令行（tester）"}
+    assert "系统" in set(at.dataframe[1].value["操作人"])
+    at.text_input(key="audit_actor").input("服务器命令行（tester）")
+    run(at)
+    log = at.dataframe[1].value
+    assert set(log["操作人"]) == {"服务器命令行（tester）"} and len(log) == 6   # the six accounts of make_people

@@ -210,6 +210,14 @@ def test_details_read_as_chinese(details, text):
     assert audit.details_text(details) == text
 
 
+@pytest.mark.parametrize("actor, text", [
+    ("system", "系统"), ("anonymous", "未登录"), ("unknown", "未知"), ("os:root", "服务器命令行（root）"), ("fgw", "fgw"),
+    ("市发改委填报员", "市发改委填报员")])
+def test_actors_read_as_chinese_and_back(actor, text):
+    assert audit.actor_text(actor) == text
+    assert audit.actor_code(text) == actor
+
+
 @pytest.mark.parametrize("target, text", [
     ("account:fgw", "账号 fgw"), ("file:a.txt", "文件 a.txt"), ("upload:12", "上传 12"), ("demo", "演示数据"),
     ("audit_log", "审计日志"), ("summary:2024-09", "汇总表 2024-09"), ("row:T1-330800", "事项 T1-330800"),

@@ -214,9 +214,36 @@ def target_text(target: str | None) -> str:
     return f"{TARGET_LABELS[kind]} {rest}" if sep and kind in TARGET_LABELS else target
 
 
+#: Who wrote a record when it was no account: the loader's default, a visitor not signed in, a record without one.
+ACTOR_NAMES = {"system": "系统", "anonymous": "未登录", "unknown": "未知"}
+_OS = "os:"
+_OS_LABEL = "服务器命令行"
+
+
+def actor_text(actor: str | None) -> str:
+    """An actor in words: ``system`` is 系统, ``os:root`` 服务器命令行（root）; an account's name as it is."""
+    if actor is None or (isinstance(actor, float) and actor != actor):
+        return ""
+    if actor in ACTOR_NAMES:
+        return ACTOR_NAMES[actor]
+    return f"{_OS_LABEL}（{actor[len(_OS):]}）" if actor.startswith(_OS) else actor
+
+
+def actor_code(text: str) -> str:
+    """The stored actor for what :func:`actor_text` shows (the 操作人 filter takes either)."""
+    text = text.strip()
+    stored = {v: k for k, v in ACTOR_NAMES.items()}
+    if text in stored:
+        return stored[text]
+    if text.startswith(f"{_OS_LABEL}（") and text.endswith("）"):
+        return _OS + text[len(_OS_LABEL) + 1:-1]
+    return text
+
+
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Records (:func:`entries`) with the object and details in words, as the page and the exports show them."""
+    """Records (:func:`entries`) with actor, object and details in words, as the page and the exports show them."""
     out = frame.copy()
+    out["actor"] = out["actor"].map(actor_text)
     out["target"] = out["target"].map(target_text)
     out["details"] = out["details"].map(details_text)
     return out
