@@ -17,6 +17,8 @@ may = {"upload": auth.has(account, auth.UPLOAD) or auth.has(account, auth.EXPORT
        "admin": auth.has(account, auth.MANAGE_ACCOUNTS)}
 # A page the role may not use is not in the menu; opened by its address (a bookmark) it is added, and says
 # 请先登录 or 无权限 itself, rather than Streamlit's English "Page not found" and the overview.
+if not auth.has(account, auth.EXPORT):
+    st.markdown(widget_text.NO_TABLE_DOWNLOAD_CSS, unsafe_allow_html=True)
 asked = session.requested_page()
 refused = [st.Page(**spec) for name, spec in (("upload", UPLOAD_PAGE), ("admin", ADMIN_PAGE))
            if asked == name and not may[name]]

@@ -733,3 +733,27 @@ def test_streamlit_s_own_words_are_chinese(tiny_db):
         words = config["locales"]["zh-CN"]["dictionary"]
         assert (words["Download plot as a PNG"], words["Zoom"], words["Reset axes"]) == ("下载图表（PNG）", "缩放",
                                                                                        "重置坐标轴")
+
+
+def test_the_tables_own_csv_button_is_hidden_from_a_role_that_may_not_export(tiny_db):
+    """Exports need 市领导, 督查 or 系统管理员 (README, Accounts); a visitor in demo mode or a clerk saw every table's
+    "Download as CSV" button all the same. CSS hides it for them (read back in Chromium: tests/e2e)."""
+    from tests.accounts import PASSWORD
+    from tracker import auth, widget_text
+
+    def styles(at: AppTest) -> list[str]:
+        return [m.value for m in at.markdown if m.value.startswith("<style>")]
+
+    assert widget_text.NO_TABLE_DOWNLOAD_CSS in styles(run())   # a visitor (demo mode)
+    con = connect(tiny_db)
+    try:
+        clerk = auth.create_account(con, "os:tester", "fgw", "发改委填报员", auth.DEPARTMENT, PASSWORD, unit="市发改委")
+        leader = auth.create_account(con, "os:tester", "lingdao", "市领导", auth.LEADERSHIP, PASSWORD)
+    finally:
+        con.close()
+    for account, hidden in ((clerk, True), (leader, False)):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.session_state["account"] = account
+        rerun(at)
+        assert (widget_text.NO_TABLE_DOWNLOAD_CSS in styles(at)) is hidden
+        assert widget_text.CSS in styles(at)

@@ -73,6 +73,14 @@ CSS = f"""<style>
 {chr(10).join(_tip_rule(english, chinese) for english, chinese in TOOLBAR_TIPS.items())}
 </style>"""
 
+#: For an account without the 导出 permission (a visitor in demo mode, a department or county clerk): the
+#: "Download as CSV" button over every table is not shown, as exports need 市领导, 督查 or 系统管理员 (README,
+#: Accounts). A convenience, not a control: whoever sees a table can copy it. Streamlit 1.51 has no setting for
+#: it (``client.disableDataExport`` came later).
+NO_TABLE_DOWNLOAD_CSS = ('<style>[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"])'
+                         ' { display: none !important; }</style>')
+
+
 #: plotly.js words (toolbar tooltips, messages) and formats (months, decimal point) in Chinese.
 PLOTLY_LOCALE = {
     "dictionary": {

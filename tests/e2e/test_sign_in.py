@@ -18,7 +18,7 @@ from playwright.sync_api import expect  # noqa: E402
 from tests.accounts import PASSWORD  # noqa: E402
 from tests.e2e.conftest import ARTIFACTS  # noqa: E402
 from tests.e2e.streamlit_page import App, exactly  # noqa: E402
-from tracker import auth  # noqa: E402
+from tracker import auth, widget_text  # noqa: E402
 from tracker.db import connect  # noqa: E402
 
 
@@ -84,6 +84,16 @@ def test_a_supervisor_s_download_is_audited(browser, built_plain_db, tmp_path, r
         app.go("督查")
         button = app.main.get_by_role("button", name="下载督查清单（Excel）")
         expect(button).to_be_visible(timeout=30_000)
+        # a role that may export has the tables' own CSV button too (hidden for a clerk: test_upload_journey)
+        app.main.get_by_test_id("stDataFrame").first.hover()
+        csv = app.main.locator('[data-testid="stElementToolbarButton"] button[aria-label="Download as CSV"]').first
+        expect(csv).to_be_visible()
+        csv.hover()
+        tip = '[data-baseweb="tooltip"] [data-testid="stTooltipContent"] p'
+        expect(app.page.locator(tip)).to_have_text("Download as CSV")   # drawn at size 0, Chinese after it
+        assert app.page.evaluate("s => getComputedStyle(document.querySelector(s), '::after').content",
+                                 tip).strip('"') == widget_text.TOOLBAR_TIPS["Download as CSV"]
+        app.page.mouse.move(0, 0)
         with app.page.expect_download() as download:
             button.click()
         assert download.value.suggested_filename.startswith("督查清单_") and download.value.path().stat().st_size
