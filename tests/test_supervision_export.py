@@ -1,5 +1,6 @@
 """The 督查清单 files read back cell by cell: xlsx with openpyxl, CSV with the csv module; and the CLI."""
 import csv
+import re
 from datetime import date, datetime
 
 import pytest
@@ -197,11 +198,20 @@ def test_file_names_say_what_the_filters_chose(con, tmp_path):
     chosen = sv.Filters(year=2024, doc_ids=(1,), area_ids=(1,), units=("市经信局",), leaders=("张三",),
                         jurisdictions=("330802", "330803"))
     assert sv.file_scope(con, chosen, ("逾期", "滞后")) == "衢测〔2024〕1号_扩大有效投资政策_市经信局_张三_柯城区、衢江区_逾期、滞后"
-    many = sv.Filters(units=("市发改委", "市经信局", "市商务局/口岸办"))
-    assert sv.file_scope(con, many) == "市发改委、市经信局等3个单位"
+    # three units: the first two named, and four characters of a digest so another three do not share the name
+    many = sv.file_scope(con, sv.Filters(units=("市发改委", "市经信局", "市商务局/口岸办")))
+    other = sv.file_scope(con, sv.Filters(units=("市发改委", "市经信局", "市财政局")))
+    assert re.fullmatch("市发改委、市经信局等3个单位_[0-9a-f]{4}", many) and other[:-4] == many[:-4] and other != many
     assert sv.file_scope(con, sv.Filters(units=('市"测试"局: A/B',))) == "市-测试-局-A-B"
-    long = sv.file_scope(con, sv.Filters(units=("市" + "很" * 80 + "局",)))
-    assert len(long) == sv.FILE_SCOPE_MAX and long.endswith("…")
+    # a long name is cut, and every filter keeps its place (the county and the category are not cut off)
+    long = sv.file_scope(con, sv.Filters(units=("市" + "很" * 80 + "局",), jurisdictions=("330802",)), ("滞后",))
+    assert re.fullmatch("市很{22}…_柯城区_滞后_[0-9a-f]{4}", long)
+    assert sv.file_scope(con, sv.Filters(), ("逾期", "严重滞后", "滞后", "二次交办")) == "逾期、严重滞后、滞后、二次交办"
+    # documents that share a 文号 go by their titles (衢政办发〔2024〕10号 is three documents)
+    con.execute("INSERT INTO documents (doc_id, file_id, doc_number, title, issue_date, year, kind, city_code, "
+                "period_start, period_end) VALUES (2, 1, '衢测〔2024〕1号', '测试民生实事', '2024-03-01', 2024, "
+                "'livelihood_allocation', '330800', '2024-01-01', '2024-12-31')")
+    assert [sv.file_scope(con, sv.Filters(doc_ids=(n,))) for n in (1, 2)] == ["测试实施方案", "测试民生实事"]
     assert sx.file_name("督查清单", JULY, ".xlsx", "市经信局_逾期") == "督查清单_市经信局_逾期_2024-07-31.xlsx"
     _, _, out = sx.export_overdue(con, JULY, tmp_path, sv.Filters(units=("市经信局",)), categories=("逾期",))
     assert out == tmp_path / "督查清单_市经信局_逾期_2024-07-31.xlsx" and out.exists()

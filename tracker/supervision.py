@@ -23,6 +23,7 @@ when anyone sent any report for it (a number, a status or text).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import date
@@ -543,38 +544,54 @@ def describe_filters(con: duckdb.DuckDBPyConnection, filters: Filters, categorie
 
 #: Characters Windows does not allow in a file name (and white space), replaced in :func:`file_scope`.
 _NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
-FILE_SCOPE_MAX = 60
-
-
-def _few(names: list[str], what: str) -> str:
-    """Two names, or the first two and "等N个<what>"."""
-    return "、".join(names) if len(names) <= 2 else "、".join(names[:2]) + f"等{len(names)}个{what}"
+#: The most characters one filter takes in a file name (a longer one is cut, ending in …).
+FILE_SCOPE_PART = 24
 
 
 def file_scope(con: duckdb.DuckDBPyConnection, filters: Filters, categories: tuple[str, ...] = ()) -> str:
     """The filters in a few words for a file name (``市商务局_逾期``), "" without filters.
 
     Two lists exported with different filters must not get the same name in a user's download folder:
-    the names show what each holds. Values only (a file name has no room for 责任单位：), at most
-    :data:`FILE_SCOPE_MAX` characters, no characters a file name cannot hold.
+    the names show what each holds. Values only (a file name has no room for 责任单位：), every filter
+    chosen (at most :data:`FILE_SCOPE_PART` characters each), no characters a file name cannot hold. A
+    document goes by its 文号, or by its title where several loaded documents share the 文号 (衢政办发〔2024〕10号
+    is the 重点工作 list and both 民生实事 tables). Where a name leaves values out (three units or more:
+    ``市发改委、市经信局等3个单位``; a cut name) it ends in four characters of a digest of the whole choice,
+    so two different choices never share a name.
     """
-    parts = []   # not the plan year: the file name's date says it
+    parts: list[str] = []   # not the plan year: the file name's date says it
+    elided = False
+
+    def add(names: list[str], what: str, shown: int = 2) -> None:
+        nonlocal elided
+        text = "、".join(names[:shown]) + (f"等{len(names)}个{what}" if len(names) > shown else "")
+        text = _NOT_IN_FILE_NAMES.sub("-", text).strip("-")
+        if len(text) > FILE_SCOPE_PART:
+            text = text[:FILE_SCOPE_PART - 1] + "…"
+            elided = True
+        elided = elided or len(names) > shown
+        parts.append(text)
+
     if filters.doc_ids:
-        parts.append(_few([r[0] for r in con.execute(
-            "SELECT coalesce(doc_number, title) FROM documents WHERE list_contains(?::INTEGER[], doc_id) "
-            "ORDER BY doc_id", [list(filters.doc_ids)]).fetchall()], "文件"))
+        add([r[0] for r in con.execute(
+            "SELECT name FROM (SELECT doc_id, CASE WHEN doc_number IS NULL OR count(*) OVER (PARTITION BY doc_number) > 1 "
+            "THEN title ELSE doc_number END AS name FROM documents) WHERE list_contains(?::INTEGER[], doc_id) "
+            "ORDER BY doc_id", [list(filters.doc_ids)]).fetchall()], "文件")
     if filters.area_ids:
-        parts.append(_few([r[0] for r in con.execute(
+        add([r[0] for r in con.execute(
             "SELECT title FROM items WHERE list_contains(?::INTEGER[], item_id) ORDER BY item_id",
-            [list(filters.area_ids)]).fetchall()], "领域"))
+            [list(filters.area_ids)]).fetchall()], "领域")
     if filters.units:
-        parts.append(_few(list(filters.units), "单位"))
+        add(list(filters.units), "单位")
     if filters.leaders:
-        parts.append(_few(list(filters.leaders), "市领导"))
+        add(list(filters.leaders), "市领导")
     if filters.jurisdictions:
         names = dict(con.execute("SELECT code, name FROM jurisdictions").fetchall())
-        parts.append(_few([names.get(c, c) for c in filters.jurisdictions], "县（市、区）"))
+        add([names.get(c, c) for c in filters.jurisdictions], "县（市、区）")
     if categories:
-        parts.append("、".join(categories))
-    scope = _NOT_IN_FILE_NAMES.sub("-", "_".join(parts)).strip("-")
-    return scope if len(scope) <= FILE_SCOPE_MAX else scope[:FILE_SCOPE_MAX - 1] + "…"
+        add(list(categories), "类别", shown=len(categories))   # four at most, all short
+    if elided:
+        choice = repr((sorted(filters.doc_ids), sorted(filters.area_ids), sorted(filters.units),
+                       sorted(filters.leaders), sorted(filters.jurisdictions), sorted(categories)))
+        parts.append(hashlib.sha1(choice.encode()).hexdigest()[:4])
+    return "_".join(parts)
