@@ -12,7 +12,9 @@ are one inquiry, and the next document (a law, a notice) ends it.
 What a figure is: :data:`METRICS` lists, in order, the words that make a count one metric. A
 programme's size is named by the noun right after the count (``472 座单村水站提升改造项目``); a
 status or an amount by the words before it (``已完成审批未开工建设的 42 座``, ``工作经费 3086 万元``).
-A list ``其中市级 210 万元，柯城区 278 万元…`` continues the metric before it, place by place.
+A list ``其中市级 210 万元，柯城区 278 万元…`` continues the metric before it, place by place. A count of
+projects named ``项目…`` in :data:`METRICS` is called after the programme noun its sentence states before it
+(``472 个单村水站已完成审批并开工建设的有 219 座`` → 单村水站已审批并开工); with none, or two, it stays 项目….
 
 Plan or status (:data:`TARGET`, :data:`STATUS`): a figure is a target when its metric is a
 programme's size, when it carries a bound (``70% 以上``), or when its sentence up to it says
@@ -23,15 +25,20 @@ Whose and when: the place is the one named in the clause before the count (``衢
 (``全区 41 个单村水站``, ``区财政兜底``) in a city's inquiry is left out: the record's layout
 scrambles who is speaking, so its place cannot be told. The year is a range the sentence states
 before the count (``从 2023 到 2025 年``), else the last year it states, else the inquiry's year
-(``年底`` and ``今年`` are that year too). A figure said again (same place, metric, value and
+(``年底`` and ``今年`` are that year too). A sentence that states the programme's total investment again
+without its years (``总投资约 24.9 亿元``, where the question said ``从 2023 到 2025 年投资 24.9 亿元``)
+opens the programme's money: the money plans after it that state no year of their own
+(``拟通过国企融资筹措 13.78 亿元``) take the programme's years, up to the end of its paragraph (a sentence
+that ends a printed line) or a sentence stating a year. A figure said again (same place, metric, value and
 nature, whatever its measure word: 472 座 and 472 个单村水站) is kept once, where it is first said.
 
 Nothing here names a city or a county: places come from the reference table.
 """
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from loaders.organisations import Jurisdiction
 
@@ -114,10 +121,12 @@ class HearingFact:
     sentence: str
     span: tuple[int, int]        # cleaned-text span of the phrase
     sentence_span: tuple[int, int]
+    programme: str = ""          # the programme noun a count of 项目 is of (单村水站), else ""
 
     @property
     def label(self) -> str:
-        return LABELS[self.metric]
+        label = LABELS[self.metric]
+        return self.programme + label[len("项目"):] if self.programme and label.startswith("项目") else label
 
     @property
     def body(self) -> str:
@@ -186,10 +195,13 @@ def _clauses(compact: str) -> list[tuple[int, int]]:
 
 
 def find_hearing_facts(text: str, hearing: Hearing, sentences: list[tuple[int, int]],
-                       family: list[Jurisdiction]) -> list[HearingFact]:
-    """The figures said at ``hearing`` (see the module's notes), each once."""
+                       family: list[Jurisdiction], line_starts: tuple[int, ...] = ()) -> list[HearingFact]:
+    """The figures said at ``hearing`` (see the module's notes), each once. ``line_starts`` are where the
+    printed lines of ``text`` begin (:attr:`loaders.text_clean.CleanText.line_starts`): a sentence that
+    ends a line ends its paragraph."""
     names = _place_names(hearing.jurisdiction, family)
     facts: list[HearingFact] = []
+    own_year: list[bool] = []   # per fact: its sentence states a year before it
     for s_start, s_end in sentences:
         if s_end <= hearing.start or s_start >= hearing.end:
             continue
@@ -225,8 +237,36 @@ def find_hearing_facts(text: str, hearing: Hearing, sentences: list[tuple[int, i
                 facts.append(HearingFact(
                     hearing, count_place or hearing.jurisdiction, year, year_end, metric, float(m.group(2)),
                     m.group(4), approx, comparator, nature, raw[a:b].strip(), raw.strip(),
-                    _trim(text, s_start + a, s_start + b), _trim(text, s_start, s_end)))
-    return _first_of_each(facts)
+                    _trim(text, s_start + a, s_start + b), _trim(text, s_start, s_end),
+                    _programme_noun(before) if LABELS[metric].startswith("项目") else ""))
+                own_year.append(bool(_YEAR.search(before)) or "年底" in clause or "今年" in clause)
+    line_ends = set(line_starts) | {len(text)}
+    paragraph_ends = [e for _, e in sentences if _trim(text, 0, e)[1] in line_ends or e in line_ends]
+    return _first_of_each(_programme_years(facts, own_year, paragraph_ends))
+
+
+def _programme_noun(before: str) -> str:
+    """The one programme noun (单村水站, 乡镇水厂 …) a sentence states before a count, else ""."""
+    nouns = {m.group() for spec in METRICS if spec.after for m in re.finditer(spec.pattern, before)}
+    return nouns.pop() if len(nouns) == 1 else ""
+
+
+def _programme_years(facts: list[HearingFact], own_year: list[bool], paragraph_ends: list[int]) -> list[HearingFact]:
+    """Money plans said after the programme's investment is stated again without its years take those years
+    (see the module's notes); ``paragraph_ends`` are the ends of the sentences that end a paragraph, in order."""
+    periods = {f.value: (f.year, f.year_end) for f in facts if f.metric == "investment" and f.year_end}
+    out, period, closes = [], None, -1
+    for f, stated in zip(facts, own_year):
+        if period and (f.sentence_span[0] >= closes or stated):
+            period = None
+        if f.metric == "investment" and not stated and f.value in periods:
+            period = periods[f.value]
+            i = bisect.bisect_left(paragraph_ends, f.sentence_span[1])
+            closes = paragraph_ends[i] if i < len(paragraph_ends) else float("inf")
+        if period and not stated and f.nature == TARGET and _family(f.unit) == "money" and not f.year_end:
+            f = replace(f, year=period[0], year_end=period[1])
+        out.append(f)
+    return out
 
 
 def classify(prefix: str, suffix: str, unit: str, sentence: str) -> str | None:

@@ -189,18 +189,21 @@ def extract_npc_report(path: Path, raw: str, directory: Directory) -> NpcReport:
     scopes = _scopes(doc.text, directory, jurisdiction, year)
     report.facts = _first_of_each(find_facts(doc.text, scopes))
     report.tasks = find_tasks(doc, scopes)
-    report.hearing_facts = find_inquiry_facts(doc.text, scopes, _family(directory, jurisdiction))
+    report.hearing_facts = find_inquiry_facts(doc.text, scopes, _family(directory, jurisdiction), doc.line_starts)
     return report
 
 
-def find_inquiry_facts(text: str, scopes: list[_Scope], family: list[Jurisdiction]) -> list[HearingFact]:
-    """The figures of every topical inquiry recorded in ``text`` (:mod:`loaders.npc_hearings`)."""
+def find_inquiry_facts(text: str, scopes: list[_Scope], family: list[Jurisdiction],
+                       line_starts: tuple[int, ...] = ()) -> list[HearingFact]:
+    """The figures of every topical inquiry recorded in ``text`` (:mod:`loaders.npc_hearings`); ``line_starts``
+    as in :class:`loaders.text_clean.CleanText`, where printed lines begin (a paragraph ends with a line)."""
     sentences = _sentences(text)
 
     def scope_at(pos: int) -> tuple[Jurisdiction, int]:
         scope = _scope_at(scopes, pos)
         return scope.jurisdiction, scope.year
-    return [f for h in find_hearings(text, sentences, scope_at) for f in find_hearing_facts(text, h, sentences, family)]
+    return [f for h in find_hearings(text, sentences, scope_at)
+            for f in find_hearing_facts(text, h, sentences, family, line_starts)]
 
 
 def _safe_date(m: re.Match) -> date | None:

@@ -64,8 +64,8 @@ EXPECTED = [
     ("开化县", 2023, None, STATUS, "budget_funds", 485, "万元", None),
     ("衢州市", 2024, None, TARGET, "budget_funds", 3604, "万元", None),
     ("衢州市", 2024, None, TARGET, "budget_funds_growth", 16.79, "%", None),
-    ("衢州市", 2023, None, TARGET, "state_firm_financing", 13.78, "亿元", None),
-    ("衢州市", 2023, None, TARGET, "government_bonds", 5.88, "亿元", None),
+    ("衢州市", 2023, 2025, TARGET, "state_firm_financing", 13.78, "亿元", None),   # the programme's money
+    ("衢州市", 2023, 2025, TARGET, "government_bonds", 5.88, "亿元", None),
     ("衢州市", 2023, None, STATUS, "higher_level_subsidy", 3.97, "亿元", None),
     ("衢州市", 2023, None, STATUS, "central_funds", 2.55, "亿元", None),
     ("衢州市", 2023, None, STATUS, "provincial_funds", 1.42, "亿元", None),
@@ -87,6 +87,19 @@ def test_the_drinking_water_inquiry_gives_exactly_these_figures(magazine):
     assert facts[3].phrase == "10 个乡镇水厂和 472 座单村水站提升改造项目"
     assert facts[4].phrase == "省里要求年底开工率要达到 70% 以上"
     assert facts[13].phrase == "衢 江 区 300 万 元"   # as printed: the offsets point at it
+    assert [f.label for f in facts[5:10]] == [
+        "单村水站已审批并开工", "单村水站已审批未开工", "单村水站未完成审批", "审批完成率", "开工率"]
+
+
+def test_the_programme_s_money_takes_the_programme_s_years(magazine):
+    """The finance bureau's answer: "本轮…472 座单村水站提升改造任务，总投资约 24.9 亿元。为此，…一是…各县（市、区）
+    拟通过国企融资筹措 13.78 亿元，全力争取专项债和一般债 5.88 亿元。二是…共争取上级财政补助 3.97 亿元…" (the four
+    channels make the 24.9 亿元 of 2023—2025). The plans take the programme's years; what is secured stays as of
+    the inquiry, and the 2024 budget of the paragraph before keeps its own year."""
+    years = {(f.metric, f.value): (f.year, f.year_end) for f in magazine.hearing_facts}
+    assert years[("state_firm_financing", 13.78)] == years[("government_bonds", 5.88)] == (2023, 2025)
+    assert years[("higher_level_subsidy", 3.97)] == years[("local_matching_funds", 1.27)] == (2023, None)
+    assert years[("budget_funds", 3604)] == (2024, None)
 
 
 def test_the_figures_add_up_as_the_record_says(magazine):
@@ -196,6 +209,38 @@ def test_a_figure_said_again_is_kept_once_where_first_said(directory):
     assert facts[0].phrase == "我市计划实施 472 座单村水站提升改造项目。"
 
 
+def test_counts_of_projects_are_named_after_the_one_programme_their_sentence_states(directory):
+    text = ("衢州市人大常委会召开农村饮用水安全保障情况专题询问会。截至目前，17 个城市管网延伸项目已开工 9 个，未完成审批的 8 个。"
+            "农村饮用水项目已开工 30 个。农村饮用水 10 个乡镇水厂和 472 座单村水站中已开工 200 座。")
+    assert [(f.metric, f.value, f.label) for f in _facts(directory, text)] == [
+        ("pipe_extension_projects", 17, "城市管网延伸项目"),
+        ("projects_started", 9, "城市管网延伸已审批并开工"), ("projects_not_approved", 8, "城市管网延伸未完成审批"),
+        ("projects_started", 30, "项目已审批并开工"),            # no programme named
+        ("projects_started", 200, "项目已审批并开工"),           # two named: whose, the sentence does not say
+    ]
+
+
+def test_money_plans_after_the_programme_s_investment_take_its_years_to_the_paragraph_s_end(directory):
+    question = "衢州市人大常委会召开农村饮用水安全保障情况专题询问会。我市农村饮用水计划从 2023 到 2025 年投资 24.9 亿元。"
+    answer = ("本轮农村饮用水工程总投资约 24.9 亿元。各县（市、区）拟通过国企融资筹措 13.78 亿元。"
+              "共争取上级财政补助 3.97 亿元。")
+    after = "各县（市、区）农村饮用水拟通过国企融资筹措 2 亿元。"
+    family = [j for j in directory.jurisdictions if j.code == "330800" or j.parent_code == "330800"]
+    own = next(j for j in family if j.code == "330800")
+    text = question + answer + after
+    years = lambda starts: [(f.value, f.year, f.year_end) for f in find_inquiry_facts(
+        text, [_Scope(0, own, 2023)], family, starts) if f.metric != "investment"]
+    # one paragraph: the money planned after the restated investment is the programme's; the subsidy
+    # secured stays as of the inquiry
+    assert years(()) == [(13.78, 2023, 2025), (3.97, 2023, None), (2, 2023, 2025)]
+    # the answer ends a printed line: the next paragraph's plan is of the inquiry's year
+    assert years((0, len(question), len(question + answer))) == [(13.78, 2023, 2025), (3.97, 2023, None),
+                                                                  (2, 2023, None)]
+    stated = question + "本轮总投资约 24.9 亿元。2024 年农村饮用水拟通过国企融资筹措 1 亿元。"
+    assert [(f.value, f.year, f.year_end) for f in find_inquiry_facts(stated, [_Scope(0, own, 2023)], family)
+            if f.metric != "investment"] == [(1, 2024, None)]   # a year of its own
+
+
 def test_a_stock_named_before_its_count_is_no_programme(directory):
     """"乡镇水厂 15 座" are the plants monitored today, not the programme's "10 个乡镇水厂" to build."""
     text = ("衢州市人大常委会召开农村饮用水安全保障情况专题询问会。对农村饮用水在册的 588 座水厂开展监测，其中，城市水厂 6 座、"
@@ -257,6 +302,9 @@ def test_the_inquiry_s_rows_and_their_query(con):
     content = con.execute("SELECT content FROM source_files WHERE file_name = ?", [MAGAZINE]).fetchone()[0]
     for row in table.itertuples():
         assert "".join(content[row.起:row.止].split()) == "".join(row.原文.split())
+    assert table.loc[table["metric"] == "projects_started", "指标"].tolist() == ["单村水站已审批并开工"]
+    assert table.loc[table["metric"].isin(["state_firm_financing", "government_bonds"]), "年份"].tolist() == [
+        "2023—2025", "2023—2025"]
     assert npc_inquiry_facts(con, "杭州市").empty
 
 
