@@ -174,3 +174,25 @@ def _kept_pieces(text: str) -> list[tuple[int, int]]:
             break
         pieces.pop()
     return pieces
+
+
+# A blank the PDF put next to a Chinese character or full-width punctuation ("项 目 开 工 率", "300 万 元",
+# "元， 衢"): Chinese is set without spaces. A blank between two Latin letters or digits ("Word 2010") stays.
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’…—"
+_BLANK_BY_CJK = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+_QUOTE_PAIRS = (("“", "”"), ("‘", "’"), ("「", "」"), ("『", "』"))
+
+
+def readable(text: str | None) -> str | None:
+    """A phrase as a page shows it: the blanks the PDF put in Chinese removed ("衢 江 区 300 万 元" →
+    "衢江区300万元"), and a quotation mark with no partner at either end trimmed ("“我市计划实施17个…"
+    cut out of a quoted question → "我市计划实施17个…"). The stored phrase and its offsets stay as printed."""
+    if not isinstance(text, str):
+        return text
+    text = _BLANK_BY_CJK.sub("", text.strip())
+    for opening, closing in _QUOTE_PAIRS:
+        if text.startswith(opening) and text.count(opening) > text.count(closing):
+            text = text[1:]
+        if text.endswith(closing) and text.count(closing) > text.count(opening):
+            text = text[:-1]
+    return text

@@ -9,7 +9,7 @@ from loaders.npc_hearings import (TARGET, STATUS, Hearing, _clauses, _years, cla
                                   find_hearings, topic_core)
 from loaders.npc_reports import _sentences, extract_npc_report, find_inquiry_facts, write_npc_report, _Scope
 from loaders.organisations import Directory
-from loaders.text_clean import clean
+from loaders.text_clean import clean, readable
 from tests.conftest import SOURCES
 from tracker.db import connect
 from tracker.npc_queries import npc_comparison, npc_facts, npc_inquiry_facts
@@ -301,10 +301,18 @@ def test_the_inquiry_s_rows_and_their_query(con):
     assert budgets["县（市、区）"].tolist() == ["衢州市", "市本级", "柯城区", "衢江区", "龙游县", "江山市", "常山县", "开化县"]
     content = con.execute("SELECT content FROM source_files WHERE file_name = ?", [MAGAZINE]).fetchone()[0]
     for row in table.itertuples():
-        assert "".join(content[row.起:row.止].split()) == "".join(row.原文.split())
+        assert readable(clean(content[row.起:row.止]).text) == row.原文
+    assert table["原文"].tolist()[1] == "我市计划实施17个城市管网延伸"           # printed "“我市计划实施 17 个城市管网延伸"
+    shown = table.set_index("数值")
+    assert shown.loc[46.4, "原文"] == "项目开工率46.4%"                              # printed "项 目 开 工 率 46.4%"
+    assert shown.loc[300.0, "原文"] == "衢江区300万元"                                # printed "衢 江 区 300 万 元"
+    assert shown.loc[3086.0, "原文"] == "2023年全市各级财政部门共安排水利等职能部门相关工作经费3086万元"
+    assert shown.loc[300.0, "原句"].startswith("据统计，2023年全市各级财政部门共安排")
+    assert " " not in "".join(table["原句"])
     assert table.loc[table["metric"] == "projects_started", "指标"].tolist() == ["单村水站已审批并开工"]
     assert table.loc[table["metric"].isin(["state_firm_financing", "government_bonds"]), "年份"].tolist() == [
         "2023—2025", "2023—2025"]
+    assert set(table["约数"]) == {""}   # text, not a column of empty check boxes
     assert npc_inquiry_facts(con, "杭州市").empty
 
 

@@ -160,6 +160,15 @@ def test_jurisdictions_page_shows_the_drinking_water_inquiry_with_its_sources(re
     assert inquiry.loc[inquiry["指标"] == "开工率", ["性质", "数值", "条件"]].values.tolist() == [
         ["目标/计划", 70.0, "≥"], ["进展/现状", 46.4, ""]]
     assert {"原文", "来源文件", "起", "止"} <= set(inquiry.columns)
+    # as a figure is said (开工率 ≥ 70 %), the texts without the PDF's blanks, the stations named, the
+    # programme's money over its years, 约数 as text (not a column of empty check boxes)
+    assert list(inquiry.columns[3:8]) == ["指标", "条件", "约数", "数值", "单位"]
+    assert inquiry.loc[inquiry["指标"] == "开工率", "原文"].tolist() == ["省里要求年底开工率要达到70%以上", "项目开工率46.4%"]
+    assert inquiry.loc[inquiry["县（市、区）"] == "衢江区", "原文"].tolist() == ["衢江区300万元"]
+    assert inquiry["原文"].tolist()[1] == "我市计划实施17个城市管网延伸"
+    assert inquiry["指标"].tolist()[5:8] == ["单村水站已审批并开工", "单村水站已审批未开工", "单村水站未完成审批"]
+    assert inquiry.loc[inquiry["指标"].isin(["国企融资", "专项债和一般债"]), "年份"].tolist() == ["2023—2025"] * 2
+    assert inquiry["约数"].tolist() == [""] * 26
     at.multiselect(key="f_jurisdictions").select("330822")
     rerun(at)
     kept = frame(at, "性质", "指标", "原句")

@@ -1,4 +1,6 @@
-from loaders.text_clean import clean, is_furniture_line
+import pytest
+
+from loaders.text_clean import clean, is_furniture_line, readable
 
 
 def test_lines_are_joined_and_blank_lines_dropped():
@@ -67,3 +69,22 @@ def test_kept_pieces_of_lines_with_and_without_furniture():
     assert text_clean._kept_pieces("") == []
     assert text_clean._kept_pieces(" 引进人才 市政府文件市政府文件 以上") == [(1, 6), (16, 19)]
     assert text_clean._kept_pieces("市政府文件市政府文件 ") == []
+
+
+@pytest.mark.parametrize("printed, shown", [
+    ("项 目 开 工 率 46.4%", "项目开工率46.4%"),
+    ("衢 江 区 300 万 元", "衢江区300万元"),
+    ("2023 年 全 市 各级财政部门共安排水利等职能部门相关工作经费 3086 万元", "2023年全市各级财政部门共安排水利等职能部门相关工作经费3086万元"),
+    ("元， 衢 江 区", "元，衢江区"),
+    ("“我市计划实施 17 个城市管网延伸", "我市计划实施17个城市管网延伸"),   # a quotation cut at its start
+    ("10 个乡镇水厂”", "10个乡镇水厂"),                                      # … and at its end
+    ("沟通率和满意率实现“两个 100%”", "沟通率和满意率实现“两个100%”"),       # a whole quotation stays
+    ("“两个 100%”", "“两个100%”"),
+    ("Word 2010 版", "Word 2010版"),                                          # Latin and digits keep their blank
+])
+def test_readable_takes_out_the_blanks_a_pdf_puts_in_chinese(printed, shown):
+    assert readable(printed) == shown
+
+
+def test_readable_leaves_what_is_no_text():
+    assert readable(None) is None

@@ -12,6 +12,7 @@ import pandas as pd
 
 from loaders.npc_hearings import NATURE_LABELS
 from loaders.npc_reports import METRICS
+from loaders.text_clean import readable
 
 _JURISDICTION_ORDER = """CASE j.kind WHEN 'city' THEN 0 WHEN 'city_level' THEN 1 WHEN 'zone' THEN 3 ELSE 2 END, j.code"""
 
@@ -20,9 +21,10 @@ def npc_facts(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str
     """One row per counted fact of a committee's work (not an inquiry's figures): 城市, 年份, 县（市、区）,
     机构, 指标, 数值, 单位, 原文, 来源文件, 起, 止.
 
-    ``city`` is a city name or code; facts of the city itself and of its counties are kept.
+    ``city`` is a city name or code; facts of the city itself and of its counties are kept. 原文 and 原句
+    read as Chinese is written (:func:`loaders.text_clean.readable`); 起 and 止 point at the text as printed.
     """
-    return con.execute(f"""
+    return _readable(con.execute(f"""
         SELECT coalesce(c.name, j.name) AS 城市, f.year AS 年份, j.name AS "县（市、区）", f.body AS 机构,
                f.label AS 指标, f.metric, f.value AS 数值, f.unit AS 单位, f.approx AS 约数,
                f.phrase AS 原文, f.sentence AS 原句, s.file_name AS 来源文件,
@@ -33,7 +35,15 @@ def npc_facts(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str
         JOIN npc_reports r USING (report_id) JOIN source_files s ON s.file_id = r.file_id
         WHERE f.topic IS NULL AND (? IS NULL OR f.year = ?)
           AND (? IS NULL OR ? IN (j.code, j.name, c.code, c.name))
-        ORDER BY 城市, f.year DESC, {_JURISDICTION_ORDER}, f.fact_id""", [year, year, city, city]).df()
+        ORDER BY 城市, f.year DESC, {_JURISDICTION_ORDER}, f.fact_id""", [year, year, city, city]).df())
+
+
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """原文 and 原句 without the blanks the PDF put in Chinese ("衢 江 区 300 万 元" → "衢江区300万元") and
+    without a quotation mark cut from its partner; the stored phrases keep them, as their offsets do."""
+    for column in ("原文", "原句"):
+        frame[column] = [readable(x) for x in frame[column]]
+    return frame
 
 
 def npc_comparison(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str | None = None) -> pd.DataFrame:
@@ -76,8 +86,9 @@ def _one_figure_each(facts: pd.DataFrame) -> pd.DataFrame:
 
 def npc_inquiry_facts(con: duckdb.DuckDBPyConnection, city: str | None = None) -> pd.DataFrame:
     """Figures said at topical inquiries (专题询问会), in source order: 专题, 性质 (目标/计划 or 进展/现状),
-    年份 ("2023—2025" for a figure over several years), 县（市、区）, 指标, 数值, 单位, 约数, 条件 ("≥" for
-    "70% 以上"), 原文, 原句, 来源文件, 起, 止 (raw offsets of 原文), with ``metric`` and ``nature``.
+    年份 ("2023—2025" for a figure over several years), 县（市、区）, 指标, 数值, 单位, 约数 ("约" where the text
+    says 约, 余, 多 or 左右, else ""), 条件 ("≥" for "70% 以上"), 原文, 原句 (both readable, as in :func:`npc_facts`),
+    来源文件, 起, 止 (raw offsets of 原文), with ``metric`` and ``nature``.
 
     ``city`` as for :func:`npc_facts`: inquiries held by the city or its counties, about any of them."""
     frame = con.execute("""
@@ -94,6 +105,8 @@ def npc_inquiry_facts(con: duckdb.DuckDBPyConnection, city: str | None = None) -
     frame.insert(1, "性质", [NATURE_LABELS.get(n, n) for n in frame["nature"]])
     frame.insert(2, "年份", [f"{y}" if pd.isna(e) else f"{y}—{int(e)}" for y, e in zip(frame["year"], frame["year_end"])])
     frame["条件"] = [{">=": "≥", "<=": "≤"}.get(c, "") if isinstance(c, str) else "" for c in frame["comparator"]]
+    frame["约数"] = ["约" if a else "" for a in frame["约数"]]
+    frame = _readable(frame)
     return frame.drop(columns=["year", "year_end", "comparator"])
 
 

@@ -43,8 +43,9 @@ def _module():
         return None
 
 
-#: The columns of an inquiry's figures on the page (the table of the query has more).
-INQUIRY_COLUMNS = ["性质", "年份", "县（市、区）", "指标", "数值", "单位", "条件", "约数", "原文", "原句", "来源文件", "起", "止"]
+#: The columns of an inquiry's figures on the page (the table of the query has more), in the order a figure is
+#: said: 开工率 ≥ 70 %, 总投资 约 24.9 亿元.
+INQUIRY_COLUMNS = ["性质", "年份", "县（市、区）", "指标", "条件", "约数", "数值", "单位", "原文", "原句", "来源文件", "起", "止"]
 
 
 def render(sel) -> None:
@@ -73,8 +74,9 @@ def _render_inquiries(sel, module, city) -> None:
     city_names = cached_on_plans(jurisdiction_names, (city,)) if city else []
     for n, (topic, rows) in enumerate(facts.groupby("专题", sort=False)):
         st.subheader(f"专题询问：{topic}")
-        st.caption("人大常委会专题询问会上所说的数字：“目标/计划”为计划、要求的数（条件“≥”即“以上”），"
-                   "“进展/现状”为询问会时已完成或已落实的数；原文、原句与来源文件中的位置（起、止）可查出处。")
+        st.caption("人大常委会专题询问会上所说的数字：“目标/计划”为计划、要求的数（“≥”即“以上”，年份“2023—2025”"
+                   "为计划的起止年份），“进展/现状”为询问会时已完成或已落实的数；“约”为原文所说的约数。"
+                   "原文、原句已去除排版空格，起、止为其在来源文件中的位置。")
         shown = _keep(sel, rows, city_names)
         widget_text.dataframe(display_table(shown[INQUIRY_COLUMNS]), hide_index=True, key=f"npc_inquiry_{n}")
 
