@@ -103,7 +103,8 @@ def make_template(
     unit = resolve_unit(con, unit_name, city)
     rows = unit_rows(con, unit, period)
     if not rows:
-        raise ValueError(f"单位“{unit.name}”在{period}没有需要报送的指标（不是任何指标的牵头单位）")
+        raise ValueError(f"单位“{unit.name}”在{period}没有需要报送的指标（不是任何指标的牵头单位，"
+                         "或所牵头的指标已分解到各县（市、区），由当地政府（管委会）填报）")
     now = now or datetime.now()
     write_template(rows, unit, period, Path(out), now, sent_back(con, rows, period, now))
     return len(rows)

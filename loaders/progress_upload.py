@@ -51,7 +51,8 @@ from loaders.xlsx_formats import formula_rows, percent_rows
 from tracker import audit, report_validity
 from tracker.auth import Account, upload_refusal
 from tracker.db import next_ids, write_transaction
-from tracker.reporting import ReportingRow, RowKey, Unit, UnknownUnit, parse_row_id, resolve_unit, unit_row_keys
+from tracker.reporting import (ReportingRow, RowKey, Unit, UnknownUnit, parse_row_id, resolve_unit, row_reporters,
+                               unit_row_keys)
 from tracker.safe_cells import restore
 from tracker.status import MILESTONE, month_end, period_of
 
@@ -90,6 +91,8 @@ class UploadResult:
     problems: list[Problem] = field(default_factory=list)
     sheet: Sheet | None = None
     n_corrections: int = 0   # of the versions written, those replacing an earlier report of the month
+    #: of those, the ones replacing another unit's report: that unit → the row ids, in file order
+    replaced: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -107,6 +110,8 @@ class UploadResult:
             head = "没有填写任何数据，未作改动"
         corrected = f"（其中更正{self.n_corrections}条）" if self.n_corrections else ""
         parts = [f"新增{self.n_new}条{corrected}"] if self.outcome in (ACCEPTED, PARTIAL) else []
+        for other, rids in self.replaced.items():
+            parts.append(f"其中{len(rids)}条替换了{other}报送的数据：{replaced_ids(rids)}")
         if self.n_unchanged and self.outcome != UNCHANGED:
             parts.append(f"与上次相同{self.n_unchanged}条")
         if self.n_blank and self.outcome != REJECTED:
@@ -115,6 +120,11 @@ class UploadResult:
             parts.append(f"发现{len(self.problems)}个问题" + (f"（涉及{self.n_rejected}行）" if self.n_rejected else ""))
         who = f"{self.unit} {self.period or ''}".strip()
         return f"{who}《{self.file_name}》{head}" + (f"：{'，'.join(parts)}" if parts else "")
+
+
+def replaced_ids(rids: list[str], shown: int = 6) -> str:
+    """``T116-330802、T116-330803`` (the first few, then 等N条)."""
+    return "、".join(rids[:shown]) + (f"等{len(rids)}条" if len(rids) > shown else "")
 
 
 # ---------------------------------------------------------------------------- the whole upload
@@ -197,6 +207,8 @@ def _upload_file(con, path: Path, unit_name: str, uploaded_by: str, period: str 
                                                percent)
     if sheet.merged:
         reports, problems, n_blank = _without_merged(sheet, reports, problems, n_blank)
+    if problems:
+        problems = _reporters_named(con, problems, unit)
     if problems and sheet.kind == "xlsx":
         problems = _formulas_explained(sheet, problems)
     n_rows = len(sheet.rows)
@@ -247,6 +259,26 @@ def _formulas_explained(sheet: Sheet, problems: list[Problem]) -> list[Problem]:
     return [Problem(p.sheet, p.row, p.column, FORMULA_WITHOUT_RESULT)
             if p.column == VALUE and p.row in rows and p.message.startswith(_VALUE_MISSING) else p
             for p in problems]
+
+
+_OUT_OF_SCOPE = re.compile(r"填报编号“(T\d+-[^”]+)”不在“[^”]*”\S*的报送范围内$")
+
+
+def _reporters_named(con, problems: list[Problem], unit: Unit) -> list[Problem]:
+    """A row the unit does not report, whose target exists, says who reports it (a lead department
+    sending a county's row of an allocated target: 该行由柯城区政府填报)."""
+    outside = {p.row: m.group(1) for p in problems if p.column == ROW_ID and (m := _OUT_OF_SCOPE.search(p.message))}
+    if not outside:
+        return problems
+    by_row = row_reporters(con, {parse_row_id(rid)[0] for rid in outside.values()})
+    named = []
+    for p in problems:
+        rid = outside.get(p.row) if p.column == ROW_ID else None
+        others = by_row.get(rid) if rid else None
+        if others and others != unit.name:
+            p = Problem(p.sheet, p.row, p.column, f"{p.message}：该行由{others}填报，请删除此行或重新下载本单位模板")
+        named.append(p)
+    return named
 
 
 def _filled_elsewhere(sheet: Sheet) -> str | None:
@@ -342,6 +374,8 @@ def _audit_upload(con, actor: str, result: UploadResult, sha: str | None, now: d
                "outcome": result.outcome, "upload_id": result.upload_id, "n_rows": result.n_rows,
                "n_new": result.n_new, "n_corrections": n_corrections, "n_unchanged": result.n_unchanged,
                "n_problems": len(result.problems), "problems": [str(p) for p in result.problems[:10]]}
+    if result.replaced:   # reports of other units this upload replaced (their unit and rows)
+        details["replaced"] = [f"{other}：{'、'.join(rids)}" for other, rids in result.replaced.items()]
     target = f"upload:{result.upload_id}" if result.upload_id is not None else f"unit:{result.unit}"
     write = audit.record_now if own_transaction else audit.record
     write(con, actor, action, target, details, sha, at=now)
@@ -666,6 +700,8 @@ class Batch:
     latest: dict[tuple[int, str, str], tuple[int, tuple]]
     next_upload: int
     next_report: int
+    #: the unit that sent each latest version (uploads.unit_name), to say when an upload replaces another's
+    senders: dict[tuple[int, str, str], str] = field(default_factory=dict)
     uploads: list[tuple] = field(default_factory=list)
     reports: list[tuple] = field(default_factory=list)
     errors: list[tuple] = field(default_factory=list)
@@ -674,16 +710,19 @@ class Batch:
     def load(cls, con, period: str | None = None, target_ids: list[int] | None = None) -> "Batch":
         """Latest versions (of one period and some targets, or of everything) and the next free ids."""
         rows = con.execute(
-            """SELECT target_id, jurisdiction_code, period, version, value, reported_status,
-                      progress_text, problems_text, next_steps_text
-               FROM progress_reports
-               WHERE (?::VARCHAR IS NULL OR period = ?)
-                 AND (?::INTEGER[] IS NULL OR target_id IN (SELECT unnest(?::INTEGER[])))
-               QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code, period
-                                          ORDER BY version DESC) = 1""",
+            """WITH latest AS (
+                   SELECT target_id, jurisdiction_code, period, version, value, reported_status,
+                          progress_text, problems_text, next_steps_text, upload_id
+                   FROM progress_reports
+                   WHERE (?::VARCHAR IS NULL OR period = ?)
+                     AND (?::INTEGER[] IS NULL OR target_id IN (SELECT unnest(?::INTEGER[])))
+                   QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code, period
+                                              ORDER BY version DESC) = 1)
+               SELECT l.* EXCLUDE (upload_id), u.unit_name FROM latest l JOIN uploads u USING (upload_id)""",
             [period, period, target_ids, target_ids]).fetchall()
         next_upload, next_report = next_ids(con, *_ID_KEYS)
-        return cls({(r[0], r[1], r[2]): (r[3], r[4:]) for r in rows}, next_upload, next_report)
+        return cls({(r[0], r[1], r[2]): (r[3], r[4:9]) for r in rows}, next_upload, next_report,
+                   senders={(r[0], r[1], r[2]): r[9] for r in rows})
 
     def is_current(self, con) -> bool:
         """Whether nothing was stored since :meth:`load`: uploads and reports are only ever
@@ -745,7 +784,7 @@ def store(
     own = batch is None
     if own:
         batch = Batch.load(con, period, sorted({r.target_id for r in reports}))
-    latest = batch.latest
+    latest, senders = batch.latest, batch.senders
     new, unchanged = [], 0
     for rep in reports:
         key = (rep[0], rep[1], period)                  # target_id, jurisdiction_code
@@ -762,8 +801,13 @@ def store(
             f"此文件与{at:%Y-%m-%d %H:%M}第{first}号上传的文件完全相同，此后其中{len(new)}行已被更正（或由其他单位报送）："
             "再次上传会把它们改回这份文件的数值，本次未保存。如确需改回，请打开文件另存后重新上传")])
     outcome = PARTIAL if problems and not (earlier is not None and not new) else (ACCEPTED if new else UNCHANGED)
+    replaced: dict[str, list[str]] = {}
+    for key, version, _, _ in new:
+        if version > 1 and (other := senders.get(key, unit.name)) != unit.name:
+            replaced.setdefault(other, []).append(f"T{key[0]}-{key[1]}")
     result = UploadResult(outcome, unit.name, period, file_name, None, n_rows, len(new), unchanged, n_blank,
-                          list(problems), n_corrections=sum(1 for _, version, _, _ in new if version > 1))
+                          list(problems), n_corrections=sum(1 for _, version, _, _ in new if version > 1),
+                          replaced=replaced)
     if outcome == UNCHANGED:
         return result
     upload_id = result.upload_id = batch.next_upload
@@ -776,6 +820,7 @@ def store(
     batch.next_report += len(new)
     for key, version, reported, _ in new:
         latest[key] = (version, reported)
+        senders[key] = unit.name
     batch.errors.extend((upload_id, p.sheet, p.row, p.column, p.message) for p in problems)
     if own:
         batch.flush(con)

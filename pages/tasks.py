@@ -46,6 +46,7 @@ if item_id is not None:
     mine_shares = shares
     if len(mine_shares):
         blocks.status_dataframe(mine_shares, key="task_allocations", with_jurisdiction=True)
+        st.caption(tq.ALLOCATED_REPORTERS)
 
     st.subheader("月度进度")
     targets = {r.target_id: f"{r.seq}. {r.indicator}（{r.raw}）" for r in mine.itertuples()}
@@ -67,11 +68,14 @@ if item_id is not None:
     notes = cached(tq.item_notes, int(item_id), sel.as_of)
     if sel.as_of:
         st.caption(f"列出截至{period_label(sel.as_of)}的报送（含更正）；之后月份的报送不列出。")
+    if not notes.empty:
+        st.caption("每月每行以最后报送的版本为准（说明列：当前有效 / 已更正 / 已被替换）；报送单位为发送该数据的单位。")
     if notes.empty:
         st.info("尚无报送记录。")
     else:
         widget_text.dataframe(display_table(notes).rename(columns={
-            "period": "报送期", "seq": "指标序号", "indicator": "指标", "jurisdiction": "范围", "value": "累计值",
+            "period": "报送期", "seq": "指标序号", "indicator": "指标", "jurisdiction": "范围", "standing": "说明",
+            "value": "累计值",
             "unit": "单位", "reported_status": "报送状态", "progress_text": "进展情况", "problems_text": "存在问题",
             "next_steps_text": "下步打算", "unit_name": "报送单位", "uploaded_by": "报送人", "uploaded_at": "报送时间",
             "version": "版本", "is_demo": "演示数据"}), hide_index=True, key="task_notes")

@@ -229,15 +229,30 @@ def _report_in(reports: list[tuple[str, float | None, str | None]], period: str,
 
 
 def item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> pd.DataFrame:
-    """Every report of the item's targets, corrections included: who sent what, when."""
+    """Every report of the item's targets, corrections included: who sent what, when, and whether it
+    counts (the 说明 column, written here with correlated subqueries over every report)."""
     return con.execute(
         """
         SELECT p.period, t.seq, t.indicator, coalesce(j.name, p.jurisdiction_code) AS jurisdiction,
+               u.unit_name,
+               CASE WHEN p.jurisdiction_code = d.city_code
+                         AND (SELECT count(*) FROM target_allocations al WHERE al.target_id = p.target_id) > 0
+                    THEN '分解到各县（市、区）前按全市报送，不再计入'
+                    WHEN p.version = (SELECT max(q.version) FROM progress_reports q WHERE q.target_id = p.target_id
+                                      AND q.jurisdiction_code = p.jurisdiction_code AND q.period = p.period)
+                    THEN '当前有效'
+                    ELSE (SELECT CASE WHEN v.unit_name = u.unit_name THEN '已更正（第' || q.version || '版有效）'
+                                      ELSE '已被' || v.unit_name || '的第' || q.version || '版替换' END
+                          FROM progress_reports q JOIN uploads v USING (upload_id)
+                          WHERE q.target_id = p.target_id AND q.jurisdiction_code = p.jurisdiction_code
+                            AND q.period = p.period ORDER BY q.version DESC LIMIT 1) END AS standing,
                p.value, t.unit, p.reported_status, p.progress_text, p.problems_text, p.next_steps_text,
-               u.unit_name, u.uploaded_by, u.uploaded_at, p.version, u.is_demo
+               u.uploaded_by, u.uploaded_at, p.version, u.is_demo
         FROM progress_reports p
         JOIN uploads u USING (upload_id)
         JOIN targets t USING (target_id)
+        JOIN items i USING (item_id)
+        JOIN documents d ON d.doc_id = i.doc_id
         LEFT JOIN jurisdictions j ON j.code = p.jurisdiction_code
         WHERE t.item_id = ?
         ORDER BY p.period DESC, t.seq, p.jurisdiction_code, p.version DESC

@@ -305,7 +305,8 @@ def test_a_county_cannot_upload_another_jurisdiction_s_rows(con, people, tmp_pat
     result = upload_file(con, fill(own, tmp_path / "kc.xlsx", {2: {"填报编号": other, VALUE: 1}}), "柯城区政府",
                          uploaded_by="x", now=NOW, account=people["kecheng"])
     assert [str(p) for p in result.problems] == [
-        f"工作表“填报”第2行“填报编号”列：填报编号“{other}”不在“柯城区政府”2024-03的报送范围内"]
+        f"工作表“填报”第2行“填报编号”列：填报编号“{other}”不在“柯城区政府”2024-03的报送范围内："
+        "该行由衢江区政府填报，请删除此行或重新下载本单位模板"]
     assert table_contents(con) == before
 
 

@@ -20,7 +20,7 @@ from tracker import progress_queries as pq
 from tracker import task_queries as tq
 from tracker.db import connect
 from tracker.register_export import register_rows
-from tracker.reporting import resolve_unit, unit_rows
+from tracker.reporting import all_rows, resolve_unit, unit_rows
 
 COUNTIES = ["330802", "330803", "330822", "330824", "330825", "330881"]   # 柯城 衢江 常山 开化 龙游 江山
 
@@ -133,8 +133,12 @@ def test_a_county_government_reports_its_share_of_the_seed_targets(con):
     rows = {r.row_id: r for r in unit_rows(con, resolve_unit(con, "江山市政府"), "2024-10")}
     assert {k: rows[k].target_value for k in ("T91-330881", "T116-330881", "T117-330881", "T289-330881")} == {
         "T91-330881": 1.0, "T116-330881": 2.0, "T117-330881": 1.0, "T289-330881": None}
+    # each county's row is the county government's alone: the lead department reports none of them
     lead = {r.row_id for r in unit_rows(con, resolve_unit(con, "市农业农村局"), "2024-10")}
-    assert {f"T117-{c}" for c in COUNTIES} <= lead and "T117-330800" not in lead
+    assert not {f"T{t}-{c}" for t in (116, 117) for c in COUNTIES} & lead and "T117-330800" not in lead
+    assert [(r.row_id, r.units) for r in all_rows(con, "2024-10", [117])] == [
+        ("T117-330802", "柯城区政府"), ("T117-330803", "衢江区政府"), ("T117-330822", "常山县政府"),
+        ("T117-330824", "开化县政府"), ("T117-330825", "龙游县政府"), ("T117-330881", "江山市政府")]
 
 
 # ---------------------------------------------------------------- a tiny plan, end to end

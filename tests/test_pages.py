@@ -766,3 +766,41 @@ def test_the_tables_own_csv_button_is_hidden_from_a_role_that_may_not_export(tin
         rerun(at)
         assert (widget_text.NO_TABLE_DOWNLOAD_CSS in styles(at)) is hidden
         assert widget_text.CSS in styles(at)
+
+
+def test_the_task_page_says_who_sent_each_report_and_which_counts(real_db):
+    # 柯城区's row of 116 reported by the lead department (before each row had one reporter), then by
+    # 柯城区政府; and a whole-city report made before the target was split by county
+    from tracker import report_validity
+
+    con = connect(real_db)
+    item = con.execute("SELECT item_id FROM targets WHERE target_id = 116").fetchone()[0]
+    version = con.execute("""SELECT coalesce(max(version), 0) FROM progress_reports
+                             WHERE target_id = 116 AND jurisdiction_code = '330802' AND period = '2024-03'""").fetchone()[0]
+    city = con.execute("""SELECT coalesce(max(version), 0) FROM progress_reports
+                          WHERE target_id = 116 AND jurisdiction_code = '330800' AND period = '2024-03'""").fetchone()[0]
+    upload, report = con.execute("SELECT max(upload_id), (SELECT max(report_id) FROM progress_reports) FROM uploads").fetchone()
+    for n, unit in ((1, "市农业农村局"), (2, "柯城区政府")):
+        con.execute("INSERT INTO uploads (upload_id, unit_name, period, file_name, file_sha256, uploaded_by, uploaded_at, "
+                    "outcome, n_rows, n_accepted, n_rejected) VALUES (?, ?, '2024-03', 'a.xlsx', ?, 'qa', ?, "
+                    "'accepted', 1, 1, 0)", [upload + n, unit, f"sha{n}", f"2024-04-0{n} 09:00:00"])
+    con.execute("INSERT INTO progress_reports (report_id, upload_id, target_id, jurisdiction_code, period, version, value, "
+                "reported_status) VALUES (?, ?, 116, '330802', '2024-03', ?, 2, '已完成'), "
+                "(?, ?, 116, '330802', '2024-03', ?, 1, '正常'), (?, ?, 116, '330800', '2024-03', ?, 1, '滞后')",
+                [report + 1, upload + 1, version + 1, report + 2, upload + 2, version + 2, report + 3, upload + 1,
+                 city + 1])
+    report_validity.refresh_uploads(con, {upload + 1, upload + 2})
+    con.close()
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("263共富农产品")
+    rerun(at)
+    at.selectbox(key="task_select").select(item)
+    rerun(at)
+    notes = frame(at, "报送单位", "说明")
+    assert list(notes.columns[:6]) == ["报送期", "指标序号", "指标", "范围", "报送单位", "说明"]
+    mine = notes[notes["报送人"] == "qa"]
+    assert mine[["范围", "报送单位", "累计值", "说明"]].values.tolist() == [
+        ["衢州市", "市农业农村局", 1.0, "分解到各县（市、区）前按全市报送，不再计入"],
+        ["柯城区", "柯城区政府", 1.0, "当前有效"],
+        ["柯城区", "市农业农村局", 2.0, f"已被柯城区政府的第{version + 2}版替换"]]
+    assert tq.ALLOCATED_REPORTERS in [c.value for c in at.caption]

@@ -32,9 +32,23 @@ def allocation_codes(con, target_id: int) -> list[str]:
         "SELECT jurisdiction_code FROM target_allocations WHERE target_id = ? ORDER BY 1", [target_id]).fetchall()]
 
 
+def own_allocation_codes(con, target_id: int) -> list[str]:
+    """The allocated places a lead department reports itself: those without a county government or
+    管委会 of their own (市本级), a count allocated 0 being nothing to report."""
+    return [r[0] for r in con.execute(
+        """SELECT al.jurisdiction_code FROM target_allocations al JOIN targets t USING (target_id)
+           WHERE al.target_id = ? AND NOT (al.value = 0 AND t.kind = 'count')
+             AND al.jurisdiction_code NOT IN (SELECT jurisdiction_code FROM organisations
+                                              WHERE kind IN ('county_government', 'zone_committee')
+                                                AND jurisdiction_code IS NOT NULL)
+           ORDER BY 1""", [target_id]).fetchall()]
+
+
 def expected_department_rows(con, unit: str) -> set[str]:
-    """Independently of tracker.reporting: a whole-city row per lead target, or its allocation rows."""
-    return {f"T{t}-{code}" for t in lead_targets(con, unit) for code in (allocation_codes(con, t) or ["330800"])}
+    """Independently of tracker.reporting: a whole-city row per unallocated lead target, and of an
+    allocated one the rows of the places no local unit reports."""
+    return {f"T{t}-{code}" for t in lead_targets(con, unit)
+            for code in (own_allocation_codes(con, t) if allocation_codes(con, t) else ["330800"])}
 
 
 def allocate(con, target_id: int, shares: dict[str, float]) -> None:
@@ -78,15 +92,15 @@ def test_an_allocated_target_is_split_by_jurisdiction(con):
     allocate(con, target, {"330802": 100.0, "330881": 200.0, "330800-0": 50.0})
     ndrc = [(r.row_id, r.jurisdiction_name, r.target_value) for r in
             unit_rows(con, resolve_unit(con, "市发改委"), PERIOD) if r.target_id == target]
-    assert ndrc == [(f"T{target}-330800-0", "市本级", 50.0), (f"T{target}-330802", "柯城区", 100.0),
-                    (f"T{target}-330881", "江山市", 200.0)]
+    # one reporter per row: the department reports 市本级, each county government its own share
+    assert ndrc == [(f"T{target}-330800-0", "市本级", 50.0)]
     kecheng = [(r.row_id, r.target_value) for r in unit_rows(con, resolve_unit(con, "柯城区政府"), PERIOD)
                if r.target_id == target]
     assert kecheng == [(f"T{target}-330802", 100.0)]
     assert [r for r in unit_rows(con, resolve_unit(con, "开化县政府"), PERIOD) if r.target_id == target] == []
     summary = [(r.row_id, r.units) for r in all_rows(con, PERIOD) if r.target_id == target]
-    assert summary == [(f"T{target}-330800-0", "市发改委"), (f"T{target}-330802", "市发改委、柯城区政府"),
-                       (f"T{target}-330881", "市发改委、江山市政府")]
+    assert summary == [(f"T{target}-330800-0", "市发改委"), (f"T{target}-330802", "柯城区政府"),
+                       (f"T{target}-330881", "江山市政府")]
 
 
 def test_every_target_has_at_least_one_summary_row(con):

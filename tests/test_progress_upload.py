@@ -16,7 +16,7 @@ from loaders.progress_upload import parse_number, upload_file
 from loaders.sheet_reader import ERROR_HEADER, error_copy_path, write_error_copy
 from tests.conftest import table_contents
 from tests.progress_files import NOW, fill, template
-from tracker.reporting import resolve_unit, unit_rows
+from tracker.reporting import all_rows, parse_row_id, resolve_unit, unit_rows
 
 PERIOD = "2024-03"
 
@@ -255,8 +255,10 @@ def test_a_bad_row_rejects_the_file_and_leaves_the_database_as_it_was(con, tmp_p
 def test_a_row_of_another_unit_is_refused(con, tmp_path, tpl):
     rid = other_units_row(con)
     result = upload(con, fill(tpl, tmp_path / "f.xlsx", {2: {"填报编号": rid, VALUE: 1}}))
-    assert [str(p) for p in result.problems] == [
-        f"工作表“填报”第2行“填报编号”列：填报编号“{rid}”不在“市发改委”2024-03的报送范围内"]
+    reporter = all_rows(con, PERIOD, [parse_row_id(rid)[0]])
+    assert [str(p) for p in result.problems] == [   # and who reports the row, so the unit knows where it belongs
+        f"工作表“填报”第2行“填报编号”列：填报编号“{rid}”不在“市发改委”2024-03的报送范围内："
+        f"该行由{next(r.units for r in reporter if r.row_id == rid)}填报，请删除此行或重新下载本单位模板"]
 
 
 def test_a_negative_growth_rate_is_fine_but_not_below_minus_100_percent(con, tmp_path, tpl, rows):

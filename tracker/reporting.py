@@ -7,11 +7,18 @@ The rules (templates, uploads, the summary and the demo data all use these):
 * A unit that leads an item (``assignments.role = 'lead'``) reports each of the
   item's targets: one whole-city row (the city's jurisdiction code, from
   ``documents.city_code``) or, where ``target_allocations`` splits the target,
-  one row per allocated jurisdiction instead.
+  the rows of the allocated places that have no local unit of their own (市本级,
+  or a county whose government is not in the directory).
 * A local unit (a county government, or a zone's 管委会: an organisation with a
   jurisdiction) reports only its own jurisdiction: its allocation rows of every
   allocated target, and its own row of every unallocated target of an item on
   which it is listed (lead or cooperating).
+* So each allocation row has one reporter: the place's own government (or 管委会),
+  never also the lead department. Were both to report it, the later upload would
+  silently become the version that counts over the place's own figure. The lead
+  department follows its places' rows on the pages and in the 汇总表 instead.
+  (Several lead departments of one item still share its whole-city row; an upload
+  that replaces another unit's report says so, :class:`loaders.progress_upload.UploadResult`.)
 * A target whose document has no city, or that no unit leads, has no reporter;
   :func:`all_rows` still lists it (whole city) so the month's summary shows it.
 
@@ -192,6 +199,8 @@ FROM tgt JOIN assignments a ON a.item_id = tgt.item_id AND a.role = 'lead'
 JOIN orgs o ON o.org_id = a.org_id
 JOIN target_allocations al ON al.target_id = tgt.target_id
 WHERE NOT o.local AND NOT {_NOTHING_TO_DELIVER}
+  -- a place with a local unit of its own reports its row itself (one reporter per row)
+  AND NOT EXISTS (SELECT 1 FROM orgs lo WHERE lo.local AND lo.jurisdiction_code = al.jurisdiction_code)
 {union}
 SELECT {org.format(org='o')}al.target_id, al.jurisdiction_code
 FROM target_allocations al JOIN orgs o ON o.local AND o.jurisdiction_code = al.jurisdiction_code
@@ -317,6 +326,20 @@ def rows_by_unit(con: duckdb.DuckDBPyConnection, period: str,
         if row is not None:
             result[units[org_id]].append(row)
     return {u: rows for u, rows in result.items() if rows}
+
+
+def row_reporters(con: duckdb.DuckDBPyConnection, target_ids: Iterable[int]) -> dict[str, str]:
+    """Row id → the units that report it (、-joined), for the rows of some targets: to tell a unit
+    that sends a row it does not report who does."""
+    ids = sorted({int(t) for t in target_ids})
+    if not ids:
+        return {}
+    rows = con.execute(
+        f"""WITH assigned AS ({assigned_sql(_SOME_TARGETS)})
+            SELECT a.target_id, a.jurisdiction_code, string_agg(DISTINCT o.name, '、' ORDER BY o.name)
+            FROM assigned a JOIN organisations o USING (org_id) GROUP BY ALL""",
+        [ids, ids, list(LOCAL_KINDS)]).fetchall()
+    return {row_id(t, code): names for t, code, names in rows}
 
 
 def reporting_units(con: duckdb.DuckDBPyConnection) -> list[Unit]:

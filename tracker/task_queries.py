@@ -351,8 +351,10 @@ _ONE_TARGET_REPORTS = "SELECT * FROM progress_reports WHERE target_id = ?"
 
 
 def item_notes(con: duckdb.DuckDBPyConnection, item_id: int, as_of: str | None = None) -> pd.DataFrame:
-    """Every report of the item's targets, corrections included: who sent what, when; with ``as_of``
-    (YYYY-MM) only the reports for that month and before, as the page's other figures are."""
+    """Every report of the item's targets, corrections included: who sent what, when, and whether it
+    counts (``standing``: 当前有效, replaced by a later version and by whom, or a whole-city report made
+    before the target was allocated); with ``as_of`` (YYYY-MM) only the reports for that month and
+    before, as the page's other figures are."""
     target_ids = [r[0] for r in con.execute(
         "SELECT target_id FROM targets WHERE item_id = ? ORDER BY target_id", [item_id]).fetchall()]
     if len(target_ids) <= NOTES_LOOKUP_MAX:
@@ -362,18 +364,50 @@ def item_notes(con: duckdb.DuckDBPyConnection, item_id: int, as_of: str | None =
         params = [*target_ids, item_id]
     else:
         reports, params = "SELECT * FROM progress_reports", [item_id]
-    return con.execute(
+    frame = con.execute(
         f"""
         WITH p AS MATERIALIZED ({reports})
         SELECT p.period, t.seq, t.indicator, coalesce(j.name, p.jurisdiction_code) AS jurisdiction,
-               p.value, t.unit, p.reported_status, p.progress_text, p.problems_text, p.next_steps_text,
-               u.unit_name, u.uploaded_by, u.uploaded_at, p.version, u.is_demo
+               u.unit_name, p.value, t.unit, p.reported_status, p.progress_text, p.problems_text,
+               p.next_steps_text, u.uploaded_by, u.uploaded_at, p.version, u.is_demo,
+               max(p.version) OVER w AS latest_version,
+               arg_max(u.unit_name, p.version) OVER w AS latest_unit,
+               p.jurisdiction_code = d.city_code
+                   AND EXISTS (SELECT 1 FROM target_allocations al WHERE al.target_id = p.target_id) AS before_split
         FROM p
         JOIN uploads u USING (upload_id)
         JOIN targets t USING (target_id)
+        JOIN items i USING (item_id)
+        JOIN documents d ON d.doc_id = i.doc_id
         LEFT JOIN jurisdictions j ON j.code = p.jurisdiction_code
         WHERE t.item_id = ? AND (CAST(? AS VARCHAR) IS NULL OR p.period <= ?)
+        WINDOW w AS (PARTITION BY p.target_id, p.jurisdiction_code, p.period)
         ORDER BY p.period DESC, t.seq, p.jurisdiction_code, p.version DESC
         """,
         [*params, as_of, as_of],
     ).df()
+    frame.insert(5, "standing", pd.Series([
+        _standing(v, latest, unit, latest_unit, split) for v, latest, unit, latest_unit, split in
+        zip(frame["version"], frame["latest_version"], frame["unit_name"], frame["latest_unit"], frame["before_split"])],
+        index=frame.index, dtype=object))   # text, also when there are no reports
+    return frame.drop(columns=["latest_version", "latest_unit", "before_split"])
+
+
+#: Who reports the rows of an allocated target (tracker.reporting: one reporter per row), as the page says it.
+ALLOCATED_REPORTERS = ("分解到各县（市、区）的指标，各县（市、区）、功能区的数据由当地政府（管委会）填报，"
+                       "市本级由牵头单位填报；牵头单位不代填各地数据，全市数由各地的报送得出。")
+
+#: 说明 of a report made for the whole city of a target since allocated (loaders.each_county): kept, not counted.
+BEFORE_SPLIT = "分解到各县（市、区）前按全市报送，不再计入"
+
+
+def _standing(version: int, latest: int, unit: str, latest_unit: str, before_split: bool) -> str:
+    """Whether a report counts for its month: 当前有效, 已更正（第2版） by its own unit, 已被柯城区政府的第2版替换
+    by another, or not at all (a whole-city report of a target allocated since, :data:`BEFORE_SPLIT`)."""
+    if before_split:
+        return BEFORE_SPLIT
+    if version == latest:
+        return "当前有效"
+    if latest_unit == unit:
+        return f"已更正（第{latest}版有效）"
+    return f"已被{latest_unit}的第{latest}版替换"
