@@ -140,12 +140,28 @@ def county_governments(con: duckdb.DuckDBPyConnection, city_code: str | None, ph
         [city_code, list(COUNTY_LEVEL_KINDS)]).fetchall()]
 
 
-def describe(phrase: str, place_value: float | None, place_value_high: float | None, unit: str) -> str:
-    """"各县（市、区）各1亿元" (a range: 各1000—5000亩; a milestone without a number: 各县（市、区）均须完成)."""
+def describe(phrase: str, place_value: float | None, place_value_high: float | None, unit: str,
+             raw: str = "") -> str:
+    """"各县（市、区）各1亿元" (a range: 各1000—5000亩; a milestone without a number: 各县（市、区）均须完成).
+    With the target's text (``raw``) its comparator stays, as printed: 各2个以上 (“2个以上”), 各不低于1亿元."""
     if place_value is None:
         return f"{phrase}均须完成"
     text = _num(place_value) + (f"—{_num(place_value_high)}" if place_value_high is not None else "")
-    return f"{phrase}各{text}{unit}"
+    before, after = comparator_words(raw) if place_value_high is None else ("", "")
+    return f"{phrase}各{before}{text}{unit}{after}"
+
+
+#: Comparator words around a target's number (DOMAIN: 以上 / 不低于 / 不少于 / 超过 / 突破 / 左右 / 以内 …).
+_WORD_BEFORE = re.compile(r"(不低于|不少于|不超过|不高于|超过|突破|低于|高于|至少|达到|控制在|超)\s*[\d.]")
+_WORD_AFTER = re.compile(r"[\d.]\s*[^\d\s，。；、]{0,4}?(以上|以内|以下|左右|及以上)")
+
+
+def comparator_words(raw: str) -> tuple[str, str]:
+    """The comparator word before and after the number of a target's text: "不低于 1亿元" → ("不低于", ""),
+    "2个以上" → ("", "以上"); ("", "") when there is none."""
+    before = _WORD_BEFORE.search(raw or "")
+    after = _WORD_AFTER.search(raw or "")
+    return (before.group(1) if before else "", after.group(1) if after else "")
 
 
 def _num(x: float) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from loaders.build import build
 from loaders.each_county import (
-    each_county_subject, each_county_task, legacy_reports_message, refresh_each_county, split,
+    comparator_words, each_county_subject, each_county_task, legacy_reports_message, refresh_each_county, split,
 )
 from loaders.progress_template import STATUS, VALUE
 from loaders.progress_upload import upload_file
@@ -121,7 +121,7 @@ def test_the_register_and_the_task_page_say_each_county(built_plain_db):
         assert rows[(289, "衢州市")]["推算"] == "各县区均须完成"
         item = con.execute("SELECT item_id FROM targets WHERE target_id = 116").fetchone()[0]
         assert tq.each_county_notes(con, item) == [
-            "指标1（各县（市、区）入围“263共富农产品”）：各县（市、区）各2个，由各县（市、区）分别填报；"
+            "指标1（各县（市、区）入围“263共富农产品”）：各县（市、区）各2个以上，由各县（市、区）分别填报；"
             "全市目标12个为推算（6个县（市、区）合计）",
             "指标2（支持各县（市、区）新建党建联建共富综合体项目）：各县（市、区）各1个，由各县（市、区）分别填报；"
             "全市目标6个为推算（6个县（市、区）合计）"]
@@ -252,3 +252,17 @@ def test_build_splits_a_stored_target_with_an_audit_record(plain_db):
             ("each_county_split", json.dumps({"city_reports_kept": {}, "targets": [91]}))]
     finally:
         con.close()
+
+
+def test_the_task_page_keeps_the_comparator_of_each_countys_figure(built_plain_db):
+    # 91: 各县（市、区）配套建立县级“大三农”专项资金不低于 1亿元 — each county at least 1亿元, not exactly
+    con = connect(built_plain_db, read_only=True)
+    try:
+        item = con.execute("SELECT item_id FROM targets WHERE target_id = 91").fetchone()[0]
+        assert [n for n in tq.each_county_notes(con, item) if "大三农" in n] == [
+            "指标2（各县（市、区）配套建立县级“大三农”专项资金）：各县（市、区）各不低于1亿元，由各县（市、区）分别填报；"
+            "全市目标6亿元为推算（6个县（市、区）合计）"]
+    finally:
+        con.close()
+    assert comparator_words("控制在1%以内") == ("控制在", "以内")
+    assert comparator_words("1个") == ("", "")

@@ -559,7 +559,7 @@ def test_the_task_page_says_a_target_is_set_for_each_county(real_db):
     at.selectbox(key="task_select").select(found.loc[found["label"] == "（五十九）", "item_id"].iloc[0])
     rerun(at)
     assert [i.value for i in at.info if i.value.startswith("指标")] == [
-        "指标1（各县（市、区）入围“263共富农产品”）：各县（市、区）各2个，由各县（市、区）分别填报；"
+        "指标1（各县（市、区）入围“263共富农产品”）：各县（市、区）各2个以上，由各县（市、区）分别填报；"
         "全市目标12个为推算（6个县（市、区）合计）",
         "指标2（支持各县（市、区）新建党建联建共富综合体项目）：各县（市、区）各1个，由各县（市、区）分别填报；"
         "全市目标6个为推算（6个县（市、区）合计）"]

@@ -169,17 +169,18 @@ def item_detail(con: duckdb.DuckDBPyConnection, item_id: int) -> dict:
 
 #: The targets of an item that the text sets for each county (loaders.each_county), with their city figure.
 _EACH_COUNTY = """
-SELECT t.seq, t.indicator, t.kind, t.value, t.unit, e.phrase, e.place_value, e.place_value_high, e.n_places
+SELECT t.seq, t.indicator, t.kind, t.value, t.unit, e.phrase, e.place_value, e.place_value_high, e.n_places, t.raw
 FROM target_each_county e JOIN targets t USING (target_id) WHERE t.item_id = ? ORDER BY t.seq
 """
 
 
 def each_county_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> list[str]:
-    """One line per target of the item set for each county: "指标2：各县（市、区）各2个，全市目标12个为推算
-    （6个县（市、区）合计）", so the page says what the city's figure is made of."""
+    """One line per target of the item set for each county: "指标2：各县（市、区）各2个以上，全市目标12个为推算
+    （6个县（市、区）合计）" (the comparator as printed), so the page says what the city's figure is made of."""
     notes = []
-    for seq, indicator, kind, value, unit, phrase, place, place_high, n in con.execute(_EACH_COUNTY, [item_id]).fetchall():
-        each = describe(phrase, place, place_high, unit)
+    for seq, indicator, kind, value, unit, phrase, place, place_high, n, raw in con.execute(_EACH_COUNTY,
+                                                                                           [item_id]).fetchall():
+        each = describe(phrase, place, place_high, unit, raw)
         if value is None:
             city = f"全市在{n}个县（市、区）均完成时完成"
         elif kind in SUMMED_KINDS:
