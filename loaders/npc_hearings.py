@@ -39,8 +39,11 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, replace
+from typing import Callable, Hashable, TypeVar
 
 from loaders.organisations import Jurisdiction
+
+T = TypeVar("T")
 
 TARGET, STATUS = "target", "status"
 NATURE_LABELS = {TARGET: "目标/计划", STATUS: "进展/现状"}
@@ -237,11 +240,11 @@ def find_hearing_facts(text: str, hearing: Hearing, sentences: list[tuple[int, i
                 facts.append(HearingFact(
                     hearing, count_place or hearing.jurisdiction, year, year_end, metric, float(m.group(2)),
                     m.group(4), approx, comparator, nature, raw[a:b].strip(), raw.strip(),
-                    _trim(text, s_start + a, s_start + b), _trim(text, s_start, s_end),
+                    trim_span(text, s_start + a, s_start + b), trim_span(text, s_start, s_end),
                     _programme_noun(before) if LABELS[metric].startswith("项目") else ""))
                 own_year.append(bool(_YEAR.search(before)) or "年底" in clause or "今年" in clause)
     line_ends = set(line_starts) | {len(text)}
-    paragraph_ends = [e for _, e in sentences if _trim(text, 0, e)[1] in line_ends or e in line_ends]
+    paragraph_ends = [e for _, e in sentences if trim_span(text, 0, e)[1] in line_ends or e in line_ends]
     return _first_of_each(_programme_years(facts, own_year, paragraph_ends))
 
 
@@ -319,17 +322,23 @@ def _years(before: str, clause: str, default: int) -> tuple[int, int | None]:
     return default, None
 
 
-def _first_of_each(facts: list[HearingFact]) -> list[HearingFact]:
+def first_of_each(items: list[T], key: Callable[[T], Hashable]) -> list[T]:
+    """``items`` in order, each ``key`` once (the first): a figure said again is kept once."""
     seen, kept = set(), []
-    for f in facts:
-        key = (f.hearing.topic, f.jurisdiction.code, f.metric, f.value, f.nature)
-        if key not in seen:
-            seen.add(key)
-            kept.append(f)
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            kept.append(item)
     return kept
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def _first_of_each(facts: list[HearingFact]) -> list[HearingFact]:
+    return first_of_each(facts, lambda f: (f.hearing.topic, f.jurisdiction.code, f.metric, f.value, f.nature))
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``, ``end`` moved inward past white space."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():

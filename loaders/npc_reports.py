@@ -32,7 +32,7 @@ import duckdb
 
 from loaders.db_writer import LoadResult, OnStored
 from loaders.extract import read_source
-from loaders.npc_hearings import STATUS, HearingFact, find_hearing_facts, find_hearings
+from loaders.npc_hearings import STATUS, HearingFact, find_hearing_facts, find_hearings, first_of_each, trim_span
 from loaders.numbered_runs import chinese_ordinal
 from loaders.organisations import COUNTY_LEVEL_KINDS, Directory, Jurisdiction
 from loaders.text_clean import CleanText, clean
@@ -411,27 +411,13 @@ def find_facts(text: str, scopes: list[_Scope]) -> list[Fact]:
                 scope = _scope_at(scopes, c_start)
                 facts.append(Fact(scope.jurisdiction, scope.year, metric, float(m.group(1)), unit, bool(m.group(2)),
                                   clause.strip(), text[s_start:s_end].strip(),
-                                  _trim(text, c_start, c_end), _trim(text, s_start, s_end)))
+                                  trim_span(text, c_start, c_end), trim_span(text, s_start, s_end)))
     return facts
 
 
 def _first_of_each(facts: list[Fact]) -> list[Fact]:
     """A count repeated in several articles (the same body, year, metric and value) is kept once."""
-    seen, kept = set(), []
-    for f in facts:
-        key = (f.jurisdiction.code, f.year, f.metric, f.value, f.unit)
-        if key not in seen:
-            seen.add(key)
-            kept.append(f)
-    return kept
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    return first_of_each(facts, lambda f: (f.jurisdiction.code, f.year, f.metric, f.value, f.unit))
 
 
 def find_tasks(doc: CleanText, scopes: list[_Scope]) -> list[Task]:
@@ -456,7 +442,7 @@ def find_tasks(doc: CleanText, scopes: list[_Scope]) -> list[Task]:
             body = text[m.end():stop]
             title, rest = _split_title(body)
             tasks.append(Task(scope.jurisdiction, int(h.group(2)), chinese_ordinal(m.group(1)), m.group(0),
-                              title, rest, _trim(text, m.start(), stop)))
+                              title, rest, trim_span(text, m.start(), stop)))
     return tasks
 
 

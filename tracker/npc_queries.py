@@ -14,6 +14,11 @@ from loaders.npc_hearings import NATURE_LABELS
 from loaders.npc_reports import METRICS
 from loaders.text_clean import readable
 
+#: npc_facts ``f`` with its place ``j``, the place's city ``c`` and its source file ``s``.
+_FACTS_FROM = """FROM npc_facts f
+        JOIN jurisdictions j ON j.code = f.jurisdiction_code
+        LEFT JOIN jurisdictions c ON c.code = j.parent_code
+        JOIN npc_reports r USING (report_id) JOIN source_files s ON s.file_id = r.file_id"""
 _JURISDICTION_ORDER = """CASE j.kind WHEN 'city' THEN 0 WHEN 'city_level' THEN 1 WHEN 'zone' THEN 3 ELSE 2 END, j.code"""
 
 
@@ -29,10 +34,7 @@ def npc_facts(con: duckdb.DuckDBPyConnection, year: int | None = None, city: str
                f.label AS 指标, f.metric, f.value AS 数值, f.unit AS 单位, f.approx AS 约数,
                f.phrase AS 原文, f.sentence AS 原句, s.file_name AS 来源文件,
                f.source_start AS 起, f.source_end AS 止
-        FROM npc_facts f
-        JOIN jurisdictions j ON j.code = f.jurisdiction_code
-        LEFT JOIN jurisdictions c ON c.code = j.parent_code
-        JOIN npc_reports r USING (report_id) JOIN source_files s ON s.file_id = r.file_id
+        {_FACTS_FROM}
         WHERE f.topic IS NULL AND (? IS NULL OR f.year = ?)
           AND (? IS NULL OR ? IN (j.code, j.name, c.code, c.name))
         ORDER BY 城市, f.year DESC, {_JURISDICTION_ORDER}, f.fact_id""", [year, year, city, city]).df())
@@ -91,15 +93,12 @@ def npc_inquiry_facts(con: duckdb.DuckDBPyConnection, city: str | None = None) -
     来源文件, 起, 止 (raw offsets of 原文), with ``metric`` and ``nature``.
 
     ``city`` as for :func:`npc_facts`: inquiries held by the city or its counties, about any of them."""
-    frame = con.execute("""
+    frame = con.execute(f"""
         SELECT f.topic AS 专题, f.nature, f.year, f.year_end, j.name AS "县（市、区）", f.body AS 机构,
                f.label AS 指标, f.metric, f.value AS 数值, f.unit AS 单位, f.approx AS 约数, f.comparator,
                f.phrase AS 原文, f.sentence AS 原句, s.file_name AS 来源文件,
                f.source_start AS 起, f.source_end AS 止
-        FROM npc_facts f
-        JOIN jurisdictions j ON j.code = f.jurisdiction_code
-        LEFT JOIN jurisdictions c ON c.code = j.parent_code
-        JOIN npc_reports r USING (report_id) JOIN source_files s ON s.file_id = r.file_id
+        {_FACTS_FROM}
         WHERE f.topic IS NOT NULL AND (? IS NULL OR ? IN (j.code, j.name, c.code, c.name))
         ORDER BY s.file_name, f.fact_id""", [city, city]).df()
     frame.insert(1, "性质", [NATURE_LABELS.get(n, n) for n in frame["nature"]])
