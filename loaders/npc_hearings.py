@@ -158,8 +158,10 @@ def find_hearings(text: str, sentences: list[tuple[int, int]], scope_at) -> list
     ``sentences`` are the text's sentence spans; ``scope_at(pos)`` gives the jurisdiction and year
     the text speaks for at ``pos`` (the committee holding the inquiry)."""
     hearings: list[Hearing] = []
-    for s_start, s_end in sentences:
-        m = _ANNOUNCE.search(_compact(text[s_start:s_end])[0])
+    # every sentence without white space, once (a magazine has thousands; most are read for the topic again)
+    squeezed = [_WHITE.sub("", text[s_start:s_end]) for s_start, s_end in sentences]
+    for (s_start, s_end), words in zip(sentences, squeezed):
+        m = _ANNOUNCE.search(words)
         if not m:
             continue
         topic = m.group(1)
@@ -167,16 +169,19 @@ def find_hearings(text: str, sentences: list[tuple[int, int]], scope_at) -> list
             continue   # the record of an inquiry already found names it again
         core = topic_core(topic)
         end, last = s_end, s_start
-        for t_start, t_end in sentences:
+        for (t_start, t_end), words in zip(sentences, squeezed):
             if t_start < s_start:
                 continue
-            if core in _compact(text[t_start:t_end])[0]:
+            if core in words:
                 if t_start - last > TOPIC_GAP:
                     break
                 last, end = t_start, t_end
         jurisdiction, year = scope_at(s_start)
         hearings.append(Hearing(topic, s_start, end, jurisdiction, year))
     return hearings
+
+
+_WHITE = re.compile(r"\s+")
 
 
 def _compact(s: str) -> tuple[str, list[int]]:
@@ -209,7 +214,7 @@ def find_hearing_facts(text: str, hearing: Hearing, sentences: list[tuple[int, i
         if s_end <= hearing.start or s_start >= hearing.end:
             continue
         raw = text[s_start:s_end]
-        compact, index = _compact(raw)
+        compact, index = _WHITE.sub("", raw), None   # the index back to raw: only for a sentence with a figure
         previous: tuple[str, str] | None = None   # (metric, unit family) of the last count in the sentence
         for c_start, c_end in _clauses(compact):
             clause = compact[c_start:c_end]
@@ -236,6 +241,8 @@ def find_hearing_facts(text: str, hearing: Hearing, sentences: list[tuple[int, i
                 nature = TARGET if (spec.target or comparator or any(c in before for c in _TARGET_CUES)) else STATUS
                 year, year_end = _years(before, clause, hearing.year)
                 approx = bool(m.group(1) or m.group(3)) or after.startswith("左右")
+                if index is None:
+                    index = _compact(raw)[1]
                 a, b = index[c_start], index[c_end - 1] + 1
                 facts.append(HearingFact(
                     hearing, count_place or hearing.jurisdiction, year, year_end, metric, float(m.group(2)),
