@@ -534,30 +534,28 @@ def test_task_history_of_the_whole_city_adds_up_the_jurisdictions(tiny_db):
     assert any("各县（市、区）当月报送之和" in c.value for c in at.caption)
 
 
-def test_the_real_task_page_draws_the_charging_piles_of_the_counties(real_db):
-    # 民生实事 item 21 (充电桩) is reported by the counties only; its whole-city history was empty
-    con = connect(real_db)
-    found = tq.search_items(con, "充电桩 市发改委")
+def open_real_task(db, words: str, label: str) -> AppTest:
+    """The 任务 page on ``db`` showing the item labelled ``label`` among those ``words`` find."""
+    con = connect(db)
+    found = tq.search_items(con, words)
     con.close()
     at = run(page="pages/tasks.py")
-    at.text_input(key="task_search").input("充电桩 市发改委")
+    at.text_input(key="task_search").input(words)
     rerun(at)
-    at.selectbox(key="task_select").select(found.loc[found["label"] == "21", "item_id"].iloc[0])
-    rerun(at)
+    at.selectbox(key="task_select").select(found.loc[found["label"] == label, "item_id"].iloc[0])
+    return rerun(at)
+
+
+def test_the_real_task_page_draws_the_charging_piles_of_the_counties(real_db):
+    # 民生实事 item 21 (充电桩) is reported by the counties only; its whole-city history was empty
+    at = open_real_task(real_db, "充电桩 市发改委", "21")
     assert at.header[0].value == "21 新建新能源汽车公共充电桩2万个以上"
     assert bar_values(chart(at))[1] == [None, None, 112.0, 148.0, 186.0, 222.0, 261.0, 299.0, 336.0]
 
 
 def test_the_task_page_says_a_target_is_set_for_each_county(real_db):
     # （五十九）: 各县（市、区）入围“263共富农产品”2个以上 is 12 for the city, made of six counties' 2
-    con = connect(real_db)
-    found = tq.search_items(con, "263共富农产品")
-    con.close()
-    at = run(page="pages/tasks.py")
-    at.text_input(key="task_search").input("263共富农产品")
-    rerun(at)
-    at.selectbox(key="task_select").select(found.loc[found["label"] == "（五十九）", "item_id"].iloc[0])
-    rerun(at)
+    at = open_real_task(real_db, "263共富农产品", "（五十九）")
     assert [i.value for i in at.info if i.value.startswith("指标")] == [
         "指标1（各县（市、区）入围“263共富农产品”）：各县（市、区）各2个以上，由各县（市、区）分别填报；"
         "全市目标12个为推算（6个县（市、区）合计）",
