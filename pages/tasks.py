@@ -68,11 +68,10 @@ if item_id is not None:
     notes = cached(tq.item_notes, int(item_id), sel.as_of)
     if sel.as_of:
         st.caption(f"列出截至{period_label(sel.as_of)}的报送（含更正）；之后月份的报送不列出。")
-    if not notes.empty:
-        st.caption("每月每行以最后报送的版本为准（说明列：当前有效 / 已更正 / 已被替换）；报送单位为发送该数据的单位。")
     if notes.empty:
         st.info("尚无报送记录。")
     else:
+        st.caption("每月每行以最后报送的版本为准（说明列：当前有效 / 已更正 / 已被替换）；报送单位为发送该数据的单位。")
         widget_text.dataframe(display_table(notes).rename(columns={
             "period": "报送期", "seq": "指标序号", "indicator": "指标", "jurisdiction": "范围", "standing": "说明",
             "value": "累计值",
