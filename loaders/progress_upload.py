@@ -261,9 +261,6 @@ def _formulas_explained(sheet: Sheet, problems: list[Problem]) -> list[Problem]:
             for p in problems]
 
 
-_OUT_OF_SCOPE = re.compile(r"填报编号“(T\d+-[^”]+)”不在“[^”]*”\S*的报送范围内$")
-
-
 def _reporters_named(con, problems: list[Problem], unit: Unit) -> list[Problem]:
     """A row the unit does not report, whose target exists, says who reports it (a lead department
     sending a county's row of an allocated target: 该行由柯城区政府填报)."""
@@ -610,7 +607,13 @@ def _id_problem(rid: str, seen: dict[str, int], known_targets: set[int], unit: U
         return f"填报编号“{rid}”格式不对，应形如 T12-330800（请勿改动模板中的编号）"
     if key[0] not in known_targets:
         return f"填报编号“{rid}”不存在：指标{key[0]}不在数据库中"
-    return f"填报编号“{rid}”不在“{unit.name}”{period}的报送范围内"
+    return OUT_OF_SCOPE.format(rid=rid, unit=unit.name, period=period)
+
+
+#: A row the unit does not report; :data:`_OUT_OF_SCOPE` reads the row id back (:func:`_reporters_named`).
+OUT_OF_SCOPE = "填报编号“{rid}”不在“{unit}”{period}的报送范围内"
+_OUT_OF_SCOPE = re.compile(re.escape(OUT_OF_SCOPE).replace(re.escape("{rid}"), "(T\\d+-[^”]+)")
+                           .replace(re.escape("{unit}"), "[^”]*").replace(re.escape("{period}"), "\\S*") + "$")
 
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
