@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 from python_calamine import CalamineWorkbook
 
+from loaders.cn_numbers import plain_number
 from loaders.db_writer import LoadResult, OnStored, Registry, no_lead_message
 from loaders.each_county import each_county_task
 from loaders.organisations import Directory, Jurisdiction
@@ -368,7 +369,7 @@ def _check_provenance_values(row: AllocationRow, columns: dict[str, str], proven
         value = by_header[key[2]]
         if isinstance(value, float) and written and _as_float(written) != value:
             problems.append(Problem(PROVENANCE_SHEET, None, key[2],
-                                    f"工作表“{row.sheet}”第{row.row}行：来源表记为“{written}”，数据表为“{_fmt(value)}”"))
+                                    f"工作表“{row.sheet}”第{row.row}行：来源表记为“{written}”，数据表为“{plain_number(value)}”"))
 
 
 def _as_float(text: str) -> float | None:
@@ -376,10 +377,6 @@ def _as_float(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 # ----------------------------------------------------------------------------- checks
@@ -408,7 +405,7 @@ def verify_against_source(book: AllocationBook, raw: str) -> list[Problem]:
                     problems.append(Problem(table.sheet, row.row, column,
                                             f"原文第{src.start}—{src.end}字为“{there}”，来源表记为“{src.text}”"))
                 elif not _holds(there, value):
-                    shown = value if value == NO_TASK else _fmt(value)
+                    shown = value if value == NO_TASK else plain_number(value)
                     problems.append(Problem(table.sheet, row.row, column,
                                             f"原文第{src.start}—{src.end}字“{there}”中没有“{shown}”"))
     return problems
@@ -437,12 +434,12 @@ def sum_findings(book: AllocationBook) -> list[Finding]:
             total = sum(numbers)
             if missing:
                 findings.append(Finding("info", table.sheet, row.row,
-                                        f"{label}：{'、'.join(missing)}缺数，已知各地合计{_fmt(total)}，"
-                                        f"全市目标任务{_fmt(row.total)}", *where))
+                                        f"{label}：{'、'.join(missing)}缺数，已知各地合计{plain_number(total)}，"
+                                        f"全市目标任务{plain_number(row.total)}", *where))
             elif not math.isclose(total, row.total, abs_tol=1e-9):
                 findings.append(Finding("warning", table.sheet, row.row,
-                                        f"{label}：各地分解合计{_fmt(total)}，与全市目标任务{_fmt(row.total)}不一致"
-                                        f"（差{_fmt(round(total - row.total, 6))}）；按原文载入，未修正", *where))
+                                        f"{label}：各地分解合计{plain_number(total)}，与全市目标任务{plain_number(row.total)}不一致"
+                                        f"（差{plain_number(round(total - row.total, 6))}）；按原文载入，未修正", *where))
     return findings
 
 
@@ -613,7 +610,7 @@ class _BookRows:
         self._seq[item_id] = seq = self._seq.get(item_id, 0) + 1
         src = row.source(TOTAL)
         raw = row.target_text or (src.text if src and src.text else "") or (
-            _fmt(row.total) + row.unit if isinstance(row.total, float) else row.name)
+            plain_number(row.total) + row.unit if isinstance(row.total, float) else row.name)
         value = row.total if isinstance(row.total, float) else None
         comparator = ">=" if value is not None and re.search(r"≥|以上|不低于|不少于", raw) else "="
         s, e = _span(row, line, TOTAL, "事项名称")
@@ -653,7 +650,7 @@ def _as_text(book: AllocationBook) -> tuple[str, dict[tuple[str, int], tuple[int
     for table in book.tables:
         for row in table.rows:
             cells = [row.number, row.name, row.indicator, row.unit, row.total] + [row.cells[c] for c in table.columns]
-            line = "\t".join([table.sheet, str(row.row)] + [_fmt(c) if isinstance(c, float) else str(c or "")
+            line = "\t".join([table.sheet, str(row.row)] + [plain_number(c) if isinstance(c, float) else str(c or "")
                                                              for c in cells])
             spans[(table.sheet, row.row)] = (pos, pos + len(line))
             parts.append(line)

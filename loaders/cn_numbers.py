@@ -101,6 +101,11 @@ def normalize(text: str) -> str:
     return _FW_DECIMAL.sub(".", text.translate(_FULL_WIDTH))
 
 
+def plain_number(x: float) -> str:
+    """A figure as people write it: 12 not 12.0, 1.5 as 1.5."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
 def parse_arabic(s: str) -> float:
     return float(normalize(s).replace(",", ""))
 

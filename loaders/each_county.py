@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from loaders.cn_numbers import plain_number
 from loaders.organisations import COUNTY_LEVEL_KINDS, Unit
 from tracker.db import insert_rows, write_transaction
 
@@ -146,7 +147,7 @@ def describe(phrase: str, place_value: float | None, place_value_high: float | N
     With the target's text (``raw``) its comparator stays, as printed: 各2个以上 (“2个以上”), 各不低于1亿元."""
     if place_value is None:
         return f"{phrase}均须完成"
-    text = _num(place_value) + (f"—{_num(place_value_high)}" if place_value_high is not None else "")
+    text = plain_number(place_value) + (f"—{plain_number(place_value_high)}" if place_value_high is not None else "")
     before, after = comparator_words(raw) if place_value_high is None else ("", "")
     return f"{phrase}各{before}{text}{unit}{after}"
 
@@ -162,10 +163,6 @@ def comparator_words(raw: str) -> tuple[str, str]:
     before = _WORD_BEFORE.search(raw or "")
     after = _WORD_AFTER.search(raw or "")
     return (before.group(1) if before else "", after.group(1) if after else "")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 # ---------------------------------------------------------------------------- databases loaded before

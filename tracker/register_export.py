@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from loaders.cn_numbers import plain_number
 from loaders.each_county import SUMMED_KINDS, describe
 from tracker.formatting import day_label
 from tracker.print_setup import cell_font, fit_a4, row_height
@@ -96,12 +97,8 @@ def _target_value(value: float | None, high: float | None, comparator: str):
     if value is None:
         return None
     if comparator == "range" and high is not None:
-        return f"{_fmt(value)}—{_fmt(high)}"
+        return f"{plain_number(value)}—{plain_number(high)}"
     return value
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def export_register(con: duckdb.DuckDBPyConnection, out: Path) -> int:

@@ -11,6 +11,7 @@ from typing import Callable, NamedTuple
 import duckdb
 import pandas as pd
 
+from loaders.cn_numbers import plain_number
 from loaders.each_county import SUMMED_KINDS, describe
 from tracker import progress_queries as pq
 from tracker import status as st_rules
@@ -184,15 +185,11 @@ def each_county_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> list[str]
         if value is None:
             city = f"全市在{n}个县（市、区）均完成时完成"
         elif kind in SUMMED_KINDS:
-            city = f"全市目标{_num(value)}{unit}为推算（{n}个县（市、区）合计）"
+            city = f"全市目标{plain_number(value)}{unit}为推算（{n}个县（市、区）合计）"
         else:
             city = f"全市以{n}个县（市、区）中最差的一个计"
         notes.append(f"指标{seq}（{indicator}）：{each}，由各县（市、区）分别填报；{city}")
     return notes
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str | None = None,
