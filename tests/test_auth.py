@@ -83,6 +83,55 @@ def test_a_password_reset_or_change_ends_the_account_s_other_sessions(con, peopl
     assert auth.refresh(con, mine) is None
 
 
+def test_a_sign_in_token_signs_in_its_account_until_it_expires(con, people):
+    """A reload or a new tab takes the browser's sign-in (tracker/session.py): the token signs in the account
+    as stored now, for SIGN_IN_LASTS, and the database holds only its SHA-256."""
+    token = auth.issue_token(con, people["fgw"], now=AT)
+    assert len(token) >= 40 and token not in " ".join(all_cells(con, "sign_in_tokens"))
+    assert con.execute("SELECT username, issued_at, expires_at, ended_at FROM sign_in_tokens").fetchall() == [
+        ("fgw", AT, AT + timedelta(hours=12), None)]
+    assert auth.account_for_token(con, token, now=AT + timedelta(hours=11, minutes=59)) == people["fgw"]
+    assert auth.account_for_token(con, token, now=AT + timedelta(hours=12)) is None
+    assert auth.issue_token(con, people["fgw"], now=AT) != token          # random, one per sign-in
+    for nothing in (None, "", "x" * 43, token[:-1], "x" * 10_000):
+        assert auth.account_for_token(con, nothing, now=AT) is None
+
+
+def test_signing_out_ends_the_token_for_every_tab(con, people):
+    token, other = (auth.issue_token(con, people["fgw"], now=AT) for _ in range(2))
+    auth.end_token(con, token, now=AT + timedelta(minutes=5))
+    assert auth.account_for_token(con, token, now=AT + timedelta(minutes=6)) is None
+    assert auth.account_for_token(con, other, now=AT + timedelta(minutes=6)) == people["fgw"]   # another browser
+    auth.end_token(con, None)                                              # a session without a token: nothing
+    assert con.execute("SELECT count(*) FROM sign_in_tokens WHERE ended_at IS NULL").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("change", ["reset", "own", "disable", "disable_enable"])
+def test_a_password_change_or_a_disabled_account_ends_its_tokens(con, people, change):
+    token = auth.issue_token(con, people["fgw"], now=AT)
+    later = AT + timedelta(minutes=1)
+    if change == "reset":
+        auth.set_password(con, people["guanli"], "fgw", "reset-pass-2", now=later)
+    elif change == "own":
+        auth.change_own_password(con, people["fgw"], PASSWORD, "changed-pass-1", now=later)
+    else:
+        auth.disable_account(con, people["guanli"], "fgw", now=later)
+        if change == "disable_enable":
+            auth.enable_account(con, people["guanli"], "fgw", now=later + timedelta(minutes=1))
+    assert auth.account_for_token(con, token, now=later + timedelta(minutes=2)) is None
+    fresh = auth.get_account(con, "fgw")            # a new token works, unless the account is still disabled
+    assert auth.account_for_token(con, auth.issue_token(con, fresh, now=later), now=later) == (
+        None if change == "disable" else fresh)
+
+
+def test_expired_tokens_are_deleted_a_day_after_they_expire(con, people):
+    auth.issue_token(con, people["fgw"], now=AT)
+    auth.issue_token(con, people["jxj"], now=AT + timedelta(hours=12, days=1))        # the first expired a day ago
+    assert con.execute("SELECT username FROM sign_in_tokens").fetchall() == [("fgw",), ("jxj",)]
+    auth.issue_token(con, people["jxj"], now=AT + timedelta(hours=12, days=1, seconds=1))
+    assert con.execute("SELECT DISTINCT username FROM sign_in_tokens").fetchall() == [("jxj",)]
+
+
 def test_a_lock_does_not_grow_with_the_tries_it_refuses_and_a_reset_clears_it(con, people):
     """Found by QA: tries during a lock counted as failures (anyone could keep an account locked), and neither
     a password reset nor 停用/启用 cleared the lock."""

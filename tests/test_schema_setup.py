@@ -33,7 +33,7 @@ def test_a_new_file_gets_every_table_and_view_and_the_fingerprint(path):
     assert _fingerprint(con) == hashlib.sha256(sql.encode("utf-8")).hexdigest()
     assert con.execute("SELECT version FROM schema_version").fetchall() == [(db.SCHEMA_VERSION,)]
     assert _objects(con) == sorted([*db._SCHEMA_OBJECT.findall(sql), db.FINGERPRINT_VIEW])
-    assert len(_objects(con)) == 32
+    assert len(_objects(con)) == 33
 
 
 def test_a_file_set_up_by_this_schema_is_left_as_it_is(path):

@@ -24,6 +24,7 @@ variable ``TRACKER_ADMIN_PASSWORD``, or a generated one printed once to stderr.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -436,6 +437,59 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str,
 
 #: The reason recorded for an attempt refused while the account is locked (not counted as a failure).
 LOCKED = "locked"
+
+
+# ---------------------------------------------------------------------------- staying signed in
+
+#: How long a sign-in lasts in a browser, across reloads and new tabs, unless 退出登录 ends it first: a
+#: working day. A session open longer is signed out at its next click after that.
+SIGN_IN_LASTS = timedelta(hours=12)
+#: Ended or expired tokens are deleted this long after they expire (the sign-in itself is in the audit log).
+_TOKENS_KEPT = timedelta(days=1)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(con: duckdb.DuckDBPyConnection, account: Account, now: datetime | None = None) -> str:
+    """A new random token for ``account`` (signed in just now), lasting :data:`SIGN_IN_LASTS`. Only its
+    SHA-256 is stored: the token itself goes to the browser (a cookie) and nowhere else."""
+    now = now or datetime.now()
+    token = secrets.token_urlsafe(32)
+
+    def work(c) -> None:
+        c.execute("DELETE FROM sign_in_tokens WHERE expires_at < ?", [now - _TOKENS_KEPT])
+        c.execute("INSERT INTO sign_in_tokens (token_sha256, username, account_changed_at, issued_at, expires_at) "
+                  "VALUES (?, ?, ?, ?, ?)",
+                  [_token_digest(token), account.username, account.changed_at, now, now + SIGN_IN_LASTS])
+
+    write_transaction(con, work)
+    return token
+
+
+def account_for_token(con: duckdb.DuckDBPyConnection, token: str | None, now: datetime | None = None) -> Account | None:
+    """The account a token signs in, as stored now; None for an unknown, ended or expired token, a disabled
+    account, or one whose password was changed or reset after the token was issued."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    now = now or datetime.now()
+    row = con.execute(
+        f"""{_SELECT} JOIN sign_in_tokens t ON t.username = a.username
+            WHERE t.token_sha256 = ? AND t.ended_at IS NULL AND t.expires_at > ? AND a.active
+              AND t.account_changed_at IS NOT DISTINCT FROM a.changed_at""",
+        [_token_digest(token), now]).fetchone()
+    return Account(*row) if row else None
+
+
+def end_token(con: duckdb.DuckDBPyConnection, token: str | None, now: datetime | None = None) -> None:
+    """End a sign-in (退出登录): the token signs in nobody from now on, in any tab."""
+    if not token or not isinstance(token, str):
+        return
+    now = now or datetime.now()
+    write_transaction(con, lambda c: c.execute(
+        "UPDATE sign_in_tokens SET ended_at = ? WHERE token_sha256 = ? AND ended_at IS NULL",
+        [now, _token_digest(token)]))
 
 
 def _locked_message() -> str:

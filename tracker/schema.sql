@@ -347,6 +347,19 @@ CREATE TABLE IF NOT EXISTS accounts (
     changed_at    TIMESTAMP
 );
 
+-- A sign-in kept across reloads and tabs of one browser (tracker/auth.py, tracker/session.py): the
+-- browser holds a random token in a cookie, the table only its SHA-256. A token counts until it expires
+-- or is ended (退出登录), and only while its account is active with the password it was issued under
+-- (account_changed_at = accounts.changed_at then): a reset or a disabled account ends it.
+CREATE TABLE IF NOT EXISTS sign_in_tokens (
+    token_sha256       VARCHAR PRIMARY KEY,
+    username           VARCHAR NOT NULL,
+    account_changed_at TIMESTAMP,
+    issued_at          TIMESTAMP NOT NULL,
+    expires_at         TIMESTAMP NOT NULL,
+    ended_at           TIMESTAMP
+);
+
 -- Every write, in order (tracker/audit.py): who, when, what, on which object, details, file hash.
 -- Append-only: the code issues only INSERTs and the app offers no way to change it. row_hash chains
 -- each record to the one before (sha256 over prev_hash and the record), so an edit made outside

@@ -13,14 +13,25 @@ that is checked in the domain functions, the pages only hide what a role cannot 
 """
 from __future__ import annotations
 
+import json
 import os
 
 import streamlit as st
+import streamlit.components.v1 as components
 
-from tracker import auth
+from tracker import auth, widget_text
 from tracker.app_db import get_connection
 
 ACCOUNT_KEY = "account"
+#: The session's sign-in token (the browser holds it in a cookie; the database its SHA-256).
+TOKEN_KEY = "signin_token"
+#: A cookie token found to sign in nobody: not asked about again in this session.
+CHECKED_KEY = "signin_token_checked"
+#: The browser's sign-in cookie is to be deleted on the next run.
+CLEAR_COOKIE_KEY = "signin_clear_cookie"
+COOKIE_PREFIX = "qz_tracker_signin"
+#: The key of the container of the component that writes the cookie (hidden by widget_text.CSS).
+COOKIE_CONTAINER = widget_text.SIGN_IN_COOKIE
 DEMO_ENV = "TRACKER_DEMO_MODE"
 
 
@@ -67,18 +78,77 @@ def demo_mode(environ: dict | None = None) -> bool:
 
 
 def current_account() -> auth.Account | None:
-    """The signed-in account, as stored now (None when nobody is signed in or it was disabled)."""
+    """The signed-in account, as stored now (None when nobody is signed in, it was disabled, its password
+    changed, or its sign-in ended or expired). A new session (a reload, another tab) takes the sign-in
+    its browser holds (:func:`_resumed`)."""
     account = st.session_state.get(ACCOUNT_KEY)
     if account is None:
-        return None
-    fresh = auth.refresh(get_connection(), account)
-    if fresh != account:
+        return _resumed()
+    token = st.session_state.get(TOKEN_KEY)
+    con = get_connection()
+    fresh = auth.account_for_token(con, token) if token is not None else auth.refresh(con, account)
+    if fresh is None:
+        _forget()
+    elif fresh != account:
         st.session_state[ACCOUNT_KEY] = fresh
     return fresh
 
 
-def sign_out() -> None:
+def cookie_name() -> str:
+    """The cookie holding this dashboard's sign-in token; the port is part of it, since a browser sends a
+    host's cookies to every port (two dashboards on one server keep their sign-ins apart)."""
+    return f"{COOKIE_PREFIX}_{st.get_option('server.port')}"
+
+
+def _resumed() -> auth.Account | None:
+    """The account the browser's sign-in cookie (sent when the session opened) still signs in, now this
+    session's; None without one. A cookie that signs in nobody is asked about once and then cleared."""
+    token = st.context.cookies.get(cookie_name())
+    if not token or st.session_state.get(CHECKED_KEY) == token:
+        return None
+    account = auth.account_for_token(get_connection(), token)
+    if account is None:
+        st.session_state[CHECKED_KEY] = token
+        st.session_state[CLEAR_COOKIE_KEY] = True
+        return None
+    st.session_state[ACCOUNT_KEY], st.session_state[TOKEN_KEY] = account, token
+    return account
+
+
+def _signed_in(account: auth.Account) -> None:
+    """Start this session's sign-in, kept by the browser for reloads and new tabs (:data:`auth.SIGN_IN_LASTS`)."""
+    st.session_state[ACCOUNT_KEY] = account
+    st.session_state[TOKEN_KEY] = auth.issue_token(get_connection(), account)
+
+
+def _forget() -> None:
+    """This session signs in nobody; the browser's cookie is cleared on the next drawing of the sidebar."""
+    token = st.session_state.pop(TOKEN_KEY, None)
     st.session_state.pop(ACCOUNT_KEY, None)
+    if token is not None:
+        st.session_state[CHECKED_KEY] = token
+        st.session_state[CLEAR_COOKIE_KEY] = True
+
+
+def sign_out() -> None:
+    """退出登录: the sign-in ends for every tab of the browser (its token is ended in the database)."""
+    auth.end_token(get_connection(), st.session_state.get(TOKEN_KEY))
+    _forget()
+
+
+def _keep_cookie(token: str | None) -> None:
+    """Set the browser's sign-in cookie to ``token`` (None: delete it), from an invisible component.
+
+    Streamlit has no call that sets a cookie, so a script in a component's frame (same origin) sets it on
+    the page. It cannot be HttpOnly; it is SameSite=Strict, Secure over https, and the database keeps only
+    the token's SHA-256."""
+    name, value = cookie_name(), token or ""
+    max_age = int(auth.SIGN_IN_LASTS.total_seconds()) if token else 0
+    script = (f"<script>const p = window.parent; p.document.cookie = {json.dumps(name)} + '=' + "
+              f"{json.dumps(value)} + '; path=/; max-age={max_age}; samesite=strict' + "
+              "(p.location.protocol === 'https:' ? '; secure' : '');</script>")
+    with st.sidebar.container(key=COOKIE_CONTAINER):
+        components.html(script, height=0)
 
 
 def render_sign_in() -> auth.Account | None:
@@ -100,10 +170,17 @@ def render_sign_in() -> auth.Account | None:
                         try:
                             auth.change_own_password(get_connection(), account, old, new)
                             # this session goes on with the new password; the account's other sessions end
-                            st.session_state[ACCOUNT_KEY] = auth.get_account(get_connection(), account.username)
+                            changed = auth.get_account(get_connection(), account.username)
+                            if st.session_state.get(TOKEN_KEY) is None:
+                                st.session_state[ACCOUNT_KEY] = changed
+                            else:   # the old token ended with the old password: a new one for the browser
+                                _signed_in(changed)
                             st.success("密码已修改")
                         except (auth.AccountError, auth.PermissionDenied) as exc:
                             st.error(str(exc))
+        token = st.session_state.get(TOKEN_KEY)
+        if token is not None and st.context.cookies.get(cookie_name()) != token:
+            _keep_cookie(token)
         return account
     with bar.form("signin_form", clear_on_submit=True):
         st.markdown("**登录**")
@@ -112,11 +189,13 @@ def render_sign_in() -> auth.Account | None:
         submitted = st.form_submit_button("登录", key="signin_submit")
     if submitted:
         try:
-            st.session_state[ACCOUNT_KEY] = auth.authenticate(get_connection(), username, password)
+            _signed_in(auth.authenticate(get_connection(), username, password))
         except auth.SignInFailed as exc:
             bar.error(str(exc))
             return None
         st.rerun()
+    if st.session_state.pop(CLEAR_COOKIE_KEY, False):
+        _keep_cookie(None)
     if demo_mode():
         bar.caption("演示模式：未登录可浏览，填报、导出和督查操作需登录")
     return None

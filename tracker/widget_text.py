@@ -59,6 +59,9 @@ def _tip_rule(english: str, chinese: str) -> str:
             f'body:has({hovered}) {_TIP}::after {{ content: "{chinese}"; font-size: 0.875rem; }}')
 
 
+#: The container of the invisible component that keeps the sign-in cookie (tracker.session.COOKIE_CONTAINER).
+SIGN_IN_COOKIE = "signin_cookie"
+
 #: A <style> block for every page (the words only; layouts are left as they are).
 CSS = f"""<style>
 {_WORDS} > :first-child, {_ZONE} button, {_FILE_ERROR}, {_HINT} {{ font-size: 0 !important; }}
@@ -71,6 +74,7 @@ CSS = f"""<style>
 {_AREA} {_HINT}::after {{ content: "{CTRL_ENTER_APPLY}"; }}
 {_FORM} {_AREA} {_HINT}::after {{ content: "{CTRL_ENTER_SUBMIT}"; }}
 {chr(10).join(_tip_rule(english, chinese) for english, chinese in TOOLBAR_TIPS.items())}
+.st-key-{SIGN_IN_COOKIE} {{ display: none !important; }}
 </style>"""
 
 #: For an account without the 导出 permission (a visitor in demo mode, a department or county clerk): the

@@ -107,3 +107,47 @@ def test_a_supervisor_s_download_is_audited(browser, built_plain_db, tmp_path, r
     finally:
         con.close()
     assert len(found) == 1 and found[0][0] == "ducha" and found[0][1].startswith("supervision:")
+
+
+def test_a_sign_in_lasts_across_reloads_and_tabs_until_signing_out(browser, built_plain_db, tmp_path, request):
+    """A reload (F5) or a page opened in a new tab used to show the sign-in form again: the sign-in lived in
+    Streamlit's session only. The browser now keeps it in a cookie (a token whose SHA-256 is stored) until 退出登录,
+    which ends it in every tab."""
+    with fresh_server_app(browser, built_plain_db, tmp_path, request,
+                          [("fgw", "发改委填报员", auth.DEPARTMENT, "市发改委")]) as app:
+        app.open()
+        app.sign_in("fgw", PASSWORD)
+        port = app.url.rsplit(":", 1)[1].strip("/")
+        name = f"qz_tracker_signin_{port}"
+        for _ in range(50):   # the cookie is written by a script once the signed-in sidebar is drawn
+            cookies = {c["name"]: c for c in app.page.context.cookies()}
+            if name in cookies:
+                break
+            time.sleep(0.2)
+        cookie = cookies[name]
+        assert cookie["sameSite"] == "Strict" and cookie["path"] == "/" and not cookie["httpOnly"]
+        assert 11.9 * 3600 < cookie["expires"] - time.time() <= 12 * 3600
+
+        app.page.reload()
+        expect(app.sidebar).to_contain_text("已登录：发改委填报员", timeout=30_000)
+        assert "数据填报" in app.nav_links()
+        other = App(app.page.context.new_page(), app.url, app.artifacts)
+        other.page.goto(f"{app.url}/supervision")
+        expect(other.sidebar).to_contain_text("已登录：发改委填报员", timeout=30_000)
+        expect(other.main.locator("h1").first).to_have_text(exactly("督查"))
+        other.screenshot("new-tab-signed-in")
+
+        app.sidebar.get_by_role("button", name="退出登录").click()
+        expect(app.sidebar.get_by_label("用户名")).to_be_visible(timeout=30_000)
+        other.sidebar.get_by_text("数据质量").click()          # the other tab: signed out at its next click
+        expect(other.sidebar.get_by_label("用户名")).to_be_visible(timeout=30_000)
+        app.page.reload()
+        expect(app.sidebar.get_by_label("用户名")).to_be_visible(timeout=30_000)
+        assert name not in {c["name"] for c in app.page.context.cookies()}
+        app.assert_no_exception()
+        app.screenshot("signed-out-after-reload")
+    con = connect(tmp_path / "tracker.duckdb", read_only=True)
+    try:
+        assert con.execute("SELECT username, ended_at IS NOT NULL FROM sign_in_tokens").fetchall() == [("fgw", True)]
+    finally:
+        con.close()
