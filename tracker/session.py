@@ -6,6 +6,10 @@ The session keeps an :class:`tracker.auth.Account` (never a password or hash) un
 account disabled by an administrator is signed out at its next click. Every widget has an
 explicit key (``signin_…``, ``pw_…``).
 
+A sign-in outlives the session: the browser keeps its token (:func:`tracker.auth.issue_token`) in a
+cookie, so a reload or a new tab, which Streamlit starts as a new session, signs in from it
+(:func:`current_account`); 退出登录 ends the token for every tab.
+
 Demo mode (``TRACKER_DEMO_MODE``, on unless set to 0/false/no/off): visitors who have not
 signed in see the dashboards, read-only. Off: nothing but the sign-in form until they sign in.
 Uploading, exporting and supervisor actions always need an account with the right role;
