@@ -277,8 +277,18 @@ def _name_list_end(doc: CleanText, pos: int, stop: int) -> int:
     return end
 
 
+_OPENERS, _CLOSERS = "“‘《（(「", "”’》）)」"
+
+
 def _first_clause(text: str) -> str:
-    """A short title for a task: its first clause, at most 40 characters."""
-    m = re.search(r"[，。；：]", text)
-    head = text[: m.start()] if m else text
-    return head[:40]
+    """A short title for a task: its first clause, at most 40 characters. A comma inside quotation marks
+    or brackets does not end it: task 95 was titled 完善“人人有事做 (of 完善“人人有事做，家家有收入”…体系)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in _OPENERS:
+            depth += 1
+        elif ch in _CLOSERS:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and ch in "，。；：":
+            return text[:i][:40]
+    return text[:40]

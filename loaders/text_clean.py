@@ -124,9 +124,19 @@ def _drop_page_numbers(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
             neighbours.append(lines[nonblank[k - 1]][0])
         if k + 1 < len(nonblank):
             neighbours.append(lines[nonblank[k + 1]][0])
-        if any(is_furniture_line(n) for n in neighbours):
+        if any(is_furniture_line(n) for n in neighbours) and not _starts_a_year(lines, nonblank, k):
             drop.add(i)
     return [line for i, line in enumerate(lines) if i not in drop] if drop else lines
+
+
+_YEAR_AHEAD = re.compile(r"(?:19|20)\d\d年")
+
+
+def _starts_a_year(lines: list[tuple[str, int]], nonblank: list[int], k: int) -> bool:
+    """Whether the lone number at ``nonblank[k]`` is the start of a year broken over lines (``20`` / ``24`` /
+    ``年`` under a vertically set table title): 2024年省市政府民生实事 had lost its 20 after a furniture line."""
+    ahead = "".join(lines[j][0].strip() for j in nonblank[k:k + 3])
+    return _YEAR_AHEAD.match(ahead) is not None
 
 
 def clean(raw: str) -> CleanText:

@@ -69,6 +69,12 @@ def test_task_with_units_wrapped_over_lines(items):
     assert task.text.text == "迭代升级“四大专项”政策，优化兑现流程、消除落地卡点，力争为市场主体减负70亿元以上。"
 
 
+def test_a_task_title_does_not_end_at_a_comma_inside_quotation_marks(items):
+    """Found by QA: task 95 was titled 完善“人人有事做 (its first comma sits inside the quotation)."""
+    assert items[("work_task", 95)].title == "完善“人人有事做，家家有收入”高质量就业创业体系"
+    assert items[("work_task", 4)].title == "迭代升级“四大专项”政策"
+
+
 def test_last_task_stops_before_the_following_table(items):
     task = items[("work_task", 130)]
     assert task.units_raw == ["市司法局"]
