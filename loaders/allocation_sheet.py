@@ -417,6 +417,29 @@ def _holds(text: str, value: float | str) -> bool:
     return any(math.isclose(float(m), value) for m in _NUMBER.findall(text))
 
 
+def quoted(text: str) -> str:
+    """``text`` in quotation marks, the quotation marks inside it made single ones (“‘浙里快处’处理量”, not
+    ““浙里快处”处理量”); a text quoted whole as it is (“家门口青少年宫”)."""
+    if text.startswith("“") and text.endswith("”") and not any(q in text[1:-1] for q in "“”"):
+        return text
+    return "“" + text.replace("“", "‘").replace("”", "’") + "”"
+
+
+def gap_findings(table: AllocationTable) -> list[str]:
+    """Where a sheet's 序号 skip numbers (省政府民生实事 goes from 8 to 18: the vertically set table lost items
+    9–17 in the PDF text, and they were not transcribed): nothing of those items is loaded, and without a
+    finding the 数据质量 page did not say so."""
+    found, expected = [], 1
+    for number in sorted({row.number for row in table.rows}):
+        if number > expected:
+            missing = f"第{expected}项" if number == expected + 1 else f"第{expected}—{number - 1}项"
+            jump = f"序号从{expected - 1}跳到{number}" if expected > 1 else f"序号从{number}开始"
+            found.append(f"{table.sheet}缺{missing}（{jump}）：这些事项未载入，没有指标，"
+                         "不会出现在填报模板和督查清单中；原因见分解表的“说明”页")
+        expected = number + 1
+    return found
+
+
 def sum_findings(book: AllocationBook) -> list[Finding]:
     """Count rows whose allocations do not add up to the city total (or cannot be added up)."""
     findings = []
@@ -428,7 +451,7 @@ def sum_findings(book: AllocationBook) -> list[Finding]:
             missing = [table.columns[c] for c, v in row.cells.items() if v is None]
             src = row.source(TOTAL)
             where = (src.start, src.end) if src else (None, None)
-            label = f"{table.sheet}第{row.row}行“{row.indicator}”"
+            label = f"{table.sheet}第{row.row}行{quoted(row.indicator)}"
             if not numbers:
                 continue
             total = sum(numbers)
@@ -507,12 +530,14 @@ def write_allocation_book(con, book: AllocationBook, source_file_id: int | None,
         for f in (f for f in findings if f.sheet == table.sheet):
             item_id = items.get(next(r.number for r in table.rows if r.row == f.row))
             rows.findings.append((source_file_id, doc_id, item_id, f.severity, f.message, f.start, f.end))
+        for message in gap_findings(table):
+            rows.findings.append((source_file_id, doc_id, None, "warning", message, None, None))
         for number, item_id in items.items():
             first = next(r for r in table.rows if r.number == number)
             if rows.has_targets(item_id) and not rows.has_lead(item_id):
                 s, e = _span(first, lines.get((table.sheet, first.row)), "事项名称", TOTAL)
                 rows.findings.append((source_file_id, doc_id, item_id, "warning",
-                                      no_lead_message(f"{table.sheet}第{number}项“{first.name}”"), s, e))
+                                      no_lead_message(f"{table.sheet}第{number}项{quoted(first.name)}"), s, e))
     registry.flush(con)
     rows.insert(con)
     return LoadResult(book.file_name, False, len(rows.documents), len(rows.items), len(rows.targets))

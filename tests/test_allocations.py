@@ -1,5 +1,6 @@
 import shutil
 from datetime import date
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -7,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 
 from loaders.allocation_sheet import (
     DATA_HEADERS_AFTER, DATA_HEADERS_BEFORE, AllocationSheetError, load_allocation_file, read_allocation_book,
-    verify_against_source,
+    AllocationTable, gap_findings, verify_against_source,
 )
 from loaders.db_writer import load_reference
 from loaders.organisations import Directory
@@ -97,12 +98,29 @@ def test_city_totals_and_target_kinds(db):
 def test_the_sum_mismatch_is_a_finding_and_the_source_is_kept(db):
     warnings = [m for (m,) in db.execute("SELECT message FROM load_findings WHERE severity = 'warning' "
                                          "AND message LIKE '%分解合计%'").fetchall()]
-    assert warnings == ["省政府民生实事第28行““浙里快处”处理量”：各地分解合计36300，与全市目标任务36000不一致（差300）；"
+    assert warnings == ["省政府民生实事第28行“‘浙里快处’处理量”：各地分解合计36300，与全市目标任务36000不一致（差300）；"
                         "按原文载入，未修正"]
     infos = [m for (m,) in db.execute("SELECT message FROM load_findings WHERE severity = 'info' "
                                       "AND message LIKE '%缺数%'").fetchall()]
     assert infos == ["市政府民生实事第4行“新改（扩）建公开水域游泳场所”：常山县、开化县、智造新城、智慧新城缺数，"
                      "已知各地合计8，全市目标任务12"]
+
+
+def test_items_missing_from_a_sheet_are_a_finding(db):
+    """Found by QA: 省政府民生实事 items 9–17 (lost in the PDF text, not transcribed) were missing with nothing on
+    the 数据质量 page to say so; only the sheet's 说明 did."""
+    assert db.execute("SELECT d.title, f.item_id, f.message FROM load_findings f JOIN documents d USING (doc_id) "
+                      "WHERE f.message LIKE '%缺第%'").fetchall() == [
+        (PROVINCE, None, "省政府民生实事缺第9—17项（序号从8跳到18）：这些事项未载入，没有指标，"
+                         "不会出现在填报模板和督查清单中；原因见分解表的“说明”页")]
+
+
+@pytest.mark.parametrize("numbers, messages", [
+    ([1, 2, 3], []), ([1, 3], ["表缺第2项（序号从1跳到3）"]), ([2, 3], ["表缺第1项（序号从2开始）"]),
+    ([1, 1, 5, 9], ["表缺第2—4项（序号从1跳到5）", "表缺第6—8项（序号从5跳到9）"])])
+def test_gaps_in_item_numbers(numbers, messages):
+    table = AllocationTable("表", "", {}, [SimpleNamespace(number=n) for n in numbers])
+    assert [m.split("：")[0] for m in gap_findings(table)] == messages
 
 
 def test_allocations_point_into_the_source_text(db):
@@ -382,7 +400,7 @@ def test_a_sheet_row_without_lead_unit_is_a_finding(tmp_path, directory):
     load_reference(con, directory)
     load_allocation_file(con, path, directory)
     assert con.execute("SELECT message FROM load_findings WHERE severity = 'warning'").fetchall() == [
-        ("民生实事第1项““家门口青少年宫””没有牵头单位：其指标不会出现在任何单位的填报模板中，请补充牵头单位后重新载入",)]
+        ("民生实事第1项“家门口青少年宫”没有牵头单位：其指标不会出现在任何单位的填报模板中，请补充牵头单位后重新载入",)]
 
 
 def test_units_of_an_items_later_rows_are_kept(db):
