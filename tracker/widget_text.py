@@ -11,7 +11,8 @@ not, :data:`CSS` shows Chinese in place of the English (CSS ``::after`` over tex
   allowed.") as :data:`REFUSED_FILE`;
 * under a text box: "Press Enter to apply" / "Press Enter to submit form" / "Press Ctrl+Enter to …";
 * the tooltips of the buttons over a table or chart: "Download as CSV", "Search", "Show/hide columns",
-  "Fullscreen" (:data:`TOOLBAR_TIPS`).
+  "Fullscreen" (:data:`TOOLBAR_TIPS`);
+* the calendar of a date box: weekday heads (Mo Tu …) and month names (September) as 一 二 … and 9月.
 
 A table without rows is shown as a caption (:func:`dataframe`): Streamlit writes "empty" into it.
 
@@ -59,6 +60,31 @@ def _tip_rule(english: str, chinese: str) -> str:
             f'body:has({hovered}) {_TIP}::after {{ content: "{chinese}"; font-size: 0.875rem; }}')
 
 
+#: The calendar of a date box (baseweb's): weekday heads by their ``alt`` attribute, the month shown by the
+#: days of its grid (each day's aria-label names its month: "Choose Sunday, September 1st 2024. …"), the
+#: month list by position (the list of exactly twelve options).
+WEEKDAYS = {"Monday": "一", "Tuesday": "二", "Wednesday": "三", "Thursday": "四", "Friday": "五",
+            "Saturday": "六", "Sunday": "日"}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+_CALENDAR = '[data-baseweb="calendar"]'
+_MONTH_BUTTON = 'button[aria-haspopup="true"]:nth-of-type(2)'   # previous, month, year, next
+_MONTH_LIST = 'ul[role="listbox"]:has(> li[role="option"]:nth-child(12):last-child)'
+
+
+def _calendar_rules() -> str:
+    rules = [f'{_CALENDAR} div[alt] {{ font-size: 0 !important; }}',
+             f'{_CALENDAR} {_MONTH_BUTTON} {{ font-size: 0 !important; }}',
+             f'{_MONTH_LIST} > li {{ font-size: 0 !important; }}']
+    rules += [f'{_CALENDAR} div[alt="{english}"]::after {{ content: "{chinese}"; font-size: 0.875rem; }}'
+              for english, chinese in WEEKDAYS.items()]
+    for n, english in enumerate(MONTHS, 1):
+        rules.append(f'{_CALENDAR}:has([role="gridcell"][aria-label*=", {english} "]) {_MONTH_BUTTON}::before '
+                     f'{{ content: "{n}月"; font-size: 1rem; }}')
+        rules.append(f'{_MONTH_LIST} > li:nth-child({n})::after {{ content: "{n}月"; font-size: 1rem; }}')
+    return "\n".join(rules)
+
+
 #: The container of the invisible component that keeps the sign-in cookie (tracker.session.COOKIE_CONTAINER).
 SIGN_IN_COOKIE = "signin_cookie"
 
@@ -74,6 +100,7 @@ CSS = f"""<style>
 {_AREA} {_HINT}::after {{ content: "{CTRL_ENTER_APPLY}"; }}
 {_FORM} {_AREA} {_HINT}::after {{ content: "{CTRL_ENTER_SUBMIT}"; }}
 {chr(10).join(_tip_rule(english, chinese) for english, chinese in TOOLBAR_TIPS.items())}
+{_calendar_rules()}
 .st-key-{SIGN_IN_COOKIE} {{ display: none !important; }}
 </style>"""
 

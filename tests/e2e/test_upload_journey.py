@@ -72,7 +72,8 @@ def test_a_clerk_uploads_the_filled_template_through_a_chinese_uploader(browser,
 
 def test_streamlit_s_own_english_shows_in_chinese(browser, built_plain_db, tmp_path, request):
     """What CSS puts in Chinese in place of Streamlit's English, read back from Chromium: the hint under a text
-    box, a file the uploader refused, the tooltips over a table; and no "Deploy" button or developer menu."""
+    box, a file the uploader refused, the tooltips over a table, a date box's calendar; and no "Deploy" button or
+    developer menu."""
     too_big = tmp_path / "太大.xlsx"
     with open(too_big, "wb") as f:
         f.truncate((50 << 20) + 1)   # one byte over .streamlit/config.toml's maxUploadSize (50 MB)
@@ -108,6 +109,24 @@ def test_streamlit_s_own_english_shows_in_chinese(browser, built_plain_db, tmp_p
             assert _after(app, '[data-baseweb="tooltip"] [data-testid="stTooltipContent"] p') == chinese
         app.screenshot("table-tooltip")
         app.page.mouse.move(0, 0)
+
+        app.go("督查")   # the calendar of a date box: weekday heads and month names (found by QA in English)
+        app.widget("stDateInput", "截至日期").locator("input").click()
+        calendar = '[data-baseweb="calendar"]'
+        expect(app.page.locator(f'{calendar} div[alt="Monday"]')).to_have_text("Mo")   # drawn at size 0
+        assert [_after(app, f'{calendar} div[alt="{day}"]') for day in widget_text.WEEKDAYS] == list("一二三四五六日")
+        month = f'{calendar} button[aria-haspopup="true"]:nth-of-type(2)'
+        shown = app.page.locator(month).inner_text().strip()   # the as-of month, in English at size 0
+        assert app.page.evaluate("s => getComputedStyle(document.querySelector(s), '::before').content",
+                                 month).strip('"') == f"{widget_text.MONTHS.index(shown) + 1}月"
+        app.page.locator(month).click()
+        options = app.page.locator('ul[role="listbox"] > li[role="option"]')
+        expect(options).to_have_count(12)
+        assert [_after(app, f'ul[role="listbox"] > li[role="option"]:nth-child({n})') for n in (1, 9, 12)] == [
+            "1月", "9月", "12月"]
+        app.screenshot("calendar-month-list")
+        app.page.keyboard.press("Escape")
+        app.page.keyboard.press("Escape")
 
         app.go("数据填报")
         zone = app.main.locator('[data-testid="stFileUploaderDropzone"]')
