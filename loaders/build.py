@@ -9,6 +9,7 @@ import duckdb
 
 from loaders.demo_progress import DemoReport, seed_demo
 from loaders.each_county import Refreshed, refresh_each_county
+from loaders.whole_items import Added, refresh_whole_items
 from loaders.db_writer import LoadResult, OnStored, load_reference, write_file
 from loaders.extract import ExtractionError, extract_file
 from loaders.allocation_sheet import AllocationSheetError, load_allocation_file
@@ -70,6 +71,11 @@ def load_sources(con: duckdb.DuckDBPyConnection, data_dir: Path = DATA_DIR, acto
             log.error("not loaded: %s", exc)
             report.errors.append(str(exc))
             _audit_refusal(con, actor, path, str(exc))
+    # last, so their ids follow every target read from a text or a sheet: a task or measure without a target
+    # of its own is reported as a whole (loaders.whole_items), in a fresh database and one built before alike
+    added = refresh_whole_items(con, _audit_whole_items(actor))
+    if added:
+        report.notices.append(whole_items_notice(added))
     return report
 
 
@@ -91,6 +97,21 @@ def _audit_split(actor: str):
                      {"targets": [r.target_id for r in refreshed],
                       "city_reports_kept": {str(r.target_id): r.city_reports for r in refreshed if r.city_reports}})
     return record
+
+
+def _audit_whole_items(actor: str):
+    """What :func:`loaders.whole_items.refresh_whole_items` calls in its transaction: one audit record of the
+    rows it added (their target ids)."""
+    def record(con: duckdb.DuckDBPyConnection, added: list[Added]) -> None:
+        audit.record(con, actor, "whole_item_targets", "targets", {"targets": [a.target_id for a in added]})
+    return record
+
+
+def whole_items_notice(added: list[Added]) -> str:
+    """The console line for the rows :func:`loaders.whole_items.refresh_whole_items` added."""
+    first, last = added[0].target_id, added[-1].target_id
+    ids = f"指标 {first}" if first == last else f"指标 {first}—{last}"
+    return f"{len(added)} 项无量化指标的任务按整项任务跟踪（{ids}，年底前完成）"
 
 
 def split_notice(refreshed: Refreshed) -> str:

@@ -134,7 +134,8 @@ def _cells(seed: int, row: ReportingRow, period: str) -> list:
     fill = {
         VALUE: value,
         STATUS: status,
-        PROGRESS: f"{row.indicator}：{share_text or '按计划推进'}。",
+        # a whole-item row's indicator says what the row is; its text names the task (its title, as raw)
+        PROGRESS: f"{row.raw if row.whole_item else row.indicator}：{share_text or '按计划推进'}。",
         PROBLEMS: text_rng.choice(_PROBLEMS) if behind else "无",
         NEXT_STEPS: text_rng.choice(_NEXT),
     }

@@ -178,7 +178,12 @@ def _complete(item: RawItem, document: ExtractedDocument, directory: Directory,
 
 def default_deadline(document: ExtractedDocument) -> date | None:
     """Policies run for the whole plan year unless a date is given."""
-    return date(document.year, 12, 31) if document.year else None
+    return plan_year_end(document.year) if document.year else None
+
+
+def plan_year_end(year: int) -> date:
+    """The end of a plan's year: when what it sets without a date is due (:func:`default_deadline`)."""
+    return date(year, 12, 31)
 
 
 def to_json(extracted: ExtractedFile) -> dict:

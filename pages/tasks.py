@@ -16,7 +16,7 @@ st.title("任务")
 words = st.text_input("搜索任务（词语、数字或单位，空格分隔）", key="task_search",
                       placeholder="如：充电桩 500 亩；也可搜责任单位或市领导，如：市发改委")
 found = cached_on_plans(tq.search_items, words, sel.filters)
-st.caption(f"找到 {len(found)} 项含量化指标的任务")
+st.caption(f"找到 {len(found)} 项任务")
 widget_text.dataframe(display_table(found[["doc_number", "label", "title", "n_targets", "lead_unit", "units", "leaders"]]).rename(
     columns={"doc_number": "文件", "label": "序号", "title": "任务", "n_targets": "指标数", "lead_unit": "牵头单位",
              "units": "责任单位", "leaders": "牵头市领导"}), hide_index=True, key="task_results", height=240)
@@ -40,7 +40,7 @@ if item_id is not None:
     shares = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings,
                     level=pq.JURISDICTION)
     blocks.context_caption(sel, pq.has_demo(mine))
-    for note in cached_on_plans(tq.each_county_notes, int(item_id)):
+    for note in cached_on_plans(tq.each_county_notes, int(item_id)) + cached_on_plans(tq.whole_item_notes, int(item_id)):
         st.info(note)
     blocks.status_dataframe(mine, key="task_targets")
     mine_shares = shares

@@ -100,7 +100,7 @@ def test_a_version_3_file_gets_the_inquiry_columns_of_npc_facts_and_keeps_its_co
     con.close()
 
     con = db.connect(path)
-    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION == 4
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION == 5
     columns = [r[0] for r in con.execute("DESCRIBE npc_facts").fetchall()]
     fresh = db.connect(":memory:")
     assert columns == [r[0] for r in fresh.execute("DESCRIBE npc_facts").fetchall()]   # in a new file's order
@@ -117,3 +117,42 @@ def test_a_read_only_connection_changes_nothing(tmp_path):
     duckdb.connect(str(path)).close()
     con = db.connect(path, read_only=True)
     assert _objects(con) == []
+
+
+def test_a_version_4_file_gets_targets_whole_item_and_keeps_its_targets(tmp_path, monkeypatch):
+    """Schema 5 adds targets.whole_item (loaders/whole_items.py); the targets stored before are the texts' own
+    (false). DuckDB cannot drop a column of a table others refer to, so the version-4 file is made by the
+    schema without it."""
+    import re
+
+    old = re.sub(r"    -- schema 5 .*?    whole_item      BOOLEAN DEFAULT false,\n", "",
+                 db.SCHEMA_FILE.read_text(encoding="utf-8"), flags=re.S)
+    assert "whole_item" not in old
+    (tmp_path / "schema4.sql").write_text(old, encoding="utf-8")
+    path = tmp_path / "v4.duckdb"
+    with monkeypatch.context() as m:
+        m.setattr(db, "SCHEMA_FILE", tmp_path / "schema4.sql")
+        m.setattr(db, "SCHEMA_VERSION", 4)
+        con = db.connect(path)
+        con.execute("INSERT INTO jurisdictions VALUES ('330800', '衢州市', '衢州', 'city', NULL)")
+        con.execute("INSERT INTO source_files (file_id, file_name, sha256, n_chars, content) VALUES (1, 'a.txt', 'x', 1, 'a')")
+        con.execute("INSERT INTO documents (doc_id, file_id, title, kind) VALUES (1, 1, '计划', 'task_decomposition')")
+        con.execute("INSERT INTO items VALUES (1, 1, 'work_task', 1, '1．', NULL, '任务', '任务', 0, 1, 0, 1)")
+        con.execute("INSERT INTO targets VALUES (1, 1, 1, '新增', '5个', 5, NULL, '个', 5, NULL, '个', '=', 'count', "
+                    "NULL, NULL, NULL, DATE '2024-12-31', 0, 1)")
+        con.execute("INSERT INTO uploads (upload_id, unit_name, period, file_name, file_sha256, uploaded_by, outcome, "
+                    "n_rows, n_accepted, n_rejected) VALUES (1, '市发改委', '2024-03', 'a.xlsx', 'x', 't', 'accepted', 1, 1, 0)")
+        con.execute("INSERT INTO progress_reports (report_id, upload_id, target_id, jurisdiction_code, period, version, "
+                    "value) VALUES (1, 1, 1, '330800', '2024-03', 1, 2)")
+        con.close()
+
+    con = db.connect(path)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION == 5
+    columns = [r[0] for r in con.execute("DESCRIBE targets").fetchall()]
+    fresh = db.connect(":memory:")
+    assert columns == [r[0] for r in fresh.execute("DESCRIBE targets").fetchall()]   # in a new file's order
+    fresh.close()
+    assert columns[-1] == "whole_item"
+    assert con.execute("SELECT target_id, raw, whole_item FROM targets").fetchall() == [(1, "5个", False)]
+    assert con.execute("SELECT target_id, value FROM progress_reports").fetchall() == [(1, 2.0)]
+    con.close()

@@ -52,6 +52,7 @@ ACTIONS = {
     "document_load_failed": "加载文件失败",
     "npc_facts_refresh": "按现行规则重新提取人大报告计数",
     "each_county_split": "按现行规则将“各县（市、区）”指标分解到县",
+    "whole_item_targets": "无量化指标的任务按整项任务跟踪",
     "demo_seed": "生成演示数据",
     "export": "导出",
 }

@@ -28,8 +28,9 @@ DEFAULT_DB = DATA_DIR / "tracker.duckdb"
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 #: 2: progress_reports.valid_until (tracker.report_validity). 3: progress_reports.source_row and the
 #: upload_files table (the uploaded file kept instead of each row's cells as JSON). 4: npc_facts.topic, nature,
-#: year_end, comparator (figures said at a People's Congress topical inquiry, as targets or status).
-SCHEMA_VERSION = 4
+#: year_end, comparator (figures said at a People's Congress topical inquiry, as targets or status). 5: targets.whole_item
+#: (a task or measure without a target of its own, reported as a whole: loaders.whole_items).
+SCHEMA_VERSION = 5
 
 
 def connect(path: Path | str = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -111,6 +112,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, current: int) -> None:
     if current < 4:   # stored counts are work counts (no topic) of what was done (status): the defaults
         for column in ("topic VARCHAR", "nature VARCHAR DEFAULT 'status'", "year_end INTEGER", "comparator VARCHAR"):
             con.execute(f"ALTER TABLE npc_facts ADD COLUMN IF NOT EXISTS {column}")
+    if current < 5:   # the targets stored before are the text's own (the rows of whole items come with a build)
+        con.execute("ALTER TABLE targets ADD COLUMN IF NOT EXISTS whole_item BOOLEAN DEFAULT false")
     if current < 2:
         report_validity.refresh_all(con)
     if current < 3:   # the rows of earlier reports, from the JSON of their cells

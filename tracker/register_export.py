@@ -7,6 +7,8 @@ there 责任单位 is the jurisdiction's own unit on the item (柯城区政府),
 for each county, the county's government, which reports it). 推算 marks a
 figure not read from the text: an allocation inferred from the sheet's totals (是), or the whole-city
 figure of a target the text sets for each county ("各县（市、区）各1亿元×6", :mod:`loaders.each_county`).
+A task or measure without a figure of its own is one row whose 指标 says so ("整项任务（无量化指标，年底前完成）：
+抓好南湖广场文旅综合体开业", :mod:`loaders.whole_items`).
 CSV is UTF-8 with a byte-order mark so Excel and WPS open it; text is neutralised
 (:mod:`tracker.safe_cells`) so no cell can run as a formula. The xlsx prints on A4 landscape,
 fitted to the page width, the header row on every page, long texts wrapped
@@ -26,6 +28,7 @@ from loaders.cn_numbers import plain_number
 from loaders.each_county import SUMMED_KINDS, describe
 from tracker.formatting import day_label
 from tracker.print_setup import cell_font, fit_a4, row_height
+from tracker.reporting import shown_indicator
 from tracker.safe_cells import set_text, write_bom_csv
 
 #: (header, width in the xlsx): on A4 landscape 11-point text prints at about 9 points
@@ -42,8 +45,9 @@ _COMPARATORS = {">=": "不低于", "<=": "不高于", "≈": "约", "=": "等于
 _TARGETS = """
 SELECT r.target_id, r.doc_number, r.doc_title, r.item_id, r.item_label, r.item_title, r.seq, r.indicator, r.raw,
        r.value, r.value_high, r.unit, r.comparator, r.kind, r.lead_unit, r.units, r.leaders, r.due_date,
-       coalesce(j.name, '全市') AS city_name
-FROM target_register r JOIN documents d USING (doc_id) LEFT JOIN jurisdictions j ON j.code = d.city_code
+       coalesce(j.name, '全市') AS city_name, coalesce(t.whole_item, false) AS whole_item
+FROM target_register r JOIN targets t USING (target_id) JOIN documents d USING (doc_id)
+LEFT JOIN jurisdictions j ON j.code = d.city_code
 ORDER BY r.doc_id, r.item_id, r.seq"""
 _ALLOCATIONS = """
 SELECT a.target_id, j.code, j.name, a.value, a.inferred
@@ -67,10 +71,11 @@ def register_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
                                    "WHERE kind = 'county_government' GROUP BY 1").fetchall())
     rows = []
     for (target_id, doc_number, doc_title, item_id, label, item_title, seq, indicator, raw, value, value_high,
-         unit, comparator, kind, lead_unit, units, leaders, due_date, city_name) in con.execute(_TARGETS).fetchall():
+         unit, comparator, kind, lead_unit, units, leaders, due_date, city_name,
+         whole_item) in con.execute(_TARGETS).fetchall():
         base = {
             "目标编号": target_id, "文号": doc_number or "", "文件": doc_title, "序号": label,
-            "事项": item_title, "指标": indicator, "原文": raw, "单位": unit,
+            "事项": item_title, "指标": shown_indicator(indicator, whole_item), "原文": raw, "单位": unit,
             "比较": _COMPARATORS.get(comparator, comparator), "类型": _KINDS.get(kind, kind),
             "牵头市领导": leaders or "", "截止日期": due_date,
         }

@@ -38,6 +38,20 @@ from tracker.status import month_end
 
 LOCAL_KINDS = ("county_government", "zone_committee")
 
+#: What a whole-item row is (``targets.whole_item``, :mod:`loaders.whole_items`): a task or measure whose text
+#: gives no target of its own, reported by 进展情况 and 状态 (已完成 when done), not by a number.
+WHOLE_ITEM_NOTE = "整项任务（无量化指标，年底前完成）"
+
+
+def shown_indicator(indicator: str, whole_item: bool) -> str:
+    """The indicator as the template, the 汇总表 and the upload's checks show it: a whole-item row's says what
+    it is ("整项任务（无量化指标，年底前完成）：抓好南湖广场文旅综合体开业"), any other row's as stored."""
+    return f"{WHOLE_ITEM_NOTE}：{indicator}" if whole_item else indicator
+
+
+#: :func:`shown_indicator` in SQL, of a target ``t`` (our own SQL).
+SHOWN_INDICATOR_SQL = f"CASE WHEN t.whole_item THEN '{WHOLE_ITEM_NOTE}：' || t.indicator ELSE t.indicator END"
+
 
 class UnknownUnit(ValueError):
     """A unit name that matches no organisation (the message names close valid choices)."""
@@ -73,6 +87,7 @@ class ReportingRow:
     period_end: date | None
     steps: tuple[tuple[date, float], ...]
     units: str                      # the reporting units, 、-joined ('' when nobody reports)
+    whole_item: bool = False        # a task reported as a whole (indicator: :func:`shown_indicator`)
 
     @property
     def target_cell(self) -> float | str:
@@ -260,10 +275,10 @@ WHERE d.period_start IS NULL OR d.period_start <= ?
 ORDER BY d.doc_id, i.item_id, t.seq, k.jurisdiction_code = coalesce(d.city_code, '') DESC, k.jurisdiction_code
 """
 _ROWS = _ROWS_FROM.format(columns="""k.target_id, k.jurisdiction_code, coalesce(j.name, k.jurisdiction_code),
-       d.doc_number, i.label, i.title, t.indicator, t.raw, t.kind, t.comparator,
+       d.doc_number, i.label, i.title, """ + SHOWN_INDICATOR_SQL + """, t.raw, t.kind, t.comparator,
        CASE WHEN al.target_id IS NULL THEN t.value ELSE al.value END,
        CASE WHEN al.target_id IS NULL THEN t.value_high END,
-       t.unit, t.due_date, d.period_start, d.period_end, t.steps, k.units""")
+       t.unit, t.due_date, d.period_start, d.period_end, t.steps, k.units, coalesce(t.whole_item, false)""")
 
 
 def unit_rows(con: duckdb.DuckDBPyConnection, unit: Unit, period: str) -> list[ReportingRow]:
@@ -289,7 +304,7 @@ _UNIT_KEYS = f"""
 WITH assigned AS ({_ASSIGNED}),
 mine AS (SELECT DISTINCT target_id, jurisdiction_code FROM assigned WHERE org_id = ?)
 SELECT 'T' || m.target_id || '-' || m.jurisdiction_code, m.target_id, m.jurisdiction_code, t.kind, t.unit,
-       coalesce(j.name, m.jurisdiction_code), t.indicator
+       coalesce(j.name, m.jurisdiction_code), {SHOWN_INDICATOR_SQL}
 FROM mine m
 JOIN targets t USING (target_id)
 JOIN items i USING (item_id)
@@ -361,7 +376,7 @@ def _query(con, org_id: int, everything: bool, period: str,
                                last_day]).fetchall()
     return [
         ReportingRow(row_id(r[0], r[1]), r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                     r[10], r[11], r[12], r[13], r[14], r[15], _steps(r[16]), r[17])
+                     r[10], r[11], r[12], r[13], r[14], r[15], _steps(r[16]), r[17], r[18])
         for r in rows
     ]
 

@@ -79,6 +79,10 @@ CREATE TABLE IF NOT EXISTS targets (
     due_date        DATE NOT NULL,         -- stated deadline, else the end of the plan period
     source_start    INTEGER NOT NULL,      -- raw offsets of the target phrase
     source_end      INTEGER NOT NULL,
+    -- schema 5 (also added to older files by tracker/db.py): the row of a task or measure whose text gives no
+    -- target of its own, reported as a whole (loaders/whole_items.py): a milestone without a number, its
+    -- indicator the item's title, due at the plan's end
+    whole_item      BOOLEAN DEFAULT false,
     UNIQUE (item_id, seq)
 );
 

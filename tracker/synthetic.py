@@ -164,7 +164,9 @@ def _fill(con: duckdb.DuckDBPyConnection, s: Scale) -> None:
         FROM documents d, range({per_doc}) n(i)""")
     # a pseudo-random number in [0, 1) from a target id and a salt
     con.execute(f"CREATE TEMP MACRO rnd(x, salt) AS (hash(x * 7919 + salt * 104729 + {s.seed}) % 1000000) / 1e6")
-    con.execute("""INSERT INTO targets
+    con.execute("""INSERT INTO targets (target_id, item_id, seq, indicator, raw, value, value_high, unit, base_value,
+                                   base_value_high, base_unit, comparator, kind, tiers, steps, deadline, due_date,
+                                   source_start, source_end)
         SELECT (i.item_id - 1) * 2 + q.seq AS target_id, i.item_id, q.seq,
                kinds.indicator, kinds.indicator || coalesce(kinds.val::VARCHAR, '') || kinds.unit, kinds.val, NULL, kinds.unit,
                kinds.val, NULL, kinds.unit, kinds.comparator, k.kind, NULL,

@@ -16,13 +16,13 @@ from loaders.each_county import SUMMED_KINDS, describe
 from tracker import progress_queries as pq
 from tracker import status as st_rules
 from tracker.filters import NO_FILTERS, Filters, target_where
-from tracker.reporting import LOCAL_KINDS, assigned_sql
+from tracker.reporting import LOCAL_KINDS, WHOLE_ITEM_NOTE, assigned_sql
 from tracker.settings import StatusSettings
 
 
 def search_items(con: duckdb.DuckDBPyConnection, words: str = "", filters: Filters = NO_FILTERS,
                  limit: int = 200) -> pd.DataFrame:
-    """Items with targets whose title, text, indicator, raw phrase, unit, responsible units
+    """Items with targets (a task without a figure has its whole-item row, :mod:`loaders.whole_items`) whose title, text, indicator, raw phrase, unit, responsible units
     (lead or cooperating) or leaders contain every word.
 
     Words are split on white space; a number such as ``500``, a unit such as ``亩``, a
@@ -190,6 +190,16 @@ def each_county_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> list[str]
             city = f"全市以{n}个县（市、区）中最差的一个计"
         notes.append(f"指标{seq}（{indicator}）：{each}，由各县（市、区）分别填报；{city}")
     return notes
+
+
+def whole_item_notes(con: duckdb.DuckDBPyConnection, item_id: int) -> list[str]:
+    """One line per whole-item row of the item (:mod:`loaders.whole_items`): the task has no figure of its own,
+    so the page says it is reported by words and status, done by the plan's end."""
+    return [f"指标{seq}（{indicator}）：{WHOLE_ITEM_NOTE}。原文没有数字或期限，本任务作为一个整体跟踪："
+            f"责任单位每月报送进展情况和状态，完成后报“已完成”；{due.year}年{due.month}月{due.day}日前未完成即为逾期。"
+            for seq, indicator, due in con.execute(
+                "SELECT seq, indicator, due_date FROM targets WHERE item_id = ? AND whole_item ORDER BY seq",
+                [item_id]).fetchall()]
 
 
 def target_history(con: duckdb.DuckDBPyConnection, target_id: int, jurisdiction_code: str | None = None,
