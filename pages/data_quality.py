@@ -13,8 +13,7 @@ st.title("数据质量")
 
 documents = cached_on_plans(queries.loaded_documents)
 st.header("已加载文件")
-st.caption(f"共 {len(documents)} 份文件，{int(documents['n_items'].sum())} 个条目，"
-           f"{int(documents['n_targets'].sum())} 个量化指标")
+st.caption(queries.loaded_caption(documents, cached_on_plans(queries.whole_item_count)))
 widget_text.dataframe(display_table(documents.assign(kind=documents["kind"].map(kind_label))[
     ["doc_number", "title", "issue_date", "kind", "n_items", "n_targets", "file_name"]]).rename(columns={
         "doc_number": "文号", "title": "标题", "issue_date": "成文日期", "kind": "类型", "n_items": "条目数",

@@ -13,8 +13,7 @@ con = get_connection()
 st.title("已加载文件")
 
 documents = queries.loaded_documents(con)
-st.caption(f"共 {len(documents)} 份文件，{int(documents['n_items'].sum())} 个条目，"
-           f"{int(documents['n_targets'].sum())} 个量化指标")
+st.caption(queries.loaded_caption(documents, queries.whole_item_count(con)))
 widget_text.dataframe(
     display_table(documents.assign(kind=documents["kind"].map(kind_label))[
         ["doc_number", "title", "issuer", "issue_date", "kind", "n_items", "n_targets", "file_name"]

@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -324,7 +325,9 @@ def test_a_file_and_its_audit_record_commit_together(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert build(tmp_path / "t.duckdb", data, demo=False).ok
     assert rows(tmp_path / "t.duckdb", "SELECT action, target, details FROM audit_log") == [
-        ("document_load", f"file:{name}", '{"documents": 7, "items": 218, "targets": 262}')]
+        ("document_load", f"file:{name}", '{"documents": 7, "items": 218, "targets": 262}'),
+        # the tasks and measures without a target of their own, after the file's 262 (no 民生实事 sheet here)
+        ("whole_item_targets", "targets", json.dumps({"targets": list(range(263, 358))}))]
 
 
 def test_checkpoints_deferred_raises_the_threshold_and_restores_it(tmp_path):
@@ -344,7 +347,7 @@ def test_a_build_leaves_a_checkpointed_file(tmp_path):
     path = tmp_path / "t.duckdb"
     assert build(path, demo=False).ok
     assert not path.with_name("t.duckdb.wal").exists()
-    assert rows(path, "SELECT count(*) FROM targets") == [(299,)]
+    assert rows(path, "SELECT count(*), count(*) FILTER (WHERE whole_item) FROM targets") == [(394, 95)]
 
 
 def test_cli_build_while_another_process_holds_the_database(tmp_path):

@@ -176,7 +176,7 @@ def test_jurisdictions_page_shows_the_drinking_water_inquiry_with_its_sources(re
     assert kept.loc[kept["县（市、区）"] == "常山县", ["指标", "数值"]].values.tolist() == [["财政安排工作经费", 513.0]]
 
 
-@pytest.mark.parametrize("limit", [None, 5])
+@pytest.mark.parametrize("limit", [None, 5, 100])
 def test_the_heatmap_shows_the_first_targets_and_says_how_many_there_are(real_db, monkeypatch, limit):
     if limit:
         monkeypatch.setattr(page_data, "HEATMAP_TARGETS", limit)
@@ -192,11 +192,14 @@ def test_the_heatmap_shows_the_first_targets_and_says_how_many_there_are(real_db
     heatmap, = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
                 if trace["type"] == "heatmap"]
     cut = [c.value for c in at.caption if "热力图显示前" in c.value]
-    if limit:
-        assert cut == [f"共 {expected.shape[1]} 项指标，热力图显示前 {limit} 项；可在左侧按文件、政策领域或责任单位筛选，查看其余指标。"]
-        assert len(heatmap["y"]) == limit
+    # 43 targets with rows of places, and 15 tasks tracked as a whole that county governments are listed on
+    assert expected.shape[1] == 58
+    shown = limit or page_data.HEATMAP_TARGETS
+    if shown < expected.shape[1]:
+        assert cut == [f"共 {expected.shape[1]} 项指标，热力图显示前 {shown} 项；可在左侧按文件、政策领域或责任单位筛选，查看其余指标。"]
+        assert len(heatmap["y"]) == shown
     else:
-        assert cut == [] and 5 < expected.shape[1] <= page_data.HEATMAP_TARGETS
+        assert cut == []
         assert len(heatmap["y"]) == expected.shape[1]
     assert heatmap["x"] == list(expected.index)
 
@@ -212,17 +215,28 @@ def test_changing_the_month_changes_the_overview(real_db):
 
 
 def loaded_counts(path) -> tuple[int, int, int]:
+    """Documents, items and quantified targets (the whole-item rows apart, :func:`loaded_whole_items`)."""
     con = connect(path)
     documents = queries.loaded_documents(con)
+    whole = con.execute("SELECT count(*) FROM targets WHERE whole_item").fetchone()[0]
     con.close()
-    return len(documents), int(documents["n_items"].sum()), int(documents["n_targets"].sum())
+    return len(documents), int(documents["n_items"].sum()), int(documents["n_targets"].sum()) - whole
+
+
+def loaded_whole_items(path) -> int:
+    con = connect(path)
+    try:
+        return con.execute("SELECT count(*) FROM targets WHERE whole_item").fetchone()[0]
+    finally:
+        con.close()
 
 
 def test_loaded_page_lists_documents_and_targets(real_db):
     n_docs, n_items, n_targets = loaded_counts(real_db)
     assert n_docs >= 7
     at = run("pages/loaded.py")
-    assert at.caption[0].value == f"共 {n_docs} 份文件，{n_items} 个条目，{n_targets} 个量化指标"
+    assert (n_targets, loaded_whole_items(real_db)) == (299, 95)
+    assert at.caption[0].value == f"共 {n_docs} 份文件，{n_items} 个条目，299 个量化指标，95 项整项任务（无量化指标）"
     documents = frame(at, "doc_number", "file_name")
     assert documents["doc_number"].tolist()[:3] == ["衢政发〔2024〕7号", "衢政办发〔2024〕9号", "衢政办发〔2024〕10号"]
     targets = frame(at, "item_label", "indicator")
@@ -244,11 +258,13 @@ def test_dashboard_builds_its_database_when_missing(tmp_path, monkeypatch):
     st.cache_resource.clear()
     n_docs, n_items, n_targets = loaded_counts(path)
     assert n_docs >= 7
-    assert at.caption[0].value == f"共 {n_docs} 份文件，{n_items} 个条目，{n_targets} 个量化指标"
+    assert (n_targets, loaded_whole_items(path)) == (299, 95)
+    assert at.caption[0].value == f"共 {n_docs} 份文件，{n_items} 个条目，299 个量化指标，95 项整项任务（无量化指标）"
     # a newcomer sees a living dashboard: the demo progress is there too, as `loaders build` adds it
+    # (483 uploads: 367 before the whole-item rows, 116 more from the 14 units whose only rows are such tasks)
     con = duckdb.connect(str(path), read_only=True)
     try:
-        assert con.execute("SELECT count(*), bool_and(is_demo) FROM uploads").fetchone() == (367, True)
+        assert con.execute("SELECT count(*), bool_and(is_demo) FROM uploads").fetchone() == (483, True)
     finally:
         con.close()
 
@@ -352,10 +368,10 @@ def test_jurisdictions_page_shows_allocations_heatmap_and_npc_placeholder(tiny_d
 
 def test_task_page_searches_and_shows_one_task(tiny_db):
     at = run(page="pages/tasks.py")
-    assert at.caption[0].value == "找到 2 项含量化指标的任务"
+    assert at.caption[0].value == "找到 2 项任务"
     at.text_input(key="task_search").input("充电")
     rerun(at)
-    assert at.caption[0].value == "找到 1 项含量化指标的任务"
+    assert at.caption[0].value == "找到 1 项任务"
     assert at.header[0].value == "（一）建设充电设施"
     source = next(m.value for m in at.markdown if "<mark" in m.value)
     assert source.count("<mark") == 3 and 'data-target="1">桩1000个</mark>' in source
@@ -487,11 +503,11 @@ def test_rankings_show_shares_and_dashes_never_none(tiny_db, page, columns, rows
 def test_department_totals_match_the_overview(real_db):
     # target 272 (18 新（改）建城市雨水管网) names county governments only: it was on no department's list
     at = run()
-    assert metrics(at)["指标"] == "299"
+    assert metrics(at)["指标"] == "394"   # 299 targets of the texts and sheets, 95 tasks tracked as a whole
     at.switch_page("pages/departments.py")
     rerun(at)
     ranking = frame(at, "排名", "牵头单位")
-    assert int(ranking["指标"].sum()) == 299
+    assert int(ranking["指标"].sum()) == 394
     assert ranking[["排名", "牵头单位", "指标", "未报送"]].values.tolist()[-1] == ["—", "（无牵头单位）", 1, 1]
     at.selectbox(key="department_select").select("（无牵头单位）")
     rerun(at)
@@ -506,9 +522,12 @@ def test_leaders_page_lists_targets_without_a_leader(real_db):
     rerun(at)
     assert "没有符合筛选条件的指标。" not in [i.value for i in at.info]
     ranking = frame(at, "排名", "牵头市领导")
-    # 37: 柯城区's rows of targets 91, 116, 117 (7号 measures) and 289 (民生实事), set for each county
-    assert ranking[["排名", "牵头市领导", "指标"]].values.tolist() == [["—", "（无牵头市领导）", 37]]
-    assert at.selectbox(key="leader_select").value == "（无牵头市领导）"
+    # 37: 柯城区's rows of targets 91, 116, 117 (7号 measures) and 289 (民生实事), set for each county; and the
+    # rows of five tasks 柯城区政府 is listed on that are tracked as a whole, with their leaders
+    assert ranking[["排名", "牵头市领导", "指标"]].values.tolist() == [
+        ["1", "周卫兵", 1], ["2", "张晓峰", 1], ["3", "徐利水", 2], ["4", "杨圆华", 1], ["—", "（无牵头市领导）", 37]]
+    at.selectbox(key="leader_select").select("（无牵头市领导）")
+    rerun(at)
     assert len(frame(at, "说明", "县（市、区）")) == 37
 
 
@@ -516,7 +535,7 @@ def test_task_search_finds_responsible_units_and_leaders(tiny_db):
     at = run(page="pages/tasks.py")
     at.text_input(key="task_search").input("市发改委")
     rerun(at)
-    assert at.caption[0].value == "找到 2 项含量化指标的任务"
+    assert at.caption[0].value == "找到 2 项任务"
     assert frame(at, "责任单位")[["序号", "牵头单位", "责任单位", "牵头市领导"]].values.tolist() == [
         ["一、", "市发改委", "市发改委", "—"], ["（一）", "市经信局", "市经信局、市发改委", "张三"]]
 
@@ -561,6 +580,15 @@ def test_the_task_page_says_a_target_is_set_for_each_county(real_db):
         "全市目标12个为推算（6个县（市、区）合计）",
         "指标2（支持各县（市、区）新建党建联建共富综合体项目）：各县（市、区）各1个，由各县（市、区）分别填报；"
         "全市目标6个为推算（6个县（市、区）合计）"]
+
+
+def test_the_task_page_says_a_task_without_figures_is_tracked_as_a_whole(real_db):
+    # 43．抓好南湖广场文旅综合体开业: no number, no date; its row is the task as a whole (loaders/whole_items.py)
+    at = open_real_task(real_db, "南湖广场", "43．")
+    assert at.header[0].value == "43．抓好南湖广场文旅综合体开业"
+    assert [i.value for i in at.info if i.value.startswith("指标")] == [
+        "指标1（抓好南湖广场文旅综合体开业）：整项任务（无量化指标，年底前完成）。原文没有数字或期限，本任务作为一个"
+        "整体跟踪：责任单位每月报送进展情况和状态，完成后报“已完成”；2024年12月31日前未完成即为逾期。"]
 
 
 def test_supervision_upload_times_are_one_type(tiny_db):

@@ -67,6 +67,18 @@ def loaded_documents(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+def whole_item_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many targets are tasks tracked as a whole (no figure of their own, :mod:`loaders.whole_items`)."""
+    return con.execute("SELECT count(*) FROM targets WHERE whole_item").fetchone()[0]
+
+
+def loaded_caption(documents: pd.DataFrame, n_whole: int) -> str:
+    """"共 7 份文件，252 个条目，299 个量化指标，95 项整项任务（无量化指标）": the caption over the loaded documents."""
+    n_targets = int(documents["n_targets"].sum())
+    whole = f"，{n_whole} 项整项任务（无量化指标）" if n_whole else ""
+    return f"共 {len(documents)} 份文件，{int(documents['n_items'].sum())} 个条目，{n_targets - n_whole} 个量化指标{whole}"
+
+
 def item_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         "SELECT d.doc_number, i.kind, count(*) AS n FROM items i JOIN documents d USING (doc_id) "

@@ -99,7 +99,7 @@ def test_search_and_open_a_task(app):
     app.type_and_enter("搜索任务（词语、数字或单位，空格分隔）", "充电桩")
     app.assert_no_exception()
     expect(app.main.get_by_test_id("stCaptionContainer").filter(has_text="找到").first).not_to_have_text(
-        f"找到 {everything} 项含量化指标的任务")
+        f"找到 {everything} 项任务")
     found = int(re.search(r"找到 (\d+) 项", app.caption("找到")).group(1))
     assert 0 < found < everything
 
