@@ -236,7 +236,8 @@ def _help_sheet(ws, unit: Unit, period: str, n_rows: int, n_sent_back: int = 0) 
         f"1. 本表共 {n_rows} 行，每行是本单位负责报送的一项指标（按区域拆分的指标每个区域一行）。",
         f"2. 黄底的{len(EDITABLE)}列（{'、'.join(EDITABLE)}）供填写；其余各列已锁定，请勿修改、删除或调换行。",
         f"3. “{VALUE}”填写截至本月底的本年累计数，只填数字，单位与“计量单位”列一致（如单位为万亩，3万亩填 3；单位为 % 的可直接输入 16%）。",
-        f"4. “{STATUS}”从下拉列表选择：{'、'.join(REPORTED_STATUSES)}。里程碑类任务完成时选“{COMPLETED}”。",
+        f"4. “{STATUS}”从下拉列表选择：{'、'.join(REPORTED_STATUSES)}。里程碑类任务完成时选“{COMPLETED}”；"
+        f"“{INDICATOR}”以“整项任务”开头的行没有量化指标，不填“{VALUE}”，每月选择状态并填写“{PROGRESS}”，完成后选“{COMPLETED}”。",
         f"5. “{PROGRESS}”“{PROBLEMS}”“{NEXT_STEPS}”简要填写，每格不超过 2000 字；无问题可填“无”。",
         "6. 本月没有进展的行可以留空，留空的行视为本月未报送；此前已报送完成的指标不必再填，仍按已完成统计。",
         "7. 已报送后如需更正，修改后重新上传即可：以最后一次上传为准，此前的记录仍会保留。",
