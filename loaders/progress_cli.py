@@ -82,6 +82,8 @@ def upload_command(con, args: argparse.Namespace, out: TextIO, err: TextIO) -> i
                          partial=args.partial, account=account,
                          actor=account.username if account else args.actor)
     print(result.summary(), file=out)
+    for fall in result.falls:
+        print(f"  注意：{fall.message()}", file=out)
     for problem in result.problems:
         print(f"  {problem}", file=err)
     if result.problems and result.sheet is not None:

@@ -17,6 +17,11 @@ Rules:
   ``unchanged``, no row written anywhere); the same file sent again after rows were
   corrected is refused rather than turning them back (:func:`store`, ``earlier``).
 * A row left blank (no value, status or text) is not a report.
+* A count whose value is below the report that counts for an earlier month of the same year (the
+  template asks for the year's cumulative figure, which cannot fall; rates, levels and limits can) is
+  stored all the same and said per row (:class:`Fall`): a monthly figure in the cumulative column, or
+  a typo, unless the earlier month was wrong. The earlier reports come with the latest versions
+  (:meth:`Batch.load`), in the read made while the file is parsed.
 
 Speed (issue 9: 20,000 rows in at most 1.5 × python-calamine's read of the file): the rows
 the unit reports are read on a second connection while the file is parsed, the common
@@ -54,7 +59,7 @@ from tracker.db import next_ids, write_transaction
 from tracker.reporting import (ReportingRow, RowKey, Unit, UnknownUnit, parse_row_id, resolve_unit, row_reporters,
                                unit_row_keys)
 from tracker.safe_cells import restore
-from tracker.status import MILESTONE, month_end, period_of
+from tracker.status import COUNT, MILESTONE, month_end, period_of
 
 ACCEPTED, PARTIAL, REJECTED, UNCHANGED = "accepted", "partial", "rejected", "unchanged"
 MAX_TEXT = 2000
@@ -72,9 +77,34 @@ class Report(NamedTuple):
     problems: str | None
     next_steps: str | None
     row_number: int         # in the file's data sheet (progress_reports.source_row)
+    kind: str               # the target's (count, rate …) and its unit: what a fall is said in (:class:`Fall`)
+    unit: str
 
     def content(self) -> tuple:
         return (self.value, self.status, self.progress, self.problems, self.next_steps)
+
+
+class Fall(NamedTuple):
+    """A valid count row whose cumulative value is below the report that counts for an earlier month of the
+    same year (a monthly figure typed as the year-to-date one, or a typo): stored all the same, and said."""
+
+    row: int               # in the file's data sheet
+    row_id: str            # 填报编号
+    value: float
+    unit: str              # the target's unit (计量单位)
+    earlier_period: str
+    earlier_value: float
+
+    def message(self) -> str:
+        """``第12行 T2-330800：累计完成值30亿元低于2024年9月报送的404亿元，请确认…``"""
+        year, month = self.earlier_period.split("-")
+        return FALL_MESSAGE.format(row=self.row, rid=self.row_id, value=_fmt(self.value) + self.unit,
+                                   period=f"{int(year)}年{int(month)}月",
+                                   earlier=_fmt(self.earlier_value) + self.unit)
+
+
+FALL_MESSAGE = ("第{row}行 {rid}：累计完成值{value}低于{period}报送的{earlier}，请确认填写的是年初至今的累计数"
+                "（若前期数据有误，请在“存在问题”中说明）")
 
 
 @dataclass
@@ -93,6 +123,8 @@ class UploadResult:
     n_corrections: int = 0   # of the versions written, those replacing an earlier report of the month
     #: of those, the ones replacing another unit's report: that unit → the row ids, in file order
     replaced: dict[str, list[str]] = field(default_factory=dict)
+    #: valid count rows below the year's earlier report (stored all the same), in file order
+    falls: list[Fall] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +148,8 @@ class UploadResult:
             parts.append(f"与上次相同{self.n_unchanged}条")
         if self.n_blank and self.outcome != REJECTED:
             parts.append(f"空白未填{self.n_blank}行")
+        if self.falls:
+            parts.append(f"{len(self.falls)}行累计完成值低于本年此前月份的报送数，请核对")
         if self.problems:
             parts.append(f"发现{len(self.problems)}个问题" + (f"（涉及{self.n_rejected}行）" if self.n_rejected else ""))
         who = f"{self.unit} {self.period or ''}".strip()
@@ -343,7 +377,8 @@ def _prepared_on(cursor, unit: Unit, period: str) -> tuple[dict[str, RowKey], se
         expected, known = _rows_to_check(cursor, unit, period)
         cursor.execute("BEGIN TRANSACTION")   # latest versions and next ids from one snapshot
         try:
-            batch = Batch.load(cursor, period, sorted({key.target_id for key in expected.values()}))
+            batch = Batch.load(cursor, period, sorted({key.target_id for key in expected.values()}),
+                               sorted({key.jurisdiction_code for key in expected.values()}))
         finally:
             cursor.execute("ROLLBACK")
         return expected, known, batch
@@ -371,6 +406,9 @@ def _audit_upload(con, actor: str, result: UploadResult, sha: str | None, now: d
                "outcome": result.outcome, "upload_id": result.upload_id, "n_rows": result.n_rows,
                "n_new": result.n_new, "n_corrections": n_corrections, "n_unchanged": result.n_unchanged,
                "n_problems": len(result.problems), "problems": [str(p) for p in result.problems[:10]]}
+    if result.falls:   # count rows below the year's earlier report: how many, and the first ones
+        details["n_falls"] = len(result.falls)
+        details["falls"] = [f.message() for f in result.falls[:10]]
     if result.replaced:   # reports of other units this upload replaced (their unit and rows)
         details["replaced"] = [f"{other}：{'、'.join(rids)}" for other, rids in result.replaced.items()]
     target = f"upload:{result.upload_id}" if result.upload_id is not None else f"unit:{result.unit}"
@@ -554,7 +592,7 @@ def validate_rows(
             problems.extend(Problem(sheet_name, n, column, message) for column, message in found)
             continue
         reports.append(Report(row.target_id, row.jurisdiction_code, value, status or None, texts[0], texts[1],
-                              texts[2], n))
+                              texts[2], n, row.kind, row.unit))
     return reports, problems, n_blank
 
 
@@ -684,6 +722,8 @@ def _fmt(x: float) -> str:
 
 
 _NO_VERSION = (0, None)
+#: How far below the earlier report a value must be to be a fall (floating-point noise is none).
+_FALL_EPS = 1e-9
 _UPLOAD_COLUMNS = ("upload_id", "unit_name", "period", "file_name", "file_sha256", "uploaded_by", "uploaded_at",
                    "is_demo", "outcome", "n_rows", "n_accepted", "n_rejected", "message")
 _REPORT_COLUMNS = ("report_id", "upload_id", "target_id", "jurisdiction_code", "period", "version", "value",
@@ -705,13 +745,22 @@ class Batch:
     next_report: int
     #: the unit that sent each latest version (uploads.unit_name), to say when an upload replaces another's
     senders: dict[tuple[int, str, str], str] = field(default_factory=dict)
+    #: the period the batch was read for (None: every period, as the demo data reads it)
+    period: str | None = None
+    #: (target id, jurisdiction) → (period, value) of the report that counts for the latest earlier month of
+    #: :attr:`period`'s year with a report (read only with a period): a count below it is a :class:`Fall`
+    previous: dict[tuple[int, str], tuple[str, float]] = field(default_factory=dict)
     uploads: list[tuple] = field(default_factory=list)
     reports: list[tuple] = field(default_factory=list)
     errors: list[tuple] = field(default_factory=list)
 
     @classmethod
-    def load(cls, con, period: str | None = None, target_ids: list[int] | None = None) -> "Batch":
-        """Latest versions (of one period and some targets, or of everything) and the next free ids."""
+    def load(cls, con, period: str | None = None, target_ids: list[int] | None = None,
+             jurisdictions: list[str] | None = None) -> "Batch":
+        """Latest versions (of one period and some targets and places, or of everything) and the next free ids.
+
+        With a period, the same read also brings each pair's :attr:`previous` report, for :class:`Fall`.
+        """
         rows = con.execute(
             """WITH latest AS (
                    SELECT target_id, jurisdiction_code, period, version, value, reported_status,
@@ -719,13 +768,25 @@ class Batch:
                    FROM progress_reports
                    WHERE (?::VARCHAR IS NULL OR period = ?)
                      AND (?::INTEGER[] IS NULL OR target_id IN (SELECT unnest(?::INTEGER[])))
+                     AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], jurisdiction_code))
                    QUALIFY row_number() OVER (PARTITION BY target_id, jurisdiction_code, period
                                               ORDER BY version DESC) = 1)
                SELECT l.* EXCLUDE (upload_id), u.unit_name FROM latest l JOIN uploads u USING (upload_id)""",
-            [period, period, target_ids, target_ids]).fetchall()
+            [period, period, target_ids, target_ids, jurisdictions, jurisdictions]).fetchall()
+        previous = {}
+        if period is not None:
+            # the version that counts for the latest earlier month of the year with a report: the one whose
+            # validity (tracker.report_validity) runs to this month or beyond, one per pair, no window needed;
+            # the places alone narrow it (a look-up of thousands of target ids costs more than it saves)
+            previous = {(r[0], r[1]): (r[2], r[3]) for r in con.execute(
+                f"""SELECT target_id, jurisdiction_code, period, value FROM progress_reports
+                    WHERE period >= ? AND period < ? AND coalesce(valid_until, '{report_validity.OPEN_END}') >= ?
+                      AND value IS NOT NULL
+                      AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], jurisdiction_code))""",
+                [f"{period[:4]}-01", period, period, jurisdictions, jurisdictions]).fetchall()}
         next_upload, next_report = next_ids(con, *_ID_KEYS)
         return cls({(r[0], r[1], r[2]): (r[3], r[4:9]) for r in rows}, next_upload, next_report,
-                   senders={(r[0], r[1], r[2]): r[9] for r in rows})
+                   senders={(r[0], r[1], r[2]): r[9] for r in rows}, period=period, previous=previous)
 
     def is_current(self, con) -> bool:
         """Whether nothing was stored since :meth:`load`: uploads and reports are only ever
@@ -786,10 +847,16 @@ def store(
     """
     own = batch is None
     if own:
-        batch = Batch.load(con, period, sorted({r.target_id for r in reports}))
+        batch = Batch.load(con, period, sorted({r.target_id for r in reports}),
+                           sorted({r.jurisdiction_code for r in reports}))
     latest, senders = batch.latest, batch.senders
+    previous = batch.previous if batch.period == period else {}
     new, unchanged = [], 0
+    falls = []
     for rep in reports:
+        if previous and rep.kind == COUNT and (before := previous.get((rep[0], rep[1]))) is not None \
+                and rep[2] is not None and rep[2] < before[1] - _FALL_EPS:
+            falls.append(Fall(rep.row_number, f"T{rep[0]}-{rep[1]}", rep[2], rep.unit, *before))
         key = (rep[0], rep[1], period)                  # target_id, jurisdiction_code
         version, content = latest.get(key, _NO_VERSION)
         reported = rep[2:7]                             # == rep.content()
@@ -810,7 +877,7 @@ def store(
             replaced.setdefault(other, []).append(f"T{key[0]}-{key[1]}")
     result = UploadResult(outcome, unit.name, period, file_name, None, n_rows, len(new), unchanged, n_blank,
                           list(problems), n_corrections=sum(1 for _, version, _, _ in new if version > 1),
-                          replaced=replaced)
+                          replaced=replaced, falls=falls)
     if outcome == UNCHANGED:
         return result
     upload_id = result.upload_id = batch.next_upload

@@ -72,6 +72,11 @@ if auth.has(account, auth.UPLOAD):
         result = last.result
         show = {"accepted": st.success, "unchanged": st.info, "partial": st.warning}.get(result.outcome, st.error)
         show(result.summary())
+        if result.falls:   # stored all the same: a likely monthly figure in the cumulative column, or a typo
+            st.warning(f"以下{len(result.falls)}行的累计完成值低于本年此前月份报送的数值，可能误填了当月数或有笔误，请逐行核对：")
+            widget_text.dataframe(pd.DataFrame(
+                [{"行": f.row, "填报编号": f.row_id, "提示": f.message()} for f in result.falls]),
+                hide_index=True, key="up_falls")
         if result.problems:
             widget_text.dataframe(blank_missing(pd.DataFrame(
                 [{"工作表": p.sheet, "行": p.row, "列": p.column, "问题": p.message} for p in result.problems])),

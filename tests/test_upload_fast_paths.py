@@ -184,7 +184,7 @@ def test_validate_rows_exact_report():
     reports, problems, blank = validate_rows("填报", header, [(2, ["T1-330800", 12.0, " 正常", "进展 ", None, ""]),
                                                            (3, ["T2-330800", "", "", "", "", ""])],
                                              EXPECTED, {1, 2}, UNIT, "2024-03")
-    assert reports == [Report(1, "330800", 12.0, "正常", "进展", None, None, 2)]
+    assert reports == [Report(1, "330800", 12.0, "正常", "进展", None, None, 2, "count", "个")]
     assert problems == [] and blank == 1
 
 

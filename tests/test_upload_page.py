@@ -224,6 +224,36 @@ def test_a_bad_file_shows_row_messages_and_offers_the_error_copy(app_db, tmp_pat
     assert "（无记录）" in [c.value for c in at.caption]   # nothing stored: the history stays empty
 
 
+def test_a_count_below_last_month_is_stored_with_a_warning(app_db, tmp_path, monkeypatch):
+    """Found by QA: 30 typed for a cumulative 404 the month before was stored without a word."""
+    from loaders.progress_upload import upload_file
+    from tracker.reporting import resolve_unit, unit_rows
+
+    plain_db, people = app_db
+    con = connect(plain_db)
+    try:
+        rows = unit_rows(con, resolve_unit(con, "市发改委"), PERIOD)
+        n, r = next((i, r) for i, r in enumerate(rows, start=2) if r.kind == "count")
+        august = fill(template(con, tmp_path, "市发改委", "2024-08"), tmp_path / "八月.xlsx", {n: {VALUE: 404}})
+        assert upload_file(con, august, "市发改委", uploaded_by="fgw").outcome == "accepted"
+    finally:
+        con.close()
+    offer_filled(monkeypatch, plain_db, tmp_path, "市发改委", "九月.xlsx", {n: {VALUE: 30}})
+    at = page_as(people["fgw"])
+    at.selectbox(key="up_period").select(PERIOD)
+    run(at)
+    at.button(key="up_submit").click()
+    run(at)
+    rid = f"T{r.target_id}-{r.jurisdiction_code}"
+    assert [s.value for s in at.success] == [
+        f"市发改委 {PERIOD}《九月.xlsx》已接收：新增1条，空白未填{len(rows) - 1}行，1行累计完成值低于本年此前月份的报送数，请核对"]
+    assert [w.value for w in at.warning] == [
+        "以下1行的累计完成值低于本年此前月份报送的数值，可能误填了当月数或有笔误，请逐行核对："]
+    assert at.dataframe[0].value.values.tolist() == [[n, rid, (
+        f"第{n}行 {rid}：累计完成值30{r.unit}低于2024年8月报送的404{r.unit}，请确认填写的是年初至今的累计数"
+        "（若前期数据有误，请在“存在问题”中说明）")]]
+
+
 def test_another_unit_s_file_is_refused_on_the_page(app_db, tmp_path, monkeypatch):
     plain_db, people = app_db
     offer_filled(monkeypatch, plain_db, tmp_path, "市经信局", "jxj.xlsx", {2: {VALUE: 1}})

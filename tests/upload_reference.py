@@ -75,5 +75,5 @@ def reference_validate_rows(sheet_name, header, rows, expected, known_targets, u
         if found:
             problems.extend(Problem(sheet_name, n, column, message) for column, message in found)
             continue
-        reports.append((row.target_id, row.jurisdiction_code, value, status or None, *texts, n))
+        reports.append((row.target_id, row.jurisdiction_code, value, status or None, *texts, n, row.kind, row.unit))
     return reports, problems, n_blank

@@ -157,7 +157,8 @@ def verify(con: duckdb.DuckDBPyConnection) -> ChainCheck:
 DETAIL_LABELS = {
     "display_name": "姓名", "role": "角色", "unit": "单位", "period": "报送期", "file_name": "文件",
     "outcome": "结果", "upload_id": "上传编号", "n_rows": "行数", "n_new": "新增行", "n_corrections": "更正行",
-    "n_unchanged": "未变行", "replaced": "替换其他单位的数据", "n_problems": "问题数", "reset_by_admin": "管理员重置", "documents": "文件数",
+    "n_unchanged": "未变行", "replaced": "替换其他单位的数据", "n_falls": "累计值低于前期的行",
+    "falls": "累计值低于前期", "n_problems": "问题数", "reset_by_admin": "管理员重置", "documents": "文件数",
     "items": "条目数", "targets": "指标数", "facts": "计数项", "tasks": "工作任务", "uploads": "上传次数",
     "reports": "进展记录", "action_id": "督查记录", "action_date": "日期", "note": "说明", "new_deadline": "新期限",
     "undoes_action_id": "撤销的记录", "evidence_name": "佐证材料", "original": "原文件", "rows": "行数",
