@@ -1,11 +1,13 @@
 """数据质量: documents loaded, counts per kind, numbers for review, allocation totals,
-load findings, uploads and their rejected rows."""
+load findings, count reports below an earlier month's, uploads and their rejected rows."""
+import pandas as pd
 import streamlit as st
 
 from tracker import queries, widget_text
 from tracker.app_db import cached, cached_on_plans
-from tracker.formatting import display_table, kind_label
+from tracker.formatting import display_table, kind_label, period_label, with_unit
 from tracker.session import through_navigation
+from tracker.sidebar import selection
 
 through_navigation()
 
@@ -47,6 +49,19 @@ widget_text.dataframe(display_table(findings.assign(severity=findings["severity"
              .rename(columns={"severity": "级别", "doc_number": "文号", "label": "序号", "message": "说明",
                               "source_start": "起始位置", "source_end": "结束位置"}),
              hide_index=True, key="quality_findings")
+
+as_of = selection().as_of
+falls = cached(queries.falling_reports, as_of)
+st.header(f"累计值低于前期的报送（{len(falls)}）")
+st.caption(f"{period_label(as_of)}的报送中，数量类指标的累计完成值低于本年此前月份报送数的（多为误填当月数或笔误；"
+           "比率、存量、限值类指标可以回落，不列入）。请联系报送单位核实，如有误请重新上传更正。")
+widget_text.dataframe(pd.DataFrame({
+    "指标": falls["indicator"], "区域": falls["jurisdiction_name"], "报送单位": falls["unit_name"],
+    "本期": falls["period"].map(period_label),
+    "本期值": [with_unit(v, u) for v, u in zip(falls["value"], falls["unit"])],
+    "上期": falls["earlier_period"].map(period_label),
+    "上期值": [with_unit(v, u) for v, u in zip(falls["earlier_value"], falls["unit"])]}),
+    hide_index=True, key="quality_falls")
 
 uploads = cached(queries.uploads)
 st.header(f"上传记录（{len(uploads)}）")

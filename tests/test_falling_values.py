@@ -1,5 +1,5 @@
 """A cumulative value below the year's earlier report (a monthly figure typed as the year-to-date one, or a
-typo): stored, and said per row by the upload, the command line and its audit record."""
+typo): stored, and said per row by the upload, the command line and its audit record; listed on 数据质量."""
 from datetime import datetime
 
 import pytest
@@ -8,6 +8,7 @@ from loaders.__main__ import main as loaders_main
 from loaders.progress_template import PROBLEMS, STATUS, VALUE
 from loaders.progress_upload import upload_file
 from tests.progress_files import NOW, fill, template
+from tracker import queries
 from tracker.reporting import resolve_unit, unit_rows
 
 UNIT = "市发改委"
@@ -142,3 +143,28 @@ def test_the_command_line_prints_each_fall(con, templates, tmp_path, rows, plain
     assert out.splitlines()[-1] == "  注意：" + message(n1, c1, 30, "2024年2月", 404)
     assert "1行累计完成值低于本年此前月份的报送数，请核对" in out.splitlines()[-2]
 
+
+# ---------------------------------------------------------------------------- 数据质量
+
+
+def test_the_quality_list_holds_the_month_s_reports_below_their_earlier_month(con, templates, tmp_path, rows):
+    (n1, c1), (n2, c2), (n3, c3) = at(rows, "count"), at(rows, "count", 1), at(rows, "count", 2)
+    (rate, _) = at(rows, "rate")
+    send(con, templates, tmp_path, "2024-02", {n1: {VALUE: 404}, n2: {VALUE: 50}, n3: {VALUE: 10}, rate: {VALUE: 60}})
+    send(con, templates, tmp_path, "2024-03", {n1: {VALUE: 30}, n2: {VALUE: 60}, n3: {VALUE: 8}, rate: {VALUE: 50}})
+    send(con, templates, tmp_path, "2024-03", {n3: {VALUE: 12}}, name="fixed.xlsx")   # n3 corrected: no fall now
+    name = con.execute("SELECT name FROM jurisdictions WHERE code = '330800'").fetchone()[0]
+    assert queries.falling_reports(con, "2024-03").to_dict("records") == [
+        {"target_id": c1.target_id, "indicator": c1.indicator, "jurisdiction_name": name, "unit_name": UNIT,
+         "period": "2024-03", "value": 30.0, "unit": c1.unit, "earlier_period": "2024-02", "earlier_value": 404.0}]
+    # April's list: n2 below March's 60 (February's 50 does not count); n1 sent nothing in April. March's list
+    # keeps n1 (its report still counts for March) until March is corrected
+    send(con, templates, tmp_path, "2024-04", {n2: {VALUE: 55}, n3: {VALUE: 12}})
+    assert [(r.target_id, r.value, r.earlier_period, r.earlier_value)
+            for r in queries.falling_reports(con, "2024-04").itertuples()] == [(c2.target_id, 55.0, "2024-03", 60.0)]
+    assert [r.target_id for r in queries.falling_reports(con, "2024-03").itertuples()] == [c1.target_id]
+    send(con, templates, tmp_path, "2024-03", {n1: {VALUE: 430}}, name="fixed-n1.xlsx")
+    assert queries.falling_reports(con, "2024-03").empty
+    assert queries.falling_reports(con, "2024-02").empty                  # nothing earlier in the year
+    assert queries.falling_reports(con, None).empty
+    assert list(queries.falling_reports(con, None).columns) == list(queries.falling_reports(con, "2024-03").columns)

@@ -454,7 +454,7 @@ def test_the_caption_names_the_chosen_counties(tiny_db, page):
 def test_data_quality_page(tiny_db):
     at = run(page="pages/data_quality.py")
     assert headers(at) == ["已加载文件", "各类条目与指标数量", "待复核的数字（0）", "分解数之和与全市目标不一致（0）",
-                           "加载时记录的问题（0）", "上传记录（1）"]
+                           "加载时记录的问题（0）", "累计值低于前期的报送（0）", "上传记录（1）"]
     uploads = frame(at, "上传人")
     assert uploads[["报送单位", "数据类型", "结果"]].values.tolist() == [["市经信局", "演示数据", "已接收"]]
     kinds = frame(at, "政策领域")

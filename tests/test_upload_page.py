@@ -224,7 +224,7 @@ def test_a_bad_file_shows_row_messages_and_offers_the_error_copy(app_db, tmp_pat
     assert "（无记录）" in [c.value for c in at.caption]   # nothing stored: the history stays empty
 
 
-def test_a_count_below_last_month_is_stored_with_a_warning(app_db, tmp_path, monkeypatch):
+def test_a_count_below_last_month_is_stored_with_a_warning_and_listed_on_data_quality(app_db, tmp_path, monkeypatch):
     """Found by QA: 30 typed for a cumulative 404 the month before was stored without a word."""
     from loaders.progress_upload import upload_file
     from tracker.reporting import resolve_unit, unit_rows
@@ -252,6 +252,13 @@ def test_a_count_below_last_month_is_stored_with_a_warning(app_db, tmp_path, mon
     assert at.dataframe[0].value.values.tolist() == [[n, rid, (
         f"第{n}行 {rid}：累计完成值30{r.unit}低于2024年8月报送的404{r.unit}，请确认填写的是年初至今的累计数"
         "（若前期数据有误，请在“存在问题”中说明）")]]
+    # leaders and supervisors see it on 数据质量 (the month the page opens on: September, the latest)
+    st.cache_data.clear()
+    at = page_as(people["fgw"], "pages/data_quality.py")
+    assert "累计值低于前期的报送（1）" in [h.value for h in at.header]
+    [falls] = [d.value for d in at.dataframe if "上期值" in d.value.columns]
+    assert falls.values.tolist() == [[r.indicator, r.jurisdiction_name, "市发改委", "2024年9月", f"30{r.unit}",
+                                      "2024年8月", f"404{r.unit}"]]
 
 
 def test_another_unit_s_file_is_refused_on_the_page(app_db, tmp_path, monkeypatch):

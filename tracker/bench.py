@@ -233,9 +233,10 @@ def page_queries(con, page: str) -> Callable[[], object]:
         tq.item_notes(con, item_id)
 
     def data_quality():
-        sidebar()
+        _, as_of, _ = sidebar()
         for query in (queries.uploads, queries.upload_errors):   # the rest: plan_queries
             query(con)
+        queries.falling_reports(con, as_of)
 
     def supervision():   # the page of an account without downloads (the export is measured on its own)
         filters, as_of, settings = sidebar()

@@ -10,6 +10,8 @@ import pyarrow as pa
 
 from loaders.cn_numbers import PERCENT_UNITS
 from tracker.formatting import kind_label as _kind_name
+from tracker.report_validity import OPEN_END as _OPEN_END
+from tracker.status import COUNT as _COUNT
 
 
 def _table_frame(table: pa.Table, distinct: Collection[str] = (), order: np.ndarray | None = None,
@@ -247,3 +249,44 @@ def upload_errors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "SELECT e.upload_id, u.unit_name, u.period, u.file_name, e.sheet, e.row_number, e.column_name, e.message "
         "FROM upload_errors e JOIN uploads u USING (upload_id) ORDER BY e.upload_id DESC, e.sheet, e.row_number"
     ).df()
+
+
+
+
+def falling_reports(con: duckdb.DuckDBPyConnection, as_of: str | None) -> pd.DataFrame:
+    """The reports of count targets for the month ``as_of`` (their latest versions) whose cumulative value is
+    below the report that counts for the latest earlier month of the same year reported for the target and
+    place: a monthly figure typed in the cumulative column, or a typo (the upload stored it and said so,
+    :class:`loaders.progress_upload.Fall`). Rate, level and limit targets can go down and are left out.
+
+    The earlier report is the one whose ``valid_until`` is ``as_of`` (:mod:`tracker.report_validity`: the
+    latest version of the pair's previous reported month; a replaced version ends at its own month). So the
+    month's reports and one column of the year's are read and joined, no window over every report: a page
+    query at province scale. Columns: target_id, indicator, jurisdiction_name, unit_name (who sent the
+    report), period, value, unit, earlier_period, earlier_value; by target and place.
+    """
+    if not as_of:
+        return con.execute("SELECT NULL::INTEGER AS target_id, NULL AS indicator, NULL AS jurisdiction_name, "
+                           "NULL AS unit_name, NULL AS period, NULL::DOUBLE AS value, NULL AS unit, "
+                           "NULL AS earlier_period, NULL::DOUBLE AS earlier_value LIMIT 0").df()
+    return con.execute(
+        f"""
+        WITH reported AS (
+            SELECT target_id, jurisdiction_code, period, value, upload_id FROM progress_reports
+            WHERE period = $as_of AND coalesce(valid_until, '{_OPEN_END}') > $as_of AND value IS NOT NULL),
+        earlier AS (
+            SELECT target_id, jurisdiction_code, period, value FROM progress_reports
+            WHERE period >= $first AND period < $as_of AND valid_until = $as_of AND value IS NOT NULL),
+        fell AS (
+            SELECT r.*, e.period AS earlier_period, e.value AS earlier_value
+            FROM reported r JOIN earlier e USING (target_id, jurisdiction_code)
+            WHERE r.value < e.value - 1e-9)
+        SELECT f.target_id, t.indicator, coalesce(j.name, f.jurisdiction_code) AS jurisdiction_name, u.unit_name,
+               f.period, f.value, t.unit, f.earlier_period, f.earlier_value
+        FROM fell f
+        JOIN targets t USING (target_id)
+        JOIN uploads u USING (upload_id)
+        LEFT JOIN jurisdictions j ON j.code = f.jurisdiction_code
+        WHERE t.kind = '{_COUNT}'
+        ORDER BY f.target_id, f.jurisdiction_code
+        """, {"as_of": as_of, "first": f"{as_of[:4]}-01"}).df()
