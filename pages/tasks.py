@@ -39,7 +39,7 @@ if item_id is not None:
     mine = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings)
     shares = cached(pq.item_status, int(item_id), sel.as_of, sel.filters.without_jurisdictions(), sel.settings,
                     level=pq.JURISDICTION)
-    blocks.context_caption(sel, pq.has_demo(mine))
+    blocks.context_caption(sel, pq.has_demo(mine), scope=blocks.task_scope(sel, bool(len(shares))))
     for note in cached_on_plans(tq.each_county_notes, int(item_id)) + cached_on_plans(tq.whole_item_notes, int(item_id)):
         st.info(note)
     blocks.status_dataframe(mine, key="task_targets")

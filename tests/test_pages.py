@@ -830,3 +830,23 @@ def test_the_task_page_says_who_sent_each_report_and_which_counts(real_db):
         ["柯城区", "柯城区政府", 1.0, "当前有效"],
         ["柯城区", "市农业农村局", 2.0, f"已被柯城区政府的第{version + 2}版替换"]]
     assert tq.ALLOCATED_REPORTERS in [c.value for c in at.caption]
+
+
+def test_the_task_page_caption_says_what_it_shows_with_a_county_chosen(tiny_db):
+    """QA: with 柯城区 chosen the 任务 page said "柯城区的任务" over the whole city's rows: one task's page
+    shows the whole city and every place, whatever the sidebar's 县（市、区）, and says so."""
+    at = run()
+    at.multiselect(key="f_jurisdictions").select("330802")
+    rerun(at)
+    at.switch_page("pages/tasks.py")
+    rerun(at)
+    at.text_input(key="task_search").input("充电")
+    rerun(at)
+    captions = [c.value for c in at.caption]
+    assert "截至2024年3月，柯城区的任务" not in captions
+    assert "截至2024年3月，全市指标及各县（市、区）的分解（本页不按侧栏所选柯城区筛选）" in captions
+    assert frame(at, "说明")["指标"].tolist()[0] == "新增公共充电桩"   # the whole city's row, as captioned
+    assert frame(at, "说明", "县（市、区）")["县（市、区）"].tolist() == ["柯城区", "衢江区"]
+    at.multiselect(key="f_jurisdictions").set_value([])
+    rerun(at)
+    assert "截至2024年3月，全市指标及各县（市、区）的分解" in [c.value for c in at.caption]

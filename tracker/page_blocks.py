@@ -18,21 +18,32 @@ from tracker.sidebar import Selection
 from tracker.status import MILESTONE, STATUS_COLORS
 
 
-def context_caption(sel: Selection, demo: bool, jurisdictions: bool | None = None) -> None:
+def context_caption(sel: Selection, demo: bool, jurisdictions: bool | None = None, scope: str | None = None) -> None:
     """One line under the title: as-of month, scope (whole city, the jurisdictions chosen in the sidebar by
-    name, or every jurisdiction), demo-data label (``demo``: the page's figures include demo data,
-    :func:`tracker.progress_queries.has_demo`)."""
+    name, or every jurisdiction; ``scope`` says it instead for a page that shows other rows, as 任务 does),
+    demo-data label (``demo``: the page's figures include demo data, :func:`tracker.progress_queries.has_demo`)."""
     codes = sel.filters.jurisdictions
     if jurisdictions is None:
         jurisdictions = bool(codes)
-    if codes:
+    if scope is None and codes:
         scope = f"{place_names(codes)}的任务"
-    else:
+    elif scope is None:
         scope = "各县（市、区）的任务" if jurisdictions else "全市指标"
     text = f"截至{period_label(sel.as_of)}，{scope}"
     st.caption(text)
     if demo:
         st.warning("演示数据：本页的报送进度含演示数据，不是真实报送。", icon=":material/science:")
+
+
+def task_scope(sel: Selection, allocated: bool) -> str:
+    """What the 任务 page shows of a task, whatever the sidebar's 县（市、区）: its whole-city rows and, where
+    the task is split by place (``allocated``), every place's row. A county chosen in the sidebar does not
+    narrow one task's page, so the caption says so rather than naming the county (QA read "柯城区的任务"
+    over rows of 衢州市)."""
+    scope = "全市指标及各县（市、区）的分解" if allocated else "全市指标"
+    if sel.filters.jurisdictions:
+        scope += f"（本页不按侧栏所选{place_names(sel.filters.jurisdictions)}筛选）"
+    return scope
 
 
 def place_names(codes: tuple[str, ...]) -> str:
