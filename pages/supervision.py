@@ -52,14 +52,17 @@ widget_text.dataframe(display_table(pd.DataFrame(table, columns=list(sx.PAGE_HEA
              hide_index=True, key="sv_items")
 if can_export:
     left, middle, right = st.columns(3)
-    for column, label, data, sheet, suffix, mime, key in (
-            (left, "下载督查清单（Excel）", view.xlsx, sx.ITEMS_SHEET, ".xlsx", XLSX, "sv_download_xlsx"),
-            (middle, "下载督查清单（CSV）", view.items_csv, sx.ITEMS_SHEET, ".csv", "text/csv", "sv_download_csv"),
+    # the 未报送单位 list is not narrowed by the 督查类别: its file is named and audited without them
+    for column, label, data, sheet, suffix, mime, key, scope, scope_text in (
+            (left, "下载督查清单（Excel）", view.xlsx, sx.ITEMS_SHEET, ".xlsx", XLSX, "sv_download_xlsx",
+             view.file_scope, view.filters_text),
+            (middle, "下载督查清单（CSV）", view.items_csv, sx.ITEMS_SHEET, ".csv", "text/csv", "sv_download_csv",
+             view.file_scope, view.filters_text),
             (right, "下载未报送单位（CSV）", view.units_csv, sx.UNITS_SHEET, ".csv", "text/csv",
-             "sv_download_units_csv")):
-        name = sx.file_name(sheet, as_of, suffix, view.file_scope)
+             "sv_download_units_csv", view.units_file_scope, view.units_filters_text)):
+        name = sx.file_name(sheet, as_of, suffix, scope)
         column.download_button(label, data, file_name=name, mime=mime, key=key, on_click=unit_uploads.record_download,
-                               args=(account, f"supervision:{as_of}", name, data), kwargs={"scope": view.filters_text})
+                               args=(account, f"supervision:{as_of}", name, data), kwargs={"scope": scope_text})
 else:
     st.caption("下载督查清单需以市领导、督查或系统管理员账号登录。")
 

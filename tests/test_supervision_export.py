@@ -219,3 +219,14 @@ def test_file_names_say_what_the_filters_chose(con, tmp_path):
 
     out = export_briefing(con, JULY, tmp_path, sv.Filters(jurisdictions=("330802",)))
     assert out == tmp_path / "月度通报_柯城区_2024-07.xlsx" and out.exists()
+
+
+def test_the_units_sheet_is_labelled_without_the_categories(con, tmp_path):
+    """QA: the 未报送单位 sheet of a 督查清单 exported for 逾期 said 督查类别：逾期, though its units are
+    chosen by the other filters only; the 督查清单 sheet says it."""
+    _, _, out = sx.export_overdue(con, JULY, tmp_path / "list.xlsx", sv.Filters(units=("市经信局",)),
+                                  categories=("逾期",))
+    book = load_workbook(out)
+    assert "责任单位：市经信局；督查类别：逾期" in book["督查清单"]["A2"].value
+    units = book["未报送单位"]["A2"].value
+    assert "责任单位：市经信局" in units and "督查类别" not in units

@@ -170,7 +170,8 @@ def export_overdue(
     if suffix == ".csv":
         write_csv(item_rows(items), ITEM_HEADERS, out)
     else:
-        write_xlsx(items, units, out, as_of, sv.describe_filters(con, filters, categories))
+        write_xlsx(items, units, out, as_of, sv.describe_filters(con, filters, categories),
+                   units_filters_text=sv.describe_filters(con, filters))
     return len(items), len(units), out
 
 
@@ -213,22 +214,30 @@ def _csv_cell(header: str, value):
     return neutralise(value)
 
 
-def xlsx_bytes(items: pd.DataFrame, units: pd.DataFrame, as_of: date, filters_text: str) -> bytes:
+def xlsx_bytes(items: pd.DataFrame, units: pd.DataFrame, as_of: date, filters_text: str,
+               units_filters_text: str | None = None) -> bytes:
     """The workbook as bytes, for a download button."""
     import io
 
     buffer = io.BytesIO()
-    write_xlsx(items, units, buffer, as_of, filters_text)
+    write_xlsx(items, units, buffer, as_of, filters_text, units_filters_text=units_filters_text)
     return buffer.getvalue()
 
 
 def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filters_text: str,
-               now: datetime | None = None) -> None:
+               now: datetime | None = None, units_filters_text: str | None = None) -> None:
+    """``filters_text`` (:func:`tracker.supervision.describe_filters`) heads the 督查清单; the 未报送单位 sheet
+    gets ``units_filters_text``, the filters without the 督查类别, which do not choose units (the same as
+    ``filters_text`` when None)."""
     wb = Workbook()
-    subtitle = f"截至{day_label(as_of)}　筛选：{filters_text}　" \
-               f"生成时间：{(now or datetime.now()):%Y-%m-%d %H:%M}"
-    if "is_demo" in items and items["is_demo"].astype("boolean").fillna(False).any():
-        subtitle += f"　{DEMO_NOTE}"   # on paper too: the page says so in its warning
+    now = now or datetime.now()
+    demo = "is_demo" in items and items["is_demo"].astype("boolean").fillna(False).any()
+
+    def subtitle_of(text: str) -> str:
+        line = f"截至{day_label(as_of)}　筛选：{text}　生成时间：{now:%Y-%m-%d %H:%M}"
+        return line + f"　{DEMO_NOTE}" if demo else line   # on paper too: the page says so in its warning
+
+    subtitle = subtitle_of(filters_text)
     ws = wb.active
     ws.title = ITEMS_SHEET
     # The data rows are written straight to the sheets' XML (:mod:`tracker.xlsx_rows`): openpyxl
@@ -241,7 +250,8 @@ def write_xlsx(items: pd.DataFrame, units: pd.DataFrame, out, as_of: date, filte
                            printed_columns=ITEM_PRINTED, number_formats={header: "0.0%" for header in _PERCENT})
     units_ws = wb.create_sheet(UNITS_SHEET)
     sheet_rows[units_ws] = write(
-        units_ws, f"{UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{day_label(as_of)}）", subtitle,
+        units_ws, f"{UNITS_TITLE}（{period_label(f'{as_of:%Y-%m}')}，截至{day_label(as_of)}）",
+        subtitle_of(filters_text if units_filters_text is None else units_filters_text),
         UNIT_COLUMNS, unit_rows(units), fills={"报送情况": _UNIT_STATE_COLORS})
     if xlsx_rows.UNAVAILABLE:
         wb.save(out)

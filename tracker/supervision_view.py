@@ -37,6 +37,8 @@ class SupervisionView:
     xlsx: bytes | None = None     # the downloads, when asked for
     items_csv: bytes | None = None
     units_csv: bytes | None = None
+    units_filters_text: str = ""  # the same for the 未报送单位 list: not narrowed by the 督查类别, not labelled by them
+    units_file_scope: str = ""
 
 
 def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filters = NO_FILTERS,
@@ -71,8 +73,11 @@ def supervision_view(con: duckdb.DuckDBPyConnection, as_of: date, filters: Filte
         choices = items[CHOICE_COLUMNS].reset_index(drop=True)
     units = sv.unreported_units(con, as_of, filters, settings, version)
     text, scope = sv.describe_filters(con, filters, categories), sv.file_scope(con, filters, categories)
+    units_text, units_scope = ((text, scope) if not categories else
+                               (sv.describe_filters(con, filters), sv.file_scope(con, filters)))
+    labels = dict(units_filters_text=units_text, units_file_scope=units_scope)
     if not exports:
-        return SupervisionView(choices, items, units, text, scope)
-    return SupervisionView(choices, items, units, text, scope, sx.xlsx_bytes(items, units, as_of, text),
+        return SupervisionView(choices, items, units, text, scope, **labels)
+    return SupervisionView(choices, items, units, text, scope, sx.xlsx_bytes(items, units, as_of, text, units_text),
                            sx.csv_bytes(sx.item_rows(items), sx.ITEM_HEADERS),
-                           sx.csv_bytes(sx.unit_rows(units), sx.UNIT_HEADERS))
+                           sx.csv_bytes(sx.unit_rows(units), sx.UNIT_HEADERS), **labels)
