@@ -28,10 +28,12 @@ widget_text.dataframe(blank_missing(accounts.drop(columns=["role"]).assign(
     "created_at": "创建时间", "created_by": "创建人", "changed_at": "最近修改"}), hide_index=True, key="admin_accounts")
 
 NO_UNIT = "（不绑定单位）"
-_FORM_KEYS = ("new_username", "new_display", "new_password")
+#: What the 新建账号 fields go back to after an account is made (the role stays: several of one kind are made in a row).
+_FORM_EMPTY = {"new_username": "", "new_display": "", "new_password": "", "new_unit": NO_UNIT}
 if st.session_state.pop("admin_form_done", False):   # emptied after a success only: a refusal keeps what was typed
-    for key in _FORM_KEYS:
-        st.session_state.pop(key, None)
+    # Set, not deleted: a key deleted from the session state leaves the browser showing what was typed
+    # (the widget keeps its value on the page); a value set before the widget is drawn is sent to it.
+    st.session_state.update(_FORM_EMPTY)
 with st.form("new_account_form"):
     st.markdown("**新建账号**")
     left, right = st.columns(2)
