@@ -850,3 +850,24 @@ def test_the_task_page_caption_says_what_it_shows_with_a_county_chosen(tiny_db):
     at.multiselect(key="f_jurisdictions").set_value([])
     rerun(at)
     assert "截至2024年3月，全市指标及各县（市、区）的分解" in [c.value for c in at.caption]
+
+
+def _column_layout(at: AppTest, *columns: str) -> tuple[list[str], dict]:
+    """The shown column order and the column config (by heading) of the first table holding ``columns``."""
+    element = next(d for d in at.dataframe if set(columns) <= set(d.value.columns))
+    config = json.loads(element.proto.columns or "{}")
+    return list(element.proto.column_order), {c.get("label", k): c for k, c in config.items()}
+
+
+@pytest.mark.parametrize("page, lead", [("pages/overview.py", []), ("pages/departments.py", []),
+                                        ("pages/leaders.py", []), ("pages/jurisdictions.py", ["县（市、区）"])])
+def test_status_tables_show_the_key_columns_first_and_bound_the_long_texts(tiny_db, page, lead):
+    """QA at 1440 px: 状态, 目标, 报送值 and 完成进度 were off-screen to the right of 文件, 条目 and a long 指标,
+    and 完成进度 was cut ("9…"). They now come right after 序号 and 指标; long texts have a bounded width."""
+    at = run(page=page)
+    order, config = _column_layout(at, "说明", "完成进度", *lead)
+    assert order[:len(lead) + 7] == [*lead, "序号", "指标", "状态", "完成进度", "目标", "报送值", "时序进度"]
+    assert set(order) >= {"文件", "条目", "说明", "牵头单位", "牵头市领导"}
+    for column in ("指标", "条目", "说明"):
+        assert config[column]["width"] == 240, column
+    assert config["完成进度"]["width"] >= 120   # wide enough for "110.47%" beside its bar

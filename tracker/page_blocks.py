@@ -59,17 +59,34 @@ def headline(counts: dict[str, int]) -> None:
         column.metric(label, f"{n}")
 
 
+#: The order a status table's columns are shown in: what a reader looks for first (the target, its status,
+#: progress against the target) on the left, so that at 1440 px they are seen without scrolling sideways;
+#: the document, item and responsibility after them.
+STATUS_COLUMN_ORDER = ("县（市、区）", "序号", "指标", "状态", "完成进度", "目标", "报送值", "时序进度", "报送期",
+                       "说明", "文件", "条目", "牵头单位", "牵头市领导")
+#: The width (px) of a long text column: one line of it is cut with "…" (the whole text shows on hover and in
+#: the cell when clicked), rather than one long 指标 pushing 状态 and 完成进度 off the screen.
+LONG_TEXT_WIDTH = 240
+
+
 def status_dataframe(status: pd.DataFrame, key: str, with_jurisdiction: bool = False,
                      height: int | None = None) -> None:
-    """A status table with one colour per status in the 状态 column."""
+    """A status table with one colour per status in the 状态 column; key columns first
+    (:data:`STATUS_COLUMN_ORDER`), long texts of a bounded width (:data:`LONG_TEXT_WIDTH`)."""
     table = status_table(status, with_jurisdiction).drop(columns=["target_id", "item_id"])
     styled = table.style.map(lambda s: f"color: {STATUS_COLORS.get(s, 'inherit')}; font-weight: 600",
                              subset=["状态"])
     widget_text.dataframe(
         styled,
+        column_order=[c for c in STATUS_COLUMN_ORDER if c in table.columns],
         column_config={
+            "指标": st.column_config.TextColumn("指标", width=LONG_TEXT_WIDTH),
+            "条目": st.column_config.TextColumn("条目", width=LONG_TEXT_WIDTH),
+            "说明": st.column_config.TextColumn("说明", width=LONG_TEXT_WIDTH),
+            "目标": st.column_config.TextColumn("目标", width=110),      # "1.68万平方米" whole
+            "报送值": st.column_config.TextColumn("报送值", width=110),
             "完成进度": st.column_config.ProgressColumn("完成进度", format="percent", min_value=0, max_value=1,
-                                                     color=STATUS_COLORS["正常"]),
+                                                     color=STATUS_COLORS["正常"], width=130),
             "时序进度": st.column_config.NumberColumn("时序进度", format="percent"),
         },
         hide_index=True, key=key, height=height or "auto",
