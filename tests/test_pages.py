@@ -128,7 +128,8 @@ def test_a_few_early_reports_for_a_new_month_do_not_move_everyone_to_it(real_db)
     at = run()
     assert at.selectbox(key="f_as_of").value == "2024-09"
     assert at.selectbox(key="f_as_of").options[:4] == [
-        "2024年12月（无报送）", "2024年11月（无报送）", "2024年10月（1个单位已报送）", f"2024年9月（{september}个单位已报送）"]
+        "2024年12月 · 0家", "2024年11月 · 0家", "2024年10月 · 1家", f"2024年9月 · {september}家"]
+    assert f"2024年9月已有{september}个单位报送" in [c.value for c in at.sidebar.caption]
 
 
 def test_overview_cards_agree_with_the_status_query(real_db):

@@ -158,3 +158,18 @@ def test_plan_options_break_ties_by_name_and_leave_out_what_has_no_targets(tmp_p
         assert after.units == ("市发改委", "市经信局", "市财政局")   # 3, 2 and 2 items: a tie goes by name
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("units, reported, option, caption", [
+    (39, True, "2024年9月 · 39家", "2024年9月已有39个单位报送"),
+    (0, False, "2024年9月 · 0家", "2024年9月尚无单位报送"),
+    (0, True, "2024年9月", "2024年9月已有报送"),      # reports stored without an upload record
+])
+def test_month_options_fit_the_sidebar_and_the_caption_says_them_in_full(units, reported, option, caption):
+    """QA: "2024年9月（39个单位已报送）" showed as "2024年9月（39个…" in the sidebar's box. An option is now at
+    most a month and a count (what fits the box at 1440 px: "2024年12月 · 0家"), the caption under it the words."""
+    from tracker.sidebar import month_caption, month_option
+
+    assert month_option("2024-09", units, reported) == option
+    assert month_caption("2024-09", units, reported) == caption
+    assert len(month_option("2024-12", 123, True)) <= len("2024年12月 · 123家")

@@ -53,6 +53,23 @@ def default_as_of(periods: list[str], year: int | None, today: date | None = Non
     return f"{year:04d}-{today.month:02d}"
 
 
+def month_option(period: str, units: int, reported: bool) -> str:
+    """A 截至月份 option short enough for the sidebar's box: "2024年9月 · 39家" (units that have reported the
+    month; :func:`month_caption` under the box says it in full), "2024年12月 · 0家"; "2024年9月" for a month
+    with reports but no stored upload (reports loaded without one). "2024年9月（39个单位已报送）" was cut
+    to "2024年9月（39个…" in the box, and so was "2024年9月 · 39个单位"."""
+    if units or not reported:
+        return f"{period_label(period)} · {units}家"
+    return period_label(period)
+
+
+def month_caption(period: str, units: int, reported: bool) -> str:
+    """The line under the 截至月份 box saying in full what its option abbreviates."""
+    if units:
+        return f"{period_label(period)}已有{units}个单位报送"
+    return f"{period_label(period)}已有报送" if reported else f"{period_label(period)}尚无单位报送"
+
+
 def render() -> Selection:
     """Draw the sidebar widgets and remember the selection for the page."""
     bar = st.sidebar
@@ -65,9 +82,10 @@ def render() -> Selection:
     default = default_as_of(periods, year, units=reporters)
     as_of = bar.selectbox(
         "截至月份", months, index=months.index(default) if default in months else 0, key="f_as_of", placeholder=NO_OPTIONS,
-        format_func=lambda p: period_label(p) + (f"（{reporters[p]}个单位已报送）" if reporters.get(p)
-                                                 else "" if p in periods else "（无报送）"),
+        format_func=lambda p: month_option(p, reporters.get(p, 0), p in periods),
     ) if months else None
+    if as_of is not None:
+        bar.caption(month_caption(as_of, reporters.get(as_of, 0), as_of in periods))
     docs = plans.documents_of(year)
     doc_labels = dict(zip(docs["doc_id"], docs["label"]))
     doc_ids = bar.multiselect("文件", list(doc_labels), key="f_docs", format_func=doc_labels.get,

@@ -63,7 +63,7 @@ def test_month_and_filter_change_the_figures(app):
     box.click()
     box.locator("input").fill(EARLY_MONTH)
     with app.rerun():
-        app.page.get_by_role("option", name=re.compile(rf"^{EARLY_MONTH}（\d+个单位已报送）$")).click()
+        app.page.get_by_role("option", name=re.compile(rf"^{EARLY_MONTH} · \d+家$")).click()
     expect(app.main).to_contain_text(f"截至{EARLY_MONTH}")
     early = app.metrics()
     app.assert_no_exception()
