@@ -29,6 +29,10 @@ else:
     if heatmap.cut:
         st.caption(f"共 {heatmap.n_targets} 项指标，热力图显示前 {heatmap.matrix.shape[1]} 项；"
                    "可在左侧按文件、政策领域或责任单位筛选，查看其余指标。")
+    if heatmap.n_blank:
+        st.caption(f"另有 {heatmap.n_blank} 项指标没有完成度（节点类指标按完成与否研判，或尚无县（市、区）报送），"
+                   "未列入热力图，见下方“分解任务与进度”。")
+    st.caption("行名以所属文件开头：民生实事分省、市两张清单（各自从1编号），其他文件用文号简称（如“7号”）。")
     blocks.chart(charts.completion_heatmap, heatmap.matrix, "各项指标在各县（市、区）的完成度",
                  key="jurisdiction_heatmap")
 

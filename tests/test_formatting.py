@@ -110,18 +110,19 @@ def test_history_chart_names_its_value_axis_in_words():
 
 def test_heatmap_draws_targets_as_horizontal_rows():
     long = "新建新能源汽车公共充电桩2万个以上并实现乡镇全覆盖"
-    matrix = pd.DataFrame({"21 " + long: [0.5, 1.0], "22 同上" + long: [0.25, None]}, index=["柯城区", "衢江区"])
+    matrix = pd.DataFrame({"21 " + long: [0.5, 1.0], "22 同上另行" + long: [0.25, None]}, index=["柯城区", "衢江区"])
     fig = charts.completion_heatmap(matrix, "完成度")
     heat = fig.data[0]
     assert list(heat.x) == ["柯城区", "衢江区"]
-    assert list(heat.y) == ["21 新建新能源汽车公共充电桩2万个以上并实现…", "22 同上新建新能源汽车公共充电桩2万个以上并…"]
+    assert list(heat.y) == ["21 新建新能源汽车公共充电桩2万个以上并实现乡镇全覆盖", "22 同上另行新建新能源汽车公共充电桩2万个以上并实现乡镇…"]
     assert [list(row) for row in heat.z][0] == [0.5, 1.0]
     assert fig.layout.xaxis.tickangle == 0 and fig.layout.xaxis.side == "top"
     assert fig.layout.height == 140 + 22 * 2
 
 
 def test_heatmap_labels_stay_distinct_when_cut():
-    assert charts.heatmap_labels(["a" * 30, "a" * 31, "b"]) == ["a" * 23 + "…", "a" * 23 + "…（2）", "b"]
+    assert charts.HEATMAP_LABEL == 30
+    assert charts.heatmap_labels(["a" * 30, "a" * 31, "a" * 32, "b"]) == ["a" * 30, "a" * 29 + "…", "a" * 29 + "…（2）", "b"]
 
 
 @pytest.mark.parametrize("label, title, name", [("21", "新建公共充电桩", "21 新建公共充电桩"),

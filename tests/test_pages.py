@@ -872,3 +872,23 @@ def test_status_tables_show_the_key_columns_first_and_bound_the_long_texts(tiny_
     for column in ("指标", "条目", "说明"):
         assert config[column]["width"] == 240, column
     assert config["完成进度"]["width"] >= 120   # wide enough for "110.47%" beside its bar
+
+
+def test_the_heatmap_rows_all_have_cells_and_name_their_list(real_db):
+    """QA on the real plans: "3 门诊全流程一次就诊“最多付一次”" (a milestone) was a row without any cell, and
+    "1 “家门口青少年宫”" (the city's list) followed "33 …" (the province's), with "29．" beside "1 "."""
+    at = run(page="pages/jurisdictions.py")
+    heatmap, = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
+                if trace["type"] == "heatmap"]
+    labels = list(heatmap["customdata"][i][0] for i in range(len(heatmap["customdata"])))
+    assert not any("门诊全流程一次就诊" in label for label in labels)
+    assert "另有 1 项指标没有完成度（节点类指标按完成与否研判，或尚无县（市、区）报送），未列入热力图，见下方“分解任务与进度”。" in [
+        c.value for c in at.caption]
+    assert {"省民生实事 1．免费接种流感疫苗", "省民生实事 33．“浙里快处”处理量", "市民生实事 1．“家门口青少年宫”",
+            "10号 29．动态储备工业熟地"} <= set(labels)
+    assert all(re.match(r"(省民生实事|市民生实事|\d+号) ([0-9]+．|（[一二三四五六七八九十百]+）)\S", label) for label in labels), labels
+    z = heatmap["z"]   # targets × places; a 2-D typed array comes as {"dtype", "bdata", "shape"}
+    cells = (np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(
+        [int(n) for n in str(z["shape"]).split(",")]) if isinstance(z, dict)
+        else np.array([[np.nan if v is None else v for v in row] for row in z], dtype=float))
+    assert cells.shape[0] == len(labels) and not np.isnan(cells).all(axis=1).any()   # every target row has a cell

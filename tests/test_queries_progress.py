@@ -1,6 +1,8 @@
 """The dashboard's domain queries on a tiny hand-made database (tests/dashboard_db.py), exact values."""
 import math
 
+import pandas as pd
+
 import pytest
 
 from tests.dashboard_db import add_report, add_upload, make_db
@@ -129,7 +131,36 @@ def test_most_behind_puts_the_worst_first(con):
 
 def test_completion_matrix_is_jurisdictions_by_targets(con):
     matrix = pq.completion_matrix(pq.target_status(con, "2024-03", level=pq.JURISDICTION))
-    assert matrix.to_dict() == {"（一） 柯城区、衢江区充电桩": {"柯城区": 0.3, "衢江区": 0.25}}
+    assert matrix.to_dict() == {"1号 （一）柯城区、衢江区充电桩": {"柯城区": 0.3, "衢江区": 0.25}}
+
+
+@pytest.mark.parametrize("doc_number, doc_title, label, indicator, expected", [
+    ("衢政办发〔2024〕10号", "2024年省政府十方面民生实事责任分解（衢州市）", "1", "免费接种流感疫苗", "省民生实事 1．免费接种流感疫苗"),
+    ("衢政办发〔2024〕10号", "2024年市政府民生实事责任分解（衢州市）", "1", "“家门口青少年宫”", "市民生实事 1．“家门口青少年宫”"),
+    ("衢政办发〔2024〕10号", "2024年政府工作报告重点工作责任分解", "29．", "动态储备工业熟地", "10号 29．动态储备工业熟地"),
+    ("衢政发〔2024〕7号", "进一步推动经济高质量发展若干政策的实施方案", "（五十一）", "专项资金", "7号 （五十一）专项资金"),
+    (None, "某某工作方案", "3.", "指标", "某某工作方案 3．指标"),
+])
+def test_heatmap_labels_name_the_document_and_number_items_in_one_style(doc_number, doc_title, label, indicator,
+                                                                        expected):
+    """QA: "1 “家门口青少年宫”" came after "33 …" (the provincial and the city 民生实事 lists both start at 1) and
+    "29．" stood beside "1 ". The SQL of the stored status table gives the same label."""
+    import duckdb
+
+    assert pq.heatmap_label(doc_number, doc_title, label, indicator) == expected
+    sql = duckdb.connect().execute(f"SELECT {pq.HEATMAP_LABEL_SQL} FROM (SELECT ?::VARCHAR AS doc_number, "
+                                   "?::VARCHAR AS doc_title, ?::VARCHAR AS item_label, ?::VARCHAR AS indicator)",
+                                   [doc_number, doc_title, label, indicator]).fetchone()[0]
+    assert sql == expected
+
+
+def test_a_target_without_a_share_anywhere_has_no_heatmap_row(con):
+    """QA: "3 门诊全流程一次就诊“最多付一次”" (a milestone, judged done or not) was a heatmap row without a cell."""
+    status = pq.target_status(con, "2024-03", level=pq.JURISDICTION)
+    blank = status.assign(target_id=999, indicator="完成一期", actual_share=float("nan"))
+    both = pd.concat([status, blank], ignore_index=True)
+    assert list(pq.completion_matrix(both).columns) == ["1号 （一）柯城区、衢江区充电桩"]
+    assert pq.blank_targets(both) == 1 and pq.blank_targets(status) == 0
 
 
 def test_options_for_the_sidebar(con):

@@ -221,7 +221,7 @@ def test_sql_summaries_equal_the_pandas_ones(demo, as_of):
                     mine = frame[frame["leaders"].fillna("").str.split("、").apply(lambda names: value in names)]
                     _same(sq.rows_of(scope, "leaders", value), mine.reset_index(drop=True), dtypes=False)
                 if level == pq.JURISDICTION:
-                    _same_matrix(scope, pq.completion_matrix(frame))
+                    _same_matrix(scope, pq.completion_matrix(frame), frame)
 
 
 def test_one_scan_for_ranking_and_mix_counts_rows_that_cannot_be_judged(demo):
@@ -244,10 +244,10 @@ def test_one_scan_for_ranking_and_mix_counts_rows_that_cannot_be_judged(demo):
             assert demo_rows == (not filters.units)   # the demo progress is marked as such; no rows, no demo
 
 
-def _same_matrix(scope: StatusScope, expected: pd.DataFrame) -> None:
+def _same_matrix(scope: StatusScope, expected: pd.DataFrame, frame: pd.DataFrame) -> None:
     """The heatmap matrix, whole and cut to its first columns, is the pandas one (names and order included)."""
-    whole, n_columns = sq.completion_matrix(scope)
-    assert n_columns == expected.shape[1]
+    whole, n_columns, n_blank = sq.completion_matrix(scope)
+    assert n_columns == expected.shape[1] and n_blank == pq.blank_targets(frame)
     for matrix, wanted in [(whole, expected),
                            *((sq.completion_matrix(scope, k)[0], expected.iloc[:, :k]) for k in (0, 1, 3, n_columns + 5))]:
         pd.testing.assert_frame_equal(matrix, wanted, check_dtype=False, check_exact=False, rtol=1e-12,

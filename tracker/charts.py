@@ -100,8 +100,9 @@ def completion_heatmap(matrix: pd.DataFrame, title: str) -> go.Figure:
     return fig.update_layout(margin=dict(l=10, r=10, t=90, b=10))
 
 
-#: Characters of a target label on the heatmap's axis (the hover has the whole label).
-HEATMAP_LABEL = 24
+#: Characters of a target label on the heatmap's axis (the hover has the whole label); room for the
+#: document's tag ("市民生实事 ", :func:`tracker.progress_queries.heatmap_label`) and some twenty of the indicator.
+HEATMAP_LABEL = 30
 
 
 def heatmap_labels(texts: list[str]) -> list[str]:

@@ -130,6 +130,7 @@ HEATMAP_TARGETS = 50
 class Heatmap:
     matrix: pd.DataFrame        # jurisdictions × the first HEATMAP_TARGETS targets (tracker.status_sql.completion_matrix)
     n_targets: int              # targets (columns) in all
+    n_blank: int = 0            # targets left out: no share in any place (a milestone; nothing reported)
 
     @property
     def cut(self) -> bool:

@@ -30,6 +30,7 @@ which action is in force.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import duckdb
@@ -716,19 +717,63 @@ def pace_by_group(status: pd.DataFrame, by: str) -> pd.DataFrame:
     return out.reset_index()
 
 
+def document_tag(doc_number: str | None, doc_title: str | None) -> str:
+    """A document in a few characters, for a label that must tell its items from another document's: the
+    民生实事 lists by whose they are ("省民生实事", "市民生实事": both are 衢政办发〔2024〕10号 and both number
+    their projects from 1), another document by the end of its 文号 ("7号", "10号"), else its title's start.
+    :data:`DOCUMENT_TAG_SQL` is the same in SQL."""
+    title = doc_title or ""
+    if "民生实事" in title:
+        return ("省" if "省政府" in title else "市" if "市政府" in title else "") + "民生实事"
+    found = re.search("〕(.+)$", doc_number or "")
+    return found.group(1) if found else (doc_number or title[:6])
+
+
+def heatmap_label(doc_number: str | None, doc_title: str | None, item_label: str, indicator: str) -> str:
+    """A target on the heatmap: "市民生实事 1．“家门口青少年宫”", "10号 29．动态储备工业熟地",
+    "7号 （五十一）各县（市、区）配套…": the document's :func:`document_tag`, then the item's number in
+    one style (a bare "1" and "29．" both as "N．"), then the indicator. :data:`HEATMAP_LABEL_SQL` is the same
+    in SQL."""
+    number = re.fullmatch("([0-9]+)[．.、]?", item_label)
+    return f"{document_tag(doc_number, doc_title)} {number.group(1) + '．' if number else item_label}{indicator}"
+
+
+DOCUMENT_TAG_SQL = """CASE WHEN contains(coalesce(doc_title, ''), '民生实事')
+        THEN (CASE WHEN contains(doc_title, '省政府') THEN '省' WHEN contains(doc_title, '市政府') THEN '市' ELSE '' END)
+             || '民生实事'
+        ELSE coalesce(nullif(regexp_extract(coalesce(doc_number, ''), '〕(.+)$', 1), ''), doc_number,
+                      left(coalesce(doc_title, ''), 6)) END"""
+HEATMAP_LABEL_SQL = f"""({DOCUMENT_TAG_SQL}) || ' ' ||
+    (CASE WHEN regexp_full_match(item_label, '[0-9]+[．.、]?') THEN regexp_extract(item_label, '^[0-9]+') || '．'
+          ELSE item_label END) || indicator"""
+
+
 def completion_matrix(status: pd.DataFrame) -> pd.DataFrame:
     """Jurisdictions × targets of completion share (actual_share), for the heatmap.
 
-    Rows: jurisdiction names in the order given; columns: "<item label> <indicator>".
+    Rows: jurisdiction names in the order given; columns: :func:`heatmap_label` of each target with a
+    share in at least one place (a milestone, judged done or not, or a target no place has reported
+    has no cell to colour: a row of the heatmap without any cell said nothing).
     Empty cells (no allocation, no report) stay NaN.
     """
     if status.empty:
         return pd.DataFrame()
-    frame = status.assign(column=status["item_label"] + " " + status["indicator"])
+    frame = status.assign(column=[heatmap_label(*row) for row in zip(
+        status["doc_number"], status["doc_title"], status["item_label"], status["indicator"])])
     order_rows = list(dict.fromkeys(frame["jurisdiction_name"]))
-    order_cols = list(dict.fromkeys(frame["column"]))
+    valued = set(frame.loc[frame["actual_share"].notna(), "column"])
+    order_cols = [c for c in dict.fromkeys(frame["column"]) if c in valued]
     matrix = frame.pivot_table(index="jurisdiction_name", columns="column", values="actual_share", aggfunc="mean")
     return matrix.reindex(index=order_rows, columns=order_cols)
+
+
+def blank_targets(status: pd.DataFrame) -> int:
+    """How many targets of ``status`` (jurisdiction rows) have no share in any place, and so no row on the
+    heatmap (:func:`completion_matrix`)."""
+    if status.empty:
+        return 0
+    shares = status.groupby("target_id")["actual_share"].count()
+    return int((shares == 0).sum())
 
 
 def has_demo(status: pd.DataFrame) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from tracker import status as st_rules
-from tracker.progress_queries import SEVERITY, STATUS_COLUMNS, UNJUDGED, stored_frame
+from tracker.progress_queries import HEATMAP_LABEL_SQL, SEVERITY, STATUS_COLUMNS, UNJUDGED, stored_frame
 from tracker.status_store import StatusScope
 
 #: Columns that hold several names joined by 、: a row counts for each name.
@@ -159,9 +159,10 @@ def rows_of(scope: StatusScope, by: str, value: str, columns: tuple[str, ...] | 
                                  [value]))
 
 
-def completion_matrix(scope: StatusScope, max_columns: int | None = None) -> tuple[pd.DataFrame, int]:
-    """:func:`tracker.progress_queries.completion_matrix` (jurisdictions × targets of actual_share), and
-    how many target columns it has in all.
+def completion_matrix(scope: StatusScope, max_columns: int | None = None) -> tuple[pd.DataFrame, int, int]:
+    """:func:`tracker.progress_queries.completion_matrix` (jurisdictions × targets of actual_share), how
+    many target columns it has in all, and how many targets are left out for having no share in any place
+    (:func:`tracker.progress_queries.blank_targets`).
 
     ``max_columns``: keep only that many target columns, the first in order (every jurisdiction row
     stays): the matrix is then the full one's first ``max_columns`` columns. A province has a
@@ -170,13 +171,14 @@ def completion_matrix(scope: StatusScope, max_columns: int | None = None) -> tup
     limit = -1 if max_columns is None else max(int(max_columns), 0)
     found = scope.execute("""
         WITH cells AS (
-            SELECT jurisdiction_name AS r, target_id, item_label, indicator, actual_share AS share, row_order
+            SELECT jurisdiction_name AS r, target_id, {label} AS c, actual_share AS share, row_order
             FROM {rows} WHERE jurisdiction_name IS NOT NULL AND item_label IS NOT NULL AND indicator IS NOT NULL
         ),
-        per_target AS MATERIALIZED (   -- label and indicator are the target's own: the same on each of its rows
-            SELECT target_id, any_value(item_label) || ' ' || any_value(indicator) AS c, min(row_order) AS first
+        all_targets AS MATERIALIZED (   -- the label is the target's own: the same on each of its rows
+            SELECT target_id, any_value(c) AS c, min(row_order) AS first, count(share) AS valued
             FROM cells GROUP BY target_id
         ),
+        per_target AS MATERIALIZED (SELECT * FROM all_targets WHERE valued > 0),   -- a row needs a cell
         columns_ AS MATERIALIZED (   -- targets of the same name share a column (the mean of their cells)
             SELECT c, row_number() OVER (ORDER BY min(first)) - 1 AS ci FROM per_target GROUP BY c
         ),
@@ -188,11 +190,14 @@ def completion_matrix(scope: StatusScope, max_columns: int | None = None) -> tup
         SELECT 0 AS kind, ri, ci, avg(share) AS share, NULL AS name FROM picked JOIN rows_ USING (r) GROUP BY ri, ci
         UNION ALL SELECT 1, ri, NULL, NULL, r FROM rows_
         UNION ALL SELECT 2, NULL, ci, NULL, c FROM columns_ WHERE ? < 0 OR ci < ?
-        UNION ALL SELECT 3, NULL, count(*), NULL, NULL FROM columns_""", [limit, limit, limit, limit]).fetchnumpy()
+        UNION ALL SELECT 3, NULL, count(*), NULL, NULL FROM columns_
+        UNION ALL SELECT 4, NULL, count(*), NULL, NULL FROM all_targets WHERE valued = 0""".replace("{label}", HEATMAP_LABEL_SQL),
+        [limit, limit, limit, limit]).fetchnumpy()
     kind = np.asarray(found["kind"])
     n_columns = int(np.asarray(found["ci"])[kind == 3][0])
+    n_blank = int(np.asarray(found["ci"])[kind == 4][0])
     if not (kind == 1).any():
-        return pd.DataFrame(), n_columns
+        return pd.DataFrame(), n_columns, n_blank
     rows = _names(found, kind == 1, "ri")
     columns = _names(found, kind == 2, "ci")
     cells = kind == 0
@@ -200,7 +205,7 @@ def completion_matrix(scope: StatusScope, max_columns: int | None = None) -> tup
     share = np.ma.filled(np.ma.asarray(found["share"], dtype=float), np.nan)[cells]   # NULL (masked) → NaN
     matrix[np.asarray(found["ri"])[cells].astype(np.int64), np.asarray(found["ci"])[cells].astype(np.int64)] = share
     frame = pd.DataFrame(matrix, index=pd.Index(rows, name="jurisdiction_name"), columns=pd.Index(columns, name="column"))
-    return frame, n_columns
+    return frame, n_columns, n_blank
 
 
 def _names(found: dict, which: np.ndarray, code: str) -> list[str]:
