@@ -1,10 +1,16 @@
 """Entry point: ``streamlit run dashboard.py``. Sign-in, navigation (pages by role) and the shared
 sidebar; pages live in pages/. Who may do what is decided in tracker/auth.py."""
+from pathlib import Path
+
 import streamlit as st
 
 from tracker import auth, session, sidebar, widget_text
 
-st.set_page_config(page_title="衢州市政策目标跟踪", page_icon=":material/dashboard:", layout="wide")
+# The browser tab's icon is a file of ours, served by this server: a ":material/…:" icon here made every
+# page ask fonts.gstatic.com for its SVG (a failed request per view on an intranet). The pages' icons in
+# the menu below are drawn with the Material Symbols font Streamlit ships, and ask nothing outside.
+PAGE_ICON = Path(__file__).parent / "tracker" / "assets" / "icon.png"
+st.set_page_config(page_title="衢州市政策目标跟踪", page_icon=str(PAGE_ICON), layout="wide")
 st.markdown(widget_text.CSS, unsafe_allow_html=True)
 
 # The sign-in form is drawn after st.navigation: until the first st.navigation of a server process,

@@ -134,3 +134,23 @@ def test_search_and_open_a_task(app):
     expect(history).to_contain_text("累计值（个）")
     assert history.locator("g.trace.bars g.point path").count() >= 8, "no summed values drawn"
     app.screenshot("task-summed-over-counties")
+
+
+def test_no_page_asks_the_internet(app):
+    """QA: every page asked fonts.gstatic.com for its tab icon (page_icon=":material/dashboard:"), a failed
+    request per view on a government intranet. The icon is a file of ours now; the menu's :material: icons
+    come from the font Streamlit ships. No request leaves the server's host."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(app.url).hostname
+    outside = []
+    app.page.on("request", lambda r: None if r.url.startswith(("data:", "blob:")) or urlsplit(r.url).hostname == host
+                else outside.append(r.url))
+    app.open()
+    for title in app.nav_links():
+        if title != "总览":
+            app.go(title)
+        app.assert_no_exception()
+    icons = app.page.evaluate("() => [...document.querySelectorAll('link[rel*=icon]')].map(l => l.href)")
+    assert icons and all(urlsplit(href).hostname == host for href in icons), icons
+    assert outside == [], outside
