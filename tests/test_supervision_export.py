@@ -56,7 +56,7 @@ def test_xlsx_items_sheet_cell_by_cell(con, tmp_path):
     ws = wb["督查清单"]
     assert ws["A1"].value == "逾期及滞后事项督查清单（截至2024年7月31日）"
     assert ws["A2"].value == "截至2024年7月31日　筛选：全部　生成时间：2024-08-01 09:00"
-    assert [c.value for c in ws[3]] == list(sx.ITEM_HEADERS)
+    assert [c.value.replace("\n", "") for c in ws[3]] == list(sx.ITEM_HEADERS)   # two lines where narrow
     assert ws.max_row == 4
     assert dict(zip(sx.ITEM_HEADERS, (c.value for c in ws[4]))) == EXPECTED_ITEM
     for cell in ws[4]:
@@ -64,7 +64,7 @@ def test_xlsx_items_sheet_cell_by_cell(con, tmp_path):
         if isinstance(cell.value, str):
             assert cell.data_type == "s"
     status = ws.cell(row=4, column=sx.ITEM_HEADERS.index("研判状态") + 1)
-    assert status.fill.fgColor.rgb == "00999999" and status.font.color.rgb == "00FFFFFF"
+    assert status.fill.fgColor.rgb == "00999999" and status.font.color.rgb == "001F1F1F"   # dark on grey
     category = ws.cell(row=4, column=2)
     assert category.fill.fgColor.rgb == "00D55E00"
     assert ws.cell(row=4, column=sx.ITEM_HEADERS.index("截止日期") + 1).number_format == "yyyy-mm-dd"
@@ -88,7 +88,7 @@ def test_xlsx_layout_and_print_setup(con, tmp_path):
     ws = load_workbook(out)["督查清单"]
     assert ws.auto_filter.ref == "A3:X4"
     assert ws.print_area == "'督查清单'!$A$1:$S$4"   # the printout stops at 督查记录
-    assert [ws.column_dimensions[c].width for c in "ABD"] == [5, 6, 15]
+    assert [ws.column_dimensions[c].width for c in "ABD"] == [5, 9, 14]   # "严重滞后" on one line
     assert [ws.column_dimensions[c].width for c in "KL"] == [8, 11]   # 时序进度 and 截止日期 whole, no ###
 
 
@@ -97,7 +97,7 @@ def test_xlsx_units_sheet(con, tmp_path):
     sx.write_xlsx(sv.supervision_items(con, JULY), sv.unreported_units(con, JULY), out, JULY, "全部", now=NOW)
     ws = load_workbook(out)["未报送单位"]
     assert ws["A1"].value == "未报送单位催报清单（2024年7月，截至2024年7月31日）"
-    assert [c.value for c in ws[3]] == list(sx.UNIT_HEADERS)
+    assert [c.value.replace("\n", "") for c in ws[3]] == list(sx.UNIT_HEADERS)
     assert [[c.value for c in row] for row in ws.iter_rows(min_row=4)] == [
         [1, "市经信局", "市直单位", None, 4, 0, 4, "未报送", None,
          "（一）新增公共充电桩、（一）柯城区、衢江区充电桩（柯城区）、（一）柯城区、衢江区充电桩（衢江区）、（一）完成一期"],
@@ -230,3 +230,30 @@ def test_the_units_sheet_is_labelled_without_the_categories(con, tmp_path):
     assert "责任单位：市经信局；督查类别：逾期" in book["督查清单"]["A2"].value
     units = book["未报送单位"]["A2"].value
     assert "责任单位：市经信局" in units and "督查类别" not in units
+
+
+def test_printed_headers_break_between_words_and_status_fills_keep_text_legible(con, tmp_path):
+    """QA on paper: headers broke mid-word ("督查类/别", "研判状/态", "县（市/、区）") and 滞后 was white on
+    orange. A header too wide for its column is broken between words, with a row tall enough for two lines
+    (or its column widened, where its values broke too);
+    a fill takes the text colour that contrasts more (dark on 滞后's orange, white on 已完成's blue)."""
+    from tracker import print_setup as ps
+
+    out = tmp_path / "list.xlsx"
+    sx.write_xlsx(sv.supervision_items(con, JULY), sv.unreported_units(con, JULY), out, JULY, "全部", now=NOW)
+    book = load_workbook(out)
+    items = {c.value.replace("\n", ""): c.value for c in book["督查清单"][3]}
+    assert items["县（市、区）"] == "县（市、\n区）" and items["累计完成值"] == "累计\n完成值"
+    assert items["完成进度"] == "完成\n进度" and items["牵头市领导"] == "牵头\n市领导"
+    widths = dict(sx.ITEM_COLUMNS)   # 督查类别 and 研判状态 are wide enough for "严重滞后" (it printed 严重滞/后)
+    assert items["督查类别"] == "督查类别" and items["研判状态"] == "研判状态"
+    assert all(ps.text_lines("严重滞后", widths[h], sx.BODY_SIZE) == 1 for h in ("督查类别", "研判状态"))
+    assert items["条目"] == "条目" and items["截止日期"] == "截止日期"   # what fits stays on one line
+    assert book["督查清单"].row_dimensions[3].height >= 2 * ps.LINE_SPACING * sx.BODY_SIZE
+    units = {c.value.replace("\n", ""): c.value for c in book["未报送单位"][3]}
+    assert units["县（市、区）"] == "县（市、\n区）" and units["缺报事项数"] == "缺报\n事项数"
+    for header, width in sx.ITEM_COLUMNS + sx.UNIT_COLUMNS:   # each printed line fits its column
+        assert all(ps.text_lines(line, width, sx.BODY_SIZE) == 1 for line in ps.header_text(header, width, sx.BODY_SIZE).split("\n")), header
+    assert ps.text_colour_on("#E69F00") == ps.DARK_TEXT        # 滞后
+    assert ps.text_colour_on("#0072B2") == "FFFFFF"            # 已完成
+    assert ps.text_colour_on("00999999") == ps.DARK_TEXT       # openpyxl's ARGB, 未报送

@@ -34,7 +34,8 @@ NOW = datetime(2024, 8, 1, 9, 0)
 
 # ---------------------------------------------------------------------------- the oracle
 # tracker.supervision_export.write_xlsx / write_table as they were before the rows were written as XML,
-# with the print layout of tracker.print_setup since (set_text, cell_font, row_height and fit_a4 are shared).
+# with the print layout of tracker.print_setup since (set_text, cell_font, row_height, fit_a4, header_text and
+# text_colour_on are shared).
 
 from tracker.safe_cells import set_text  # noqa: E402
 
@@ -56,7 +57,7 @@ def old_write_table(ws, title, subtitle, columns, rows, fills=None, printed_colu
     ws.row_dimensions[sx.TITLE_ROW].height = 24
     for c, (header, width) in enumerate(columns, start=1):
         cell = ws.cell(row=sx.HEADER_ROW, column=c)
-        set_text(cell, header)
+        set_text(cell, print_setup.header_text(header, width, 10))
         cell.font = print_setup.cell_font(10, bold=True)
         cell.fill = sx._HEADER_FILL
         cell.border = sx._BORDER
@@ -65,7 +66,8 @@ def old_write_table(ws, title, subtitle, columns, rows, fills=None, printed_colu
     fill_cache: dict[str, PatternFill] = {}
     formats = number_formats or {}
     widths = [w for _, w in columns]
-    ws.row_dimensions[sx.HEADER_ROW].height = old_row_height(headers, widths)
+    ws.row_dimensions[sx.HEADER_ROW].height = old_row_height([print_setup.header_text(h, w, 10) for h, w in columns],
+                                                             widths)
     styled: dict = {}
     for r, row in enumerate(rows, start=sx.FIRST_DATA_ROW):
         ws.row_dimensions[r].height = old_row_height([row[h] for h in headers], widths)
@@ -88,7 +90,7 @@ def old_write_table(ws, title, subtitle, columns, rows, fills=None, printed_colu
                 cell.number_format = number_format
             if color:
                 cell.fill = fill_cache.setdefault(color, PatternFill("solid", fgColor=color))
-                cell.font = print_setup.cell_font(10, color="FFFFFF", bold=True)
+                cell.font = print_setup.cell_font(10, color=print_setup.text_colour_on(color), bold=True)
             styled[key] = copy(cell._style)
     last_row = max(sx.FIRST_DATA_ROW - 1 + len(rows), sx.HEADER_ROW)
     ws.freeze_panes = f"A{sx.FIRST_DATA_ROW}"

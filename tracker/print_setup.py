@@ -147,3 +147,36 @@ def row_height(values: list, widths: list[float], font_size: float = 11,
                 continue
             lines = max(lines, text_lines(value, width, font_size))
     return min(round(lines * LINE_SPACING * font_size + 3, 2), max_points)
+
+
+def header_text(header: str, width: float, font_size: float = 11) -> str:
+    """A column heading as printed: as it is where it fits on one line (:func:`text_lines`), else broken
+    between words onto two lines: after "、" ("县（市、" / "区）"), else after its first two characters,
+    the first word of these headings ("督查" / "类别", "累计" / "完成值"). Left to the office program, the
+    line broke wherever the column ended ("督查类" / "别", "县（市" / "、区）")."""
+    if "\n" in header or text_lines(header, width, font_size) == 1 or len(header) < 4:
+        return header
+    cut = header.index("、") + 1 if "、" in header[:-1] else 2
+    return f"{header[:cut]}\n{header[cut:]}"
+
+
+def _luminance(rgb: str) -> float:
+    """Relative luminance (WCAG 2) of a colour written "RRGGBB" (a "#" or an alpha byte in front is ignored)."""
+    rgb = rgb.lstrip("#")[-6:]
+    channels = [int(rgb[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+#: Text on a coloured fill: white, or this near-black where it reads better.
+DARK_TEXT = "1F1F1F"
+
+
+def text_colour_on(fill: str) -> str:
+    """The text colour ("RRGGBB") that reads best on ``fill``: white or :data:`DARK_TEXT`, whichever contrasts
+    more (WCAG contrast ratio). White on the 滞后 orange (#E69F00, 2.1:1) or the 未报送 grey (2.8:1) was hard
+    to read on paper; dark text there is 8–10:1, while the 已完成 blue keeps white."""
+    light = _luminance(fill)
+    white = 1.05 / (light + 0.05)
+    dark = (light + 0.05) / (_luminance(DARK_TEXT) + 0.05)
+    return "FFFFFF" if white >= dark else DARK_TEXT

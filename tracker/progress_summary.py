@@ -27,7 +27,7 @@ from tracker.reporting import ReportingRow, all_rows
 from tracker.safe_cells import set_text, write_bom_csv
 from tracker.settings import StatusSettings
 from tracker.status import COMPLETED, NOT_REPORTED, RANGE, STATUS_COLORS, judge, month_end
-from tracker.print_setup import cell_font, fit_a4, row_height
+from tracker.print_setup import cell_font, fit_a4, row_height, text_colour_on
 
 DEMO_LABEL = "演示数据"
 
@@ -145,6 +145,7 @@ def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
     fills = {s: PatternFill("solid", fgColor=color.lstrip("#")) for s, color in STATUS_COLORS.items()}
+    fonts = {s: cell_font(color=text_colour_on(color), bold=True) for s, color in STATUS_COLORS.items()}   # dark on orange
     status_col = HEADERS.index("研判状态") + 1
     widths = [width for _, width in COLUMNS]
     ws.row_dimensions[1].height = row_height(list(HEADERS[:PRINTED]), widths[:PRINTED])
@@ -168,7 +169,7 @@ def write_xlsx(rows: list[dict], out: Path, period: str = "") -> None:
         status = row["研判状态"]
         if status in fills:
             ws.cell(row=r, column=status_col).fill = fills[status]
-            ws.cell(row=r, column=status_col).font = cell_font(color="FFFFFF", bold=True)
+            ws.cell(row=r, column=status_col).font = fonts[status]
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 1)}"
     demo = any(row["数据性质"] == DEMO_LABEL for row in rows)   # the column is off the paper: the header says it

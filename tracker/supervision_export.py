@@ -30,7 +30,7 @@ from tracker.formatting import day_label, item_name, period_label, target_text
 from tracker.safe_cells import neutralise, set_text
 from tracker.settings import StatusSettings
 from tracker.status import FAR_BEHIND, STATUS_COLORS
-from tracker.print_setup import cell_font, fit_a4, row_height
+from tracker.print_setup import cell_font, fit_a4, header_text, row_height, text_colour_on
 
 ITEMS_SHEET = "督查清单"
 UNITS_SHEET = "未报送单位"
@@ -39,13 +39,14 @@ UNITS_TITLE = "未报送单位催报清单"
 
 #: (header, width) of the items sheet and CSV. The printout covers the columns up to 督查记录
 #: (:data:`ITEM_PRINTED`); the rest stay in the sheet for filtering and lookup. The printed widths add up
-#: to what A4 landscape prints at about 78 %: 10-point text comes out at about 7.8 points
-#: (:func:`tracker.print_setup.printed_size`); short values get narrow columns, long texts wrap.
+#: to what A4 landscape prints at about 76 %: 10-point text comes out at about 7.6 points
+#: (:func:`tracker.print_setup.printed_size`); short values get narrow columns, long texts wrap, and a
+#: column holds its longest short value ("严重滞后", "亿美元") and its header's words on a line.
 ITEM_COLUMNS = (
-    ("序号", 5), ("督查类别", 6), ("研判状态", 6), ("条目", 15), ("指标", 12), ("县（市、区）", 7),
-    ("目标", 9), ("累计完成值", 7), ("计量单位", 5), ("完成进度", 7), ("时序进度", 8), ("截止日期", 11),
-    ("逾期天数", 5), ("牵头单位", 10), ("牵头市领导", 7), ("研判说明", 16), ("进展情况", 17), ("存在问题", 13),
-    ("督查记录", 14), ("二次交办", 6), ("文件", 16), ("报送期", 9), ("下步打算", 20), ("填报编号", 13),
+    ("序号", 5), ("督查类别", 9), ("研判状态", 9), ("条目", 14), ("指标", 12), ("县（市、区）", 9),
+    ("目标", 9), ("累计完成值", 7), ("计量单位", 7), ("完成进度", 7), ("时序进度", 8), ("截止日期", 11),
+    ("逾期天数", 5), ("牵头单位", 10), ("牵头市领导", 7), ("研判说明", 15), ("进展情况", 16), ("存在问题", 12),
+    ("督查记录", 13), ("二次交办", 6), ("文件", 16), ("报送期", 9), ("下步打算", 20), ("填报编号", 13),
 )
 ITEM_HEADERS = tuple(h for h, _ in ITEM_COLUMNS)
 ITEM_PRINTED = ITEM_HEADERS.index("督查记录") + 1
@@ -59,9 +60,10 @@ PAGE_ITEM_COLUMNS = ("target_id", "jurisdiction_code", "jurisdiction_name", "ite
                      "actual_share", "note", "lead_unit", "action", "action_date", "action_by", "action_note",
                      "action_deadline", "row_id", "category", "sent_back", "due", "days_overdue")
 
+#: Widths of the 未报送单位 sheet: a unit's name and kind on one line ("智慧新城管委会", "县（市、区）政府").
 UNIT_COLUMNS = (
-    ("序号", 5), ("报送单位", 12), ("单位类型", 10), ("县（市、区）", 7), ("应报事项", 6), ("已报事项", 6),
-    ("缺报事项数", 6), ("报送情况", 7), ("最近上传时间", 16), ("缺报事项", 70),
+    ("序号", 5), ("报送单位", 16), ("单位类型", 17), ("县（市、区）", 9), ("应报事项", 6), ("已报事项", 6),
+    ("缺报事项数", 7), ("报送情况", 9), ("最近上传时间", 16), ("缺报事项", 70),
 )
 UNIT_HEADERS = tuple(h for h, _ in UNIT_COLUMNS)
 
@@ -338,7 +340,7 @@ def _style_body_cell(cell, key: tuple[str | None, str | None], fill_cache: dict[
         cell.number_format = number_format
     if color:
         cell.fill = fill_cache.setdefault(color, PatternFill("solid", fgColor=color))
-        cell.font = cell_font(BODY_SIZE, color="FFFFFF", bold=True)
+        cell.font = cell_font(BODY_SIZE, color=text_colour_on(color), bold=True)
 
 
 def _table_head(ws, title: str, subtitle: str, columns, printed_columns: int | None) -> tuple[list, list]:
@@ -353,14 +355,15 @@ def _table_head(ws, title: str, subtitle: str, columns, printed_columns: int | N
     ws.row_dimensions[TITLE_ROW].height = 24
     for c, (header, width) in enumerate(columns, start=1):
         cell = ws.cell(row=HEADER_ROW, column=c)
-        set_text(cell, header)
+        set_text(cell, header_text(header, width, BODY_SIZE))   # broken between words where it needs two lines
         cell.font = cell_font(BODY_SIZE, bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _BORDER
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(c)].width = width
     widths = [w for _, w in columns]
-    ws.row_dimensions[HEADER_ROW].height = row_height(headers, widths, BODY_SIZE)
+    ws.row_dimensions[HEADER_ROW].height = row_height([header_text(h, w, BODY_SIZE) for h, w in columns], widths,
+                                                      BODY_SIZE)
     return headers, widths
 
 
