@@ -872,6 +872,7 @@ def test_status_tables_show_the_key_columns_first_and_bound_the_long_texts(tiny_
     for column in ("指标", "条目", "说明"):
         assert config[column]["width"] == 240, column
     assert config["完成进度"]["width"] >= 120   # wide enough for "110.47%" beside its bar
+    assert config["序号"]["width"] >= 80        # "（四十五）" was cut to "（四十" on the 任务 page
 
 
 def test_the_heatmap_rows_all_have_cells_and_name_their_list(real_db):

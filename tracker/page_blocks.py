@@ -80,6 +80,7 @@ def status_dataframe(status: pd.DataFrame, key: str, with_jurisdiction: bool = F
         styled,
         column_order=[c for c in STATUS_COLUMN_ORDER if c in table.columns],
         column_config={
+            "序号": st.column_config.TextColumn("序号", width=80),      # "（五十九）" whole
             "指标": st.column_config.TextColumn("指标", width=LONG_TEXT_WIDTH),
             "条目": st.column_config.TextColumn("条目", width=LONG_TEXT_WIDTH),
             "说明": st.column_config.TextColumn("说明", width=LONG_TEXT_WIDTH),
