@@ -48,7 +48,7 @@ def message(row, r, value, period, earlier):
 
 
 def test_a_count_below_last_months_report_is_stored_and_said_per_row(con, templates, tmp_path, rows):
-    (n1, c1), (n2, c2) = at(rows, "count"), at(rows, "count", 1)
+    (n1, c1), (n2, _) = at(rows, "count"), at(rows, "count", 1)
     assert send(con, templates, tmp_path, "2024-02", {n1: {VALUE: 404}, n2: {VALUE: 50}}).falls == []
     result = send(con, templates, tmp_path, "2024-03", {n1: {VALUE: 30, STATUS: "正常"}, n2: {VALUE: 50.5}})
     assert result.outcome == "accepted" and result.n_new == 2
@@ -148,7 +148,7 @@ def test_the_command_line_prints_each_fall(con, templates, tmp_path, rows, plain
 
 
 def test_the_quality_list_holds_the_month_s_reports_below_their_earlier_month(con, templates, tmp_path, rows):
-    (n1, c1), (n2, c2), (n3, c3) = at(rows, "count"), at(rows, "count", 1), at(rows, "count", 2)
+    (n1, c1), (n2, c2), (n3, _) = at(rows, "count"), at(rows, "count", 1), at(rows, "count", 2)
     (rate, _) = at(rows, "rate")
     send(con, templates, tmp_path, "2024-02", {n1: {VALUE: 404}, n2: {VALUE: 50}, n3: {VALUE: 10}, rate: {VALUE: 60}})
     send(con, templates, tmp_path, "2024-03", {n1: {VALUE: 30}, n2: {VALUE: 60}, n3: {VALUE: 8}, rate: {VALUE: 50}})
