@@ -171,12 +171,16 @@ def completion_matrix(scope: StatusScope, max_columns: int | None = None) -> tup
     limit = -1 if max_columns is None else max(int(max_columns), 0)
     found = scope.execute("""
         WITH cells AS (
-            SELECT jurisdiction_name AS r, target_id, {label} AS c, actual_share AS share, row_order
+            SELECT jurisdiction_name AS r, target_id, doc_number, doc_title, item_label, indicator,
+                   actual_share AS share, row_order
             FROM {rows} WHERE jurisdiction_name IS NOT NULL AND item_label IS NOT NULL AND indicator IS NOT NULL
         ),
-        all_targets AS MATERIALIZED (   -- the label is the target's own: the same on each of its rows
-            SELECT target_id, any_value(c) AS c, min(row_order) AS first, count(share) AS valued
-            FROM cells GROUP BY target_id
+        all_targets AS MATERIALIZED (   -- the label is the target's own (the same on each of its rows): made
+            SELECT target_id, {label} AS c, first, valued FROM (   -- once a target, not once a row
+                SELECT target_id, any_value(doc_number) AS doc_number, any_value(doc_title) AS doc_title,
+                       any_value(item_label) AS item_label, any_value(indicator) AS indicator,
+                       min(row_order) AS first, count(share) AS valued
+                FROM cells GROUP BY target_id)
         ),
         per_target AS MATERIALIZED (SELECT * FROM all_targets WHERE valued > 0),   -- a row needs a cell
         columns_ AS MATERIALIZED (   -- targets of the same name share a column (the mean of their cells)
