@@ -74,6 +74,23 @@ def title_span(cleaned_offsets: tuple[int, ...], cleaned_text: str, text_start: 
     return cleaned_offsets[found], cleaned_offsets[found + len(indicator) - 1] + 1
 
 
+def raw_title_span(content: str, text_start: int, indicator: str) -> tuple[int, int] | None:
+    """The raw span of ``indicator`` read straight from the source at ``text_start``, skipping the line
+    breaks and blanks the PDF put inside it; None where anything else comes between its characters (page
+    furniture): :func:`title_span` then reads it through the cleaned text. Saves cleaning the whole source
+    again (about 0.08 s of a build) for the titles that need nothing more."""
+    i, first, n = text_start, None, len(content)
+    for ch in indicator:
+        while i < n and content[i].isspace() and content[i] != ch:
+            i += 1
+        if i >= n or content[i] != ch:
+            return None
+        if first is None:
+            first = i
+        i += 1
+    return (first, i) if first is not None else None
+
+
 def whole_item_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """The rows (:data:`COLUMNS`) to add: one per task or measure of a plan without any target, ids after
     every stored target, in item order. An item whose title is not found in its source gets its own text's
@@ -82,18 +99,22 @@ def whole_item_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     if not items:
         return []
     [target_id] = next_ids(con, ("targets", "target_id"))
-    sources: dict[int, tuple] = {}
+    contents: dict[int, str] = {}
+    cleaned: dict[int, tuple] = {}
     rows = []
     for item_id, title, text_start, text_end, year, file_id in items:
-        if file_id not in sources:
-            content = con.execute("SELECT content FROM source_files WHERE file_id = ?", [file_id]).fetchone()[0]
-            doc = clean(content)
-            sources[file_id] = (doc.offsets, doc.text)
-        offsets, text = sources[file_id]
+        if file_id not in contents:
+            contents[file_id] = con.execute("SELECT content FROM source_files WHERE file_id = ?",
+                                            [file_id]).fetchone()[0]
         indicator = indicator_of(title)
         if not indicator:
             continue
-        span = title_span(offsets, text, text_start, indicator) or (text_start, text_end)
+        span = raw_title_span(contents[file_id], text_start, indicator)
+        if span is None:
+            if file_id not in cleaned:
+                doc = clean(contents[file_id])
+                cleaned[file_id] = (doc.offsets, doc.text)
+            span = title_span(*cleaned[file_id], text_start, indicator) or (text_start, text_end)
         rows.append((target_id, item_id, 1, indicator, indicator, None, None, "", None, None, "", "=", "milestone",
                      None, None, None, plan_year_end(year), span[0], span[1], True))
         target_id += 1

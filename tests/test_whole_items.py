@@ -15,7 +15,7 @@ from loaders.build import build
 from loaders.progress_template import DATA_SHEET, HEADERS, INDICATOR, PROGRESS, STATUS
 from loaders.progress_upload import upload_file
 from loaders.text_clean import clean
-from loaders.whole_items import refresh_whole_items
+from loaders.whole_items import raw_title_span, refresh_whole_items, title_span
 from tests.conftest import ROOT
 from tests.progress_files import fill, row_ids, template
 from tracker import db
@@ -254,3 +254,15 @@ def test_a_demo_database_built_before_keeps_its_demo_and_gets_the_rows(tmp_path,
     # a fresh build's demo reports on them too, deterministically
     assert _rows(built_demo_db, """SELECT count(*), count(DISTINCT r.target_id) FROM progress_reports r
                                    JOIN targets t USING (target_id) WHERE t.whole_item""") == [(996, 95)]
+
+
+def test_a_title_is_read_straight_from_the_source_unless_furniture_breaks_it():
+    """The span of a title read from the raw text (line breaks skipped) without cleaning the whole source again;
+    a title broken by page furniture is left to the cleaned text, which gives the same kind of span."""
+    raw = "43．抓好南湖\n\n广场文旅综合体开业。"
+    assert raw_title_span(raw, 3, "抓好南湖广场文旅综合体开业") == (3, len(raw) - 1)
+    broken = "43．抓好南湖\n\n市政府文件市政府文件\n广场文旅综合体开业。"
+    assert raw_title_span(broken, 3, "抓好南湖广场文旅综合体开业") is None
+    doc = clean(broken)
+    assert title_span(doc.offsets, doc.text, 3, "抓好南湖广场文旅综合体开业") == (3, len(broken) - 1)
+    assert raw_title_span(raw, 3, "抓好北湖") is None
