@@ -7,6 +7,7 @@ import hashlib
 import duckdb
 import pytest
 
+from tests.old_schema import schema4_file
 from tracker import db
 
 
@@ -123,15 +124,9 @@ def test_a_version_4_file_gets_targets_whole_item_and_keeps_its_targets(tmp_path
     """Schema 5 adds targets.whole_item (loaders/whole_items.py); the targets stored before are the texts' own
     (false). DuckDB cannot drop a column of a table others refer to, so the version-4 file is made by the
     schema without it."""
-    import re
-
-    old = re.sub(r"    -- schema 5 .*?    whole_item      BOOLEAN DEFAULT false,\n", "",
-                 db.SCHEMA_FILE.read_text(encoding="utf-8"), flags=re.S)
-    assert "whole_item" not in old
-    (tmp_path / "schema4.sql").write_text(old, encoding="utf-8")
     path = tmp_path / "v4.duckdb"
     with monkeypatch.context() as m:
-        m.setattr(db, "SCHEMA_FILE", tmp_path / "schema4.sql")
+        m.setattr(db, "SCHEMA_FILE", schema4_file(tmp_path))
         m.setattr(db, "SCHEMA_VERSION", 4)
         con = db.connect(path)
         con.execute("INSERT INTO jurisdictions VALUES ('330800', '衢州市', '衢州', 'city', NULL)")

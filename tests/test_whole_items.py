@@ -2,8 +2,6 @@
 the shipped seed, the row itself, who reports it, how the pages and exports say what it is, and a database built
 before the rule."""
 import json
-import re
-import shutil
 from datetime import date
 
 import duckdb
@@ -16,7 +14,7 @@ from loaders.progress_template import DATA_SHEET, HEADERS, INDICATOR, PROGRESS, 
 from loaders.progress_upload import upload_file
 from loaders.text_clean import clean
 from loaders.whole_items import raw_title_span, refresh_whole_items, title_span
-from tests.conftest import ROOT
+from tests.old_schema import schema4_file
 from tests.progress_files import fill, row_ids, template
 from tracker import db
 from tracker import page_data
@@ -158,7 +156,6 @@ def test_the_register_and_the_task_page_say_it_is_a_whole_task(built_plain_db):
 
 # ---------------------------------------------------------------- a database built before the rule
 
-_SCHEMA_5 = re.compile(r"    -- schema 5 .*?    whole_item      BOOLEAN DEFAULT false,\n", re.S)
 _COLUMNS = ("target_id, item_id, seq, indicator, raw, value, value_high, unit, base_value, base_value_high, base_unit, "
             "comparator, kind, tiers, steps, deadline, due_date, source_start, source_end")
 
@@ -167,13 +164,9 @@ _COLUMNS = ("target_id, item_id, seq, indicator, raw, value, value_high, unit, b
 def old_db(tmp_path, monkeypatch):
     """A database as a build before the rule left it: schema 4 (no ``targets.whole_item``), no whole-item rows,
     and progress reported on its targets (two uploads, one a correction)."""
-    sql = db.SCHEMA_FILE.read_text(encoding="utf-8")
-    old_sql = _SCHEMA_5.sub("", sql)
-    assert "whole_item" not in old_sql
-    (tmp_path / "schema4.sql").write_text(old_sql, encoding="utf-8")
     path = tmp_path / "old.duckdb"
     with monkeypatch.context() as m:
-        m.setattr(db, "SCHEMA_FILE", tmp_path / "schema4.sql")
+        m.setattr(db, "SCHEMA_FILE", schema4_file(tmp_path))
         m.setattr(db, "SCHEMA_VERSION", 4)
         m.setattr(build_module, "refresh_whole_items", lambda con, on_stored=None: [])
         assert build(path, demo=False).ok
