@@ -49,7 +49,7 @@ if item_id is not None:
         st.caption(tq.ALLOCATED_REPORTERS)
 
     st.subheader("月度进度")
-    targets = {r.target_id: f"{r.seq}. {r.indicator}（{r.raw}）" for r in mine.itertuples()}
+    targets = {r.target_id: blocks.target_label(r.seq, r.indicator, r.raw) for r in mine.itertuples()}
     target_id = st.selectbox("指标", list(targets), format_func=targets.get, key="task_target", placeholder=NO_OPTIONS)
     if target_id is not None:
         # "" for the whole city: a None option would show Streamlit's "Choose an option" placeholder

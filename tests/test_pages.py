@@ -20,7 +20,7 @@ from loaders.build import build
 from tests.conftest import ROOT
 from tests.dashboard_db import add_report, add_upload, make_db
 from tracker import progress_queries as pq
-from tracker import page_data, queries
+from tracker import page_blocks as blocks, page_data, queries
 from tracker import filters as queries_filters
 from tracker.filters import Filters
 from tracker.db import connect
@@ -387,6 +387,18 @@ def test_task_page_searches_and_shows_one_task(tiny_db):
     notes = frame(at, "版本", "进展情况")
     assert notes[["累计值", "版本", "进展情况", "存在问题"]].values.tolist()[:2] == [
         [250.0, 2, "更正：已建成250个", "选址难"], [100.0, 1, "已建成100个", "—"]]  # "—", never "None"
+
+
+def test_a_task_tracked_as_a_whole_is_named_once_in_the_monthly_chart(real_db):
+    """Found by review: a whole-item row's phrase is its indicator, so the 月度进度 list and chart read
+    "1. 抓好南湖广场文旅综合体开业（抓好南湖广场文旅综合体开业）"."""
+    at = run(page="pages/tasks.py")
+    at.text_input(key="task_search").input("南湖广场文旅综合体开业")
+    rerun(at)
+    assert at.caption[0].value == "找到 1 项任务"
+    assert at.selectbox(key="task_target").options == ["1. 抓好南湖广场文旅综合体开业"]
+    assert blocks.target_label(2, "新增公共充电桩", "公共充电桩1000个") == "2. 新增公共充电桩（公共充电桩1000个）"
+    assert blocks.target_label(1, "完成一期", "") == "1. 完成一期"
 
 
 def test_task_page_history_follows_the_chosen_scope(tiny_db):

@@ -108,13 +108,21 @@ MILESTONE_HISTORY = "里程碑类指标按完成与否研判，无月度数值�
 NO_HISTORY = "该范围尚无可画的月度数值。"
 
 
+def target_label(seq: int, indicator: str, raw: str | None) -> str:
+    """A target of a task as the 月度进度 list and chart name it: "1. 新增公共充电桩（公共充电桩1000个）"; the
+    phrase is left out where it is the indicator itself (a task tracked as a whole: "1. 抓好南湖广场文旅综合体开业",
+    not "…开业（抓好南湖广场文旅综合体开业）")."""
+    head = f"{seq}. {indicator}"
+    return f"{head}（{raw}）" if raw and raw != indicator else head
+
+
 def history_title(target: pd.Series, place: pd.Series | None = None) -> str:
     """The 月度进度 chart's title: the target as the plan states it for the whole city
-    ("1. 新增公共充电桩（公共充电桩1000个）"), the place's own target for a place
+    (:func:`target_label`), the place's own target for a place
     ("2. 充电桩（衢江区：≥200个）"; "（衢江区：未分解目标）" where the plan gives it none)."""
     head = f"{target['seq']}. {target['indicator']}"
     if place is None:
-        return f"{head}（{target['raw']}）"
+        return target_label(target["seq"], target["indicator"], target["raw"])
     value = target_text(place["target_value"], place["target_value_high"], place["unit"], place["comparator"])
     return f"{head}（{place['jurisdiction_name']}：{'未分解目标' if value == '—' else value}）"
 
