@@ -28,6 +28,18 @@ def path(tmp_path):
     return path
 
 
+def migrated(path, table: str):
+    """Open an older file (which migrates it) and check it is at the current version; the connection and
+    ``table``'s columns, checked to be in the order a new file has them."""
+    con = db.connect(path)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION == 5
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    fresh = db.connect(":memory:")
+    assert columns == [r[0] for r in fresh.execute(f"DESCRIBE {table}").fetchall()]   # in a new file's order
+    fresh.close()
+    return con, columns
+
+
 def test_a_new_file_gets_every_table_and_view_and_the_fingerprint(path):
     sql = db.SCHEMA_FILE.read_text(encoding="utf-8")
     con = db.connect(path)
@@ -100,12 +112,7 @@ def test_a_version_3_file_gets_the_inquiry_columns_of_npc_facts_and_keeps_its_co
     con.execute("UPDATE schema_version SET version = 3")
     con.close()
 
-    con = db.connect(path)
-    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION == 5
-    columns = [r[0] for r in con.execute("DESCRIBE npc_facts").fetchall()]
-    fresh = db.connect(":memory:")
-    assert columns == [r[0] for r in fresh.execute("DESCRIBE npc_facts").fetchall()]   # in a new file's order
-    fresh.close()
+    con, columns = migrated(path, "npc_facts")
     assert columns[-4:] == ["topic", "nature", "year_end", "comparator"]
     assert con.execute("SELECT * FROM npc_facts").fetchall() == [
         (1, 1, "330800", "衢州市人大常委会", 2023, "standing_meetings", "常委会会议", 9.0, "次", False,
@@ -141,12 +148,7 @@ def test_a_version_4_file_gets_targets_whole_item_and_keeps_its_targets(tmp_path
                     "value) VALUES (1, 1, 1, '330800', '2024-03', 1, 2)")
         con.close()
 
-    con = db.connect(path)
-    assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == db.SCHEMA_VERSION == 5
-    columns = [r[0] for r in con.execute("DESCRIBE targets").fetchall()]
-    fresh = db.connect(":memory:")
-    assert columns == [r[0] for r in fresh.execute("DESCRIBE targets").fetchall()]   # in a new file's order
-    fresh.close()
+    con, columns = migrated(path, "targets")
     assert columns[-1] == "whole_item"
     assert con.execute("SELECT target_id, raw, whole_item FROM targets").fetchall() == [(1, "5个", False)]
     assert con.execute("SELECT target_id, value FROM progress_reports").fetchall() == [(1, 2.0)]
